@@ -1,0 +1,266 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+
+class Area(MP_Node):
+    """A district, township or village; each has a governance centre (the centre is the area).
+
+    ``code`` is the 12-digit statistical division code (统计用区划代码): 6 digits of
+    the county/district, 3 of the township, 3 of the village. The level follows from
+    the code, and a child's code must start with its parent's prefix.
+    """
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("District")
+        TOWNSHIP = "township", _("Township")
+        VILLAGE = "village", _("Village")
+
+    code = models.CharField(
+        _("division code"),
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^\d{12}$", _("A division code has exactly 12 digits."))],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, editable=False)
+
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        indexes = [
+            # "all villages of a district / township" (jurisdiction, filters) is a prefix
+            # scan on the tree path restricted to a level.
+            models.Index(fields=["level", "path"], name="area_level_path"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def level_of_code(code: str) -> str | None:
+        """The level a 12-digit code denotes, or None if it denotes none of ours."""
+        if len(code) != 12 or not code.isdigit() or code[:6].endswith("00"):
+            return None
+        if code[6:] == "000000":
+            return Area.Level.DISTRICT
+        if code[9:] == "000":
+            return Area.Level.TOWNSHIP
+        if code[6:9] == "000":
+            return None
+        return Area.Level.VILLAGE
+
+    @staticmethod
+    def parent_code_of(code: str) -> str | None:
+        level = Area.level_of_code(code)
+        if level == Area.Level.VILLAGE:
+            return code[:9] + "000"
+        if level == Area.Level.TOWNSHIP:
+            return code[:6] + "000000"
+        return None
+
+    def save(self, *args, **kwargs):
+        self.level = self.level_of_code(self.code or "") or self.level
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        level = self.level_of_code(self.code or "")
+        if level is None:
+            raise ValidationError({"code": _("This is not a district, township or village division code.")})
+        self.level = level
+
+    def check_parent(self, parent: Area | None) -> None:
+        """Raise ValidationError unless ``parent`` is where a node with this code belongs."""
+        expected = self.parent_code_of(self.code)
+        if expected is None and parent is not None:
+            raise ValidationError({"code": _("A district has no parent area.")})
+        if expected is not None and (parent is None or parent.code != expected):
+            raise ValidationError(
+                {"code": _("Code %(code)s must sit under area %(parent)s.") % {"code": self.code, "parent": expected}}
+            )
+
+    @property
+    def prefix(self) -> str:
+        """The significant digits of the code: 6 for a district, 9 for a township, 12 for a village."""
+        return {self.Level.DISTRICT: self.code[:6], self.Level.TOWNSHIP: self.code[:9]}.get(self.level, self.code)
+
+    @property
+    def district_code(self) -> str:
+        return self.code[:6]
+
+
+class PoliceStation(models.Model):
+    """A police station (派出所); it covers a set of villages."""
+
+    name = models.CharField(_("name"), max_length=100)
+    district = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="police_stations", verbose_name=_("district"),
+        limit_choices_to={"level": Area.Level.DISTRICT},
+    )
+    villages = models.ManyToManyField(
+        Area, related_name="covering_stations", blank=True, verbose_name=_("villages covered"),
+        limit_choices_to={"level": Area.Level.VILLAGE},
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("police station")
+        verbose_name_plural = _("police stations")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["district", "name"], name="station_unique_name_per_district")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A district functional department (职能部门) that handles cases the district assigns it."""
+
+    district = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="departments", verbose_name=_("district"),
+        limit_choices_to={"level": Area.Level.DISTRICT},
+    )
+    name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("functional department")
+        verbose_name_plural = _("functional departments")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["district", "name"], name="department_unique_name_per_district")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A portal user with one role and a home jurisdiction (area, police station or department)."""
+
+    class Role(models.TextChoices):
+        GRID_WORKER = "grid_worker", _("Grid worker")
+        COMMUNITY_POLICE = "community_police", _("Community police officer")
+        AUXILIARY_POLICE = "auxiliary_police", _("Auxiliary police officer")
+        VILLAGE_CLERK = "village_clerk", _("Village centre clerk")
+        TOWNSHIP_STAFF = "township_staff", _("Township centre staff")
+        DISTRICT_STAFF = "district_staff", _("District centre staff")
+        STATION_STAFF = "station_staff", _("Police station staff")
+        DEPARTMENT_STAFF = "department_staff", _("Functional department staff")
+        ADMINISTRATOR = "administrator", _("Administrator")
+
+    # The level of area each area-bound role must have as its home.
+    AREA_LEVEL_OF_ROLE = {
+        Role.VILLAGE_CLERK: Area.Level.VILLAGE,
+        Role.TOWNSHIP_STAFF: Area.Level.TOWNSHIP,
+        Role.DISTRICT_STAFF: Area.Level.DISTRICT,
+    }
+
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.GRID_WORKER)
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("home area"),
+        help_text=_("The centre this person works for: a village for clerks and grid workers, a township or a district for centre staff."),
+    )
+    police_station = models.ForeignKey(
+        PoliceStation, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("police station")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("functional department")
+    )
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def is_police(self) -> bool:
+        return self.role in (self.Role.COMMUNITY_POLICE, self.Role.AUXILIARY_POLICE, self.Role.STATION_STAFF)
+
+    def clean(self) -> None:
+        errors = {}
+        level = self.AREA_LEVEL_OF_ROLE.get(self.role)
+        if level and (self.area is None or self.area.level != level):
+            errors["area"] = _("A %(role)s needs a home area of level %(level)s.") % {
+                "role": self.get_role_display(), "level": Area.Level(level).label}
+        if self.role == self.Role.STATION_STAFF and self.police_station_id is None:
+            errors["police_station"] = _("Police station staff need a police station.")
+        if self.role == self.Role.DEPARTMENT_STAFF and self.department_id is None:
+            errors["department"] = _("Department staff need a functional department.")
+        if self.phone:
+            from .pii import validate_mobile
+
+            try:
+                self.phone = validate_mobile(self.phone)
+            except ValidationError as e:
+                errors["phone"] = e.messages
+        if errors:
+            raise ValidationError(errors)
+
+
+class PersonalDataAccess(models.Model):
+    """One reveal of protected personal data (an unmasked ID number): who, what, when."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    subject_label = models.CharField(_("whose data"), max_length=100)
+    field = models.CharField(_("field"), max_length=50, default="id_number")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal-data access")
+        verbose_name_plural = _("personal-data accesses")
+        ordering = ["-at"]
+        indexes = [
+            # "who looked at this person's data" on the subject's page and in admin.
+            models.Index(fields=["content_type", "object_id", "-at"], name="pda_subject_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.subject_label} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class Notification(models.Model):
+    """An in-app message to one user, with a link to the item it is about."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [
+            # The inbox page and the unread badge: one user's newest / unread first.
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return self.url or reverse("home")

@@ -1,0 +1,66 @@
+"""Reads of grids, households and residents, always starting from the jurisdiction."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from govcenter.jurisdiction import scope_of, sees_residents
+from govcenter.models import Area
+
+from .models import Grid, GridMembership, Household, Resident
+
+
+def grids_visible_to(user) -> QuerySet[Grid]:
+    if not sees_residents(user):
+        return Grid.objects.none()
+    return Grid.objects.filter(scope_of(user).q(village="village", grid="pk"))
+
+
+def households_visible_to(user) -> QuerySet[Household]:
+    if not sees_residents(user):
+        return Household.objects.none()
+    return Household.objects.filter(scope_of(user).q(village="village", grid="grid"))
+
+
+def residents_visible_to(user) -> QuerySet[Resident]:
+    if not sees_residents(user):
+        return Resident.objects.none()
+    return Resident.objects.filter(scope_of(user).q(village="village", grid="grid"))
+
+
+def memberships_visible_to(user) -> QuerySet[GridMembership]:
+    if not sees_residents(user):
+        return GridMembership.objects.none()
+    return GridMembership.objects.filter(scope_of(user).q(village="grid__village", grid="grid"))
+
+
+def villages_visible_to(user) -> QuerySet[Area]:
+    """Villages the user sees at least part of (whole villages, or villages of their grids)."""
+    scope = scope_of(user)
+    villages = Area.objects.filter(level=Area.Level.VILLAGE)
+    if scope.everything:
+        return villages
+    if not sees_residents(user):
+        return villages.none()
+    grid_villages = Grid.objects.filter(pk__in=sorted(scope.grid_ids)).values("village")
+    return villages.filter(scope.q(village="pk") | Q(pk__in=grid_villages))
+
+
+def areas_visible_to(user) -> QuerySet[Area]:
+    """The part of the area tree the user works in: their villages and everything above them
+    and, for a district or township centre, everything below."""
+    scope = scope_of(user)
+    if scope.everything:
+        return Area.objects.all()
+    paths: set[str] = set()
+    if scope.area is not None:
+        below = Area.objects.filter(path__startswith=scope.area.path)
+        village_paths = list(villages_visible_to(user).exclude(path__startswith=scope.area.path).values_list("path", flat=True))
+    else:
+        below = Area.objects.none()
+        village_paths = list(villages_visible_to(user).values_list("path", flat=True))
+    steplen = Area.steplen
+    for p in village_paths + ([scope.area.path] if scope.area is not None else []):
+        for i in range(steplen, len(p) + 1, steplen):
+            paths.add(p[:i])
+    return Area.objects.filter(path__in=paths) | below

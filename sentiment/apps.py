@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SentimentConfig(AppConfig):
+    name = "sentiment"
+    verbose_name = _("People's-sentiment log")
