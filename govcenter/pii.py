@@ -34,7 +34,7 @@ def normalize_id_number(value: str) -> str:
 
 
 def id_check_char(first17: str) -> str:
-    return _CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 def birth_date_from_id(value: str) -> datetime.date | None:
