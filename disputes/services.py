@@ -301,17 +301,22 @@ def dispute_escalate(*, dispute: Dispute, actor: User | None, reason: str, at: d
     ``actor`` is None for the automatic overdue sweep. From district level a department
     must be named (the district assigns the case to it).
 
-    1. Check the step on a fresh copy of the row.
-    2. Write with a conditional UPDATE on (level, due_at) as read: if another worker or
-       clerk moved the case meanwhile, nothing is written and DisputeError says so, so
-       the sweep can never escalate a case twice for the same deadline.
+    1. Check the step on a fresh copy of the row (the automatic sweep only acts on a
+       case that is overdue now).
+    2. Write with a conditional UPDATE on (level, due_at) as the caller read them: if
+       another worker or clerk moved the case meanwhile, nothing is written and
+       DisputeError says so, so the sweep can never escalate a case twice for the
+       same deadline.
     3. Timeline event and notifications of both levels in the same transaction.
     """
+    expected_level, expected_due = dispute.level, dispute.due_at  # as the caller read them
     with transaction.atomic():
         d = Dispute.objects.get(pk=dispute.pk)
         _require_open(d)
         if actor is not None:
             _require_handler(actor, d)
+        else:
+            _require(d.is_overdue(at), _("This dispute is not overdue."))
         target = d.next_level()
         _require(target is not None, _("This dispute is already at the top level (functional department)."))
         _require(d.status != Status.AWAITING_CONFIRMATION, _("Confirm or reject the returned result first."))
@@ -322,7 +327,7 @@ def dispute_escalate(*, dispute: Dispute, actor: User | None, reason: str, at: d
         if target == Level.TOWNSHIP:
             _require(d.township_id is not None, _("This dispute has no township to escalate to."))
         new_due = deadline_for(risk_level=d.risk_level, level=target, at=at)
-        moved = Dispute.objects.filter(pk=d.pk, level=d.level, due_at=d.due_at, status=d.status).update(
+        moved = Dispute.objects.filter(pk=d.pk, level=expected_level, due_at=expected_due, status=d.status).update(
             level=target, due_at=new_due, escalated_at=at, status=Status.REGISTERED, handler=None,
             department=department if target == Level.DEPARTMENT else d.department, updated_at=at)
         if moved != 1:
@@ -343,12 +348,14 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
     Conditional on the deadline as read, so that it happens once per deadline; the
     deadline is renewed from the policy so that supervision repeats if it stays overdue.
     """
+    expected_due = dispute.due_at  # as the caller read it
     with transaction.atomic():
         d = Dispute.objects.get(pk=dispute.pk)
         _require_open(d)
         _require(d.level == Level.DEPARTMENT, _("Only cases at department level are placed under supervision."))
+        _require(d.is_overdue(at), _("This dispute is not overdue."))
         new_due = deadline_for(risk_level=d.risk_level, level=d.level, at=at)
-        moved = Dispute.objects.filter(pk=d.pk, level=d.level, due_at=d.due_at).update(
+        moved = Dispute.objects.filter(pk=d.pk, level=Level.DEPARTMENT, due_at=expected_due).update(
             supervised_at=at, due_at=new_due, updated_at=at)
         if moved != 1:
             raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
