@@ -1,0 +1,226 @@
+"""Django admin for the project package: users, areas, police stations, departments,
+and the read-only trails (notifications, personal-data accesses).
+
+Sized for a county (300 villages, thousands of users) and beyond: every foreign key to
+a big table is an autocomplete, list pages select their related rows in the same
+query, and large append-only tables skip the unfiltered COUNT(*).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import Area, Department, Notification, PersonalDataAccess, PoliceStation, User
+from .services import area_add_or_update
+
+# --- Areas ------------------------------------------------------------------------
+
+
+class AreaAddForm(forms.ModelForm):
+    """Code and name only: the level and the parent follow from the code."""
+
+    class Meta:
+        model = Area
+        fields = ["code", "name"]
+        help_texts = {
+            "code": _(
+                "12 digits: 6 for the district, 3 for the township, 3 for the village "
+                "(e.g. 330102001001). The parent area must exist already."
+            ),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        code, name = cleaned.get("code"), cleaned.get("name")
+        if not code or not name or self.errors:
+            return cleaned
+        # The preconditions of area_add_or_update, checked here so that they come back
+        # as form errors; the service itself does the insert (save_model).
+        level = Area.level_of_code(code)
+        if level is None:
+            self.add_error("code", gettext("This is not a district, township or village division code."))
+            return cleaned
+        parent_code = Area.parent_code_of(code)
+        if parent_code and not Area.objects.filter(code=parent_code).exists():
+            self.add_error(
+                "code",
+                gettext("Its parent area %(parent)s does not exist; add that first.") % {"parent": parent_code},
+            )
+        return cleaned
+
+
+class AreaChangeForm(forms.ModelForm):
+    """Only the name changes: a new code would move the area in the tree and break the
+    prefix rule of its children, so a wrong code is fixed by adding a new area."""
+
+    class Meta:
+        model = Area
+        fields = ["name"]
+
+
+class LevelFilter(admin.SimpleListFilter):
+    title = _("level")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return Area.Level.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(level=self.value())
+        return queryset
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    # A plain ModelAdmin, not treebeard's TreeAdmin: its move-node form would let an
+    # administrator put a village under a township whose code it does not start with.
+    list_display = ["code", "name", "level", "parent_code", "sub_areas"]
+    list_filter = [LevelFilter]
+    search_fields = ["code", "name"]
+    ordering = ["path"]
+    list_per_page = 100
+    actions = None  # no bulk delete: deleting a node deletes its whole subtree
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = AreaChangeForm if obj is not None else AreaAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["code", "name"]
+        return ["code", "level", "parent_code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code", "level", "parent_code"] if obj is not None else []
+
+    @admin.display(description=_("parent area code"))
+    def parent_code(self, obj: Area) -> str:
+        return Area.parent_code_of(obj.code) or "—"
+
+    @admin.display(description=_("sub-areas"), ordering="numchild")
+    def sub_areas(self, obj: Area) -> int:
+        return obj.numchild
+
+    def save_model(self, request, obj, form, change):
+        # The form checked the service's preconditions; an AreaError here means a
+        # concurrent change, and the admin's transaction rolls back.
+        area, _created = area_add_or_update(code=obj.code, name=obj.name)
+        # The admin goes on with ``obj`` (log entry, redirect): make it the saved row.
+        for f in Area._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(area, f.attname))
+        obj._state.adding = False
+        obj._state.db = area._state.db
+
+    def has_delete_permission(self, request, obj=None):
+        # Only leaves: treebeard would silently delete a township's villages with it.
+        if obj is not None and obj.numchild:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+# --- Police stations and departments ----------------------------------------------
+
+
+@admin.register(PoliceStation)
+class PoliceStationAdmin(admin.ModelAdmin):
+    list_display = ["name", "district", "phone", "village_count"]
+    list_filter = ["district"]
+    search_fields = ["name", "phone", "villages__name", "villages__code"]
+    list_select_related = ["district"]
+    # Autocomplete rather than a select of every area; limit_choices_to on the fields
+    # keeps the choices to districts and to villages.
+    autocomplete_fields = ["district", "villages"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_villages=Count("villages", distinct=True))
+
+    @admin.display(description=_("villages covered"), ordering="n_villages")
+    def village_count(self, obj: PoliceStation) -> int:
+        return obj.n_villages
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "district", "is_active"]
+    list_filter = ["is_active", "district"]
+    list_editable = ["is_active"]
+    search_fields = ["name"]
+    list_select_related = ["district"]
+    autocomplete_fields = ["district"]
+
+
+# --- Users --------------------------------------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    jurisdiction_fields = ("role", "full_name", "area", "police_station", "department", "phone")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Role and jurisdiction"), {"fields": jurisdiction_fields}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (
+            _("Permissions"),
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+                "classes": ("collapse",),
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
+        (_("Role and jurisdiction"), {"classes": ("wide",), "fields": (*jurisdiction_fields, "email")}),
+    )
+    list_display = ["username", "full_name", "role", "area", "police_station", "department", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "is_staff", "is_superuser", "police_station", "department"]
+    search_fields = ["username", "full_name", "first_name", "last_name", "email", "phone"]
+    list_select_related = ["area", "police_station", "department"]
+    autocomplete_fields = ["area", "police_station", "department"]
+    readonly_fields = ["last_login", "date_joined"]
+    ordering = ["username"]
+
+
+# --- Trails: read-only --------------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the portal itself; the administrator reads them."""
+
+    show_full_result_count = False  # no COUNT(*) of the whole table on every page
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["title", "recipient", "created_at", "read_at"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "recipient__username", "recipient__full_name"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+    fields = ["recipient", "title", "body", "url", "created_at", "read_at"]
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "subject_label", "field", "content_type", "ip_address"]
+    list_filter = ["field", "content_type"]
+    search_fields = ["subject_label", "user__username", "user__full_name", "ip_address"]
+    list_select_related = ["user", "content_type"]
+    date_hierarchy = "at"
+    fields = ["at", "user", "subject_label", "field", "content_type", "object_id", "ip_address"]
+
+    def has_delete_permission(self, request, obj=None):
+        # The audit trail of who saw personal data is never deleted, not even by an administrator.
+        return False
