@@ -1,0 +1,129 @@
+"""List filters for grids and residents (django-filter).
+
+Every choice list is cut to the requesting user's jurisdiction through
+``grids.selectors``, so a filter never offers (or accepts) a township, village or
+grid the user may not see. Construct them with ``request=`` (the views do).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from govcenter.models import Area
+
+from .models import CareTag, Grid, Resident, ResidentQuerySet
+from .selectors import areas_visible_to, grids_visible_to, villages_visible_to
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def _townships(request):
+    user = _user(request)
+    if user is None:
+        return Area.objects.none()
+    return areas_visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
+
+
+def _villages(request):
+    user = _user(request)
+    if user is None:
+        return Area.objects.none()
+    return villages_visible_to(user).order_by("code")
+
+
+def _grids(request):
+    user = _user(request)
+    if user is None:
+        return Grid.objects.none()
+    return grids_visible_to(user).order_by("code")
+
+
+class _BootstrapFilterSet(django_filters.FilterSet):
+    """Gives every widget Bootstrap's classes, so list pages can lay the filter out in a grid."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs.setdefault("class", css)
+
+
+class GridFilter(_BootstrapFilterSet):
+    TEAM_CHOICES = (("complete", _("Complete team")), ("incomplete", _("Incomplete team")))
+
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    township = django_filters.ModelChoiceFilter(
+        queryset=_townships, method="filter_township", label=_("Township"), empty_label=_("All townships")
+    )
+    village = django_filters.ModelChoiceFilter(
+        queryset=_villages, field_name="village", label=_("Village"), empty_label=_("All villages")
+    )
+    team = django_filters.ChoiceFilter(
+        choices=TEAM_CHOICES, method="filter_team", label=_("Team"), empty_label=_("Any team")
+    )
+
+    class Meta:
+        model = Grid
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["q"].widget.attrs["placeholder"] = _("Grid name or code")
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
+
+    def filter_township(self, queryset, name, township):
+        # A village's tree path starts with its township's path (treebeard MP_Node).
+        return queryset.filter(village__path__startswith=township.path)
+
+    def filter_team(self, queryset, name, value):
+        return queryset.team_complete(value == "complete")
+
+
+class ResidentFilter(_BootstrapFilterSet):
+    AGE_BAND_CHOICES = (
+        ("child", _("Children (0-17)")),
+        ("adult", _("Adults (18-59)")),
+        ("senior", _("Seniors (60-79)")),
+        ("old", _("80 and over")),
+    )
+    assert {c for c, _label in AGE_BAND_CHOICES} == set(ResidentQuerySet.AGE_BANDS)
+
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
+    grid = django_filters.ModelChoiceFilter(
+        queryset=_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
+    )
+    care_tag = django_filters.ModelChoiceFilter(
+        queryset=CareTag.objects.all(),
+        to_field_name="code",
+        field_name="care_tags",
+        label=_("Care tag"),
+        empty_label=_("Any care tag"),
+    )
+    age_band = django_filters.ChoiceFilter(
+        choices=AGE_BAND_CHOICES, method="filter_age_band", label=_("Age"), empty_label=_("Any age")
+    )
+    gender = django_filters.ChoiceFilter(
+        choices=Resident.Gender.choices, field_name="gender", label=_("Gender"), empty_label=_("Any gender")
+    )
+
+    class Meta:
+        model = Resident
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["q"].widget.attrs["placeholder"] = _("Part of a name")
+
+    def filter_age_band(self, queryset, name, value):
+        return queryset.in_age_band(value)

@@ -1,0 +1,413 @@
+"""Forms for grids, teams, households and residents.
+
+Choice lists are cut to the user's jurisdiction (``grids.selectors``) and every rule a
+clerk can break by typing is checked here, with a message on the field, so that bad
+input re-renders the form with what was typed instead of reaching the database.
+Layouts are one column on phones and two on wider screens (crispy FormHelper).
+"""
+
+from __future__ import annotations
+
+import re
+
+from crispy_forms.bootstrap import InlineCheckboxes
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Layout, Row
+from django import forms
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from govcenter import pii
+from govcenter.jurisdiction import scope_of
+from govcenter.models import Area, User
+
+from .models import CareTag, Grid, GridMembership, Household, Resident
+from .selectors import grids_visible_to, households_visible_to, villages_visible_to
+from .services import DUTY_FOR_ROLE
+
+ROLE_FOR_DUTY = {duty: role for role, duty in DUTY_FOR_ROLE.items()}
+
+# A landline with its area code (0571-88888888); households often have one instead of a mobile.
+_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+
+def _helper(*layout) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False  # templates own the <form>, its buttons and the cancel link
+    helper.disable_csrf = True
+    if layout:
+        helper.layout = Layout(*layout)
+    return helper
+
+
+def _half(*fields) -> Row:
+    """Side by side from the md breakpoint up; stacked (one column) on phones."""
+    return Row(*(Column(f, css_class="col-12 col-md-6") for f in fields))
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def parse_pk(value) -> int | None:
+    """The integer id in a submitted value, or None for anything else (never raises)."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+class GridForm(forms.ModelForm):
+    """Create or edit a grid. The village must be one the user's centre covers whole;
+    it is fixed once the grid exists (its households and residents carry it)."""
+
+    class Meta:
+        model = Grid
+        fields = ["village", "code", "name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        scope = scope_of(user)
+        village_field = self.fields["village"]
+        # Whole villages only: scope.q without a grid path leaves out villages the user sees
+        # only through a grid they serve.
+        whole = scope.q(village="pk")
+        if self.instance.pk:
+            whole |= Q(pk=self.instance.village_id)  # the (disabled) current village always validates
+        village_field.queryset = villages_visible_to(user).filter(whole).order_by("code")
+        village_field.label_from_instance = lambda a: f"{a.name} ({a.code})"
+        if self.instance.pk:
+            village_field.disabled = True
+            village_field.help_text = _("A grid stays in its village; its households and residents belong there.")
+        self.fields["code"].widget.attrs.update(
+            {"inputmode": "numeric", "maxlength": 15, "placeholder": "330102001001001"}
+        )
+        self.fields["code"].help_text = _(
+            "15 digits: the village's 12-digit division code followed by a 3-digit grid number."
+        )
+        self.helper = _helper(_half("village", "code"), "name", "description")
+
+    def clean_village(self):
+        village = self.cleaned_data["village"]
+        if not self.instance.pk and not scope_of(self.user).covers_village(village.pk):
+            raise forms.ValidationError(_("You can add grids only in villages your centre covers."))
+        return village
+
+    def clean_code(self):
+        return re.sub(r"\s+", "", self.cleaned_data["code"])
+
+    def clean(self):
+        cleaned = super().clean()
+        village = cleaned.get("village")
+        code = cleaned.get("code")
+        if village and code:
+            if not re.fullmatch(r"\d{15}", code) or not code.startswith(village.code):
+                self.add_error(
+                    "code",
+                    _("The grid code is the village code %(village)s followed by 3 digits, e.g. %(village)s001.")
+                    % {"village": village.code},
+                )
+        return cleaned
+
+
+class MembershipForm(forms.Form):
+    """Add a person to a grid team. The person must hold the role that fits the duty."""
+
+    duty = forms.ChoiceField(label=capfirst(_("duty")), choices=GridMembership.Duty.choices)
+    user = forms.ModelChoiceField(label=capfirst(_("person")), queryset=User.objects.none())
+    started_on = forms.DateField(label=capfirst(_("start date")), widget=_date_widget())
+    note = forms.CharField(label=capfirst(_("note")), max_length=200, required=False)
+
+    def __init__(self, *args, grid: Grid, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grid = grid
+        self.fields["started_on"].initial = timezone.localdate
+        duty = (self.data.get("duty") if self.is_bound else None) or self.initial.get("duty")
+        if duty not in GridMembership.Duty.values:
+            duty = GridMembership.Duty.GRID_WORKER
+        self.fields["duty"].initial = duty
+        self.fields["user"].queryset = self.candidates(grid, duty)
+        self.fields["user"].label_from_instance = lambda u: f"{u.display_name} · {u.get_role_display()}"
+        self.fields["user"].help_text = _(
+            "Grid workers of this village and police officers of the station covering it, who are not in this team now."
+        )
+        url = reverse("grids:membership_add", args=[grid.pk])
+        self.helper = _helper(
+            _half(
+                # Changing the duty reloads the list of people who can take it (htmx, same page).
+                Field(
+                    "duty",
+                    hx_get=url,
+                    hx_target="#div_id_user",
+                    hx_select="#div_id_user",
+                    hx_swap="outerHTML",
+                    hx_trigger="change",
+                ),
+                "user",
+            ),
+            _half("started_on", "note"),
+        )
+
+    @staticmethod
+    def candidates(grid: Grid, duty: str | None):
+        """Active users who may take a duty in this grid: grid workers whose home is the village
+        (or an area above it), police of a station covering the village; not serving here now."""
+        village = grid.village
+        above = Area.objects.filter(
+            path__in=[village.path[:i] for i in range(Area.steplen, len(village.path) + 1, Area.steplen)]
+        )
+        R = User.Role
+        users = User.objects.filter(is_active=True).filter(
+            Q(role=R.GRID_WORKER, area__in=above)
+            | Q(role__in=[R.COMMUNITY_POLICE, R.AUXILIARY_POLICE], police_station__villages=village)
+        )
+        if duty in ROLE_FOR_DUTY:
+            users = users.filter(role=ROLE_FOR_DUTY[duty])
+        serving = GridMembership.objects.filter(grid=grid, ended_on__isnull=True).values("user")
+        return users.exclude(pk__in=serving).distinct().order_by("role", "full_name", "username")
+
+    def clean_started_on(self):
+        started_on = self.cleaned_data["started_on"]
+        if started_on > timezone.localdate():
+            raise forms.ValidationError(_("The start date cannot be in the future."))
+        return started_on
+
+    def clean(self):
+        cleaned = super().clean()
+        user, duty = cleaned.get("user"), cleaned.get("duty")
+        if user and duty and DUTY_FOR_ROLE.get(user.role) != duty:
+            self.add_error(
+                "user",
+                _("%(person)s is a %(role)s and cannot serve as %(duty)s.")
+                % {
+                    "person": user.display_name,
+                    "role": user.get_role_display(),
+                    "duty": GridMembership.Duty(duty).label,
+                },
+            )
+        return cleaned
+
+
+class MembershipEndForm(forms.Form):
+    ended_on = forms.DateField(
+        label=capfirst(_("end date")),
+        widget=_date_widget(),
+        help_text=_("An end date ends the membership on that day; the slot is free for someone else at once."),
+    )
+
+    def __init__(self, *args, membership: GridMembership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        self.fields["ended_on"].initial = timezone.localdate
+        self.helper = _helper("ended_on")
+
+    def clean_ended_on(self):
+        ended_on = self.cleaned_data["ended_on"]
+        if ended_on < self.membership.started_on:
+            raise forms.ValidationError(
+                _("The end date cannot be before the start date (%(date)s).") % {"date": self.membership.started_on}
+            )
+        if ended_on > timezone.localdate():
+            raise forms.ValidationError(_("The end date cannot be in the future."))
+        return ended_on
+
+
+def _clean_phone(value: str, *, landline_ok: bool = False) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if landline_ok and _LANDLINE_RE.match(re.sub(r"\s+", "", value)):
+        return re.sub(r"\s+", "", value)
+    try:
+        return pii.validate_mobile(value)
+    except forms.ValidationError:
+        if landline_ok:
+            raise forms.ValidationError(
+                _("Enter an 11-digit mobile number (13812345678) or a landline with its area code (0571-88888888).")
+            ) from None
+        raise
+
+
+class HouseholdForm(forms.ModelForm):
+    """A household of one grid; the grid comes from the page, not from the form."""
+
+    class Meta:
+        model = Household
+        fields = ["number", "head_name", "address", "phone", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, grid: Grid, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grid = grid
+        self.instance.grid = grid
+        self.fields["phone"].widget.attrs["inputmode"] = "tel"
+        self.helper = _helper(_half("number", "head_name"), "address", "phone", "note")
+
+    def clean_number(self):
+        number = self.cleaned_data["number"].strip()
+        # The (grid, number) constraint is not checked by the ModelForm because grid is not
+        # a form field; check it here so a duplicate gets a message, not an IntegrityError.
+        if Household.objects.filter(grid=self.grid, number=number).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This grid already has a household with this number."))
+        return number
+
+    def clean_phone(self):
+        return _clean_phone(self.cleaned_data.get("phone"), landline_ok=True)
+
+
+class ResidentForm(forms.ModelForm):
+    """Register or update a resident.
+
+    The ID number is a plain field, never filled from the database: on edit it stays
+    empty (the masked number is in the help text) and an entered value replaces the
+    stored one. Birth date and gender follow from the ID number when left empty and
+    must agree with it when given.
+    """
+
+    id_number = forms.CharField(label=capfirst(_("ID number")), max_length=25, required=False)
+
+    class Meta:
+        model = Resident
+        fields = [
+            "grid",
+            "household",
+            "relation",
+            "name",
+            "id_number",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "phone",
+            "address",
+            "care_tags",
+            "note",
+        ]
+        widgets = {
+            "birth_date": _date_widget(),
+            "care_tags": forms.CheckboxSelectMultiple,
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        f = self.fields
+        f["grid"].queryset = grids_visible_to(user).select_related("village").order_by("code")
+        f["grid"].label_from_instance = lambda g: f"{g.name} ({g.village.name})"
+        f["care_tags"].queryset = CareTag.objects.all()
+        f["gender"].required = False
+        f["gender"].help_text = _("Leave empty to take it from the ID number.")
+        f["birth_date"].help_text = _("Leave empty to take it from the ID number.")
+        f["phone"].widget.attrs["inputmode"] = "tel"
+        f["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false", "maxlength": 25})
+        if self.instance.pk and self.instance.has_id_number:
+            f["id_number"].help_text = _(
+                "Leave empty to keep the current number (shown masked: %(masked)s); a number entered here replaces it."
+            ) % {"masked": self.instance.id_number_masked}
+        else:
+            f["id_number"].help_text = _("18 characters, as on the identity card.")
+        self._limit_households()
+        household_url = reverse("grids:resident_create")
+        self.helper = _helper(
+            _half(
+                # Changing the grid reloads the household list for that grid (htmx, same page).
+                Field(
+                    "grid",
+                    hx_get=household_url,
+                    hx_target="#div_id_household",
+                    hx_select="#div_id_household",
+                    hx_swap="outerHTML",
+                    hx_trigger="change",
+                ),
+                "household",
+            ),
+            _half("name", "relation"),
+            _half("id_number", "phone"),
+            _half("gender", "birth_date"),
+            _half("ethnicity", "address"),
+            InlineCheckboxes("care_tags"),
+            "note",
+        )
+
+    def _limit_households(self) -> None:
+        """Offer the households of the chosen grid only (a district sees 100,000 of them).
+
+        The chosen grid comes from the submitted data, the initial value or the resident;
+        a submitted household stays in the list so that ``clean`` can name the mismatch.
+        """
+        visible = households_visible_to(self.user).select_related("grid")
+        if self.is_bound:
+            grid_id = parse_pk(self.data.get(self.add_prefix("grid")))
+            keep = Q(pk=parse_pk(self.data.get(self.add_prefix("household"))) or 0)
+        else:
+            grid = self.initial.get("grid") or (self.instance.grid_id if self.instance.pk else None)
+            grid_id = parse_pk(getattr(grid, "pk", grid))
+            keep = Q(pk=self.instance.household_id or 0)
+        field = self.fields["household"]
+        field.queryset = visible.filter(Q(grid_id=grid_id or 0) | keep).order_by("number")
+        field.label_from_instance = lambda h: str(h)
+        if not grid_id:
+            field.help_text = _("Choose the grid first; this list then shows its households.")
+
+    def clean_id_number(self):
+        raw = self.cleaned_data.get("id_number", "")
+        if not pii.normalize_id_number(raw):
+            return ""
+        value = pii.validate_id_number(raw)
+        # Exact match through the keyed hash over all residents (not only the visible ones),
+        # and a message that says nothing about where the other record is.
+        if Resident.objects.filter(id_number_hash=pii.keyed_hash(value)).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("A resident with this ID number is already registered."), code="duplicate")
+        return value
+
+    def clean_phone(self):
+        return _clean_phone(self.cleaned_data.get("phone"))
+
+    def clean_birth_date(self):
+        born = self.cleaned_data.get("birth_date")
+        if born and born > timezone.localdate():
+            raise forms.ValidationError(_("The birth date cannot be in the future."))
+        return born
+
+    def clean(self):
+        cleaned = super().clean()
+        id_number = cleaned.get("id_number")
+        if id_number:
+            born = pii.birth_date_from_id(id_number)
+            gender = pii.gender_from_id(id_number)
+            if not cleaned.get("birth_date") and "birth_date" not in self.errors:
+                cleaned["birth_date"] = born
+            elif cleaned.get("birth_date") and cleaned["birth_date"] != born:
+                self.add_error("birth_date", _("The ID number says %(date)s.") % {"date": born.isoformat()})
+            if not cleaned.get("gender"):
+                cleaned["gender"] = gender
+            elif cleaned["gender"] != gender:
+                self.add_error(
+                    "gender", _("The ID number says %(gender)s.") % {"gender": Resident.Gender(gender).label}
+                )
+        elif (
+            not cleaned.get("gender")
+            and "id_number" not in self.errors
+            and not (self.instance.pk and self.instance.gender)
+        ):
+            self.add_error("gender", _("Choose the gender, or enter the ID number to take it from there."))
+        elif not cleaned.get("gender") and self.instance.pk:
+            cleaned["gender"] = self.instance.gender
+        grid, household = cleaned.get("grid"), cleaned.get("household")
+        if grid and household and household.grid_id != grid.pk:
+            self.add_error(
+                "household", _("This household belongs to another grid (%(grid)s).") % {"grid": household.grid}
+            )
+        return cleaned
+
+    def save(self, commit: bool = True) -> Resident:
+        resident = super().save(commit=False)
+        if self.cleaned_data.get("id_number"):
+            resident.set_id_number(self.cleaned_data["id_number"])
+        if commit:
+            resident.save()
+            self._save_m2m()
+        return resident
