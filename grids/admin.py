@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Concat, Substr
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext
@@ -243,7 +243,8 @@ class MembershipInline(admin.TabularInline):
     fields = ["user", "duty", "started_on", "ended_on", "note"]
     autocomplete_fields = ["user"]
     extra = 1
-    ordering = ["ended_on", "duty", "started_on"]  # serving members first (NULLs first on both databases)
+    # Serving members first: SQLite sorts NULL first and PostgreSQL last, so say it.
+    ordering = [F("ended_on").desc(nulls_first=True), "duty", "started_on"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")

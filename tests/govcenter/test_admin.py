@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import F
 from django.urls import reverse
 
 from govcenter.models import Area, Notification, PersonalDataAccess, User
@@ -227,7 +228,7 @@ def test_membership_admin_ends_a_membership_and_keeps_it(admin_client, world):
 
 def _grid_post(grid, rows):
     """The grid change form with its membership inline: existing rows unchanged plus ``rows``."""
-    existing = list(grid.memberships.order_by("ended_on", "duty", "started_on"))
+    existing = list(grid.memberships.order_by(F("ended_on").desc(nulls_first=True), "duty", "started_on"))
     data = {"village": grid.village_id, "code": grid.code, "name": grid.name, "description": ""}
     prefix = "memberships"
     forms = [
