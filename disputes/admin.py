@@ -1,0 +1,355 @@
+"""Django admin for the conflict-dispute ledger.
+
+Read-mostly by design: every step of a dispute (registration, acceptance, escalation,
+results, follow-ups) is a function in ``disputes.services`` that checks who may take
+it and writes its timeline event, so the admin shows the state but never changes it.
+What the administrator does edit here is configuration: the deadline policy and the
+follow-up rules. ID numbers of parties are shown masked only.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from govcenter.pii import keyed_hash, normalize_id_number, validate_id_number
+
+from .deadlines import local_zone
+from .models import (
+    Attachment,
+    DeadlinePolicy,
+    Dispute,
+    DisputeEvent,
+    FollowUp,
+    FollowUpRule,
+    LedgerCounter,
+    MediationRecord,
+    Party,
+    PoliceReview,
+)
+
+# --- Paginator ---------------------------------------------------------------------------
+
+
+class EstimatedCountPaginator(Paginator):
+    """A paginator that does not COUNT(*) a big table just to draw the page links.
+
+    Unfiltered on PostgreSQL, the number of rows comes from the planner's statistics
+    (``pg_class.reltuples``, kept current by autovacuum) once the table is past
+    ``exact_below`` rows; a filtered list (a search, a filter, a date) is counted exactly,
+    because the filter is what narrows the scan. SQLite has no such statistics and
+    counts exactly: its deployments are small.
+    """
+
+    exact_below = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list
+        if isinstance(qs, QuerySet) and not qs.query.where:
+            connection = connections[qs.db]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+                        [connection.ops.quote_name(qs.model._meta.db_table)],
+                    )
+                    row = cursor.fetchone()
+                estimate = row[0] if row and row[0] is not None else -1  # -1: never analysed
+                if estimate >= self.exact_below:
+                    return int(estimate)
+        return super().count
+
+
+# --- Filters ----------------------------------------------------------------------------------
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = _("flags")
+    parameter_name = "flag"
+    FIELDS = {
+        "criminal": ("risk_criminal", _("risk of turning criminal")),
+        "mass": ("risk_mass_incident", _("risk of a mass incident")),
+        "vulnerable": ("vulnerable_party", _("vulnerable party involved")),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (_field, label) in self.FIELDS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in self.FIELDS:
+            return queryset.filter(**{self.FIELDS[self.value()][0]: True})
+        return queryset
+
+
+# --- Read-only inlines --------------------------------------------------------------------
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows written by the services; shown, never added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PartyInline(ReadOnlyInline):
+    model = Party
+    # The masked ID number only: never the clear number nor the ciphertext.
+    fields = ["role", "kind", "name", "id_number_masked", "phone", "address", "resident"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("resident")
+
+
+class MediationRecordInline(ReadOnlyInline):
+    model = MediationRecord
+    fields = [
+        "held_on",
+        "method",
+        "mediators_present",
+        "mediators",
+        "outcome",
+        "notes",
+        "agreement",
+        "recorded_by",
+        "recorded_at",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agreement", "recorded_by")
+
+    @admin.display(description=_("mediators present"))
+    def mediators_present(self, obj: MediationRecord) -> str:
+        return "、".join(obj.mediator_kind_labels())
+
+
+class FollowUpInline(ReadOnlyInline):
+    model = FollowUp
+    fields = ["due_on", "visited_on", "finding", "notes", "visited_by", "cancelled"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("visited_by")
+
+
+class PoliceReviewInline(ReadOnlyInline):
+    model = PoliceReview
+    fields = ["created_at", "author", "opinion", "flags_criminal_risk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["kind", "original_name", "file", "content_type", "size", "uploaded_by", "uploaded_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+class DisputeEventInline(ReadOnlyInline):
+    """The timeline: written in the same transaction as each step, never edited."""
+
+    model = DisputeEvent
+    verbose_name_plural = _("timeline")
+    fields = ["at", "kind", "actor_label", "from_level", "to_level", "status", "due_at", "note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("by"))
+    def actor_label(self, obj: DisputeEvent) -> str:
+        return obj.actor_label
+
+
+# --- Disputes -----------------------------------------------------------------------------
+
+STATE_HELP = _(
+    "Status, handling level, deadline, handler and the other state fields are read-only here. "
+    "Every step of a dispute (registration, acceptance, mediation, escalation, results, follow-up "
+    "visits) is taken in the portal, where it is checked and written to the timeline. "
+    "Only the description of the case can be corrected here."
+)
+
+
+class DisputeAdminForm(forms.ModelForm):
+    class Meta:
+        model = Dispute
+        fields = ["source", "source_reference", "category", "summary", "description", "occurred_on", "location"]
+
+    def clean_occurred_on(self):
+        occurred_on = self.cleaned_data["occurred_on"]
+        registered_at = self.instance.registered_at
+        if registered_at and occurred_on > registered_at.astimezone(local_zone()).date():
+            raise ValidationError(gettext("The date the dispute arose cannot be after it was registered."))
+        return occurred_on
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    form = DisputeAdminForm
+    list_display = [
+        "number",
+        "registered_at",
+        "village",
+        "category",
+        "risk_level",
+        "level",
+        "status",
+        "due_at",
+        "supervised_at",
+    ]
+    list_filter = ["status", "level", "risk_level", "category", "source", FlagFilter]
+    search_fields = ["number", "summary", "parties__name"]
+    search_help_text = _("Ledger number, summary or a party's name; a full ID number finds the disputes of its holder.")
+    date_hierarchy = "registered_at"
+    list_select_related = ["village"]
+    raw_id_fields = ["district", "township", "village", "grid", "department", "handler", "registered_by"]
+    readonly_fields = [
+        "number", "status", "level", "registered_level", "department", "handler", "due_at", "escalated_at",
+        "supervised_at", "district", "township", "village", "grid", "risk_level", "risk_criminal",
+        "risk_mass_incident", "vulnerable_party", "registered_by", "registered_at", "result", "referral",
+        "resolved_at", "archived_at", "updated_at",
+    ]  # fmt: skip
+    fieldsets = [
+        (
+            _("State"),
+            {
+                "description": STATE_HELP,
+                "fields": [
+                    "number", "status", ("level", "registered_level"), ("department", "handler"),
+                    "due_at", ("escalated_at", "supervised_at"),
+                ],
+            },
+        ),
+        (_("Case"), {"fields": ["source", "source_reference", "category", "summary", "description", "occurred_on", "location"]}),
+        (_("Risk"), {"fields": ["risk_level", ("risk_criminal", "risk_mass_incident", "vulnerable_party")]}),
+        (_("Place"), {"fields": ["district", "township", "village", "grid"]}),
+        (_("Registration"), {"fields": ["registered_by", "registered_at"]}),
+        (_("Outcome"), {"fields": ["result", "referral", "resolved_at", "archived_at", "updated_at"]}),
+    ]  # fmt: skip
+    inlines = [
+        PartyInline,
+        MediationRecordInline,
+        FollowUpInline,
+        PoliceReviewInline,
+        AttachmentInline,
+        DisputeEventInline,
+    ]
+    show_full_result_count = False  # no COUNT(*) of the whole table beside a filtered count
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    actions = None  # no bulk delete
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("district", "township", "village", "grid", "department", "handler", "registered_by")
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        # A full ID number is found through its keyed hash (parties' numbers are stored encrypted).
+        term = normalize_id_number(search_term)
+        if len(term) == 18:
+            try:
+                value = validate_id_number(term)
+            except ValidationError:
+                pass
+            else:
+                return queryset.filter(parties__id_number_hash=keyed_hash(value)).distinct(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_add_permission(self, request):
+        # Registration gives the ledger number and the first timeline event: the portal's form does it.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The ledger is an official record; a wrong entry is closed, not removed.
+        return False
+
+
+@admin.register(DisputeEvent)
+class DisputeEventAdmin(admin.ModelAdmin):
+    """The timelines of all disputes, for audit: read-only."""
+
+    list_display = ["at", "dispute", "kind", "actor", "from_level", "to_level", "status", "due_at"]
+    list_filter = ["kind", "to_level"]
+    search_fields = ["dispute__number", "note"]
+    date_hierarchy = "at"
+    list_select_related = ["dispute", "actor"]
+    fields = ["dispute", "kind", "at", "actor", "from_level", "to_level", "status", "due_at", "note"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Configuration -------------------------------------------------------------------------
+
+
+@admin.register(DeadlinePolicy)
+class DeadlinePolicyAdmin(admin.ModelAdmin):
+    """Days a level has per risk level; a change applies to deadlines computed from then on
+    (registration, escalation, returns, reopening), not to those already running."""
+
+    list_display = ["risk_level", "level", "days", "day_kind"]
+    list_display_links = ["risk_level"]
+    list_editable = ["days", "day_kind"]
+    list_filter = ["risk_level", "level", "day_kind"]
+    ordering = ["risk_level", "level"]
+
+
+@admin.register(FollowUpRule)
+class FollowUpRuleAdmin(admin.ModelAdmin):
+    """Follow-up visits scheduled at resolution, in calendar days (default: 7 and 30)."""
+
+    list_display = ["days_after"]
+
+
+@admin.register(LedgerCounter)
+class LedgerCounterAdmin(admin.ModelAdmin):
+    """The last sequence number given out per district and year. Read-only: a lowered
+    counter would hand out numbers that exist already."""
+
+    list_display = ["district", "year", "last"]
+    list_filter = ["year"]
+    list_select_related = ["district"]
+    fields = ["district", "year", "last"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
