@@ -34,24 +34,22 @@ class AreaAddForm(forms.ModelForm):
             ),
         }
 
-    def clean(self):
-        cleaned = super().clean()
-        code, name = cleaned.get("code"), cleaned.get("name")
-        if not code or not name or self.errors:
-            return cleaned
-        # The preconditions of area_add_or_update, checked here so that they come back
-        # as form errors; the service itself does the insert (save_model).
-        level = Area.level_of_code(code)
-        if level is None:
-            self.add_error("code", gettext("This is not a district, township or village division code."))
-            return cleaned
+    def _post_clean(self):
+        # First the model's own checks (12 digits, a code of some level, not taken yet),
+        # then the one precondition of area_add_or_update they leave out, so that it
+        # comes back as a form error; the service itself does the insert (save_model).
+        # Not in clean(): an error on "code" there would keep the code off the instance
+        # and Area.clean() would then report a wrong code as well.
+        super()._post_clean()
+        code = self.instance.code
+        if "code" in self._errors or not code:
+            return
         parent_code = Area.parent_code_of(code)
         if parent_code and not Area.objects.filter(code=parent_code).exists():
             self.add_error(
                 "code",
                 gettext("Its parent area %(parent)s does not exist; add that first.") % {"parent": parent_code},
             )
-        return cleaned
 
 
 class AreaChangeForm(forms.ModelForm):

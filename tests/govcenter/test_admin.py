@@ -338,3 +338,36 @@ def test_resident_admin_keeps_the_id_number_when_the_field_is_left_empty(admin_c
     assert response.status_code == 302, response.context["adminform"].form.errors
     resident.refresh_from_db()
     assert resident.id_number_hash == before and resident.relation == "户主"
+
+
+def test_grid_admin_adds_a_grid_with_its_team(admin_client, world):
+    worker = make_user("gw9", User.Role.GRID_WORKER, area=world.village3)
+    aux = make_user("aux9", User.Role.AUXILIARY_POLICE, police_station=world.station2)
+    data = {"village": world.village3.pk, "code": "330102002001002", "name": "南湖村第2网格", "description": ""}
+    rows = [
+        {"user": worker.pk, "duty": GridMembership.Duty.GRID_WORKER},
+        {"user": world.police3.pk, "duty": GridMembership.Duty.COMMUNITY_POLICE},
+        {"user": aux.pk, "duty": GridMembership.Duty.AUXILIARY_POLICE},
+    ]
+    data.update({"memberships-TOTAL_FORMS": 3, "memberships-INITIAL_FORMS": 0})
+    for i, row in enumerate(rows):
+        data.update({f"memberships-{i}-{k}": v for k, v in row.items()})
+        data.update({f"memberships-{i}-started_on": "2026-02-01", f"memberships-{i}-ended_on": ""})
+    response = admin_client.post(_url(Grid, "add"), data)
+    assert response.status_code == 302
+    grid = Grid.objects.with_team_counts().get(code="330102002001002")
+    assert (grid.n_workers, grid.n_police, grid.n_auxiliaries) == (1, 1, 1)
+
+
+def test_grid_inline_ends_one_police_officer_and_adds_the_next_in_one_save(admin_client, world):
+    other = make_user("police9", User.Role.COMMUNITY_POLICE, police_station=world.station)
+    row = {"user": other.pk, "duty": GridMembership.Duty.COMMUNITY_POLICE, "started_on": "2026-03-01", "ended_on": ""}
+    data = _grid_post(world.grid1, [row])
+    old = GridMembership.objects.get(grid=world.grid1, user=world.police1)
+    index = next(k.split("-")[1] for k, v in data.items() if k.endswith("-id") and v == old.pk)
+    data[f"memberships-{index}-ended_on"] = "2026-02-28"
+    response = admin_client.post(_url(Grid, "change", world.grid1.pk), data)
+    assert response.status_code == 302
+    old.refresh_from_db()
+    assert old.ended_on == datetime.date(2026, 2, 28)
+    assert GridMembership.objects.get(grid=world.grid1, ended_on__isnull=True, duty="community_police").user == other
