@@ -207,7 +207,6 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ["title", "recipient__username", "recipient__full_name"]
     list_select_related = ["recipient"]
     date_hierarchy = "created_at"
-    fields = ["recipient", "title", "body", "url", "created_at", "read_at"]
 
 
 @admin.register(PersonalDataAccess)
