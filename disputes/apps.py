@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DisputesConfig(AppConfig):
     name = "disputes"
     verbose_name = _("Conflict-dispute ledger")
+
+    def ready(self) -> None:
+        from . import reminders  # noqa: F401  (registers the ledger's reminder kinds)

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .jurisdiction import can_manage_grids, is_admin, sees_residents
+from .models import Notification
 
 
 def navigation(request):
@@ -18,8 +19,11 @@ def navigation(request):
             ("grids", reverse("grids:grid_list"), _("Grids")),
             ("residents", reverse("grids:resident_list"), _("Residents")),
         ]
+    # Capped so that the badge costs one small indexed query, however full the inbox.
+    unread = len(Notification.objects.filter(recipient=user, read_at__isnull=True).values_list("pk", flat=True)[:100])
     return {
         "nav_items": items,
+        "nav_unread": unread,
         "nav_is_admin": is_admin(user),
         "nav_can_manage_grids": can_manage_grids(user),
     }

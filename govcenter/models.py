@@ -177,6 +177,8 @@ class User(AbstractUser):
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("functional department")
     )
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    notify_by_email = models.BooleanField(_("send notifications by e-mail"), default=True)
+    notify_by_sms = models.BooleanField(_("send notifications by SMS"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -248,6 +250,9 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Set when the e-mail / SMS copies were handed to their backends (or there were none to
+    # send). Null: still to deliver; the periodic catch-up finds these after a broker outage.
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -257,6 +262,8 @@ class Notification(models.Model):
             # The inbox page and the unread badge: one user's newest / unread first.
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
+            # The delivery catch-up: undelivered notifications, oldest first.
+            models.Index(fields=["created_at"], condition=models.Q(delivered_at__isnull=True), name="notification_undelivered"),
         ]
 
     def __str__(self) -> str:
@@ -264,3 +271,27 @@ class Notification(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.url or reverse("home")
+
+
+class ReminderSent(models.Model):
+    """The claim that a reminder of ``kind`` for one item and one deadline went out.
+
+    The unique constraint is what makes reminders once-only: whoever inserts the row
+    first sends, every other worker (or a restarted beat) finds it and skips.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    kind = models.CharField(_("kind"), max_length=50)
+    deadline = models.DateTimeField(_("deadline"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "kind", "deadline"], name="reminder_once_per_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.content_type_id}:{self.object_id} @ {self.deadline:%Y-%m-%d %H:%M}"

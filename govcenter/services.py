@@ -26,17 +26,33 @@ def personal_data_reveal(*, user: User, subject: ProtectedIdNumber, ip_address: 
     return subject.reveal_id_number()
 
 
+def _has_external_channel(user: User) -> bool:
+    return bool((user.notify_by_email and user.email) or (user.notify_by_sms and user.phone))
+
+
 def notification_send(*, recipients, title: str, body: str = "", url: str = "") -> list[Notification]:
-    """Put a message in the inbox of each recipient (deduplicated)."""
+    """Put a message in the inbox of each recipient (deduplicated, active users only) and,
+    after commit, queue its e-mail / SMS copies for those who chose them."""
+    from django.utils import timezone
+
+    from .queue import enqueue_on_commit
+    from .tasks import deliver_notification
+
     seen: set[int] = set()
     rows = []
+    now = timezone.now()
     for user in recipients:
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
-        rows.append(Notification(recipient=user, title=title[:200], body=body, url=url))
+        rows.append(Notification(recipient=user, title=title[:200], body=body, url=url,
+                                 delivered_at=None if _has_external_channel(user) else now))
     with transaction.atomic():
-        return Notification.objects.bulk_create(rows)
+        created = Notification.objects.bulk_create(rows)
+        for n in created:
+            if n.delivered_at is None:
+                enqueue_on_commit(deliver_notification, n.pk)
+    return created
 
 
 class AreaError(Exception):

@@ -146,7 +146,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+WHITENOISE_USE_FINDERS = DEBUG  # serve from static/ directly in development, no collectstatic needed
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -212,7 +213,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "govcenter.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Every 5 minutes: reminders before deadlines (disputes, follow-ups, and kinds other apps register).
+    "send-reminders": {"task": "govcenter.tasks.send_reminders", "schedule": crontab(minute="*/5")},
+    # Every 10 minutes: move every overdue open dispute one level up (or supervise it at the top).
+    "escalate-overdue": {"task": "disputes.tasks.escalate_overdue", "schedule": crontab(minute="*/10")},
+    # Every 5 minutes: e-mail / SMS copies whose task never reached the broker (outage catch-up).
+    "deliver-pending-notifications": {
+        "task": "govcenter.tasks.deliver_pending_notifications",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+
+# Reminders go out this many days before a deadline; 0 means "on the day".
+REMINDER_DAYS_BEFORE = env.list("REMINDER_DAYS_BEFORE", cast=int, default=[3, 1, 0])
+# SMS channel: a dotted path to a govcenter.channels.BaseSmsBackend subclass.
+SMS_BACKEND = env.str("SMS_BACKEND", default="govcenter.channels.LoggingSmsBackend")
+# Used for links in e-mail and SMS.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,44 @@
+"""Periodic and queued work of the project package. Tasks take ids and call services."""
+
+from __future__ import annotations
+
+import datetime
+
 from celery import shared_task
 from django.core.management import call_command
+from django.utils import timezone
+
+from .channels import notification_deliver
+from .models import Notification
+from .queue import send_now
 
 
 @shared_task
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task(acks_late=True)
+def deliver_notification(notification_id: int) -> bool:
+    return notification_deliver(notification_id=notification_id)
+
+
+@shared_task
+def deliver_pending_notifications(older_than_seconds: int = 60, limit: int = 5000) -> int:
+    """Catch-up: queue delivery of notifications whose task never reached the broker."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    ids = list(
+        Notification.objects.filter(delivered_at__isnull=True, created_at__lt=cutoff)
+        .order_by("created_at").values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        if not send_now(deliver_notification, pk):
+            break
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def send_reminders() -> int:
+    from .reminders import reminders_send
+
+    return reminders_send(at=timezone.now())

@@ -12,6 +12,10 @@ admin.site.site_title = settings.ADMIN_SITE_HEADER
 urlpatterns = [
     path("", views.home, name="home"),
     path("areas/", views.area_tree, name="area_tree"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
+    path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
+    path("accounts/profile/", views.profile, name="profile"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from grids.selectors import areas_visible_to, grids_visible_to
 
+from .forms import ProfileForm
 from .jurisdiction import scope_of
-from .models import Area
+from .models import Area, Notification
 from .selectors import jurisdiction_overview
 
 
@@ -56,3 +64,46 @@ def _walk(nodes):
 
 
 
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile was saved."))
+        return redirect("profile")
+    return render(request, "govcenter/profile.html", {"form": form})
+
+
+@login_required
+def notification_list(request):
+    """The user's inbox, newest first; ?unread=1 shows only unread messages."""
+    qs = Notification.objects.filter(recipient=request.user)
+    only_unread = request.GET.get("unread") == "1"
+    if only_unread:
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs.order_by("-created_at", "-pk"), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "govcenter/notifications.html", {
+        "nav_active": "notifications", "page": page, "only_unread": only_unread})
+
+
+@require_POST
+@login_required
+def notification_open(request, pk):
+    """Mark one notification read and go to the item it is about."""
+    n = get_object_or_404(Notification, pk=pk, recipient=request.user)  # someone else's: 404
+    if n.read_at is None:
+        Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=timezone.now())
+    target = n.get_absolute_url()
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "notifications"
+    return redirect(target)
+
+
+@require_POST
+@login_required
+def notification_read_all(request):
+    n = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    messages.success(request, _("%(n)d notifications marked as read.") % {"n": n})
+    return redirect("notifications")

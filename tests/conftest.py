@@ -24,3 +24,23 @@ def pytest_configure(config):
 
     # Hashing 15 demo passwords per test with PBKDF2 would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Unit tests run tasks in-process; the queue itself is tested in tests/integration."""
+    from govcenter.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def sms_outbox(settings):
+    from govcenter.channels import MemorySmsBackend
+
+    settings.SMS_BACKEND = "govcenter.channels.MemorySmsBackend"
+    MemorySmsBackend.outbox = []
+    return MemorySmsBackend.outbox

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+from .pii import validate_mobile
+
+
+class ProfileForm(forms.ModelForm):
+    """The user's own contact details and notification channels."""
+
+    class Meta:
+        model = User
+        fields = ["full_name", "email", "phone", "notify_by_email", "notify_by_sms"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save")))
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "")
+        return validate_mobile(phone) if phone else ""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("notify_by_email") and not data.get("email"):
+            self.add_error("email", ValidationError(_("Enter an e-mail address to receive notifications by e-mail.")))
+        if data.get("notify_by_sms") and not data.get("phone"):
+            self.add_error("phone", ValidationError(_("Enter a mobile number to receive notifications by SMS.")))
+        return data

@@ -1,0 +1,106 @@
+"""Reminders before deadlines: a small registry that each app adds its kinds to.
+
+A kind is a function ``(at, horizon) -> iterable of Reminder`` that returns the items
+whose deadline falls between ``at`` and ``at + horizon``. ``reminders_send`` decides
+which stage each item has reached (settings.REMINDER_DAYS_BEFORE, e.g. 3 days, 1 day,
+and on the day), claims (item, kind:stage, deadline) in ReminderSent and, if the
+claim is new, notifies the recipients, in one transaction. Adding a kind::
+
+    from govcenter.reminders import Reminder, register_reminder_kind
+
+    @register_reminder_kind("agency-matter-due")
+    def agency_matters_due(at, horizon):
+        for m in AgencyMatter.objects.open().filter(due_at__gt=at, due_at__lte=at + horizon):
+            yield Reminder(subject=m, deadline=m.due_at, recipients=[m.worker], title=..., url=m.get_absolute_url())
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import ReminderSent
+from .services import notification_send
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Reminder:
+    subject: models.Model
+    deadline: datetime.datetime
+    recipients: list
+    title: str
+    body: str = ""
+    url: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+ReminderSource = Callable[[datetime.datetime, datetime.timedelta], Iterable[Reminder]]
+_KINDS: dict[str, ReminderSource] = {}
+
+
+def register_reminder_kind(code: str) -> Callable[[ReminderSource], ReminderSource]:
+    def decorator(fn: ReminderSource) -> ReminderSource:
+        _KINDS[code] = fn
+        return fn
+
+    return decorator
+
+
+def reminder_kinds() -> dict[str, ReminderSource]:
+    return dict(_KINDS)
+
+
+def stage_of(deadline: datetime.datetime, at: datetime.datetime) -> int | None:
+    """The most urgent configured stage reached, counted in calendar days of the local time
+    zone: with REMINDER_DAYS_BEFORE = [3, 1, 0] and a deadline on the 10th, the 7th and 8th
+    are stage 3, the 9th stage 1, the 10th itself stage 0. None before the first stage and
+    after the deadline."""
+    if deadline <= at:
+        return None
+    tz = timezone.get_default_timezone()
+    days_left = (deadline.astimezone(tz).date() - at.astimezone(tz).date()).days
+    reached = [n for n in settings.REMINDER_DAYS_BEFORE if n >= days_left]
+    return min(reached) if reached else None
+
+
+def stage_label(stage: int) -> str:
+    if stage == 0:
+        return _("due today")
+    return _("due in %(n)d days") % {"n": stage} if stage > 1 else _("due tomorrow")
+
+
+def reminders_send(*, at: datetime.datetime | None = None, kinds: Iterable[str] | None = None) -> int:
+    """Send every reminder that is due and not sent yet; returns how many went out."""
+    at = at or timezone.now()
+    horizon = datetime.timedelta(days=max(settings.REMINDER_DAYS_BEFORE) + 1)
+    sent = 0
+    for code in kinds or sorted(_KINDS):
+        for reminder in _KINDS[code](at, horizon):
+            stage = stage_of(reminder.deadline, at)
+            if stage is None:
+                continue
+            if _claim_and_notify(code, stage, reminder):
+                sent += 1
+    return sent
+
+
+def _claim_and_notify(code: str, stage: int, r: Reminder) -> bool:
+    try:
+        with transaction.atomic():
+            ReminderSent.objects.create(
+                content_type=ContentType.objects.get_for_model(r.subject), object_id=r.subject.pk,
+                kind=f"{code}:{stage}", deadline=r.deadline)
+            notification_send(recipients=r.recipients, title=f"{r.title} ({stage_label(stage)})", body=r.body, url=r.url)
+    except IntegrityError:
+        return False  # already sent by another worker or an earlier run
+    return True

@@ -1,0 +1,77 @@
+"""Reminders before a dispute's deadline and before follow-up visits: right people, once."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from disputes import services as s
+from govcenter.models import Notification, ReminderSent
+from govcenter.reminders import reminders_send, stage_of
+
+from .helpers import TZ, at, register
+
+
+@pytest.mark.parametrize(
+    "hours_left,expected",
+    [(24 * 5, None), (24 * 4 - 1, 3), (24 * 3, 3), (24 * 2, 3), (24 + 1, 1), (24, 1), (23, 0), (2, 0)],
+)
+def test_stage_reached(settings, hours_left, expected):
+    settings.REMINDER_DAYS_BEFORE = [3, 1, 0]
+    deadline = datetime.datetime(2026, 11, 10, 23, 59, 59, tzinfo=TZ)
+    assert stage_of(deadline, deadline - datetime.timedelta(hours=hours_left)) == expected
+
+
+def test_past_deadlines_get_no_reminder():
+    deadline = datetime.datetime(2026, 11, 10, 23, 59, 59, tzinfo=TZ)
+    assert stage_of(deadline, deadline + datetime.timedelta(minutes=1)) is None
+
+
+def test_dispute_reminder_goes_to_handler_and_level_centre_once_per_stage(world):
+    d = register(world.grid1_user, grid=world.grid1)
+    s.dispute_assign_handler(dispute=d, actor=world.village1_user, at=at(0), handler=world.grid1_user)
+    three_days_before = d.due_at - datetime.timedelta(days=2, hours=12)  # two calendar days left: stage 3
+    before = set(Notification.objects.values_list("pk", flat=True))
+    assert reminders_send(at=three_days_before, kinds=["dispute-due"]) == 1
+    assert reminders_send(at=three_days_before, kinds=["dispute-due"]) == 0  # a second beat tick
+    new = Notification.objects.exclude(pk__in=before)
+    assert sorted(n.recipient.username for n in new) == ["grid1", "village1"]
+    # The next stage is a new reminder, once.
+    one_day_before = d.due_at - datetime.timedelta(hours=30)  # the day before: stage 1
+    assert reminders_send(at=one_day_before, kinds=["dispute-due"]) == 1
+    assert reminders_send(at=one_day_before, kinds=["dispute-due"]) == 0
+
+
+def test_a_new_deadline_gets_reminded_again(world):
+    d = register(world.grid1_user, grid=world.grid1)
+    assert reminders_send(at=d.due_at - datetime.timedelta(hours=2), kinds=["dispute-due"]) == 1
+    s.dispute_escalate(dispute=d, actor=world.village1_user, reason="上报", at=d.due_at - datetime.timedelta(hours=1))
+    assert reminders_send(at=d.due_at - datetime.timedelta(hours=2), kinds=["dispute-due"]) == 1
+    assert d.due_at != ReminderSent.objects.order_by("pk").first().deadline
+
+
+def test_closed_disputes_get_no_reminders(world):
+    d = register(world.grid1_user, grid=world.grid1)
+    s.dispute_accept(dispute=d, actor=world.village1_user, at=at(0))
+    s.dispute_close_unresolved(dispute=d, actor=world.village1_user, at=at(0), result="起诉", referral="litigation")
+    assert reminders_send(at=d.due_at - datetime.timedelta(hours=2), kinds=["dispute-due"]) == 0
+
+
+def test_follow_up_reminder_goes_to_the_grid_worker(world):
+    d = register(world.grid1_user, grid=world.grid1)
+    s.dispute_accept(dispute=d, actor=world.village1_user, at=at(1))
+    s.dispute_resolve(dispute=d, actor=world.village1_user, at=at(2), result="已调解")
+    fu = d.follow_ups.order_by("due_on").first()
+    on_the_day = datetime.datetime.combine(fu.due_on, datetime.time(8, 0), tzinfo=TZ)
+    before = set(Notification.objects.values_list("pk", flat=True))
+    assert reminders_send(at=on_the_day, kinds=["follow-up-due"]) == 1
+    assert reminders_send(at=on_the_day, kinds=["follow-up-due"]) == 0
+    new = Notification.objects.exclude(pk__in=before)
+    assert [n.recipient for n in new] == [world.grid1_user]
+
+
+def test_reminder_kinds_are_registered():
+    from govcenter.reminders import reminder_kinds
+
+    assert {"dispute-due", "follow-up-due"} <= set(reminder_kinds())

@@ -1,0 +1,85 @@
+"""The overdue sweep: every overdue case one level up, once per deadline; supervision at the top."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from disputes import services as s
+from disputes.models import Dispute, DisputeEvent, Level
+from disputes.tasks import escalate_overdue, escalate_overdue_now
+from govcenter.models import Notification
+
+from .helpers import at, register
+
+
+def test_overdue_cases_move_one_level_up_automatically(world):
+    d = register(world.grid1_user, grid=world.grid1)
+    counts = escalate_overdue_now(at=d.due_at + datetime.timedelta(minutes=1))
+    d.refresh_from_db()
+    assert counts["escalated"] == 1
+    assert d.level == Level.TOWNSHIP
+    event = d.events.get(kind=DisputeEvent.Kind.ESCALATED)
+    assert event.actor is None
+    assert Notification.objects.filter(recipient=world.township1_user, url=d.get_absolute_url()).exists()
+    assert Notification.objects.filter(recipient=world.village1_user, url=d.get_absolute_url()).count() >= 2
+
+
+def test_the_sweep_is_idempotent(world):
+    d = register(world.grid1_user, grid=world.grid1)
+    later = d.due_at + datetime.timedelta(minutes=1)
+    escalate_overdue_now(at=later)
+    second = escalate_overdue_now(at=later)
+    assert second == {"escalated": 0, "supervised": 0, "skipped": 0}
+    assert Dispute.objects.get(pk=d.pk).events.filter(kind=DisputeEvent.Kind.ESCALATED).count() == 1
+
+
+def test_top_level_cases_are_supervised_instead(world):
+    d = register(world.district1, township=world.township1)
+    s.dispute_escalate(dispute=d, actor=world.district1, reason="交办", at=at(1), department=world.department)
+    d.refresh_from_db()
+    counts = escalate_overdue_now(at=d.due_at + datetime.timedelta(minutes=1))
+    d.refresh_from_db()
+    assert counts["supervised"] == 1 and d.supervised_at is not None and d.level == Level.DEPARTMENT
+    assert Notification.objects.filter(recipient=world.district1, url=d.get_absolute_url()).exists()
+
+
+def test_the_task_runs_the_sweep(world):
+    d = register(world.grid1_user, grid=world.grid1, when=at(-60))
+    Dispute.objects.filter(pk=d.pk).update(due_at=at(-30))
+    assert escalate_overdue.delay().get()["escalated"] == 1
+    assert Dispute.objects.get(pk=d.pk).level == Level.TOWNSHIP
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sweeping_at_once_escalate_each_case_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for real concurrent transactions: set DATABASE_URL=postgres://...")
+    from tests.factories import build_world
+
+    w = build_world()
+    cases = [register(w.grid1_user, grid=w.grid1, when=at(i / 100)) for i in range(60)]
+    later = max(c.due_at for c in cases) + datetime.timedelta(minutes=1)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(escalate_overdue_now(at=later, batch=7))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r["escalated"] for r in results) == 60
+    for c in cases:
+        assert DisputeEvent.objects.filter(dispute=c, kind=DisputeEvent.Kind.ESCALATED).count() == 1
+        assert Dispute.objects.get(pk=c.pk).level == Level.TOWNSHIP
