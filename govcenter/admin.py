@@ -15,7 +15,7 @@ from django.db.models import Count
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Area, Department, Notification, PersonalDataAccess, PoliceStation, User
+from .models import Area, Department, Notification, PersonalDataAccess, PoliceStation, ReminderSent, User
 from .services import area_add_or_update
 
 # --- Areas ------------------------------------------------------------------------
@@ -162,6 +162,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Role and jurisdiction"), {"fields": jurisdiction_fields}),
+        (_("Notifications"), {"fields": ("notify_by_email", "notify_by_sms")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
         (
             _("Permissions"),
@@ -221,3 +222,12 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request, obj=None):
         # The audit trail of who saw personal data is never deleted, not even by an administrator.
         return False
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(ReadOnlyAdmin):
+    """The once-only record of reminders: deleting a row would let that reminder go out again."""
+
+    list_display = ["sent_at", "kind", "content_type", "object_id", "deadline"]
+    list_filter = ["kind", "content_type"]
+    date_hierarchy = "sent_at"
