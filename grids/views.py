@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -91,6 +90,13 @@ def _window(request, queryset) -> WindowPage:
     if not page.object_list and number > 1:  # past the end (old link): show page 1
         page = WindowPage(queryset, 1, settings.PAGE_SIZE)
     return page
+
+
+def _filters_open(request, filterset) -> bool:
+    """Whether a filter besides the first (the search box) is in use: the list page then
+    shows them unfolded on phones."""
+    names = list(filterset.filters)[1:]
+    return any(request.GET.get(name) for name in names)
 
 
 def _township_names(villages) -> dict[int, str]:
@@ -168,6 +174,7 @@ def grid_list(request):
             "nav_active": "grids",
             "breadcrumbs": [(_("Grids"), "")],
             "filter": grid_filter,
+            "filters_open": _filters_open(request, grid_filter),
             "page": page,
             "may_manage": can_manage_grids(user),
         },
@@ -200,7 +207,6 @@ def grid_detail(request, pk: int):
             "page": _paginate(request, households),
             "may_manage": may_manage,
             "may_edit_residents": can_edit_residents(user),
-            "today": timezone.localdate(),
         },
     )
 
@@ -398,6 +404,7 @@ def resident_list(request):
             "nav_active": "residents",
             "breadcrumbs": [(_("Residents"), "")],
             "filter": resident_filter,
+            "filters_open": _filters_open(request, resident_filter),
             "page": _window(request, resident_filter.qs),
             "may_edit": can_edit_residents(user),
         },
