@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from grids.selectors import areas_visible_to, grids_visible_to
 
 from .forms import ProfileForm
-from .jurisdiction import scope_of
+from .jurisdiction import scope_of, sees_residents
 from .models import Area, Notification
 from .selectors import jurisdiction_overview
 
@@ -24,6 +24,8 @@ def home(request):
     return render(request, "govcenter/home.html", {
         "nav_active": "home",
         "scope": scope_of(request.user),
+        # The grid and resident figures; department staff have none (they see cases only).
+        "sees_residents": sees_residents(request.user),
         "overview": jurisdiction_overview(request.user),
     })
 
