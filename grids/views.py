@@ -238,10 +238,10 @@ def grid_edit(request, pk: int):
     _require(can_manage_grids(user))
     form = GridForm(request.POST or None, instance=grid, user=user)
     if request.method == "POST" and form.is_valid():
-        grid = _save(form, field="code", message=_("Another grid has just been saved with this code."))
-        if grid is not None:
-            messages.success(request, _("Grid %(name)s saved.") % {"name": grid.name})
-            return redirect(grid)
+        saved = _save(form, field="code", message=_("Another grid has just been saved with this code."))
+        if saved is not None:
+            messages.success(request, _("Grid %(name)s saved.") % {"name": saved.name})
+            return redirect(saved)
     return _form_page(
         request, form, title=_("Edit grid"), crumbs=_grid_crumbs(grid), cancel_url=grid.get_absolute_url()
     )

@@ -321,3 +321,20 @@ def test_household_form_phone_accepts_mobile_and_landline(world):
         form = HouseholdForm({"number": "7号", "head_name": "a", "address": "b", "phone": phone}, grid=world.grid1)
         assert form.is_valid(), form.errors
         assert form.cleaned_data["phone"] == stored
+
+
+def test_a_constraint_lost_to_a_concurrent_save_becomes_a_form_error(world, login, monkeypatch):
+    # Another request saved the same grid code between validation and save.
+    from django.db import IntegrityError
+
+    def lose_the_race(self, *args, **kwargs):
+        raise IntegrityError("UNIQUE constraint failed: grids_grid.code")
+
+    monkeypatch.setattr(Grid, "save", lose_the_race)
+    response = login(world.village1_user).post(
+        reverse("grids:grid_edit", args=[world.grid1.pk]),
+        {"code": world.grid1.code, "name": "改名", "description": ""},
+    )
+    assert response.status_code == 200
+    assert "Another grid has just been saved with this code." in " ".join(response.context["form"].errors["code"])
+    assert 'value="改名"' in response.content.decode()
