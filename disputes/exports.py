@@ -1,0 +1,201 @@
+"""The ledger of the current filter as XLSX and CSV, in the columns of the paper ledger.
+
+Both stream: rows come from the database in chunks of 500 (``iterator(chunk_size=)``
+keeps the parties and mediations prefetched per chunk), the XLSX through openpyxl's
+write-only mode (rows go to a temporary file, never a sheet in memory), the CSV
+straight into the response. The queryset given is already cut to the user's
+jurisdiction and filter (``views._ledger_filter``), exactly like the list.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import tempfile
+from collections.abc import Iterable, Iterator
+
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .models import Dispute, MediationRecord, Party
+from .selectors import ledger_rows
+
+# The file name is the ledger's official title, whatever the interface language: the
+# files are filed and exchanged with other offices under that name.
+LEDGER_FILENAME = "矛盾纠纷台账"
+# A worksheet holds 1,048,576 rows; far below that an export stops being a useful
+# download and becomes a job for the database team.
+EXPORT_MAX_ROWS = 100_000
+CHUNK_SIZE = 500
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def columns() -> list[tuple[str, int]]:
+    """(header, XLSX column width) of each column, in paper-ledger order."""
+    return [
+        (_("Ledger number"), 24),
+        (_("Registered on"), 12),
+        (_("Place"), 22),
+        (_("Source"), 12),
+        (_("Applicants"), 18),
+        (_("Respondents"), 18),
+        (_("Category"), 14),
+        (_("Summary"), 40),
+        (_("Risk level and flags"), 20),
+        (_("Handling level"), 12),
+        (_("Handler / department"), 18),
+        (_("Mediation"), 16),
+        (_("Result"), 40),
+        (_("Status"), 14),
+        (_("Date it arose"), 12),
+        (_("Due"), 12),
+        (_("Closed on"), 12),
+    ]
+
+
+def export_queryset(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
+    """The rows of an export: the list's columns plus the mediations, all prefetched."""
+    return ledger_rows(qs).prefetch_related(
+        Prefetch("mediations", queryset=MediationRecord.objects.order_by("held_on", "pk"))
+    )
+
+
+def filename(ext: str, at: datetime.datetime | None = None) -> str:
+    return f"{LEDGER_FILENAME}-{timezone.localtime(at or timezone.now()):%Y%m%d}.{ext}"
+
+
+def _local_date(at: datetime.datetime | None) -> datetime.date | None:
+    return timezone.localtime(at).date() if at else None
+
+
+def _names(parties: Iterable[Party], *roles: str) -> str:
+    return "、".join(p.name for p in parties if p.role in roles)
+
+
+def _place(d: Dispute) -> str:
+    return " / ".join(str(x) for x in (d.township, d.village, d.grid) if x is not None)
+
+
+def _risk(d: Dispute) -> str:
+    return "；".join([str(d.get_risk_level_display()), *d.flags])
+
+
+def _handler(d: Dispute) -> str:
+    return " · ".join(str(x) for x in (d.department, d.handler) if x is not None)
+
+
+def _mediation(d: Dispute) -> str:
+    records = list(d.mediations.all())  # prefetched, in date order
+    if not records:
+        return ""
+    return f"{len(records)} · {records[-1].get_outcome_display()}"
+
+
+def row_values(d: Dispute) -> list:
+    """One ledger row: strings, and dates as ``datetime.date`` in local time."""
+    parties = list(d.parties.all())  # prefetched
+    return [
+        d.number,
+        _local_date(d.registered_at),
+        _place(d),
+        d.get_source_display(),
+        _names(parties, Party.Role.APPLICANT),
+        _names(parties, Party.Role.RESPONDENT, Party.Role.OTHER),
+        d.get_category_display(),
+        d.summary,
+        _risk(d),
+        d.get_level_display(),
+        _handler(d),
+        _mediation(d),
+        d.result,
+        d.get_status_display(),
+        d.occurred_on,
+        _local_date(d.due_at),
+        _local_date(d.resolved_at),
+    ]
+
+
+def _safe_text(value: str) -> str:
+    """Text a spreadsheet shows as text: control characters dropped (openpyxl refuses
+    them) and a leading = + - @ escaped, so a party named "=HYPERLINK(...)" is not run
+    as a formula when the file is opened (CSV / formula injection)."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _rows(qs: QuerySet[Dispute]) -> Iterator[list]:
+    """The rows, then (beyond EXPORT_MAX_ROWS) a last row saying the export was cut."""
+    for i, dispute in enumerate(export_queryset(qs)[: EXPORT_MAX_ROWS + 1].iterator(chunk_size=CHUNK_SIZE)):
+        if i == EXPORT_MAX_ROWS:
+            yield [
+                _("Only the first %(n)d rows were exported; narrow the filter to export the rest.")
+                % {"n": EXPORT_MAX_ROWS}
+            ]
+            return
+        yield row_values(dispute)
+
+
+def xlsx_response(qs: QuerySet[Dispute]) -> FileResponse:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=_("Dispute ledger")[:31])
+    cols = columns()
+    for i, (_header, width) in enumerate(cols):
+        ws.column_dimensions[get_column_letter(i + 1)].width = width
+    ws.freeze_panes = "A2"
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE5F0")
+    header = []
+    for title, _width in cols:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(vertical="center")
+        header.append(cell)
+    ws.append(header)
+    for values in _rows(qs):
+        ws.append([_safe_text(v) if isinstance(v, str) else v for v in values])
+    # Saved to a temporary file and streamed from there: the zip is never held in memory.
+    out = tempfile.TemporaryFile()
+    wb.save(out)
+    out.seek(0)
+    response = FileResponse(out, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename("xlsx"))
+    return response
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(qs: QuerySet[Dispute], language: str | None) -> Iterator[str]:
+    # The server consumes this after the view has returned: keep the request's language.
+    with translation.override(language):
+        # The byte-order mark makes Excel read the file as UTF-8 (without it, Chinese is garbled).
+        yield "\ufeff"
+        writer = csv.writer(_Echo())
+        yield writer.writerow([title for title, _width in columns()])
+        for values in _rows(qs):
+            yield writer.writerow(
+                [
+                    "" if v is None else (v.isoformat() if isinstance(v, datetime.date) else _safe_text(v))
+                    for v in values
+                ]
+            )
+
+
+def csv_response(qs: QuerySet[Dispute]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_csv_lines(qs, translation.get_language()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename("csv"))
+    return response

@@ -1,0 +1,245 @@
+"""The ledger's filters (django-filter), shared by the list, the printed ledger and the exports.
+
+Always built over ``disputes_visible_to(user)`` with ``request=``: the township,
+village and grid choices come from the user's jurisdiction, so a filter never offers
+(or accepts) an area the user may not see, and a value outside it is simply ignored
+(the rows stay those of the jurisdiction).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from govcenter.jurisdiction import is_admin
+from govcenter.models import Area, User
+from grids.models import Grid
+from grids.selectors import areas_visible_to, villages_visible_to
+
+from .deadlines import local_zone
+from .forms import cascade_places, grids_for, parse_pk, villages_for
+from .models import Dispute, Level, Party, RiskLevel
+
+Role = User.Role
+
+SORT_CHOICES = (
+    ("-registered_at", _("Newest first")),
+    ("registered_at", _("Oldest first")),
+    ("due_at", _("Due soonest")),
+    ("-due_at", _("Due latest")),
+    ("number", _("Ledger number")),
+    ("-number", _("Ledger number, descending")),
+    ("-risk_level", _("Highest risk first")),
+    ("risk_level", _("Lowest risk first")),
+)
+# ``sort`` value -> ORDER BY; anything else is refused by the ChoiceFilter (whitelist).
+# Ties are broken by the default order, so that pages do not overlap.
+SORT_ORDER = {
+    "registered_at": ("registered_at", "pk"),
+    "-registered_at": ("-registered_at", "-pk"),
+    "due_at": ("due_at", "-registered_at", "-pk"),
+    "-due_at": ("-due_at", "-registered_at", "-pk"),
+    "number": ("number",),
+    "-number": ("-number",),
+    "risk_level": ("risk_rank", "-registered_at", "-pk"),
+    "-risk_level": ("-risk_rank", "-registered_at", "-pk"),
+}
+RISK_RANK = Case(
+    When(risk_level=RiskLevel.GENERAL, then=Value(0)),
+    When(risk_level=RiskLevel.SIGNIFICANT, then=Value(1)),
+    When(risk_level=RiskLevel.MAJOR, then=Value(2)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+
+FLAG_CHOICES = (
+    ("any", _("Any flag")),
+    ("risk_criminal", _("Risk of turning criminal")),
+    ("risk_mass_incident", _("Risk of a mass incident")),
+    ("vulnerable_party", _("Vulnerable party involved")),
+)
+FLAG_FIELDS = ("risk_criminal", "risk_mass_incident", "vulnerable_party")
+
+# Which area filters a role is offered: none for a department (its cases are assigned,
+# not placed), and only those below the user's own centre.
+AREA_FILTERS = {
+    Role.GRID_WORKER: ("grid",),
+    Role.AUXILIARY_POLICE: ("grid",),
+    Role.VILLAGE_CLERK: ("grid",),
+    Role.TOWNSHIP_STAFF: ("village", "grid"),
+    Role.DISTRICT_STAFF: ("township", "village", "grid"),
+    Role.COMMUNITY_POLICE: ("township", "village", "grid"),
+    Role.STATION_STAFF: ("township", "village", "grid"),
+    Role.DEPARTMENT_STAFF: (),
+}
+# Filters shown above the fold; the rest sit under "More filters".
+PRIMARY_FILTERS = ("q", "status", "level", "overdue")
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def _chosen(request, name: str) -> int | None:
+    return parse_pk(request.GET.get(name)) if request is not None else None
+
+
+def _townships(request):
+    user = _user(request)
+    if user is None:
+        return Area.objects.none()
+    return areas_visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
+
+
+def _chosen_township(request) -> Area | None:
+    pk = _chosen(request, "township")
+    return _townships(request).filter(pk=pk).first() if pk else None
+
+
+# Village and grid choices follow the rule of the registration form (``forms.villages_for``):
+# cut to the area chosen above; for a district, offered once a township is chosen.
+def _villages(request):
+    user = _user(request)
+    if user is None:
+        return Area.objects.none()
+    return villages_for(user, township=_chosen_township(request))
+
+
+def _grids(request):
+    user = _user(request)
+    if user is None:
+        return Grid.objects.none()
+    pk = _chosen(request, "village")
+    village = villages_visible_to(user).filter(pk=pk).first() if pk else None
+    return grids_for(user, village=village, township=_chosen_township(request))
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=local_zone())
+
+
+class DisputeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    status = django_filters.ChoiceFilter(choices=Dispute.Status.choices, label=_("Status"), empty_label=_("Any status"))
+    level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Handling level"), empty_label=_("Any level"))
+    overdue = django_filters.ChoiceFilter(
+        choices=(("yes", _("Overdue")), ("no", _("Not overdue"))),
+        method="filter_overdue",
+        label=_("Deadline"),
+        empty_label=_("Any deadline"),
+    )
+    category = django_filters.ChoiceFilter(
+        choices=Dispute.Category.choices, label=_("Category"), empty_label=_("Any category")
+    )
+    source = django_filters.ChoiceFilter(choices=Dispute.Source.choices, label=_("Source"), empty_label=_("Any source"))
+    risk_level = django_filters.ChoiceFilter(
+        choices=RiskLevel.choices, label=_("Risk level"), empty_label=_("Any risk")
+    )
+    flag = django_filters.ChoiceFilter(
+        choices=FLAG_CHOICES, method="filter_flag", label=_("Flag"), empty_label=_("With or without")
+    )
+    township = django_filters.ModelChoiceFilter(
+        queryset=_townships, field_name="township", label=_("Township"), empty_label=_("All townships")
+    )
+    village = django_filters.ModelChoiceFilter(
+        queryset=_villages, field_name="village", label=_("Village"), empty_label=_("All villages")
+    )
+    grid = django_filters.ModelChoiceFilter(
+        queryset=_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
+    )
+    registered_from = django_filters.DateFilter(
+        method="filter_registered_from",
+        label=_("Registered from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    registered_to = django_filters.DateFilter(
+        method="filter_registered_to",
+        label=_("Registered until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_sort", label=_("Order"), empty_label=None)
+
+    class Meta:
+        model = Dispute
+        fields: list[str] = []
+
+    def __init__(self, *args, at: datetime.datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.at = at or timezone.now()
+        user = _user(self.request)
+        offered = ("township", "village", "grid") if user is None or is_admin(user) else AREA_FILTERS.get(user.role, ())
+        for name in ("township", "village", "grid"):
+            if name not in offered:
+                del self.filters[name]
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_styled", False):
+            for name, field in form.fields.items():
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs.setdefault("class", css)
+                field.primary = name in PRIMARY_FILTERS
+            form.fields["q"].widget.attrs.update(
+                {"placeholder": _("Ledger number, party name or text"), "type": "search"}
+            )
+            cascade_places(form)
+            form._styled = True
+        return form
+
+    @property
+    def advanced_in_use(self) -> bool:
+        """Whether a filter under "More filters" is set (the section then starts open)."""
+        if not self.is_bound:
+            return False
+        return any(self.data.get(name) for name in self.filters if name not in PRIMARY_FILTERS and name != "sort")
+
+    # --- methods --------------------------------------------------------------------
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.upper().startswith("MD-"):
+            # Ledger numbers are stored upper-case: a case-sensitive prefix match can use the
+            # unique index (on PostgreSQL its varchar_pattern_ops twin), istartswith could not.
+            return queryset.filter(number__startswith=value.upper())
+        parties = Party.objects.filter(dispute=OuterRef("pk"), name__icontains=value)
+        # Exists, not a join: a dispute with two matching parties is still one row.
+        match = Q(summary__icontains=value) | Q(description__icontains=value) | Q(Exists(parties))
+        if value.isdigit():
+            match |= Q(number__contains=value)  # the tail of a ledger number: "000123"
+        return queryset.filter(match)
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(status__in=Dispute.OPEN_STATUSES, due_at__lt=self.at)
+        if value == "yes":
+            return queryset.filter(overdue)
+        return queryset.exclude(overdue)
+
+    def filter_flag(self, queryset, name, value):
+        if value == "any":
+            return queryset.filter(Q(risk_criminal=True) | Q(risk_mass_incident=True) | Q(vulnerable_party=True))
+        if value in FLAG_FIELDS:
+            return queryset.filter(**{value: True})
+        return queryset
+
+    def filter_registered_from(self, queryset, name, value):
+        # Bounds as instants of local midnight, so the registered_at indexes serve the range.
+        return queryset.filter(registered_at__gte=_local_midnight(value))
+
+    def filter_registered_to(self, queryset, name, value):
+        return queryset.filter(registered_at__lt=_local_midnight(value + datetime.timedelta(days=1)))
+
+    def filter_sort(self, queryset, name, value):
+        order = SORT_ORDER.get(value)
+        if not order:
+            return queryset
+        if "risk_rank" in order or "-risk_rank" in order:
+            queryset = queryset.annotate(risk_rank=RISK_RANK)
+        return queryset.order_by(*order)

@@ -1,0 +1,593 @@
+"""Forms for registering a dispute and for every step of its handling.
+
+Everything a clerk can get wrong by typing is checked here, with a message on the
+field, so that bad input re-renders the page with what was typed instead of reaching
+a service. The services check again (and alone decide who may act); the forms only
+spare the user a round trip. Choice lists are cut to the user's jurisdiction.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from govcenter import pii
+from govcenter.jurisdiction import is_admin
+from govcenter.models import Area, Department, User
+from grids.models import Grid, Resident
+from grids.selectors import areas_visible_to, grids_visible_to, residents_visible_to, villages_visible_to
+
+from . import rules
+from .models import Attachment, Dispute, FollowUp, Level, MediationRecord, Party
+from .selectors import handler_choices
+
+Role = User.Role
+
+# --- shared pieces ------------------------------------------------------------------
+
+# Extension -> (first bytes every such file starts with, the content type we store).
+# The extension alone proves nothing (a renamed .exe), the first bytes alone would let
+# a PNG be served as "agreement.pdf": both must agree.
+UPLOAD_TYPES = {
+    ".pdf": (b"%PDF", "application/pdf"),
+    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".png": (b"\x89PNG", "image/png"),
+}
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+# A landline with its area code (0571-88888888): many rural parties have one instead of a mobile.
+_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+
+def upload_max_bytes() -> int:
+    """The size limit of one upload (settings.DISPUTE_UPLOAD_MAX_BYTES overrides it, e.g. in tests)."""
+    return getattr(settings, "DISPUTE_UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES)
+
+
+def validate_upload(upload: UploadedFile) -> UploadedFile:
+    """Accept a PDF, JPEG or PNG file up to the size limit, judged by its extension AND its
+    first bytes, and record the content type those bytes prove (the browser's claim is
+    not trusted: the download view serves the file with the stored type)."""
+    message = _("Only PDF, JPG or PNG files up to %(mb)s MB.") % {"mb": f"{upload_max_bytes() / (1024 * 1024):g}"}
+    ext = os.path.splitext(upload.name or "")[1].lower()
+    if ext not in UPLOAD_TYPES or upload.size > upload_max_bytes():
+        raise ValidationError(message, code="upload")
+    magic, content_type = UPLOAD_TYPES[ext]
+    upload.seek(0)
+    head = upload.read(len(magic))
+    upload.seek(0)
+    if head != magic:
+        raise ValidationError(message, code="upload_content")
+    upload.content_type = content_type
+    return upload
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _not_future(day: datetime.date | None, message) -> datetime.date | None:
+    if day is not None and day > _today():
+        raise ValidationError(message, code="future")
+    return day
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _date_field(label, **kwargs) -> forms.DateField:
+    return forms.DateField(label=label, widget=_date_widget(), **kwargs)
+
+
+def _text(label, *, rows: int = 3, required: bool = True, **kwargs) -> forms.CharField:
+    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+
+def _required_text(value: str, message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(message, code="required")
+    return value
+
+
+def parse_pk(value) -> int | None:
+    """The integer id in a submitted value, or None for anything else (never raises)."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _buttons(choices) -> forms.RadioSelect:
+    """Radio buttons drawn as a group of big toggle buttons (btn-check + btn-outline-*),
+    easier to hit on a phone than a select (see templates/disputes/_choice_buttons.html)."""
+    return forms.RadioSelect(attrs={"class": "btn-check"}, choices=choices)
+
+
+class _StepForm(forms.Form):
+    """A form of one step on the detail page. Each has its own prefix, so that several
+    of them can sit on one page without clashing ids."""
+
+    def __init__(self, *args, dispute: Dispute, user: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dispute = dispute
+        self.user = user
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.DateInput):
+                field.widget.attrs["max"] = _today().isoformat()
+
+
+# --- registration ----------------------------------------------------------------------
+
+
+class RegisterForm(forms.Form):
+    """The facts of a new dispute; the parties come in ``PartyFormSet`` beside it.
+
+    Where it is depends on who registers: a grid worker picks one of their grids; a
+    village clerk may name a grid of their village; township staff may name a village
+    (and grid) of their township; district staff may name a township, village and grid
+    of the district, or nothing (a hotline item handled at district level).
+    """
+
+    source = forms.ChoiceField(
+        label=_("Source"), choices=Dispute.Source.choices, widget=_buttons(Dispute.Source.choices)
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), choices=Dispute.Category.choices, widget=_buttons(Dispute.Category.choices)
+    )
+    risk_level = forms.ChoiceField(
+        label=_("Risk level"),
+        choices=Dispute.RiskLevel.choices,
+        widget=_buttons(Dispute.RiskLevel.choices),
+        initial=Dispute.RiskLevel.GENERAL,
+    )
+    risk_criminal = forms.BooleanField(label=_("Risk of turning criminal"), required=False)
+    risk_mass_incident = forms.BooleanField(label=_("Risk of a mass incident"), required=False)
+    vulnerable_party = forms.BooleanField(label=_("Vulnerable party involved"), required=False)
+    summary = forms.CharField(
+        label=_("Summary"), max_length=200, help_text=_("One line, e.g. 'Boundary of two plots behind house 12'.")
+    )
+    description = _text(_("What happened"), rows=4)
+    occurred_on = _date_field(_("Date it arose"))
+    location = forms.CharField(label=_("Place"), max_length=200, required=False)
+    township = forms.ModelChoiceField(label=_("Township"), queryset=Area.objects.none(), required=False)
+    village = forms.ModelChoiceField(label=_("Village"), queryset=Area.objects.none(), required=False)
+    grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False)
+    source_reference = forms.CharField(
+        label=_("Source reference"), max_length=50, required=False, help_text=_("e.g. the 12345 work-order number")
+    )
+
+    # The place fields each role fills in; the others are removed from the form.
+    PLACE_FIELDS = {
+        Role.GRID_WORKER: ("grid",),
+        Role.VILLAGE_CLERK: ("grid",),
+        Role.TOWNSHIP_STAFF: ("village", "grid"),
+        Role.DISTRICT_STAFF: ("township", "village", "grid"),
+    }
+    DEFAULT_SOURCE = {
+        Role.GRID_WORKER: Dispute.Source.GRID_INSPECTION,
+        Role.VILLAGE_CLERK: Dispute.Source.WALK_IN,
+        Role.TOWNSHIP_STAFF: Dispute.Source.WALK_IN,
+        Role.DISTRICT_STAFF: Dispute.Source.HOTLINE_12345,
+    }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        admin = is_admin(user)
+        places = ("township", "village", "grid") if admin else self.PLACE_FIELDS.get(user.role, ())
+        for name in ("township", "village", "grid"):
+            if name not in places:
+                del self.fields[name]
+        self.fields["source"].initial = self.DEFAULT_SOURCE.get(user.role, Dispute.Source.WALK_IN)
+        self.fields["occurred_on"].initial = _today
+        self.fields["occurred_on"].widget.attrs["max"] = _today().isoformat()
+        self.fields["summary"].widget.attrs["autocomplete"] = "off"
+
+        # Choices the page shows are cut to what is chosen above them (htmx reloads them on
+        # change, see views.place_options); validating against the cut list is also what
+        # keeps a grid inside the chosen village and a village inside the chosen township.
+        township = village = None
+        if "township" in self.fields:
+            self.fields["township"].queryset = townships_for(user)
+            township = self._chosen("township", self.fields["township"].queryset)
+        if "village" in self.fields:
+            self.fields["village"].queryset = villages_for(user, township=township)
+            village = self._chosen("village", self.fields["village"].queryset)
+        if "grid" in self.fields:
+            grids = grids_for(user, village=village, township=township)
+            self.fields["grid"].queryset = grids
+            if user.role == Role.GRID_WORKER and not admin:
+                self.fields["grid"].required = True
+                self.fields["grid"].empty_label = None if len(grids) == 1 else "---------"
+                if len(grids) == 1:
+                    self.fields["grid"].initial = grids[0].pk
+        for name in ("township", "village", "grid"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "form-select"
+        cascade_places(self)
+
+    def _chosen(self, name: str, queryset):
+        """The object currently chosen in field ``name`` (submitted or initial), if allowed."""
+        raw = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+        pk = parse_pk(getattr(raw, "pk", raw))
+        return queryset.filter(pk=pk).first() if pk else None
+
+    def clean_occurred_on(self):
+        return _not_future(self.cleaned_data["occurred_on"], _("The date the dispute arose cannot be in the future."))
+
+    def clean_summary(self):
+        return _required_text(self.cleaned_data["summary"], _("Write a one-line summary."))
+
+    def clean_description(self):
+        return _required_text(self.cleaned_data["description"], _("Describe what happened."))
+
+    def place_kwargs(self) -> dict:
+        """The grid / village / township arguments of ``dispute_register`` for this user."""
+        data = self.cleaned_data
+        user = self.user
+        kwargs = {"grid": data.get("grid"), "village": data.get("village"), "township": data.get("township")}
+        if not is_admin(user):
+            if user.role == Role.VILLAGE_CLERK:
+                kwargs["village"] = user.area
+            elif user.role == Role.TOWNSHIP_STAFF:
+                kwargs["township"] = user.area
+        return kwargs
+
+
+def cascade_places(form) -> None:
+    """Let the village and grid selects of ``form`` reload their options (htmx, see
+    ``views.place_options``) when the township or village above them changes."""
+    url = reverse("disputes:place_options")
+    fields = form.fields
+
+    def ref(name: str) -> str:
+        return f"#{form[name].auto_id}"
+
+    if "village" in fields and "township" in fields:
+        fields["village"].widget.attrs.update(
+            {
+                "hx-get": f"{url}?field=village",
+                "hx-trigger": f"change from:{ref('township')}",
+                "hx-include": ref("township"),
+            }
+        )
+    if "grid" in fields and "village" in fields:
+        above = ", ".join(ref(n) for n in ("township", "village") if n in fields)
+        fields["grid"].widget.attrs.update(
+            {
+                "hx-get": f"{url}?field=grid",
+                "hx-trigger": f"change from:{ref('village')}, htmx:afterSwap from:{ref('village')}",
+                "hx-include": above,
+            }
+        )
+
+
+def townships_for(user):
+    return areas_visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
+
+
+def villages_for(user, *, township: Area | None):
+    """Villages to offer: those of the chosen township; without one, all the user's villages
+    if they are few (a township or less), none for a district or administrator (hundreds)."""
+    villages = villages_visible_to(user).order_by("code")
+    if township is not None:
+        return villages.filter(path__startswith=township.path)
+    if is_admin(user) or user.role == Role.DISTRICT_STAFF:
+        return villages.none()
+    return villages
+
+
+def grids_for(user, *, village: Area | None, township: Area | None = None):
+    """Grids to offer, following the same rule as ``villages_for``."""
+    grids = grids_visible_to(user).select_related("village").order_by("code")
+    if village is not None:
+        return grids.filter(village=village)
+    if is_admin(user) or user.role == Role.DISTRICT_STAFF:
+        return grids.none()
+    if township is not None:
+        return grids.filter(village__path__startswith=township.path)
+    return grids
+
+
+class PartyForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Party.Role.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Party.Kind.choices, initial=Party.Kind.PERSON)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=30, required=False, help_text=_("Optional; people only.")
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    resident = forms.ModelChoiceField(queryset=Resident.objects.none(), required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resident"].queryset = residents_visible_to(user)
+        for name in ("role", "kind"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+        self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false", "maxlength": 18})
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+
+    def clean_name(self):
+        return _required_text(self.cleaned_data["name"], _("Enter the name."))
+
+    def clean_id_number(self):
+        value = self.cleaned_data["id_number"]
+        return pii.validate_id_number(value) if value.strip() else ""
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"].strip()
+        if not value:
+            return ""
+        if _LANDLINE_RE.match(value.replace(" ", "")):
+            return value.replace(" ", "")
+        return pii.validate_mobile(value)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == Party.Kind.ORGANISATION and cleaned.get("id_number"):
+            self.add_error("id_number", _("An organisation has no ID number; leave it empty."))
+        return cleaned
+
+
+class BasePartyFormSet(forms.BaseFormSet):
+    # The first row is the applicant, the second the respondent; more rows can be added.
+    DEFAULT_ROLES = (Party.Role.APPLICANT, Party.Role.RESPONDENT)
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        kwargs["user"] = self.user
+        if index is not None and index < len(self.DEFAULT_ROLES):
+            kwargs["initial"] = {"role": self.DEFAULT_ROLES[index], "kind": Party.Kind.PERSON}
+        else:
+            kwargs["initial"] = {"role": Party.Role.OTHER, "kind": Party.Kind.PERSON}
+        return kwargs
+
+    def filled(self) -> list[dict]:
+        return [f.cleaned_data for f in self.forms if f.cleaned_data and f.cleaned_data.get("name")]
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        if not any(p["role"] == Party.Role.APPLICANT for p in self.filled()):
+            raise ValidationError(_("A dispute needs at least one applicant."), code="no_applicant")
+
+
+PartyFormSet = forms.formset_factory(PartyForm, formset=BasePartyFormSet, extra=2, max_num=20, validate_max=True)
+
+
+# --- steps ------------------------------------------------------------------------------
+
+
+class AcceptForm(_StepForm):
+    prefix = "accept"
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class AssignHandlerForm(_StepForm):
+    prefix = "assign"
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["handler"]
+        field.queryset = handler_choices(self.dispute).order_by("full_name", "username")
+        field.label_from_instance = lambda u: f"{u.display_name} · {u.get_role_display()}"
+        field.initial = self.dispute.handler_id
+
+
+class MediationForm(_StepForm):
+    prefix = "mediation"
+    held_on = _date_field(_("Date"))
+    method = forms.ChoiceField(label=_("Method"), choices=MediationRecord.Method.choices, widget=forms.RadioSelect)
+    mediator_kinds = forms.MultipleChoiceField(
+        label=_("Mediators present"),
+        choices=MediationRecord.MediatorKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    mediators = forms.CharField(label=_("Mediators' names"), max_length=200)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=MediationRecord.Outcome.choices, widget=forms.RadioSelect)
+    notes = _text(_("Record"), required=False)
+    agreement = forms.FileField(
+        label=_("Mediation agreement"), required=False, help_text=_("PDF, JPG or PNG, up to 10 MB.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["held_on"].initial = _today
+        self.fields["held_on"].widget.attrs["min"] = self.dispute.occurred_on.isoformat()
+        if self.user is not None and police_linkage_only(self.user, self.dispute):
+            # Police record their part as police-mediation linkage (警调联动) only.
+            linkage = MediationRecord.Method.POLICE_LINKAGE
+            self.fields["method"].choices = [(linkage, MediationRecord.Method(linkage).label)]
+            self.fields["method"].initial = linkage
+
+    def clean_held_on(self):
+        day = _not_future(self.cleaned_data["held_on"], _("The mediation date cannot be in the future."))
+        if day < self.dispute.occurred_on:
+            raise ValidationError(
+                _("The mediation date cannot be before the dispute arose (%(day)s).")
+                % {"day": self.dispute.occurred_on.isoformat()},
+                code="before_dispute",
+            )
+        return day
+
+    def clean_mediators(self):
+        return _required_text(self.cleaned_data["mediators"], _("Name the mediators."))
+
+    def clean_agreement(self):
+        upload = self.cleaned_data.get("agreement")
+        return validate_upload(upload) if upload else None
+
+
+def police_linkage_only(user, dispute: Dispute) -> bool:
+    """Police who are not otherwise handling the case record only police-mediation linkage
+    (the same test ``services.dispute_record_mediation`` applies)."""
+    return (
+        rules.is_police_of(user, dispute)
+        and not rules.can_handle(user, dispute)
+        and not rules.serves_grid(user, dispute)
+    )
+
+
+class EscalateForm(_StepForm):
+    prefix = "escalate"
+    reason = _text(_("Reason"), help_text=_("Why it cannot be resolved at this level."))
+    department = forms.ModelChoiceField(label=_("Functional department"), queryset=Department.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.dispute.next_level() == Level.DEPARTMENT:
+            self.fields["department"].queryset = Department.objects.filter(
+                district_id=self.dispute.district_id, is_active=True
+            ).order_by("name")
+            self.fields["department"].error_messages["required"] = _(
+                "Choose the functional department that will handle it."
+            )
+        else:
+            del self.fields["department"]
+
+    def clean_reason(self):
+        return _required_text(self.cleaned_data["reason"], _("Give the reason for escalating."))
+
+
+class FeedbackForm(_StepForm):
+    prefix = "feedback"
+    result = _text(_("Handling result"), help_text=_("Sent down to the level that escalated it, for confirmation."))
+
+    def clean_result(self):
+        return _required_text(self.cleaned_data["result"], _("Describe the result."))
+
+
+class ConfirmForm(_StepForm):
+    prefix = "confirm"
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class RejectForm(_StepForm):
+    prefix = "reject"
+    reason = _text(_("Why the result does not settle the dispute"))
+
+    def clean_reason(self):
+        return _required_text(self.cleaned_data["reason"], _("Say why the result does not settle the dispute."))
+
+
+class ResolveForm(_StepForm):
+    prefix = "resolve"
+    result = _text(_("Result"), rows=4)
+    agreement = forms.FileField(
+        label=_("Mediation agreement"), required=False, help_text=_("PDF, JPG or PNG, up to 10 MB.")
+    )
+
+    def clean_result(self):
+        return _required_text(self.cleaned_data["result"], _("Describe the result."))
+
+    def clean_agreement(self):
+        upload = self.cleaned_data.get("agreement")
+        return validate_upload(upload) if upload else None
+
+
+class UnresolvedForm(_StepForm):
+    prefix = "unresolved"
+    referral = forms.ChoiceField(label=_("Referred to"), choices=Dispute.Referral.choices, widget=forms.RadioSelect)
+    result = _text(_("Why it could not be resolved"))
+
+    def clean_result(self):
+        return _required_text(self.cleaned_data["result"], _("Describe why it could not be resolved."))
+
+
+class FollowUpForm(_StepForm):
+    visited_on = _date_field(_("Visited on"))
+    finding = forms.ChoiceField(label=_("Finding"), choices=FollowUp.Finding.choices, widget=forms.RadioSelect)
+    notes = _text(_("Notes"), required=False)
+
+    def __init__(self, *args, follow_up: FollowUp, **kwargs):
+        kwargs.setdefault("prefix", f"followup{follow_up.pk}")
+        super().__init__(*args, **kwargs)
+        self.follow_up = follow_up
+        self.fields["visited_on"].initial = _today
+        resolved = self.resolved_on
+        if resolved:
+            self.fields["visited_on"].widget.attrs["min"] = resolved.isoformat()
+
+    @property
+    def resolved_on(self) -> datetime.date | None:
+        at = self.dispute.resolved_at
+        return timezone.localtime(at).date() if at else None
+
+    def clean_visited_on(self):
+        day = _not_future(self.cleaned_data["visited_on"], _("The visit date cannot be in the future."))
+        resolved = self.resolved_on
+        if resolved and day < resolved:
+            raise ValidationError(
+                _("The visit date cannot be before the dispute was resolved (%(day)s).")
+                % {"day": resolved.isoformat()},
+                code="before_resolution",
+            )
+        return day
+
+
+class PoliceReviewForm(_StepForm):
+    prefix = "police"
+    opinion = _text(_("Police opinion"), rows=4)
+    flags_criminal_risk = forms.BooleanField(label=_("Risk of turning criminal (民转刑)"), required=False)
+
+    def clean_opinion(self):
+        return _required_text(self.cleaned_data["opinion"], _("Write the opinion."))
+
+
+class DivertForm(_StepForm):
+    """District staff send a district-level item down to a township, or a village and grid."""
+
+    prefix = "divert"
+    township = forms.ModelChoiceField(label=_("Township"), queryset=Area.objects.none())
+    village = forms.ModelChoiceField(label=_("Village"), queryset=Area.objects.none(), required=False)
+    grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        district = self.dispute.district
+        townships = Area.objects.filter(level=Area.Level.TOWNSHIP, path__startswith=district.path).order_by("code")
+        self.fields["township"].queryset = townships
+        township = self._chosen("township", townships)
+        villages = (
+            Area.objects.filter(level=Area.Level.VILLAGE, path__startswith=township.path)
+            if township
+            else Area.objects.none()
+        )
+        self.fields["village"].queryset = villages.order_by("code")
+        village = self._chosen("village", villages)
+        self.fields["grid"].queryset = (
+            Grid.objects.filter(village=village).order_by("code") if village else Grid.objects.none()
+        )
+        for name in ("township", "village", "grid"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+        cascade_places(self)
+
+    _chosen = RegisterForm._chosen
+
+
+class AttachmentForm(_StepForm):
+    prefix = "attach"
+    kind = forms.ChoiceField(label=_("Kind"), choices=Attachment.Kind.choices, initial=Attachment.Kind.PHOTO)
+    file = forms.FileField(label=_("File"), help_text=_("PDF, JPG or PNG, up to 10 MB."))
+
+    def clean_file(self):
+        return validate_upload(self.cleaned_data["file"])

@@ -1,0 +1,72 @@
+"""Paging without counting the whole table.
+
+An exact ``COUNT(*)`` of a province's ledger on every page view is the cost DESIGN.md
+rules out. A page fetches one row more than it shows to know whether a next page
+exists, and the total is counted only up to a cap ("about 1,000+" beyond it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from .forms import parse_pk
+
+COUNT_CAP = 1000
+
+
+class WindowPage:
+    """One page of ``queryset`` by offset, with previous / next but no page total."""
+
+    def __init__(self, queryset: QuerySet, number: int, per_page: int):
+        self.number = max(number, 1)
+        self.per_page = per_page
+        start = (self.number - 1) * per_page
+        rows = list(queryset[start : start + per_page + 1])
+        self._has_next = len(rows) > per_page
+        self.object_list = rows[:per_page]
+        self.start_index = start + 1 if self.object_list else 0
+        self.end_index = start + len(self.object_list)
+
+    @classmethod
+    def from_request(cls, request, queryset: QuerySet, per_page: int) -> WindowPage:
+        number = parse_pk(request.GET.get("page")) or 1
+        page = cls(queryset, number, per_page)
+        if not page.object_list and number > 1:  # past the end (an old link): page 1
+            page = cls(queryset, 1, per_page)
+        return page
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self._has_next or self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+@dataclass(frozen=True)
+class CappedCount:
+    value: int
+    capped: bool
+
+
+def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> CappedCount:
+    """Count the rows of ``queryset`` but stop at ``cap``:
+    ``SELECT COUNT(*) FROM (SELECT id ... LIMIT cap+1)``, so the cost is bounded by the cap."""
+    n = queryset.order_by().values("pk")[: cap + 1].count()
+    return CappedCount(value=min(n, cap), capped=n > cap)
