@@ -12,7 +12,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("home", reverse("home"), _("Home"))]
+    items = [("home", reverse("home"), _("Home")), ("disputes", reverse("disputes:list"), _("Dispute ledger"))]
     if sees_residents(user):
         items += [
             ("areas", reverse("area_tree"), _("Areas")),
