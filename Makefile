@@ -1,0 +1,76 @@
+# The portal's everyday commands. A fresh machine needs only python3 (3.11):
+#   make run    install, migrate, load the demo data, start web + worker + beat
+#   make test   run the test suite (SQLite and the embedded broker unless
+#               DATABASE_URL / CELERY_BROKER_URL say otherwise)
+# `make help` lists the rest.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# Re-install when a requirements file changes: the stamp is older than them.
+STAMP := $(VENV)/.requirements-installed
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint format messages clean
+
+help:
+	@echo "make run       install, migrate, load demo data, start web + worker + beat on http://127.0.0.1:$(PORT)/"
+	@echo "make test      run the tests (PYTEST_ARGS='-k resident -x' to narrow them)"
+	@echo "make lint      ruff check and ruff format --check"
+	@echo "make format    ruff format and ruff check --fix"
+	@echo "make messages  update locale/*.po from the code and compile them (needs GNU gettext)"
+	@echo "make venv      create $(VENV) and install requirements-dev.txt"
+	@echo "make clean     remove caches, collected static files and test artifacts (keeps var/ and $(VENV))"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@if ! $(BIN)/python -c "" 2>/dev/null; then \
+		echo "Creating $(VENV) with $$($(PYTHON) --version)"; \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $@
+
+run: venv
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo
+	@echo "  Governance centre portal: http://127.0.0.1:$(PORT)/"
+	@echo
+	@echo "  Demo logins (password portal-demo-2026, DEMO ONLY):"
+	@echo "    admin      administrator (Django admin at /admin/)"
+	@echo "    district1  district centre staff"
+	@echo "    township1  township centre staff"
+	@echo "    village1   village centre clerk      village2  clerk of the neighbouring village"
+	@echo "    grid1      grid worker               police1   community police of grid1's grid"
+	@echo "    station1   police station staff      dept1     functional department staff"
+	@echo
+	@echo "  Ctrl-C stops web, worker and beat."
+	@echo
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+
+test: venv
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Translators' loop: extract strings, edit locale/zh_Hans/LC_MESSAGES/django.po,
+# then compile. The .mo files are committed, so only this target needs gettext.
+messages: venv
+	@command -v msgfmt >/dev/null || { echo "make messages needs GNU gettext (Debian: apt-get install gettext)"; exit 1; }
+	$(MANAGE) makemessages -l zh_Hans -l en --no-obsolete --ignore .venv --ignore 'static/vendor' --ignore var --ignore staticfiles
+	$(MANAGE) compilemessages --ignore .venv --ignore var
+
+clean:
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache staticfiles test-artifacts
