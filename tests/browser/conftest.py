@@ -2,7 +2,8 @@
 
 Playwright's sync API runs an event loop in the test's thread, and Django refuses ORM
 calls from a thread with a running loop unless told that this is deliberate.
-Nothing is downloaded: without the browser or the package the tests skip and say why.
+Nothing is downloaded: without the browser or the package the tests skip and say why,
+except under CI (CI=true), which installs both, so there a missing browser is a failure.
 """
 
 from __future__ import annotations
@@ -28,14 +29,20 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+def unavailable(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI installs it)")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as e:
-        pytest.skip(f"playwright is not importable ({e}); run make venv")
+        unavailable(f"playwright is not importable ({e}); run make venv")
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+        unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield browser
