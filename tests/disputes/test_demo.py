@@ -1,0 +1,166 @@
+"""The demo ledger: 200+ disputes in every status, level, category and source, taken
+through the real services, the same on a second run."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from disputes import demo
+from disputes.models import Dispute, DisputeEvent, FollowUp, Level, MediationRecord, Party, PoliceReview, RiskLevel
+from govcenter.models import Notification, User
+from govcenter.pii import validate_id_number
+
+Status, Source, Category = Dispute.Status, Dispute.Source, Dispute.Category
+
+
+def counts() -> dict[str, int]:
+    models = [Dispute, Party, MediationRecord, FollowUp, PoliceReview, DisputeEvent, Notification]
+    return {m.__name__: m.objects.count() for m in models}
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_demo", verbosity=0)
+    return timezone.now()
+
+
+def test_a_second_seed_creates_nothing(seeded):
+    before = counts()
+    assert demo.seed({"district": User.objects.get(username="district1").area}) == []
+    assert demo.seed(None) == []  # without a context: the district of district1
+    call_command("seed_demo", verbosity=0)
+    assert counts() == before
+
+
+# One seed takes a few seconds: the checks share two seeded databases.
+
+
+def test_the_ledger_covers_every_status_level_category_source_risk_and_deadline_state(seeded):
+    check_coverage(seeded)
+    check_overdue_and_supervised(seeded)
+    check_due_soon_case_in_village1(seeded)
+
+
+def test_the_ledgers_records_are_consistent(seeded):
+    check_numbers(seeded)
+    check_timelines(seeded)
+    check_closed_cases(seeded)
+    check_parties(seeded)
+    check_no_mail_about_the_past(seeded)
+
+
+def check_coverage(seeded):
+    qs = Dispute.objects.all()
+    assert qs.count() >= 200
+    assert set(qs.values_list("status", flat=True)) == set(Status.values)
+    assert set(qs.values_list("level", flat=True)) == set(Level.values)
+    assert set(qs.values_list("category", flat=True)) == set(Category.values)
+    assert set(qs.values_list("source", flat=True)) == set(Source.values)
+    assert set(qs.values_list("risk_level", flat=True)) == set(RiskLevel.values)
+    for flag in ("risk_criminal", "risk_mass_incident", "vulnerable_party"):
+        assert qs.filter(**{flag: True}).exists(), flag
+    assert (
+        qs.filter(status=Status.NOT_RESOLVED).exclude(referral="").count()
+        == qs.filter(status=Status.NOT_RESOLVED).count()
+    )
+    # Spread over the last months, across the demo villages.
+    assert qs.aggregate(first=Min("registered_at"))["first"] < seeded - datetime.timedelta(days=90)
+    assert qs.values("village").distinct().count() >= 8
+
+
+def check_overdue_and_supervised(seeded):
+    assert Dispute.objects.overdue(seeded).count() >= 3
+    supervised = Dispute.objects.filter(supervised_at__isnull=False)
+    assert supervised.exists()
+    assert set(supervised.values_list("level", flat=True)) == {Level.DEPARTMENT}
+    assert DisputeEvent.objects.filter(kind=DisputeEvent.Kind.SUPERVISED, actor__isnull=True).exists()
+    assert DisputeEvent.objects.filter(kind=DisputeEvent.Kind.ESCALATED, actor__isnull=True).exists()  # the sweep
+
+
+def check_numbers(seeded):
+    numbers = list(Dispute.objects.order_by("registered_at", "pk").values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers))
+    assert all(n.startswith("MD-330102-") for n in numbers)
+    assert numbers == sorted(numbers)
+
+
+def check_timelines(seeded):
+    assert not Dispute.objects.exclude(events__kind=DisputeEvent.Kind.REGISTERED).exists()
+    registered = Count("events", filter=Q(events__kind=DisputeEvent.Kind.REGISTERED))
+    assert not Dispute.objects.annotate(n=registered).exclude(n=1).exists()
+    assert not DisputeEvent.objects.filter(at__gt=seeded).exists()
+    for d in Dispute.objects.prefetch_related("events"):
+        events = list(d.events.all())
+        assert events[0].kind == DisputeEvent.Kind.REGISTERED, d.number
+        assert events[0].at == d.registered_at
+        assert [e.at for e in events] == sorted(e.at for e in events), d.number
+
+
+def check_closed_cases(seeded):
+    archived = Dispute.objects.filter(status=Status.ARCHIVED)
+    assert archived.exists()
+    assert not archived.filter(follow_ups__visited_on__isnull=True, follow_ups__cancelled=False).exists()
+    assert not archived.filter(mediations__isnull=True).exists()
+    resolved = Dispute.objects.filter(status=Status.RESOLVED)
+    assert not resolved.filter(resolved_at__isnull=True).exists()
+    assert FollowUp.objects.filter(dispute__in=resolved, visited_on__isnull=True).exists()
+    assert DisputeEvent.objects.filter(kind=DisputeEvent.Kind.REOPENED).exists()
+    assert DisputeEvent.objects.filter(kind=DisputeEvent.Kind.FEEDBACK_REJECTED).exists()
+    assert DisputeEvent.objects.filter(kind=DisputeEvent.Kind.DIVERTED).exists()
+
+
+def check_parties(seeded):
+    with_id = Party.objects.exclude(id_number_hash="")
+    assert with_id.count() >= 100
+    for party in with_id[:300]:
+        assert validate_id_number(party.reveal_id_number()) == party.reveal_id_number()
+        assert party.id_number_masked[4:-4] == "*" * 10
+    assert Party.objects.filter(kind=Party.Kind.ORGANISATION, role=Party.Role.RESPONDENT).exists()
+    assert not Party.objects.filter(kind=Party.Kind.ORGANISATION).exclude(id_number_hash="").exists()
+    assert Party.objects.filter(resident__isnull=False).exists()
+    # The texts name the parties.
+    for d in Dispute.objects.prefetch_related("parties")[:50]:
+        applicant = d.parties.get(role=Party.Role.APPLICANT).name.split("等")[0]
+        assert applicant in d.summary or f"{applicant[0]}某" in d.summary, (d.summary, applicant)
+
+
+def check_due_soon_case_in_village1(seeded):
+    village1 = User.objects.get(username="village1").area
+    soon = Dispute.objects.filter(due_at__gt=seeded, due_at__lte=seeded + datetime.timedelta(minutes=6))
+    assert soon.count() == 1
+    d = soon.get()
+    assert (d.village, d.level, d.is_open) == (village1, Level.VILLAGE, True)
+    assert d.events.last().due_at == d.due_at
+
+
+def check_no_mail_about_the_past(seeded):
+    assert not Notification.objects.filter(delivered_at__isnull=True).exists()
+    old = Notification.objects.filter(created_at__lt=seeded - datetime.timedelta(days=3))
+    assert old.exists() and not old.filter(read_at__isnull=True).exists()
+    assert Notification.objects.filter(read_at__isnull=True).exists()  # the recent ones are new
+
+
+def test_plans_are_the_same_on_every_run(world):
+    now = timezone.now()
+
+    def drawn():
+        plans = demo.make_plans(demo.build_cast(None), now)
+        return [(p.story, p.category, p.village.code, p.start, p.top, p.risk, p.ops, p.slack) for p in plans]
+
+    first = drawn()
+    assert len(first) == sum(demo.STORIES.values()) and first == drawn()
+
+
+def test_seed_runs_without_the_demo_context_on_any_district(world):
+    created = demo.seed(None)
+    assert len(created) >= 200
+    qs = Dispute.objects.all()
+    assert set(qs.values_list("status", flat=True)) == set(Status.values)
+    assert set(qs.values_list("level", flat=True)) == set(Level.values)
+    villages = set(qs.exclude(village=None).values_list("village", flat=True))
+    assert villages == {world.village1.pk, world.village2.pk, world.village3.pk}
