@@ -187,6 +187,38 @@ def test_filtered_changelist_counts_once_not_the_whole_table_again(case, admin_c
     assert "WHERE" in counts[0]
 
 
+def test_change_page_queries_do_not_grow_with_the_timeline(world, case, admin_client):
+    url = reverse("admin:disputes_dispute_change", args=[case.pk])
+    admin_client.get(url)  # warm caches (content types, session)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    for i in range(8):
+        s.dispute_add_police_review(dispute=case, actor=world.police1, at=at(3 + i / 10), opinion=f"第{i}次意见")
+    with CaptureQueriesContext(connection) as many:
+        response = admin_client.get(url)
+    assert "第7次意见" in response.content.decode()
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+
+
+def test_changelist_queries_do_not_grow_with_the_rows(world, case, admin_client):
+    url = reverse("admin:disputes_dispute_changelist")
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    for i in range(10):
+        village = world.village1 if i % 2 else world.village3
+        clerk = world.village1_user if i % 2 else world.village3_user
+        s.dispute_register(
+            actor=clerk, at=at(i / 10), village=village, source=Dispute.Source.WALK_IN,
+            category=Dispute.Category.OTHER, summary=f"纠纷{i}", description="…", occurred_on=T0.date(),
+            parties=[s.PartyData(role=Party.Role.APPLICANT, name=f"申请人{i}")],
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as many:
+        response = admin_client.get(url)
+    assert response.context["cl"].result_count == 11
+    assert len(many) == len(few)
+
+
 def test_changelist_filters_by_flag(world, case, admin_client):
     url = reverse("admin:disputes_dispute_changelist")
     assert list(admin_client.get(url, {"flag": "criminal"}).context["cl"].result_list) == []
