@@ -1,0 +1,443 @@
+"""The people's-sentiment log (民情日志): a grid worker's record of each visit or service,
+filed with the village centre, and what follows from it: agency matters (代办) tracked to
+completion, a ledger entry when the matter is a dispute, and the three-level reporting
+flow (village -> township -> district -> functional department, results fed back down).
+
+State changes go through ``sentiment.services`` only; each writes one ``LogEvent``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from disputes.models import Dispute
+from govcenter.models import Area, Department
+from grids.models import Grid, Resident
+
+
+class Level(models.TextChoices):
+    """Where a reported log is handled, in reporting order."""
+
+    VILLAGE = "village", _("Village")
+    TOWNSHIP = "township", _("Township")
+    DISTRICT = "district", _("District")
+    DEPARTMENT = "department", _("Functional department")
+
+
+LEVEL_ORDER = [Level.VILLAGE, Level.TOWNSHIP, Level.DISTRICT, Level.DEPARTMENT]
+
+
+class LogQuerySet(models.QuerySet):
+    def awaiting_screening(self) -> LogQuerySet:
+        return self.filter(status__in=Log.AWAITING_STATUSES)
+
+    def in_flow(self) -> LogQuerySet:
+        """Reported logs not yet answered (awaiting screening or in hand at some level)."""
+        return self.filter(status__in=Log.OPEN_FLOW_STATUSES)
+
+
+class Log(models.Model):
+    """One entry of a grid worker's people's-sentiment log."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        AGENCY = "agency", _("Agency service")
+        PUBLICITY = "publicity", _("Publicity")
+        INSPECTION = "inspection", _("Inspection")
+        INCIDENT = "incident", _("Incident report")
+
+    class Category(models.TextChoices):
+        FAMILY_PLANNING = "family_planning", _("Family planning")
+        SUBSISTENCE = "subsistence", _("Subsistence allowance")
+        SOCIAL_SECURITY = "social_security", _("Social security")
+        HARDSHIP = "hardship", _("Hardship relief")
+        UNEMPLOYMENT = "unemployment", _("Unemployment registration")
+        PREFERENTIAL = "preferential", _("Preferential treatment")
+        DISPUTE = "dispute", _("Dispute")
+        SECURITY_HAZARD = "security_hazard", _("Public-security hazard")
+        PRODUCTION_SAFETY = "production_safety", _("Production safety")
+        OTHER = "other", _("Other")
+
+    class NextStep(models.TextChoices):
+        ANSWERED = "answered", _("Answered on the spot")
+        AGENCY = "agency", _("Agency matter")
+        DISPUTE = "dispute", _("Turn into a dispute")
+        REPORT = "report", _("Report up")
+
+    class PublicityForm(models.TextChoices):
+        FIXED_POINT = "fixed_point", _("Fixed-point")
+        CENTRALISED = "centralised", _("Centralised")
+        DOOR_TO_DOOR = "door_to_door", _("Door-to-door")
+
+    class Status(models.TextChoices):
+        FILED = "filed", _("Filed")  # nothing to screen: answered, agency matter, dispute
+        NEW = "new", _("New, awaiting screening")  # reported by the grid worker, at the village centre
+        REPORTED_UP = "reported_up", _("Reported up, awaiting screening")  # at the township or district
+        IN_HAND = "in_hand", _("In hand")
+        FED_BACK = "fed_back", _("Result fed back")
+
+    AWAITING_STATUSES = (Status.NEW, Status.REPORTED_UP)
+    OPEN_FLOW_STATUSES = (Status.NEW, Status.REPORTED_UP, Status.IN_HAND)
+    Level = Level
+
+    # Where: the grid, and its village, township and district denormalised so that each
+    # level's list filters on one indexed column (like the ledger).
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="sentiment_logs", verbose_name=_("grid"))
+    village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    township = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("township"))
+    district = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sentiment_logs", verbose_name=_("grid worker")
+    )
+    accompanied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accompanied_logs",
+        verbose_name=_("accompanied by"),
+        help_text=_("The community or auxiliary police officer of the grid."),
+    )
+    occurred_at = models.DateTimeField(_("when"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sentiment_logs",
+        verbose_name=_("resident"),
+    )
+    visitor_name = models.CharField(
+        _("visitor"), max_length=50, blank=True, help_text=_("Someone not registered in the grid.")
+    )
+    matter = models.TextField(_("matter"))
+    policy_basis = models.CharField(_("policy basis"), max_length=300, blank=True)
+    result = models.TextField(_("result"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=10, choices=NextStep.choices, default=NextStep.ANSWERED)
+
+    # Publicity activities (kind "publicity"); the publicity app links a log to a campaign.
+    publicity_form = models.CharField(_("form of publicity"), max_length=14, choices=PublicityForm.choices, blank=True)
+    participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
+    households_reached = models.PositiveIntegerField(_("households reached"), null=True, blank=True)
+
+    dispute = models.OneToOneField(
+        Dispute,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sentiment_log",
+        verbose_name=_("dispute"),
+    )
+
+    # The reporting flow.
+    level = models.CharField(_("handling level"), max_length=12, choices=Level.choices, default=Level.VILLAGE)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.FILED)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_logs",
+        verbose_name=_("handler"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sentiment_logs",
+        verbose_name=_("functional department"),
+    )
+    reported_at = models.DateTimeField(_("reported up at"), null=True, blank=True)
+    feedback = models.TextField(_("result fed back"), blank=True)
+    fed_back_at = models.DateTimeField(_("fed back at"), null=True, blank=True)
+    fed_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fed back by"),
+    )
+
+    # A token the filing page generates and the browser's draft keeps: submitting the same
+    # draft twice (a dropped connection, a double tap) files one log.
+    client_token = models.CharField(max_length=36, blank=True, editable=False)
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = LogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sentiment log")
+        verbose_name_plural = _("sentiment logs")
+        ordering = ["-occurred_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recorded_by", "client_token"], condition=~Q(client_token=""), name="log_unique_client_token"
+            ),
+            models.CheckConstraint(
+                name="log_department_level_names_department",
+                condition=Q(level="department", department__isnull=False) | ~Q(level="department"),
+            ),
+        ]
+        indexes = [
+            # Each level's log list and monthly counts, newest first / by month.
+            models.Index(fields=["district", "-occurred_at"], name="log_district_recent"),
+            models.Index(fields=["township", "-occurred_at"], name="log_township_recent"),
+            models.Index(fields=["village", "-occurred_at"], name="log_village_recent"),
+            models.Index(fields=["grid", "-occurred_at"], name="log_grid_recent"),
+            models.Index(fields=["department", "-occurred_at"], name="log_department_recent"),
+            # "My logs" of a grid worker.
+            models.Index(fields=["recorded_by", "-occurred_at"], name="log_worker_recent"),
+            # The incoming queues (new / in hand / reported up) of a village, township or
+            # district centre: only reported logs still open, a small share of all logs.
+            models.Index(
+                fields=["village", "level", "status"],
+                condition=Q(status__in=["new", "reported_up", "in_hand"]),
+                name="log_village_queue",
+            ),
+            models.Index(
+                fields=["township", "level", "status"],
+                condition=Q(status__in=["new", "reported_up", "in_hand"]),
+                name="log_township_queue",
+            ),
+            models.Index(
+                fields=["district", "level", "status"],
+                condition=Q(status__in=["new", "reported_up", "in_hand"]),
+                name="log_district_queue",
+            ),
+            # The "fed back" tab of a village centre, latest results first.
+            models.Index(
+                fields=["village", "-fed_back_at"], condition=Q(status="fed_back"), name="log_village_fed_back"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.occurred_at).strftime("%Y-%m-%d") if self.occurred_at else ""
+        return f"{when} {self.person_name or self.get_kind_display()} · {self.get_category_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sentiment:detail", args=[self.pk])
+
+    @property
+    def person_name(self) -> str:
+        if self.resident_id:
+            return self.resident.name
+        return self.visitor_name
+
+    @property
+    def summary(self) -> str:
+        text = " ".join(self.matter.split())
+        return text if len(text) <= 60 else text[:59] + "…"
+
+    @property
+    def in_flow(self) -> bool:
+        return self.status in self.OPEN_FLOW_STATUSES
+
+    @property
+    def awaiting_screening(self) -> bool:
+        return self.status in self.AWAITING_STATUSES
+
+    @property
+    def level_index(self) -> int:
+        return LEVEL_ORDER.index(self.level)
+
+    def next_level(self) -> str | None:
+        """The level a report goes up to; the district assigns departments instead."""
+        return {Level.VILLAGE: Level.TOWNSHIP, Level.TOWNSHIP: Level.DISTRICT}.get(self.level)
+
+    def reporting_levels(self) -> list[str]:
+        """The levels below the current one that the log passed through (they get the feedback)."""
+        return LEVEL_ORDER[: self.level_index]
+
+    @property
+    def is_reported(self) -> bool:
+        return self.status != self.Status.FILED
+
+
+def photo_path(instance: LogPhoto, filename: str) -> str:
+    # A random name: in development MEDIA_URL is served without checks, so the path must
+    # not be guessable; in production files are served only through the photo view.
+    ext = os.path.splitext(filename)[1].lower()
+    return f"sentiment/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{ext}"
+
+
+class LogPhoto(models.Model):
+    log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="photos", verbose_name=_("log"))
+    file = models.FileField(_("file"), upload_to=photo_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=20)  # proven by the file's first bytes: image/jpeg or image/png
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sentiment:photo", args=[self.pk])
+
+
+class AgencyMatterQuerySet(models.QuerySet):
+    def open(self) -> AgencyMatterQuerySet:
+        return self.filter(status=AgencyMatter.Status.OPEN)
+
+    def overdue(self, today: datetime.date | None = None) -> AgencyMatterQuerySet:
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
+
+class AgencyMatter(models.Model):
+    """A matter the grid worker handles on a resident's behalf (代办), tracked to completion."""
+
+    class Type(models.TextChoices):
+        SUBSISTENCE = "subsistence", _("Subsistence allowance")
+        SOCIAL_SECURITY = "social_security", _("Social security")
+        MEDICAL_INSURANCE = "medical_insurance", _("Medical insurance")
+        PENSION = "pension", _("Pension")
+        UNEMPLOYMENT = "unemployment", _("Unemployment registration")
+        HARDSHIP = "hardship", _("Hardship relief")
+        PREFERENTIAL = "preferential", _("Preferential treatment")
+        DISABILITY = "disability", _("Disability certificate and subsidy")
+        FAMILY_PLANNING = "family_planning", _("Family planning")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="agency_matters", verbose_name=_("log"))
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agency_matters",
+        verbose_name=_("resident"),
+    )
+    person_name = models.CharField(
+        _("for"), max_length=50, blank=True, help_text=_("The resident's or visitor's name.")
+    )
+    # Denormalised from the log: the list of open matters filters on one indexed column.
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
+    village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    township = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("township"))
+    district = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    matter_type = models.CharField(_("matter type"), max_length=20, choices=Type.choices)
+    due_on = models.DateField(_("due on"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="agency_matters", verbose_name=_("assignee")
+    )
+    status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
+    result = models.TextField(_("result"), blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("completed by"),
+    )
+    created_at = models.DateTimeField(_("opened at"), default=timezone.now)
+
+    objects = AgencyMatterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agency matter")
+        verbose_name_plural = _("agency matters")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="agency_done_has_completion",
+                condition=Q(status="open", completed_at__isnull=True) | Q(status="done", completed_at__isnull=False),
+            ),
+        ]
+        indexes = [
+            # Open matters coming due: the reminder sweep and "overdue" lists.
+            models.Index(fields=["due_on"], condition=Q(status="open"), name="agency_open_due"),
+            # Open / overdue matters of a village, township, district or grid, soonest due first.
+            models.Index(fields=["village", "status", "due_on"], name="agency_village_status_due"),
+            models.Index(fields=["township", "status", "due_on"], name="agency_township_status_due"),
+            models.Index(fields=["district", "status", "due_on"], name="agency_district_status_due"),
+            models.Index(fields=["grid", "status", "due_on"], name="agency_grid_status_due"),
+            # A grid worker's own matters.
+            models.Index(fields=["assignee", "status", "due_on"], name="agency_assignee_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_name or '—'} · {self.get_matter_type_display()} · {self.due_on:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sentiment:agency_complete", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return self.is_open and self.due_on < (today or timezone.localdate())
+
+
+class LogEvent(models.Model):
+    """One step on a log's timeline. Written by the services only; never edited."""
+
+    class Kind(models.TextChoices):
+        FILED = "filed", _("Filed")
+        PHOTOS_ADDED = "photos_added", _("Photos added")
+        AGENCY_OPENED = "agency_opened", _("Agency matter opened")
+        AGENCY_COMPLETED = "agency_completed", _("Agency matter completed")
+        TURNED_INTO_DISPUTE = "to_dispute", _("Turned into a dispute")
+        REPORTED_UP = "reported_up", _("Reported up")
+        HANDLED_HERE = "handled_here", _("Handled at this level")
+        DEPARTMENT_ASSIGNED = "department", _("Assigned to a department")
+        FED_BACK = "fed_back", _("Result fed back")
+
+    log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="events", verbose_name=_("log"))
+    kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    from_level = models.CharField(_("from level"), max_length=12, choices=Level.choices, blank=True)
+    to_level = models.CharField(_("to level"), max_length=12, choices=Level.choices, blank=True)
+    status = models.CharField(_("status after"), max_length=12, choices=Log.Status.choices)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("log timeline event")
+        verbose_name_plural = _("log timeline events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["log", "at"], name="log_event_timeline")]  # the detail page's timeline
+
+    def __str__(self) -> str:
+        return f"{self.log_id} · {self.get_kind_display()}"
+
+    @property
+    def actor_label(self) -> str:
+        return str(self.actor) if self.actor_id else str(_("automatic"))

@@ -1,0 +1,40 @@
+"""Photos of a log: JPEG or PNG, judged by the file's first bytes, up to a size limit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+# (first bytes every such file starts with, the content type we store, extension we store).
+# The browser's content type and the file name prove nothing; the bytes decide, and the
+# photo view serves the file with the type they proved.
+PHOTO_TYPES = (
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+)
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+MAX_PHOTOS = 6
+
+
+def photo_max_bytes() -> int:
+    """settings.SENTIMENT_PHOTO_MAX_BYTES overrides the limit (tests use a small one)."""
+    return getattr(settings, "SENTIMENT_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES)
+
+
+def check_photo(upload: UploadedFile) -> tuple[str, str]:
+    """(content type, extension) of an acceptable photo; ValidationError otherwise."""
+    message = _("%(name)s: only JPG or PNG photos up to %(mb)s MB.") % {
+        "name": upload.name or _("a photo"),
+        "mb": f"{photo_max_bytes() / (1024 * 1024):g}",
+    }
+    if not upload.size or upload.size > photo_max_bytes():
+        raise ValidationError(message, code="photo_size")
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    for magic, content_type, ext in PHOTO_TYPES:
+        if head.startswith(magic):
+            return content_type, ext
+    raise ValidationError(message, code="photo_type")

@@ -1,0 +1,43 @@
+"""Reminder kinds of the sentiment log, registered with govcenter.reminders at start-up."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from disputes.deadlines import end_of_day, local_zone
+from govcenter.models import User
+from govcenter.reminders import Reminder, register_reminder_kind
+
+from .models import AgencyMatter
+
+
+@register_reminder_kind("agency-matter-due")
+def agency_matters_due(at, horizon):
+    """Open agency matters coming due: to the assignee and the village centre's clerks.
+
+    A matter is due at the end of its due day (local time); ``reminders_send`` claims
+    (matter, stage, deadline) once, so each stage reaches each recipient once.
+    """
+    today = at.astimezone(local_zone()).date()
+    last = (at + horizon).astimezone(local_zone()).date()
+    rows = (
+        AgencyMatter.objects.open()
+        .filter(due_on__gte=today, due_on__lte=last)
+        .select_related("assignee", "log")
+        .order_by("due_on", "pk")
+    )
+    clerks: dict[int, list[User]] = {}  # village pk -> its clerks, fetched once per village
+    for m in rows.iterator(chunk_size=500):
+        if m.village_id not in clerks:
+            clerks[m.village_id] = list(
+                User.objects.filter(is_active=True, role=User.Role.VILLAGE_CLERK, area_id=m.village_id)
+            )
+        yield Reminder(
+            subject=m,
+            deadline=end_of_day(m.due_on),
+            recipients=[m.assignee, *clerks[m.village_id]],
+            title=_("Agency matter for %(person)s (%(type)s) is coming due")
+            % {"person": m.person_name or "—", "type": m.get_matter_type_display()},
+            body=m.log.matter,
+            url=m.log.get_absolute_url(),
+        )

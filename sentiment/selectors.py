@@ -1,0 +1,108 @@
+"""Reads of the sentiment log, always starting from the jurisdiction rule."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from govcenter.jurisdiction import scope_of
+from govcenter.models import Department, User
+from grids.models import GridMembership
+
+from .models import AgencyMatter, Level, Log
+
+Role = User.Role
+
+
+def logs_visible_to(user) -> QuerySet[Log]:
+    """Logs in the user's jurisdiction: their grids, village, township, district, police
+    station's villages, or (department staff) the logs the district assigned them."""
+    scope = scope_of(user)
+    return Log.objects.filter(
+        scope.q(village="village", grid="grid", township="township", district="district", department="department")
+    )
+
+
+def agency_matters_visible_to(user) -> QuerySet[AgencyMatter]:
+    scope = scope_of(user)
+    return AgencyMatter.objects.filter(
+        scope.q(village="village", grid="grid", township="township", district="district")
+    )
+
+
+def log_rows(qs: QuerySet[Log]) -> QuerySet[Log]:
+    """What a list, export or print row shows, fetched without per-row queries."""
+    return qs.select_related(
+        "grid", "village", "recorded_by", "accompanied_by", "resident", "dispute", "handler", "department"
+    )
+
+
+def level_staff(log: Log, level: str) -> QuerySet[User]:
+    """The people who work at the centre or department handling ``log`` at ``level``."""
+    users = User.objects.filter(is_active=True)
+    if level == Level.VILLAGE:
+        return users.filter(role=Role.VILLAGE_CLERK, area_id=log.village_id)
+    if level == Level.TOWNSHIP:
+        return users.filter(role=Role.TOWNSHIP_STAFF, area_id=log.township_id)
+    if level == Level.DISTRICT:
+        return users.filter(role=Role.DISTRICT_STAFF, area_id=log.district_id)
+    if level == Level.DEPARTMENT and log.department_id:
+        return users.filter(role=Role.DEPARTMENT_STAFF, department_id=log.department_id)
+    return users.none()
+
+
+def grid_workers_of(grid_ids) -> QuerySet[User]:
+    """Grid workers serving any of ``grid_ids`` now."""
+    return User.objects.filter(
+        is_active=True,
+        role=Role.GRID_WORKER,
+        grid_memberships__grid_id__in=list(grid_ids),
+        grid_memberships__ended_on__isnull=True,
+    ).distinct()
+
+
+def handler_choices(log: Log) -> QuerySet[User]:
+    """Whom the current level may put in charge: at village level a village cadre (the
+    clerks) or a grid worker of the village; above it, that centre's own staff."""
+    staff = level_staff(log, log.level)
+    if log.level == Level.VILLAGE:
+        workers = User.objects.filter(
+            is_active=True,
+            role=Role.GRID_WORKER,
+            grid_memberships__grid__village_id=log.village_id,
+            grid_memberships__ended_on__isnull=True,
+        )
+        return User.objects.filter(Q(pk__in=staff.values("pk")) | Q(pk__in=workers.values("pk"))).order_by(
+            "role", "full_name", "username"
+        )
+    return staff.order_by("full_name", "username")
+
+
+def department_choices(log: Log) -> QuerySet[Department]:
+    return Department.objects.filter(district_id=log.district_id, is_active=True).order_by("name")
+
+
+def police_of_grids(grid_ids) -> QuerySet[User]:
+    """Community and auxiliary police serving these grids now: who may accompany a visit."""
+    return User.objects.filter(
+        is_active=True,
+        grid_memberships__grid_id__in=list(grid_ids),
+        grid_memberships__ended_on__isnull=True,
+        grid_memberships__duty__in=[GridMembership.Duty.COMMUNITY_POLICE, GridMembership.Duty.AUXILIARY_POLICE],
+    ).distinct()
+
+
+def worker_grids(user):
+    """The grids a grid worker serves now, in code order (where they may file logs)."""
+    from grids.models import Grid
+
+    if getattr(user, "role", None) != Role.GRID_WORKER:
+        return Grid.objects.none()
+    return (
+        Grid.objects.filter(
+            memberships__user=user,
+            memberships__ended_on__isnull=True,
+            memberships__duty=GridMembership.Duty.GRID_WORKER,
+        )
+        .select_related("village")
+        .order_by("code")
+    )

@@ -1,0 +1,683 @@
+"""Every step of a log's life is one function here: it checks who may take it, runs in a
+transaction, writes one timeline event, and notifies the people concerned. Views, the
+demo and other apps (publicity records its activities through ``log_file``) call these;
+nothing else changes a log's state.
+
+The reporting flow (DESIGN.md, "People's-sentiment log"; seed 003, three-level centres):
+
+    filed with next step "report up"  -> NEW at the village centre
+    village: handle here (IN_HAND, a cadre or grid worker)  | report up -> REPORTED_UP at the township
+    township: handle here | report up -> REPORTED_UP at the district
+    district: handle here | assign a functional department (IN_HAND at department level)
+    the handling level feeds the result back (FED_BACK): the grid worker and every level
+    that reported it are notified and see it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from disputes.models import Dispute, Party
+from disputes.services import DisputeError, PartyData, dispute_register
+from govcenter.models import Area, Department, User
+from govcenter.services import notification_send
+from grids.models import Grid, GridMembership, Resident
+
+from . import rules
+from .models import AgencyMatter, Level, Log, LogEvent, LogPhoto
+from .photos import MAX_PHOTOS, check_photo
+from .selectors import grid_workers_of, handler_choices, level_staff
+
+Status = Log.Status
+Kind = LogEvent.Kind
+NextStep = Log.NextStep
+Role = User.Role
+
+# How far ahead of the server clock "when" may be (a phone whose clock runs fast).
+CLOCK_TOLERANCE = datetime.timedelta(minutes=10)
+DEFAULT_AGENCY_DAYS = 7
+
+# The ledger category a log's livelihood category most often becomes (prefilled; the
+# person turning a log into a dispute may choose another).
+DISPUTE_CATEGORY_OF = {
+    Log.Category.FAMILY_PLANNING: Dispute.Category.MARRIAGE_FAMILY,
+    Log.Category.SOCIAL_SECURITY: Dispute.Category.LABOUR_WAGES,
+    Log.Category.UNEMPLOYMENT: Dispute.Category.LABOUR_WAGES,
+    Log.Category.PRODUCTION_SAFETY: Dispute.Category.LABOUR_WAGES,
+    Log.Category.DISPUTE: Dispute.Category.NEIGHBOURHOOD,
+}
+# The agency matter type a log's category suggests.
+AGENCY_TYPE_OF = {
+    Log.Category.SUBSISTENCE: AgencyMatter.Type.SUBSISTENCE,
+    Log.Category.SOCIAL_SECURITY: AgencyMatter.Type.SOCIAL_SECURITY,
+    Log.Category.HARDSHIP: AgencyMatter.Type.HARDSHIP,
+    Log.Category.UNEMPLOYMENT: AgencyMatter.Type.UNEMPLOYMENT,
+    Log.Category.PREFERENTIAL: AgencyMatter.Type.PREFERENTIAL,
+    Log.Category.FAMILY_PLANNING: AgencyMatter.Type.FAMILY_PLANNING,
+}
+
+
+def dispute_category_for(log: Log) -> str:
+    return DISPUTE_CATEGORY_OF.get(log.category, Dispute.Category.OTHER)
+
+
+def agency_type_for(category: str) -> str:
+    return AGENCY_TYPE_OF.get(category, AgencyMatter.Type.OTHER)
+
+
+class LogError(Exception):
+    """A step that is not allowed, or input that cannot be accepted; the message is shown to
+    the user and nothing changed. ``field`` names the form field it is about, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class LogAlreadyFiled(LogError):
+    """The same draft was submitted before (same client token): ``log`` is the one filed then."""
+
+    def __init__(self, log: Log):
+        super().__init__(_("This log was already filed."))
+        self.log = log
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _require(condition: bool, message: str, field: str | None = None) -> None:
+    if not condition:
+        raise LogError(message, field)
+
+
+def _local_zone():
+    from disputes.deadlines import local_zone
+
+    return local_zone()
+
+
+def _today(at: datetime.datetime) -> datetime.date:
+    return at.astimezone(_local_zone()).date()
+
+
+def _places(grid: Grid) -> tuple[Area, Area, Area]:
+    """(village, township, district) of a grid, from the division codes."""
+    village = grid.village
+    township = Area.objects.get(code=Area.parent_code_of(village.code))
+    district = Area.objects.get(code=Area.parent_code_of(township.code))
+    return village, township, district
+
+
+def _event(
+    log: Log,
+    kind: str,
+    actor: User | None,
+    at: datetime.datetime,
+    *,
+    note: str = "",
+    from_level: str = "",
+    to_level: str = "",
+) -> LogEvent:
+    return LogEvent.objects.create(
+        log=log, kind=kind, actor=actor, at=at, note=note, from_level=from_level, to_level=to_level, status=log.status
+    )
+
+
+def _notify(log: Log, users: Iterable[User | None], title: str, body: str = "", *, skip: User | None = None) -> None:
+    recipients = [u for u in users if u is not None and (skip is None or u.pk != skip.pk)]
+    if recipients:
+        notification_send(recipients=recipients, title=title, body=body, url=log.get_absolute_url())
+
+
+def _locked(log: Log) -> Log:
+    """The current row, locked for the rest of the transaction (SQLite's IMMEDIATE
+    transactions already serialise writers)."""
+    return Log.objects.select_for_update().get(pk=log.pk)
+
+
+def _finish(log: Log) -> Log:
+    """Copy the saved state back into the caller's object, which the view goes on using."""
+    log.refresh_from_db()
+    return log
+
+
+def _check_photos(photos: Iterable[UploadedFile], already: int = 0) -> list[tuple[UploadedFile, str, str]]:
+    photos = list(photos or [])
+    _require(already + len(photos) <= MAX_PHOTOS, _("A log holds at most %(n)d photos.") % {"n": MAX_PHOTOS}, "photos")
+    checked = []
+    for upload in photos:
+        try:
+            content_type, ext = check_photo(upload)
+        except ValidationError as e:
+            raise LogError(e.messages[0], "photos")
+        checked.append((upload, content_type, ext))
+    return checked
+
+
+def _save_photos(log: Log, actor: User, at: datetime.datetime, checked) -> list[LogPhoto]:
+    saved = []
+    for upload, content_type, ext in checked:
+        photo = LogPhoto(
+            log=log,
+            original_name=(upload.name or f"photo{ext}")[:200],
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+            uploaded_at=at,
+        )
+        photo.file.save(f"photo{ext}", upload, save=False)
+        photo.save()
+        saved.append(photo)
+    return saved
+
+
+def _serves_as_police(user: User, grid: Grid) -> bool:
+    return GridMembership.objects.filter(
+        grid=grid,
+        user=user,
+        ended_on__isnull=True,
+        duty__in=[GridMembership.Duty.COMMUNITY_POLICE, GridMembership.Duty.AUXILIARY_POLICE],
+    ).exists()
+
+
+# --- filing -----------------------------------------------------------------------------
+
+
+def log_file(
+    *,
+    actor: User,
+    grid: Grid,
+    at: datetime.datetime,
+    occurred_at: datetime.datetime,
+    kind: str,
+    matter: str,
+    category: str = Log.Category.OTHER,
+    next_step: str = NextStep.ANSWERED,
+    resident: Resident | None = None,
+    visitor_name: str = "",
+    place: str = "",
+    policy_basis: str = "",
+    result: str = "",
+    accompanied_by: User | None = None,
+    publicity_form: str = "",
+    participants: int | None = None,
+    households_reached: int | None = None,
+    agency_type: str = "",
+    agency_due_on: datetime.date | None = None,
+    agency_assignee: User | None = None,
+    dispute_category: str = "",
+    photos: Iterable[UploadedFile] = (),
+    client_token: str = "",
+) -> Log:
+    """File a log in one of the grids the worker serves; it goes to the village centre.
+
+    Next step "agency matter" opens the matter (due ``agency_due_on``, default in a week);
+    "turn into a dispute" registers the ledger entry at once (``log_to_dispute``); "report
+    up" puts the log in the village centre's queue of new logs. Publicity activities are
+    logs of kind "publicity" with a form, participants and households reached.
+
+    The same ``client_token`` from the same worker files one log only: the second call
+    raises ``LogAlreadyFiled`` carrying the first.
+    """
+    _require(rules.can_file(actor), _("Only grid workers file sentiment logs."))
+    _require(rules.serves_grid(actor, grid.pk), _("You can file logs only in the grids you serve."), "grid")
+    if client_token:
+        earlier = Log.objects.filter(recorded_by=actor, client_token=client_token).first()
+        if earlier is not None:
+            raise LogAlreadyFiled(earlier)
+    matter = (matter or "").strip()
+    _require(bool(matter), _("Describe the matter: what the person asked or what you found."), "matter")
+    _require(kind in Log.Kind.values, _("Choose what kind of work this was."), "kind")
+    _require(category in Log.Category.values, _("Choose a category."), "category")
+    _require(next_step in NextStep.values, _("Choose the next step."), "next_step")
+    _require(_today(occurred_at) <= _today(at), _("The date cannot be in the future."), "occurred_on")
+    _require(occurred_at <= at + CLOCK_TOLERANCE, _("The time cannot be in the future."), "occurred_time")
+    visitor_name = (visitor_name or "").strip()
+    if resident is not None:
+        _require(
+            resident.grid_id == grid.pk,
+            _("%(name)s is not registered in %(grid)s. Pick a resident of this grid, or type the name as a visitor.")
+            % {"name": resident.name, "grid": grid.name},
+            "resident",
+        )
+        visitor_name = ""
+    if accompanied_by is not None:
+        _require(
+            _serves_as_police(accompanied_by, grid),
+            _("%(name)s is not the community or auxiliary police officer of %(grid)s.")
+            % {"name": accompanied_by.display_name, "grid": grid.name},
+            "accompanied_by",
+        )
+    if kind == Log.Kind.PUBLICITY:
+        _require(
+            not publicity_form or publicity_form in Log.PublicityForm.values,
+            _("Choose the form of publicity."),
+            "publicity_form",
+        )
+        _require(
+            participants is None or participants >= 0,
+            _("The number of participants cannot be negative."),
+            "participants",
+        )
+        _require(
+            households_reached is None or households_reached >= 0,
+            _("The number of households reached cannot be negative."),
+            "households_reached",
+        )
+    else:
+        publicity_form, participants, households_reached = "", None, None
+    if next_step == NextStep.AGENCY:
+        agency_type = agency_type or agency_type_for(category)
+        _require(agency_type in AgencyMatter.Type.values, _("Choose the type of agency matter."), "agency_type")
+        agency_due_on = agency_due_on or _today(at) + datetime.timedelta(days=DEFAULT_AGENCY_DAYS)
+        _require(
+            agency_due_on >= _today(occurred_at),
+            _("The agency matter cannot be due before the visit."),
+            "agency_due_on",
+        )
+        agency_assignee = agency_assignee or actor
+        _require(
+            agency_assignee == actor or grid_workers_of([grid.pk]).filter(pk=agency_assignee.pk).exists(),
+            _("An agency matter is assigned to a grid worker of the grid."),
+            "agency_assignee",
+        )
+    if next_step == NextStep.DISPUTE:
+        _require(
+            resident is not None or bool(visitor_name),
+            _("A dispute needs the person concerned: pick a resident or type the visitor's name."),
+            "resident",
+        )
+    checked_photos = _check_photos(photos)
+    village, township, district = _places(grid)
+    if not place and resident is not None:
+        place = resident.address
+
+    with transaction.atomic():
+        log = Log(
+            grid=grid,
+            village=village,
+            township=township,
+            district=district,
+            recorded_by=actor,
+            accompanied_by=accompanied_by,
+            occurred_at=occurred_at,
+            place=place[:200],
+            kind=kind,
+            category=category,
+            resident=resident,
+            visitor_name=visitor_name[:50],
+            matter=matter,
+            policy_basis=policy_basis[:300],
+            result=result,
+            next_step=next_step,
+            publicity_form=publicity_form,
+            participants=participants,
+            households_reached=households_reached,
+            level=Level.VILLAGE,
+            status=Status.NEW if next_step == NextStep.REPORT else Status.FILED,
+            reported_at=at if next_step == NextStep.REPORT else None,
+            client_token=client_token or "",
+            created_at=at,
+        )
+        try:
+            with transaction.atomic():
+                log.save()
+        except IntegrityError:
+            earlier = Log.objects.filter(recorded_by=actor, client_token=client_token).first() if client_token else None
+            if earlier is None:
+                raise
+            raise LogAlreadyFiled(earlier)  # the same draft, submitted twice at the same moment
+        _event(
+            log,
+            Kind.FILED,
+            actor,
+            at,
+            note=log.get_next_step_display(),
+            to_level=Level.VILLAGE if log.is_reported else "",
+        )
+        if next_step == NextStep.AGENCY:
+            matter_row = AgencyMatter.objects.create(
+                log=log,
+                resident=resident,
+                person_name=(resident.name if resident else visitor_name)[:50],
+                grid=grid,
+                village=village,
+                township=township,
+                district=district,
+                matter_type=agency_type,
+                due_on=agency_due_on,
+                assignee=agency_assignee,
+                created_at=at,
+            )
+            _event(
+                log,
+                Kind.AGENCY_OPENED,
+                actor,
+                at,
+                note=f"{matter_row.get_matter_type_display()} · {agency_due_on:%Y-%m-%d}",
+            )
+            _notify(
+                log,
+                [agency_assignee],
+                _("Agency matter for %(person)s, due %(date)s")
+                % {"person": matter_row.person_name or "—", "date": f"{agency_due_on:%Y-%m-%d}"},
+                log.summary,
+                skip=actor,
+            )
+        if next_step == NextStep.REPORT:
+            _notify(
+                log,
+                level_staff(log, Level.VILLAGE),
+                _("New log to screen from %(worker)s: %(summary)s")
+                % {"worker": actor.display_name, "summary": log.summary},
+            )
+        if next_step == NextStep.DISPUTE:
+            _register_dispute(log, actor, at, category=dispute_category or dispute_category_for(log))
+        _save_photos(log, actor, at, checked_photos)
+    return log
+
+
+def log_add_photos(*, log: Log, actor: User, at: datetime.datetime, photos: Iterable[UploadedFile]) -> list[LogPhoto]:
+    with transaction.atomic():
+        current = _locked(log)
+        _require(rules.can_add_photos(actor, current), _("Only the grid worker who filed this log can add photos."))
+        checked = _check_photos(photos, already=current.photos.count())
+        _require(bool(checked), _("Choose at least one photo."), "photos")
+        saved = _save_photos(current, actor, at, checked)
+        _event(current, Kind.PHOTOS_ADDED, actor, at, note=str(len(saved)))
+    _finish(log)
+    return saved
+
+
+# --- agency matters ------------------------------------------------------------------------
+
+
+def agency_matter_complete(*, matter: AgencyMatter, actor: User, at: datetime.datetime, result: str) -> AgencyMatter:
+    """Record that the matter is done and how it ended; the log's timeline shows it."""
+    result = (result or "").strip()
+    with transaction.atomic():
+        m = AgencyMatter.objects.select_for_update().select_related("log").get(pk=matter.pk)
+        _require(m.is_open, _("This agency matter is already completed."))
+        _require(
+            rules.can_complete_agency(actor, m),
+            _("Only the assignee, a grid worker of the grid or the village centre can complete this matter."),
+        )
+        _require(bool(result), _("Describe the result."), "result")
+        m.status, m.result, m.completed_at, m.completed_by = AgencyMatter.Status.DONE, result, at, actor
+        m.save()
+        log = m.log
+        _event(log, Kind.AGENCY_COMPLETED, actor, at, note=f"{m.get_matter_type_display()}: {result}")
+        _notify(
+            log,
+            [log.recorded_by, m.assignee],
+            _("Agency matter for %(person)s completed") % {"person": m.person_name or "—"},
+            result,
+            skip=actor,
+        )
+    matter.refresh_from_db()
+    return matter
+
+
+# --- turning a log into a dispute --------------------------------------------------------------
+
+
+def _parties_of(log: Log, respondent_name: str = "") -> list[PartyData]:
+    if log.resident_id:
+        r = log.resident
+        applicant = PartyData(
+            role=Party.Role.APPLICANT,
+            name=r.name,
+            phone=r.phone,
+            address=r.address,
+            resident=r,
+            # The party is this resident: their ID number is carried over (stored encrypted,
+            # shown masked like the resident's).
+            id_number=r.reveal_id_number() if r.has_id_number else "",
+        )
+    elif log.visitor_name:
+        applicant = PartyData(role=Party.Role.APPLICANT, name=log.visitor_name)
+    else:
+        raise LogError(_("A dispute needs the person concerned: this log names nobody."))
+    parties = [applicant]
+    if respondent_name.strip():
+        parties.append(PartyData(role=Party.Role.RESPONDENT, name=respondent_name.strip()))
+    return parties
+
+
+def _register_dispute(
+    log: Log,
+    actor: User,
+    at: datetime.datetime,
+    *,
+    category: str,
+    summary: str = "",
+    respondent_name: str = "",
+    risk_level: str = "general",
+) -> Dispute:
+    description = log.matter
+    if log.policy_basis:
+        description += "\n" + _("Policy basis: %(text)s") % {"text": log.policy_basis}
+    if log.result:
+        description += "\n" + _("Result so far: %(text)s") % {"text": log.result}
+    try:
+        dispute = dispute_register(
+            actor=actor,
+            at=at,
+            source=Dispute.Source.GRID_INSPECTION,
+            category=category,
+            summary=(summary or log.summary)[:200],
+            description=description,
+            occurred_on=_today(log.occurred_at),
+            parties=_parties_of(log, respondent_name),
+            risk_level=risk_level,
+            grid=log.grid,
+            location=log.place,
+        )
+    except DisputeError as e:
+        raise LogError(str(e))
+    log.dispute = dispute
+    log.save(update_fields=["dispute", "updated_at"])
+    _event(log, Kind.TURNED_INTO_DISPUTE, actor, at, note=dispute.number)
+    return dispute
+
+
+def log_to_dispute(
+    *,
+    log: Log,
+    actor: User,
+    at: datetime.datetime,
+    category: str = "",
+    summary: str = "",
+    respondent_name: str = "",
+    risk_level: str = "general",
+) -> Dispute:
+    """Register the ledger entry prefilled from the log (place, date, matter, the resident
+    as applicant, the category mapped) and link both ways (``log.dispute``,
+    ``dispute.sentiment_log``).
+
+    A log waiting in the reporting flow leaves it: the result fed back down is "registered
+    as dispute MD-...", and the ledger tracks the case from there.
+    """
+    with transaction.atomic():
+        current = _locked(log)
+        _require(
+            current.dispute_id is None,
+            _("This log is already linked to dispute %(number)s.") % {"number": getattr(current.dispute, "number", "")},
+        )
+        _require(rules.can_turn_into_dispute(actor, current), _("You cannot turn this log into a dispute."))
+        category = category or dispute_category_for(current)
+        _require(category in Dispute.Category.values, _("Choose a dispute category."), "category")
+        dispute = _register_dispute(
+            current,
+            actor,
+            at,
+            category=category,
+            summary=summary,
+            respondent_name=respondent_name,
+            risk_level=risk_level,
+        )
+        if current.status == Status.FILED:
+            current.next_step = NextStep.DISPUTE
+            current.save(update_fields=["next_step", "updated_at"])
+        else:
+            current.status, current.fed_back_at, current.fed_back_by = Status.FED_BACK, at, actor
+            current.feedback = _("Registered in the dispute ledger as %(number)s.") % {"number": dispute.number}
+            current.save()
+            _notify_feedback(current, actor, current.feedback)
+        _notify(
+            current,
+            [current.recorded_by],
+            _("Your log became dispute %(number)s") % {"number": dispute.number},
+            current.summary,
+            skip=actor,
+        )
+    _finish(log)
+    return dispute
+
+
+# --- the reporting flow ---------------------------------------------------------------------
+
+
+def log_report_up(*, log: Log, actor: User, at: datetime.datetime, note: str = "") -> Log:
+    """The village centre reports a log to the township, the township to the district."""
+    with transaction.atomic():
+        current = _locked(log)
+        _require(current.in_flow, _("This log is not waiting in the reporting flow."))
+        _require(
+            current.level in (Level.VILLAGE, Level.TOWNSHIP),
+            _("The district assigns logs to a functional department instead of reporting them up."),
+        )
+        _require(
+            rules.can_report_up(actor, current),
+            _("Only the %(level)s centre handling this log can report it up.") % {"level": current.get_level_display()},
+        )
+        from_level, target = current.level, current.next_level()
+        current.level, current.status, current.handler, current.reported_at = target, Status.REPORTED_UP, None, at
+        current.save()
+        _event(current, Kind.REPORTED_UP, actor, at, note=note, from_level=from_level, to_level=target)
+        _notify(
+            current,
+            level_staff(current, target),
+            _("Log reported up by the %(level)s centre: %(summary)s")
+            % {"level": Level(from_level).label, "summary": current.summary},
+            note,
+        )
+    return _finish(log)
+
+
+def log_handle_here(*, log: Log, actor: User, at: datetime.datetime, handler: User, note: str = "") -> Log:
+    """The level the log is at handles it: a village cadre or grid worker at village level,
+    the centre's own staff at township and district level."""
+    with transaction.atomic():
+        current = _locked(log)
+        _require(current.in_flow, _("This log is not waiting in the reporting flow."))
+        _require(
+            rules.can_handle_here(actor, current),
+            _("Only the %(level)s centre handling this log can put someone in charge.")
+            % {"level": current.get_level_display()},
+        )
+        _require(
+            handler_choices(current).filter(pk=handler.pk).exists(),
+            _("%(person)s does not work at the level handling this log.") % {"person": handler.display_name},
+            "handler",
+        )
+        current.status, current.handler = Status.IN_HAND, handler
+        current.save()
+        _event(
+            current,
+            Kind.HANDLED_HERE,
+            actor,
+            at,
+            note=" · ".join(x for x in (handler.display_name, note) if x),
+            to_level=current.level,
+        )
+        _notify(
+            current,
+            [handler],
+            _("You are in charge of a log: %(summary)s") % {"summary": current.summary},
+            note,
+            skip=actor,
+        )
+    return _finish(log)
+
+
+def log_assign_department(
+    *, log: Log, actor: User, at: datetime.datetime, department: Department, note: str = ""
+) -> Log:
+    """The district registers the log and assigns it to a functional department."""
+    with transaction.atomic():
+        current = _locked(log)
+        _require(current.in_flow, _("This log is not waiting in the reporting flow."))
+        _require(
+            rules.can_assign_department(actor, current),
+            _("Only the district centre assigns logs at district level to a department."),
+        )
+        _require(
+            department.district_id == current.district_id and department.is_active,
+            _("Choose an active department of this district."),
+            "department",
+        )
+        current.level, current.department, current.status, current.handler = (
+            Level.DEPARTMENT,
+            department,
+            Status.IN_HAND,
+            None,
+        )
+        current.save()
+        _event(
+            current,
+            Kind.DEPARTMENT_ASSIGNED,
+            actor,
+            at,
+            note=" · ".join(x for x in (department.name, note) if x),
+            from_level=Level.DISTRICT,
+            to_level=Level.DEPARTMENT,
+        )
+        _notify(
+            current,
+            level_staff(current, Level.DEPARTMENT),
+            _("The district centre assigned you a log: %(summary)s") % {"summary": current.summary},
+            note,
+        )
+    return _finish(log)
+
+
+def _notify_feedback(log: Log, actor: User, result: str) -> None:
+    """The grid worker and every level below the handling one that the log passed through."""
+    users: list[User] = [log.recorded_by]
+    for level in log.reporting_levels():
+        users.extend(level_staff(log, level))
+    _notify(log, users, _("Result fed back on your log: %(summary)s") % {"summary": log.summary}, result, skip=actor)
+
+
+def log_feed_back(*, log: Log, actor: User, at: datetime.datetime, result: str) -> Log:
+    """The handling level's result goes back down: the log is answered."""
+    result = (result or "").strip()
+    with transaction.atomic():
+        current = _locked(log)
+        _require(current.in_flow, _("This log is not waiting in the reporting flow."))
+        _require(
+            rules.can_feed_back(actor, current),
+            _("Only the level handling this log, or the person in charge, can feed back a result."),
+        )
+        _require(bool(result), _("Describe the result."), "result")
+        current.status, current.feedback, current.fed_back_at, current.fed_back_by = Status.FED_BACK, result, at, actor
+        current.save()
+        below = current.reporting_levels()
+        _event(
+            current,
+            Kind.FED_BACK,
+            actor,
+            at,
+            note=result,
+            from_level=current.level,
+            to_level=below[-1] if below else Level.VILLAGE,
+        )
+        _notify_feedback(current, actor, result)
+    return _finish(log)
