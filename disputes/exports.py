@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, StreamingHttpResponse
@@ -39,26 +39,27 @@ CHUNK_SIZE = 500
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def columns() -> list[tuple[str, int]]:
-    """(header, XLSX column width) of each column, in paper-ledger order."""
+def columns() -> list[tuple[str, str, int]]:
+    """(key, header, XLSX column width) of each column, in paper-ledger order; ``row_values``
+    gives the values in the same order."""
     return [
-        (_("Ledger number"), 24),
-        (_("Registered on"), 12),
-        (_("Place"), 22),
-        (_("Source"), 12),
-        (_("Applicants"), 18),
-        (_("Respondents"), 18),
-        (_("Category"), 14),
-        (_("Summary"), 40),
-        (_("Risk level and flags"), 20),
-        (_("Handling level"), 12),
-        (_("Handler / department"), 18),
-        (_("Mediation"), 16),
-        (_("Result"), 40),
-        (_("Status"), 14),
-        (_("Date it arose"), 12),
-        (_("Due"), 12),
-        (_("Closed on"), 12),
+        ("number", _("Ledger number"), 24),
+        ("registered", _("Registered on"), 12),
+        ("place", _("Place"), 22),
+        ("source", _("Source"), 12),
+        ("applicants", _("Applicants"), 18),
+        ("respondents", _("Respondents"), 18),
+        ("category", _("Category"), 14),
+        ("summary", _("Summary"), 40),
+        ("risk", _("Risk level and flags"), 20),
+        ("level", _("Handling level"), 12),
+        ("handler", _("Handler / department"), 18),
+        ("mediation", _("Mediation"), 16),
+        ("result", _("Result"), 40),
+        ("status", _("Status"), 14),
+        ("occurred", _("Date it arose"), 12),
+        ("due", _("Due"), 12),
+        ("closed", _("Closed on"), 12),
     ]
 
 
@@ -77,8 +78,8 @@ def _local_date(at: datetime.datetime | None) -> datetime.date | None:
     return timezone.localtime(at).date() if at else None
 
 
-def _names(parties: Iterable[Party], *roles: str) -> str:
-    return "、".join(p.name for p in parties if p.role in roles)
+def _names(parties: list[Party], *roles: str) -> str:
+    return "、".join(p.name for role in roles for p in parties if p.role == role)
 
 
 def _place(d: Dispute) -> str:
@@ -150,12 +151,12 @@ def xlsx_response(qs: QuerySet[Dispute]) -> FileResponse:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=_("Dispute ledger")[:31])
     cols = columns()
-    for i, (_header, width) in enumerate(cols):
+    for i, (_key, _header, width) in enumerate(cols):
         ws.column_dimensions[get_column_letter(i + 1)].width = width
     ws.freeze_panes = "A2"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE5F0")
     header = []
-    for title, _width in cols:
+    for _key, title, _width in cols:
         cell = WriteOnlyCell(ws, value=title)
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(vertical="center")
@@ -185,7 +186,7 @@ def _csv_lines(qs: QuerySet[Dispute], language: str | None) -> Iterator[str]:
         # The byte-order mark makes Excel read the file as UTF-8 (without it, Chinese is garbled).
         yield "\ufeff"
         writer = csv.writer(_Echo())
-        yield writer.writerow([title for title, _width in columns()])
+        yield writer.writerow([title for _key, title, _width in columns()])
         for values in _rows(qs):
             yield writer.writerow(
                 [

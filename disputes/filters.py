@@ -97,8 +97,12 @@ def _townships(request):
 
 
 def _chosen_township(request) -> Area | None:
-    pk = _chosen(request, "township")
-    return _townships(request).filter(pk=pk).first() if pk else None
+    """The township chosen in the filter, looked up once per request (the village and grid
+    choices both depend on it)."""
+    if not hasattr(request, "_ledger_township"):
+        pk = _chosen(request, "township")
+        request._ledger_township = _townships(request).filter(pk=pk).first() if pk else None
+    return request._ledger_township
 
 
 # Village and grid choices follow the rule of the registration form (``forms.villages_for``):

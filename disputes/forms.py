@@ -94,13 +94,6 @@ def _text(label, *, rows: int = 3, required: bool = True, **kwargs) -> forms.Cha
     return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
 
 
-def _required_text(value: str, message) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError(message, code="required")
-    return value
-
-
 def parse_pk(value) -> int | None:
     """The integer id in a submitted value, or None for anything else (never raises)."""
     value = str(value or "").strip()
@@ -114,10 +107,14 @@ def _buttons(choices) -> forms.RadioSelect:
 
 
 class _StepForm(forms.Form):
-    """A form of one step on the detail page. Each has its own prefix, so that several
-    of them can sit on one page without clashing ids."""
+    """A form of one step on the detail page. Field names are plain ("reason", "result"),
+    so that a step is easy to post from a script; each form's element ids carry its own
+    ``id_prefix`` so that several forms sit on one page without clashing ids."""
+
+    id_prefix = "step"
 
     def __init__(self, *args, dispute: Dispute, user: User | None = None, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}-%s")
         super().__init__(*args, **kwargs)
         self.dispute = dispute
         self.user = user
@@ -154,9 +151,12 @@ class RegisterForm(forms.Form):
     risk_mass_incident = forms.BooleanField(label=_("Risk of a mass incident"), required=False)
     vulnerable_party = forms.BooleanField(label=_("Vulnerable party involved"), required=False)
     summary = forms.CharField(
-        label=_("Summary"), max_length=200, help_text=_("One line, e.g. 'Boundary of two plots behind house 12'.")
+        label=_("Summary"),
+        max_length=200,
+        help_text=_("One line, e.g. 'Boundary of two plots behind house 12'."),
+        error_messages={"required": _("Write a one-line summary.")},
     )
-    description = _text(_("What happened"), rows=4)
+    description = _text(_("What happened"), rows=4, error_messages={"required": _("Describe what happened.")})
     occurred_on = _date_field(_("Date it arose"))
     location = forms.CharField(label=_("Place"), max_length=200, required=False)
     township = forms.ModelChoiceField(label=_("Township"), queryset=Area.objects.none(), required=False)
@@ -224,12 +224,6 @@ class RegisterForm(forms.Form):
 
     def clean_occurred_on(self):
         return _not_future(self.cleaned_data["occurred_on"], _("The date the dispute arose cannot be in the future."))
-
-    def clean_summary(self):
-        return _required_text(self.cleaned_data["summary"], _("Write a one-line summary."))
-
-    def clean_description(self):
-        return _required_text(self.cleaned_data["description"], _("Describe what happened."))
 
     def place_kwargs(self) -> dict:
         """The grid / village / township arguments of ``dispute_register`` for this user."""
@@ -302,7 +296,7 @@ def grids_for(user, *, village: Area | None, township: Area | None = None):
 class PartyForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Party.Role.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=Party.Kind.choices, initial=Party.Kind.PERSON)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=100, error_messages={"required": _("Enter the name.")})
     id_number = forms.CharField(
         label=_("ID number"), max_length=30, required=False, help_text=_("Optional; people only.")
     )
@@ -317,9 +311,6 @@ class PartyForm(forms.Form):
             self.fields[name].widget.attrs["class"] = "form-select"
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false", "maxlength": 18})
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
-
-    def clean_name(self):
-        return _required_text(self.cleaned_data["name"], _("Enter the name."))
 
     def clean_id_number(self):
         value = self.cleaned_data["id_number"]
@@ -375,12 +366,12 @@ PartyFormSet = forms.formset_factory(PartyForm, formset=BasePartyFormSet, extra=
 
 
 class AcceptForm(_StepForm):
-    prefix = "accept"
+    id_prefix = "accept"
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
 class AssignHandlerForm(_StepForm):
-    prefix = "assign"
+    id_prefix = "assign"
     handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none())
 
     def __init__(self, *args, **kwargs):
@@ -392,7 +383,7 @@ class AssignHandlerForm(_StepForm):
 
 
 class MediationForm(_StepForm):
-    prefix = "mediation"
+    id_prefix = "mediation"
     held_on = _date_field(_("Date"))
     method = forms.ChoiceField(label=_("Method"), choices=MediationRecord.Method.choices, widget=forms.RadioSelect)
     mediator_kinds = forms.MultipleChoiceField(
@@ -401,7 +392,9 @@ class MediationForm(_StepForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    mediators = forms.CharField(label=_("Mediators' names"), max_length=200)
+    mediators = forms.CharField(
+        label=_("Mediators' names"), max_length=200, error_messages={"required": _("Name the mediators.")}
+    )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=MediationRecord.Outcome.choices, widget=forms.RadioSelect)
     notes = _text(_("Record"), required=False)
     agreement = forms.FileField(
@@ -428,9 +421,6 @@ class MediationForm(_StepForm):
             )
         return day
 
-    def clean_mediators(self):
-        return _required_text(self.cleaned_data["mediators"], _("Name the mediators."))
-
     def clean_agreement(self):
         upload = self.cleaned_data.get("agreement")
         return validate_upload(upload) if upload else None
@@ -447,8 +437,12 @@ def police_linkage_only(user, dispute: Dispute) -> bool:
 
 
 class EscalateForm(_StepForm):
-    prefix = "escalate"
-    reason = _text(_("Reason"), help_text=_("Why it cannot be resolved at this level."))
+    id_prefix = "escalate"
+    reason = _text(
+        _("Reason"),
+        help_text=_("Why it cannot be resolved at this level."),
+        error_messages={"required": _("Give the reason for escalating.")},
+    )
     department = forms.ModelChoiceField(label=_("Functional department"), queryset=Department.objects.none())
 
     def __init__(self, *args, **kwargs):
@@ -463,40 +457,35 @@ class EscalateForm(_StepForm):
         else:
             del self.fields["department"]
 
-    def clean_reason(self):
-        return _required_text(self.cleaned_data["reason"], _("Give the reason for escalating."))
-
 
 class FeedbackForm(_StepForm):
-    prefix = "feedback"
-    result = _text(_("Handling result"), help_text=_("Sent down to the level that escalated it, for confirmation."))
-
-    def clean_result(self):
-        return _required_text(self.cleaned_data["result"], _("Describe the result."))
+    id_prefix = "feedback"
+    result = _text(
+        _("Handling result"),
+        help_text=_("Sent down to the level that escalated it, for confirmation."),
+        error_messages={"required": _("Describe the result.")},
+    )
 
 
 class ConfirmForm(_StepForm):
-    prefix = "confirm"
+    id_prefix = "confirm"
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
 class RejectForm(_StepForm):
-    prefix = "reject"
-    reason = _text(_("Why the result does not settle the dispute"))
-
-    def clean_reason(self):
-        return _required_text(self.cleaned_data["reason"], _("Say why the result does not settle the dispute."))
+    id_prefix = "reject"
+    reason = _text(
+        _("Why the result does not settle the dispute"),
+        error_messages={"required": _("Say why the result does not settle the dispute.")},
+    )
 
 
 class ResolveForm(_StepForm):
-    prefix = "resolve"
-    result = _text(_("Result"), rows=4)
+    id_prefix = "resolve"
+    result = _text(_("Result"), rows=4, error_messages={"required": _("Describe the result.")})
     agreement = forms.FileField(
         label=_("Mediation agreement"), required=False, help_text=_("PDF, JPG or PNG, up to 10 MB.")
     )
-
-    def clean_result(self):
-        return _required_text(self.cleaned_data["result"], _("Describe the result."))
 
     def clean_agreement(self):
         upload = self.cleaned_data.get("agreement")
@@ -504,12 +493,11 @@ class ResolveForm(_StepForm):
 
 
 class UnresolvedForm(_StepForm):
-    prefix = "unresolved"
+    id_prefix = "unresolved"
     referral = forms.ChoiceField(label=_("Referred to"), choices=Dispute.Referral.choices, widget=forms.RadioSelect)
-    result = _text(_("Why it could not be resolved"))
-
-    def clean_result(self):
-        return _required_text(self.cleaned_data["result"], _("Describe why it could not be resolved."))
+    result = _text(
+        _("Why it could not be resolved"), error_messages={"required": _("Describe why it could not be resolved.")}
+    )
 
 
 class FollowUpForm(_StepForm):
@@ -518,7 +506,7 @@ class FollowUpForm(_StepForm):
     notes = _text(_("Notes"), required=False)
 
     def __init__(self, *args, follow_up: FollowUp, **kwargs):
-        kwargs.setdefault("prefix", f"followup{follow_up.pk}")
+        self.id_prefix = f"followup{follow_up.pk}"
         super().__init__(*args, **kwargs)
         self.follow_up = follow_up
         self.fields["visited_on"].initial = _today
@@ -544,18 +532,15 @@ class FollowUpForm(_StepForm):
 
 
 class PoliceReviewForm(_StepForm):
-    prefix = "police"
-    opinion = _text(_("Police opinion"), rows=4)
+    id_prefix = "police"
+    opinion = _text(_("Police opinion"), rows=4, error_messages={"required": _("Write the opinion.")})
     flags_criminal_risk = forms.BooleanField(label=_("Risk of turning criminal (民转刑)"), required=False)
-
-    def clean_opinion(self):
-        return _required_text(self.cleaned_data["opinion"], _("Write the opinion."))
 
 
 class DivertForm(_StepForm):
     """District staff send a district-level item down to a township, or a village and grid."""
 
-    prefix = "divert"
+    id_prefix = "divert"
     township = forms.ModelChoiceField(label=_("Township"), queryset=Area.objects.none())
     village = forms.ModelChoiceField(label=_("Village"), queryset=Area.objects.none(), required=False)
     grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False)
@@ -585,7 +570,7 @@ class DivertForm(_StepForm):
 
 
 class AttachmentForm(_StepForm):
-    prefix = "attach"
+    id_prefix = "attach"
     kind = forms.ChoiceField(label=_("Kind"), choices=Attachment.Kind.choices, initial=Attachment.Kind.PHOTO)
     file = forms.FileField(label=_("File"), help_text=_("PDF, JPG or PNG, up to 10 MB."))
 

@@ -65,8 +65,9 @@ class CappedCount:
     capped: bool
 
 
-def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> CappedCount:
-    """Count the rows of ``queryset`` but stop at ``cap``:
+def capped_count(queryset: QuerySet, cap: int | None = None) -> CappedCount:
+    """Count the rows of ``queryset`` but stop at ``cap`` (COUNT_CAP):
     ``SELECT COUNT(*) FROM (SELECT id ... LIMIT cap+1)``, so the cost is bounded by the cap."""
+    cap = COUNT_CAP if cap is None else cap
     n = queryset.order_by().values("pk")[: cap + 1].count()
     return CappedCount(value=min(n, cap), capped=n > cap)

@@ -335,7 +335,7 @@ def _party_data(p: dict) -> PartyData:
 
 
 def _param(request, suffix: str) -> int | None:
-    """An id from the query string under ``suffix`` or a prefixed name ("divert-township")."""
+    """An id from the query string under ``suffix`` (or a prefixed name, "x-township")."""
     for key, value in request.GET.items():
         if key == suffix or key.endswith(f"-{suffix}"):
             return parse_pk(value)
@@ -713,7 +713,7 @@ def print_ledger(request):
         request,
         "disputes/print_ledger.html",
         {
-            "headers": [title for title, _width in exports.columns()],
+            "headers": [title for _key, title, _width in exports.columns()],
             "rows": [[_cell(v) for v in exports.row_values(d)] for d in rows[:PRINT_MAX_ROWS]],
             "capped": len(rows) > PRINT_MAX_ROWS,
             "max_rows": PRINT_MAX_ROWS,

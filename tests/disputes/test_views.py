@@ -65,10 +65,10 @@ def _object_urls(case) -> list[tuple[str, str]]:
 
 
 STEP_POSTS = {  # a valid-looking submission for each step, so that only the lookup can stop it
-    "accept": {"accept-note": "x"},
-    "escalate": {"escalate-reason": "cannot be resolved here"},
-    "resolve": {"resolve-result": "settled"},
-    "police_review": {"police-opinion": "watch it"},
+    "accept": {"note": "x"},
+    "escalate": {"reason": "cannot be resolved here"},
+    "resolve": {"result": "settled"},
+    "police_review": {"opinion": "watch it"},
 }
 
 
@@ -413,51 +413,51 @@ def test_full_scenario_from_the_grid_to_the_department_and_back(world, login, cl
     d = Dispute.objects.get()
     outsider_sees_nothing(d)
 
-    post(w.village1_user, "accept", {"accept-note": "受理"})
+    post(w.village1_user, "accept", {"note": "受理"})
     assert d.status == Status.ACCEPTED
     post(
         w.village1_user,
         "mediation",
         {
-            "mediation-held_on": timezone.localdate().isoformat(),
-            "mediation-method": "on_site",
-            "mediation-mediator_kinds": ["peoples_mediator", "rural_sage"],
-            "mediation-mediators": "张调解、李乡贤",
-            "mediation-outcome": "failed",
-            "mediation-notes": "双方分歧较大",
+            "held_on": timezone.localdate().isoformat(),
+            "method": "on_site",
+            "mediator_kinds": ["peoples_mediator", "rural_sage"],
+            "mediators": "张调解、李乡贤",
+            "outcome": "failed",
+            "notes": "双方分歧较大",
         },
     )
     assert d.status == Status.IN_MEDIATION and d.mediations.get().outcome == "failed"
-    post(w.village1_user, "escalate", {"escalate-reason": "村级无法化解"})
+    post(w.village1_user, "escalate", {"reason": "村级无法化解"})
     assert (d.level, d.status) == ("township", Status.REGISTERED)
-    post(w.township1_user, "escalate", {"escalate-reason": "涉及土地确权，镇级无法化解"})
+    post(w.township1_user, "escalate", {"reason": "涉及土地确权，镇级无法化解"})
     assert d.level == "district"
-    post(w.district1, "escalate", {"escalate-reason": "交司法局处理", "escalate-department": w.department.pk})
+    post(w.district1, "escalate", {"reason": "交司法局处理", "department": w.department.pk})
     assert (d.level, d.department) == ("department", w.department)
     post(w.dept1, "accept", {})
-    post(w.dept1, "resolve", {"resolve-result": "经司法局调解，双方达成协议。"})
+    post(w.dept1, "resolve", {"result": "经司法局调解，双方达成协议。"})
     assert d.status == Status.RESOLVED
     first, second = d.follow_ups.order_by("due_on")
     post(
         w.village1_user,
         "followup",
         {
-            f"followup{first.pk}-visited_on": timezone.localdate().isoformat(),
-            f"followup{first.pk}-finding": "stable",
-            f"followup{first.pk}-notes": "双方相安无事",
+            "visited_on": timezone.localdate().isoformat(),
+            "finding": "stable",
+            "notes": "双方相安无事",
         },
         first.pk,
     )
     assert d.status == Status.RESOLVED
-    post(w.police1, "police_review", {"police-opinion": "已走访，无民转刑风险"})
-    post(w.station1, "police_review", {"police-opinion": "派出所已备案", "police-flags_criminal_risk": "on"})
+    post(w.police1, "police_review", {"opinion": "已走访，无民转刑风险"})
+    post(w.station1, "police_review", {"opinion": "派出所已备案", "flags_criminal_risk": "on"})
     assert d.risk_criminal
     post(
         w.grid1_user,
         "followup",
         {
-            f"followup{second.pk}-visited_on": timezone.localdate().isoformat(),
-            f"followup{second.pk}-finding": "stable",
+            "visited_on": timezone.localdate().isoformat(),
+            "finding": "stable",
         },
         second.pk,
     )
@@ -503,17 +503,17 @@ def test_return_feedback_confirm_and_reject_over_http(world, login):
     services.dispute_escalate(dispute=d, actor=world.village1_user, reason="r", at=now)
     services.dispute_accept(dispute=d, actor=world.township1_user, at=now)
     township = login(world.township1_user)
-    assert township.post(url("feedback", d.pk), {"feedback-result": "镇里已调处"}).status_code == 302
+    assert township.post(url("feedback", d.pk), {"result": "镇里已调处"}).status_code == 302
     d.refresh_from_db()
     assert (d.level, d.status) == ("village", Status.AWAITING_CONFIRMATION)
     village = login(world.village1_user)
-    village.post(url("reject", d.pk), {"reject-reason": "当事人不认可"})
+    village.post(url("reject", d.pk), {"reason": "当事人不认可"})
     d.refresh_from_db()
     assert (d.level, d.status) == ("township", Status.ACCEPTED)
     township = login(world.township1_user)
-    township.post(url("feedback", d.pk), {"feedback-result": "再次调处成功"})
+    township.post(url("feedback", d.pk), {"result": "再次调处成功"})
     village = login(world.village1_user)
-    village.post(url("confirm", d.pk), {"confirm-note": "确认"})
+    village.post(url("confirm", d.pk), {"note": "确认"})
     d.refresh_from_db()
     assert d.status == Status.RESOLVED and d.follow_ups.count() == 2
 
@@ -522,7 +522,7 @@ def test_close_as_not_resolved_with_referral(world, login):
     d = register(world.grid1_user, grid=world.grid1)
     services.dispute_accept(dispute=d, actor=world.village1_user, at=timezone.now())
     response = login(world.village1_user).post(
-        url("unresolved", d.pk), {"unresolved-referral": "litigation", "unresolved-result": "一方坚持起诉"}
+        url("unresolved", d.pk), {"referral": "litigation", "result": "一方坚持起诉"}
     )
     d.refresh_from_db()
     assert response.status_code == 302 and (d.status, d.referral) == (Status.NOT_RESOLVED, "litigation")
@@ -531,11 +531,11 @@ def test_close_as_not_resolved_with_referral(world, login):
 def test_assign_a_handler_from_the_level(world, login):
     d = register(world.grid1_user, grid=world.grid1)
     client = login(world.village1_user)
-    response = client.post(url("assign", d.pk), {"assign-handler": world.grid1_user.pk})
+    response = client.post(url("assign", d.pk), {"handler": world.grid1_user.pk})
     d.refresh_from_db()
     assert response.status_code == 302 and d.handler == world.grid1_user
     # A person of another village is not a choice: the form says so, nothing changes.
-    response = client.post(url("assign", d.pk), {"assign-handler": world.village2_user.pk})
+    response = client.post(url("assign", d.pk), {"handler": world.village2_user.pk})
     actions = {a.name: a for a in response.context["actions"]}
     assert response.status_code == 200 and "handler" in actions["assign"].form.errors and actions["assign"].expanded
     d.refresh_from_db()
@@ -546,7 +546,7 @@ def test_district_diverts_a_hotline_item_down_to_a_village(world, login):
     d = register(world.district1, source=Dispute.Source.HOTLINE_12345)
     response = login(world.district1).post(
         url("divert", d.pk),
-        {"divert-township": world.township1.pk, "divert-village": world.village1.pk, "divert-note": "请村里处理"},
+        {"township": world.township1.pk, "village": world.village1.pk, "note": "请村里处理"},
     )
     d.refresh_from_db()
     assert response.status_code == 302 and (d.level, d.village) == ("village", world.village1)
@@ -556,7 +556,7 @@ def test_district_diverts_a_hotline_item_down_to_a_village(world, login):
 def test_a_step_the_user_may_not_take_changes_nothing_and_says_why(world, login):
     d = register(world.grid1_user, grid=world.grid1)
     client = login(world.grid1_user)
-    response = client.post(url("escalate", d.pk), {"escalate-reason": "我想上报"}, follow=True)
+    response = client.post(url("escalate", d.pk), {"reason": "我想上报"}, follow=True)
     d.refresh_from_db()
     assert d.level == "village" and d.events.count() == 1
     assert any("Only the" in m for m in messages_of(response))
@@ -578,7 +578,7 @@ def test_upload_and_download_an_attachment_through_the_view(world, login):
     d = register(world.grid1_user, grid=world.grid1)
     client = login(world.grid1_user)
     upload = SimpleUploadedFile("调解协议.pdf", PDF_BYTES, content_type="application/octet-stream")
-    response = client.post(url("attach", d.pk), {"attach-kind": "agreement", "attach-file": upload})
+    response = client.post(url("attach", d.pk), {"kind": "agreement", "file": upload})
     assert response.status_code == 302
     attachment = Attachment.objects.get(dispute=d)
     assert attachment.content_type == "application/pdf"  # from the file's bytes, not the browser's claim
@@ -599,11 +599,11 @@ def test_mediation_with_an_agreement_file(world, login):
     response = login(world.village1_user).post(
         url("mediation", d.pk),
         {
-            "mediation-held_on": timezone.localdate().isoformat(),
-            "mediation-method": "committee",
-            "mediation-mediators": "张调解",
-            "mediation-outcome": "agreement",
-            "mediation-agreement": SimpleUploadedFile("agreement.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64),
+            "held_on": timezone.localdate().isoformat(),
+            "method": "committee",
+            "mediators": "张调解",
+            "outcome": "agreement",
+            "agreement": SimpleUploadedFile("agreement.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64),
         },
     )
     assert response.status_code == 302
@@ -680,3 +680,13 @@ def test_printed_ledger_notes_when_it_is_capped(world, login, monkeypatch):
     register(world.grid1_user, grid=world.grid1)
     response = login(world.village1_user).get(url("print_ledger"))
     assert response.context["capped"] and len(response.context["rows"]) == 1
+
+
+def test_forms_on_the_detail_page_have_unique_ids(world, login):
+    import re
+
+    d = register(world.district1, source=Dispute.Source.HOTLINE_12345)
+    html = login(world.district1).get(url("detail", d.pk)).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert 'id="id_accept-note"' in html and 'id="id_divert-note"' in html and 'name="note"' in html

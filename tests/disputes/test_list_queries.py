@@ -1,0 +1,248 @@
+"""The ledger list stays fast as the table grows: a constant number of queries whatever
+the number of rows, no per-row queries, a count that stops at a cap, paging without a
+total; and its filters, search and sorting do what they say."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from disputes import pagination, services
+from disputes.models import Dispute
+from disputes.services import PartyData
+
+from .ledger_helpers import days_ago, register, url
+
+FILTERS = {
+    "status": "registered",
+    "risk_level": "significant",
+    "township": "",  # set per test
+    "q": "纠纷",
+    "flag": "any",
+    "overdue": "no",
+    "registered_from": days_ago(30).isoformat(),
+    "sort": "-risk_level",
+}
+MAX_LIST_QUERIES = 13  # measured: 13 for a district user with every filter set
+
+
+def _many(world, n: int) -> None:
+    """n disputes across both townships, each with two parties."""
+    places = [
+        {"grid": world.grid1, "actor": world.grid1_user},
+        {"village": world.village2, "actor": world.village2_user},
+        {"village": world.village3, "actor": world.village3_user},
+    ]
+    for i in range(n):
+        place = dict(places[i % 3])
+        actor = place.pop("actor")
+        register(actor, summary=f"第{i}号纠纷", risk_level="significant", vulnerable_party=True, **place)
+
+
+def _list_queries(client, params) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url("list"), params)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def test_list_query_count_is_the_same_for_20_and_100_disputes(world, login):
+    client = login(world.district1)
+    params = {**FILTERS, "township": world.township1.pk}
+    _many(world, 20)
+    n20, r20 = _list_queries(client, params)
+    _many(world, 80)
+    n100, r100 = _list_queries(client, params)
+    assert len(r20.context["page"].object_list) < len(r100.context["page"].object_list) == 25
+    assert n20 == n100
+    # Unfiltered, and on a later page, the same.
+    assert _list_queries(client, {})[0] <= n100
+    assert _list_queries(client, {**params, "page": 2})[0] == n100
+
+
+@pytest.mark.parametrize("who", ["district1", "township1_user", "village1_user", "grid1_user", "station1", "dept1"])
+def test_list_stays_under_a_fixed_number_of_queries(world, login, django_assert_max_num_queries, who):
+    _many(world, 40)
+    client = login(getattr(world, who))
+    with django_assert_max_num_queries(MAX_LIST_QUERIES):
+        client.get(url("list"), {"sort": "due_at", "q": "王大明", "category": "land_boundary"})
+
+
+def test_the_count_is_capped_and_shown_as_about(world, login, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CAP", 5)
+    _many(world, 9)
+    response = login(world.district1).get(url("list"))
+    assert response.context["count"] == pagination.CappedCount(value=5, capped=True)
+    assert "about 5+ disputes" in response.content.decode()
+    response = login(world.district1).get(url("list"), {"township": world.township2.pk})
+    assert response.context["count"] == pagination.CappedCount(value=3, capped=False)
+
+
+def test_the_count_query_stops_at_the_cap(world):
+    register(world.grid1_user, grid=world.grid1)
+    with CaptureQueriesContext(connection) as ctx:
+        assert pagination.capped_count(Dispute.objects.all()).value == 1
+    (query,) = ctx.captured_queries
+    assert "LIMIT 1001" in query["sql"].upper()
+
+
+def test_pages_have_previous_and_next_without_a_total(world, login, settings):
+    settings.PAGE_SIZE = 4
+    _many(world, 6)
+    client = login(world.district1)
+    first = client.get(url("list")).context["page"]
+    assert len(first) == 4 and first.has_next() and not first.has_previous()
+    second = client.get(url("list"), {"page": 2}).context["page"]
+    assert len(second) == 2 and not second.has_next() and second.has_previous()
+    assert {d.pk for d in first}.isdisjoint({d.pk for d in second})
+    assert client.get(url("list"), {"page": 99}).context["page"].number == 1
+    assert client.get(url("list"), {"page": "abc"}).status_code == 200
+
+
+# --- search, filters, sorting ---------------------------------------------------------------------
+
+
+def _numbers(client, **params) -> list[str]:
+    return [d.number for d in client.get(url("list"), params).context["page"].object_list]
+
+
+def test_search_by_party_name_returns_each_dispute_once(world, login):
+    d = register(
+        world.grid1_user,
+        grid=world.grid1,
+        parties=[PartyData(role="applicant", name="王大明"), PartyData(role="respondent", name="王小明")],
+    )
+    register(world.grid1_user, grid=world.grid1, applicant="赵六", respondent="钱七")
+    assert _numbers(login(world.village1_user), q="王") == [d.number]
+
+
+def test_search_by_ledger_number_prefix_and_tail(world, login):
+    a = register(world.grid1_user, grid=world.grid1)
+    b = register(world.grid1_user, grid=world.grid1)
+    client = login(world.village1_user)
+    assert _numbers(client, q=a.number) == [a.number]
+    assert _numbers(client, q=a.number.lower()) == [a.number]
+    assert set(_numbers(client, q=a.number[:-3])) == {a.number, b.number}
+    assert _numbers(client, q=b.number[-6:]) == [b.number]
+
+
+def test_search_by_text_in_summary_or_description(world, login):
+    a = register(world.grid1_user, grid=world.grid1, summary="鸡鸭吵闹", description="养殖户噪音扰民")
+    register(world.grid1_user, grid=world.grid1, summary="土地", description="边界")
+    client = login(world.village1_user)
+    assert _numbers(client, q="吵闹") == [a.number]
+    assert _numbers(client, q="扰民") == [a.number]
+
+
+def test_search_never_reaches_outside_the_jurisdiction(world, login):
+    register(world.village3_user, village=world.village3, summary="南湖村纠纷")
+    assert _numbers(login(world.village1_user), q="南湖") == []
+    assert _numbers(login(world.village1_user), q="MD-") == []
+
+
+def test_an_area_outside_the_jurisdiction_is_refused_not_obeyed(world, login):
+    own = register(world.grid1_user, grid=world.grid1)
+    register(world.village3_user, village=world.village3)
+    response = login(world.township1_user).get(url("list"), {"village": world.village3.pk})
+    assert "village" in response.context["filter"].form.errors
+    assert [d.number for d in response.context["page"].object_list] == [own.number]
+
+
+def test_filter_choices_are_cut_to_the_jurisdiction(world, login):
+    form = login(world.township1_user).get(url("list")).context["filter"].form
+    assert "township" not in form.fields
+    assert set(form.fields["village"].queryset) == {world.village1, world.village2}
+    assert "village" not in login(world.village1_user).get(url("list")).context["filter"].form.fields
+    dept_form = login(world.dept1).get(url("list")).context["filter"].form
+    assert not {"township", "village", "grid"} & set(dept_form.fields)
+
+
+def test_filters_by_status_level_category_source_risk_flags_and_area(world, login):
+    now = timezone.now()
+    a = register(world.grid1_user, grid=world.grid1, category="traffic", risk_level="major", risk_mass_incident=True)
+    b = register(world.village2_user, village=world.village2, source="walk_in", vulnerable_party=True)
+    c = register(world.village3_user, village=world.village3)
+    services.dispute_accept(dispute=b, actor=world.village2_user, at=now)
+    services.dispute_escalate(dispute=c, actor=world.village3_user, reason="r", at=now)
+    client = login(world.district1)
+    assert _numbers(client, category="traffic") == [a.number]
+    assert _numbers(client, status="accepted") == [b.number]
+    assert _numbers(client, level="township") == [c.number]
+    assert set(_numbers(client, source="walk_in")) == {b.number}
+    assert _numbers(client, risk_level="major") == [a.number]
+    assert _numbers(client, flag="risk_mass_incident") == [a.number]
+    assert _numbers(client, flag="vulnerable_party") == [b.number]
+    assert set(_numbers(client, flag="any")) == {a.number, b.number}
+    assert set(_numbers(client, township=world.township1.pk)) == {a.number, b.number}
+    assert _numbers(client, township=world.township1.pk, village=world.village2.pk) == [b.number]
+    assert _numbers(client, township=world.township1.pk, village=world.village1.pk, grid=world.grid1.pk) == [a.number]
+
+
+def test_overdue_filter(world, login):
+    late = register(world.grid1_user, grid=world.grid1)
+    on_time = register(world.grid1_user, grid=world.grid1)
+    Dispute.objects.filter(pk=late.pk).update(due_at=timezone.now() - datetime.timedelta(hours=1))
+    client = login(world.village1_user)
+    assert _numbers(client, overdue="yes") == [late.number]
+    assert _numbers(client, overdue="no") == [on_time.number]
+
+
+def test_registered_date_range_uses_local_days(world, login):
+    def at(day, hour):  # local time in Shanghai
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+    day = days_ago(5)
+    early = services.dispute_register(
+        actor=world.grid1_user,
+        at=at(day, 0),
+        source="walk_in",
+        category="other",
+        summary="早",
+        description="d",
+        occurred_on=day,
+        parties=[PartyData(role="applicant", name="甲")],
+        grid=world.grid1,
+    )
+    late = services.dispute_register(
+        actor=world.grid1_user,
+        at=at(day, 23),
+        source="walk_in",
+        category="other",
+        summary="晚",
+        description="d",
+        occurred_on=day,
+        parties=[PartyData(role="applicant", name="甲")],
+        grid=world.grid1,
+    )
+    register(world.grid1_user, grid=world.grid1)  # today
+    client = login(world.village1_user)
+    one_day = {"registered_from": day.isoformat(), "registered_to": day.isoformat()}
+    assert set(_numbers(client, **one_day)) == {early.number, late.number}
+    assert len(_numbers(client, registered_from=(day + datetime.timedelta(days=1)).isoformat())) == 1
+
+
+def test_sorting_is_whitelisted(world, login):
+    general = register(world.grid1_user, grid=world.grid1, risk_level="general")
+    major = register(world.grid1_user, grid=world.grid1, risk_level="major")
+    significant = register(world.grid1_user, grid=world.grid1, risk_level="significant")
+    client = login(world.village1_user)
+    assert _numbers(client, sort="-risk_level") == [major.number, significant.number, general.number]
+    assert _numbers(client, sort="risk_level") == [general.number, significant.number, major.number]
+    assert _numbers(client, sort="number") == sorted([general.number, major.number, significant.number])
+    assert _numbers(client) == [significant.number, major.number, general.number]  # newest first
+    response = client.get(url("list"), {"sort": "summary; DROP TABLE"})
+    assert response.status_code == 200 and "sort" in response.context["filter"].form.errors
+    assert len(response.context["page"].object_list) == 3
+
+
+def test_column_headers_sort_and_reverse(world, login):
+    register(world.grid1_user, grid=world.grid1)
+    client = login(world.village1_user)
+    links = client.get(url("list"), {"status": "registered"}).context["sort_links"]
+    assert links["due_at"]["url"] == "?status=registered&sort=due_at"
+    links = client.get(url("list"), {"sort": "due_at", "page": 2}).context["sort_links"]
+    assert links["due_at"] == {"url": "?sort=-due_at", "arrow": "▲"}
