@@ -40,15 +40,8 @@ run: venv
 	$(MANAGE) seed_demo
 	@echo
 	@echo "  Governance centre portal: http://127.0.0.1:$(PORT)/"
-	@echo
-	@echo "  Demo logins (password portal-demo-2026, DEMO ONLY):"
-	@echo "    admin      administrator (Django admin at /admin/)"
-	@echo "    district1  district centre staff"
-	@echo "    township1  township centre staff"
-	@echo "    village1   village centre clerk      village2  clerk of the neighbouring village"
-	@echo "    grid1      grid worker               police1   community police of grid1's grid"
-	@echo "    station1   police station staff      dept1     functional department staff"
-	@echo
+	@echo "  Demo logins (password portal-demo-2026, demo only; what each sees: README.md):"
+	@echo "    admin district1 township1 village1 village2 grid1 police1 station1 dept1"
 	@echo "  Ctrl-C stops web, worker and beat."
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
