@@ -19,6 +19,9 @@ def navigation(request):
             ("grids", reverse("grids:grid_list"), _("Grids")),
             ("residents", reverse("grids:resident_list"), _("Residents")),
         ]
+    # Publicity campaigns: everyone who works with villages and grids (not department staff).
+    if sees_residents(user):
+        items.append(("publicity", reverse("publicity:list"), _("Publicity")))
     # Capped so that the badge costs one small indexed query, however full the inbox.
     unread = len(Notification.objects.filter(recipient=user, read_at__isnull=True).values_list("pk", flat=True)[:100])
     return {

@@ -24,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("grids/", include("grids.urls")),
     path("disputes/", include("disputes.urls")),
+    path("publicity/", include("publicity.urls")),
 ]
 
 if settings.DEBUG:

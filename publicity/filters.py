@@ -1,0 +1,170 @@
+"""List filters of the publicity pages (django-filter).
+
+Every choice list is cut to the requesting user's jurisdiction, so a filter never
+offers (or accepts) a campaign, township, village or grid the user may not see.
+Construct them with ``request=`` (the views do).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from govcenter.models import Area
+from grids.models import Grid
+from grids.selectors import areas_visible_to, grids_visible_to, villages_visible_to
+
+from .models import Activity, Assignment, Campaign, PublicityForm, Topic
+from .selectors import campaigns_visible_to
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def _campaigns(request):
+    user = _user(request)
+    if user is None:
+        return Campaign.objects.none()
+    return (
+        campaigns_visible_to(user)
+        .filter(status__in=(Campaign.Status.DISTRIBUTED, Campaign.Status.CLOSED))
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def _townships(request):
+    user = _user(request)
+    if user is None:
+        return Area.objects.none()
+    return areas_visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
+
+
+def _villages(request):
+    user = _user(request)
+    if user is None:
+        return Area.objects.none()
+    return villages_visible_to(user).order_by("code")
+
+
+def _grids(request):
+    user = _user(request)
+    if user is None:
+        return Grid.objects.none()
+    return grids_visible_to(user).order_by("code")
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class _BootstrapFilterSet(django_filters.FilterSet):
+    """Gives every widget Bootstrap's classes, so list pages can lay the filter out in a grid."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs.setdefault("class", css)
+
+
+class CampaignFilter(_BootstrapFilterSet):
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("Title"))
+    status = django_filters.ChoiceFilter(
+        choices=Campaign.Status.choices, field_name="status", label=_("Status"), empty_label=_("Any status")
+    )
+    topic = django_filters.ChoiceFilter(
+        choices=Topic.choices, field_name="topic", label=_("Topic"), empty_label=_("Any topic")
+    )
+    # The period filter finds campaigns running at some time between the two dates.
+    period_from = django_filters.DateFilter(
+        field_name="ends_on", lookup_expr="gte", label=_("Running from"), widget=_date_input()
+    )
+    period_to = django_filters.DateFilter(
+        field_name="starts_on", lookup_expr="lte", label=_("Running until"), widget=_date_input()
+    )
+
+    class Meta:
+        model = Campaign
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["q"].widget.attrs["placeholder"] = _("Part of a title")
+
+
+class AssignmentFilter(_BootstrapFilterSet):
+    STATE_CHOICES = (
+        ("open", _("Not done")),
+        ("overdue", _("Overdue")),
+        ("done", _("Done")),
+        ("covered", _("With activities")),
+        ("uncovered", _("Without activities")),
+    )
+
+    campaign = django_filters.ModelChoiceFilter(
+        queryset=_campaigns, field_name="campaign", label=_("Campaign"), empty_label=_("All campaigns")
+    )
+    state = django_filters.ChoiceFilter(
+        choices=STATE_CHOICES, method="filter_state", label=_("State"), empty_label=_("Any state")
+    )
+    township = django_filters.ModelChoiceFilter(
+        queryset=_townships, field_name="township", label=_("Township"), empty_label=_("All townships")
+    )
+    village = django_filters.ModelChoiceFilter(
+        queryset=_villages, field_name="village", label=_("Village"), empty_label=_("All villages")
+    )
+    grid = django_filters.ModelChoiceFilter(
+        queryset=_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
+    )
+
+    class Meta:
+        model = Assignment
+        fields: list[str] = []
+
+    def filter_state(self, queryset, name, value):
+        if value == "open":
+            return queryset.open()
+        if value == "overdue":
+            return queryset.overdue(timezone.localdate())
+        if value == "done":
+            return queryset.done()
+        has_activity = Q(pk__in=Activity.objects.values("assignment_id"))
+        if value == "covered":
+            return queryset.filter(has_activity)
+        if value == "uncovered":
+            return queryset.exclude(has_activity)
+        return queryset
+
+
+class ActivityFilter(_BootstrapFilterSet):
+    campaign = django_filters.ModelChoiceFilter(
+        queryset=_campaigns, field_name="assignment__campaign", label=_("Campaign"), empty_label=_("All campaigns")
+    )
+    form = django_filters.ChoiceFilter(
+        choices=PublicityForm.choices, field_name="log__publicity_form", label=_("Form"), empty_label=_("Any form")
+    )
+    township = django_filters.ModelChoiceFilter(
+        queryset=_townships, field_name="assignment__township", label=_("Township"), empty_label=_("All townships")
+    )
+    village = django_filters.ModelChoiceFilter(
+        queryset=_villages, field_name="assignment__village", label=_("Village"), empty_label=_("All villages")
+    )
+    grid = django_filters.ModelChoiceFilter(
+        queryset=_grids, field_name="assignment__grid", label=_("Grid"), empty_label=_("All grids")
+    )
+    assignment = django_filters.NumberFilter(field_name="assignment", widget=forms.HiddenInput)
+    held_from = django_filters.DateFilter(
+        field_name="held_on", lookup_expr="gte", label=_("Held from"), widget=_date_input()
+    )
+    held_to = django_filters.DateFilter(
+        field_name="held_on", lookup_expr="lte", label=_("Held until"), widget=_date_input()
+    )
+
+    class Meta:
+        model = Activity
+        fields: list[str] = []
