@@ -66,6 +66,10 @@ from django.core.management import call_command
 from govcenter.tasks import clear_expired_sessions
 if "--migrate" in sys.argv:
     call_command("migrate", verbosity=0)
+    # Tasks other tests left in a shared Redis database would run against this empty
+    # database and log errors: start from an empty queue.
+    from govcenter.celery import app
+    app.control.purge()
 print(clear_expired_sessions.delay().id)
 """
 
