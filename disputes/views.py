@@ -11,6 +11,7 @@ typed, so nothing is lost. The detail page offers only the steps ``rules`` allow
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -714,7 +715,10 @@ def print_ledger(request):
         "disputes/print_ledger.html",
         {
             "headers": [title for _key, title, _width in exports.columns()],
-            "rows": [[_cell(v) for v in exports.row_values(d)] for d in rows[:PRINT_MAX_ROWS]],
+            # (text, is a date) per cell: dates must not wrap in the narrow paper columns.
+            "rows": [
+                [(_cell(v), isinstance(v, datetime.date)) for v in exports.row_values(d)] for d in rows[:PRINT_MAX_ROWS]
+            ],
             "capped": len(rows) > PRINT_MAX_ROWS,
             "max_rows": PRINT_MAX_ROWS,
             "filters": _filter_summary(ledger_filter),

@@ -139,7 +139,7 @@ def test_department_sees_a_case_only_once_it_is_assigned_to_it(world, login):
 # --- the ledger list -----------------------------------------------------------------------------
 
 
-def test_ledger_lists_exactly_the_rows_of_the_users_jurisdiction(world, login):
+def test_ledger_and_printed_ledger_hold_exactly_the_rows_of_the_users_jurisdiction(world, login):
     v1 = register(world.grid1_user, grid=world.grid1, summary="东山村纠纷")
     v2 = register(world.village2_user, village=world.village2, summary="西岭村纠纷")
     v3 = register(world.village3_user, village=world.village3, summary="南湖村纠纷")
@@ -158,9 +158,11 @@ def test_ledger_lists_exactly_the_rows_of_the_users_jurisdiction(world, login):
         "dept1": set(),
     }
     for attr, rows in expected.items():
-        html = login(getattr(world, attr)).get(url("list")).content.decode()
-        for d in (v1, v2, v3):
-            assert (d.number in html) == (d in rows), (attr, d.summary)
+        client = login(getattr(world, attr))
+        for page in ("list", "print_ledger"):
+            html = client.get(url(page)).content.decode()
+            for d in (v1, v2, v3):
+                assert (d.number in html) == (d in rows), (attr, page, d.summary)
 
 
 def test_ledger_buttons_keep_the_current_filter(world, login):
