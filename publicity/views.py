@@ -222,9 +222,9 @@ def _actions(user, c: Campaign, bound: dict | None = None) -> list[Action]:
 
     def add(name, form_class, title, submit, style="primary"):
         form = bound.get(name) or (form_class(prefix=name) if form_class else None)
-        actions.append(
-            Action(name, title, reverse(f"publicity:{name}", args=[c.pk]), form, submit, style, name in bound)
-        )
+        # The step the campaign waits for opens by itself; closing is never one click away.
+        expanded = name in bound or (not bound and name in ("submit", "approve"))
+        actions.append(Action(name, title, reverse(f"publicity:{name}", args=[c.pk]), form, submit, style, expanded))
 
     if rules.can_submit(user, c):
         add("submit", NoteForm, _("Submit to the district centre for review"), _("Submit for review"), "success")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from publicity import services as s
+from publicity.demo import leaflet_pdf
 from publicity.models import Campaign
 from publicity.services import CampaignData
 
@@ -17,7 +18,7 @@ T0 = datetime.datetime(2026, 6, 1, 9, 0, tzinfo=TZ)
 START = datetime.date(2026, 6, 1)
 END = datetime.date(2026, 6, 30)
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = leaflet_pdf(["Anti-fraud: call 96110"])
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
