@@ -189,7 +189,7 @@ def test_database_url_selects_postgres(tmp_path):
 def test_default_broker_is_the_file_system_under_var_dir(tmp_path):
     skip_if_dotenv_sets("CELERY_BROKER_URL")
     values = load_settings(tmp_path, "CELERY_BROKER_URL", "CELERY_BROKER_TRANSPORT_OPTIONS")
-    assert values["CELERY_BROKER_URL"] == "filesystem://"
+    assert values["CELERY_BROKER_URL"].startswith("filesystem://")
     options = values["CELERY_BROKER_TRANSPORT_OPTIONS"]
     folders = {key: Path(value) for key, value in options.items() if key.endswith("_folder") or "folder_" in key}
     assert {"data_folder_in", "data_folder_out", "processed_folder"} <= set(folders)
