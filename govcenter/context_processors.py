@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .jurisdiction import can_manage_grids, is_admin, sees_residents
-from .models import Notification
+from .models import Notification, User
 
 
 def navigation(request):
@@ -19,6 +19,12 @@ def navigation(request):
             ("grids", reverse("grids:grid_list"), _("Grids")),
             ("residents", reverse("grids:resident_list"), _("Residents")),
         ]
+    # Sentiment logs: the grid workers who file them, the centres and departments that screen them.
+    if is_admin(user) or user.role in (
+        User.Role.GRID_WORKER, User.Role.VILLAGE_CLERK, User.Role.TOWNSHIP_STAFF, User.Role.DISTRICT_STAFF,
+        User.Role.DEPARTMENT_STAFF,
+    ):
+        items.append(("logs", reverse("sentiment:home"), _("Sentiment logs")))
     # Publicity campaigns: everyone who works with villages and grids (not department staff).
     if sees_residents(user):
         items.append(("publicity", reverse("publicity:list"), _("Publicity")))

@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("grids/", include("grids.urls")),
+    path("logs/", include("sentiment.urls")),
     path("disputes/", include("disputes.urls")),
     path("publicity/", include("publicity.urls")),
 ]

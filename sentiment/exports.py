@@ -1,0 +1,225 @@
+"""The logs of the current filter as XLSX, and the monthly counts.
+
+The export streams: rows come from the database in chunks (``iterator(chunk_size=)``),
+through openpyxl's write-only mode (rows go to a temporary file, never a sheet in
+memory). The queryset given is already cut to the user's jurisdiction and filter
+(``views._log_filter``), exactly like the list.
+"""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .filters import local_midnight
+from .models import Log
+from .selectors import log_rows
+
+# The file keeps its official title whatever the interface language: it is filed and
+# exchanged with other offices under that name.
+FILENAME = "民情日志"
+EXPORT_MAX_ROWS = 100_000
+CHUNK_SIZE = 1000
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def columns() -> list[tuple[str, int]]:
+    """(header, column width) of each column."""
+    return [
+        (_("Date"), 12),
+        (_("Time"), 7),
+        (_("Village"), 10),
+        (_("Grid"), 16),
+        (_("Grid worker"), 10),
+        (_("Accompanied by"), 10),
+        (_("Kind"), 10),
+        (_("Category"), 12),
+        (_("Person"), 10),
+        (_("Place"), 20),
+        (_("Matter"), 40),
+        (_("Policy basis"), 20),
+        (_("Result"), 30),
+        (_("Next step"), 12),
+        (_("Status"), 12),
+        (_("Handling level"), 10),
+        (_("Result fed back"), 30),
+        (_("Dispute"), 24),
+        (_("Form of publicity"), 10),
+        (_("Participants"), 8),
+        (_("Households reached"), 8),
+    ]
+
+
+def row_values(log: Log) -> list:
+    when = timezone.localtime(log.occurred_at)
+    return [
+        when.date(),
+        when.strftime("%H:%M"),
+        log.village.name,
+        log.grid.name,
+        log.recorded_by.display_name,
+        log.accompanied_by.display_name if log.accompanied_by_id else "",
+        log.get_kind_display(),
+        log.get_category_display(),
+        log.person_name,
+        log.place,
+        log.matter,
+        log.policy_basis,
+        log.result,
+        log.get_next_step_display(),
+        log.get_status_display(),
+        log.get_level_display() if log.is_reported else "",
+        log.feedback,
+        log.dispute.number if log.dispute_id else "",
+        log.get_publicity_form_display() if log.publicity_form else "",
+        log.participants,
+        log.households_reached,
+    ]
+
+
+def _safe_text(value: str) -> str:
+    """Text a spreadsheet shows as text: control characters dropped (openpyxl refuses them)
+    and a leading = + - @ escaped, so a matter typed as "=HYPERLINK(...)" is not run as a
+    formula when the file is opened."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _rows(qs: QuerySet[Log]) -> Iterator[list]:
+    for i, log in enumerate(log_rows(qs)[: EXPORT_MAX_ROWS + 1].iterator(chunk_size=CHUNK_SIZE)):
+        if i == EXPORT_MAX_ROWS:
+            yield [
+                _("Only the first %(n)d rows were exported; narrow the filter to export the rest.")
+                % {"n": EXPORT_MAX_ROWS}
+            ]
+            return
+        yield row_values(log)
+
+
+def filename(ext: str) -> str:
+    return f"{FILENAME}-{timezone.localdate():%Y%m%d}.{ext}"
+
+
+def xlsx_response(qs: QuerySet[Log]) -> FileResponse:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=_("Sentiment logs")[:31])
+    cols = columns()
+    for i, (_title, width) in enumerate(cols):
+        ws.column_dimensions[get_column_letter(i + 1)].width = width
+    ws.freeze_panes = "A2"
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE5F0")
+    header = []
+    for title, _width in cols:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font, cell.fill, cell.alignment = bold, fill, Alignment(vertical="center")
+        header.append(cell)
+    ws.append(header)
+    for values in _rows(qs):
+        ws.append([_safe_text(v) if isinstance(v, str) else v for v in values])
+    out = tempfile.TemporaryFile()  # streamed from disk: the zip is never held in memory
+    wb.save(out)
+    out.seek(0)
+    response = FileResponse(out, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename("xlsx"))
+    return response
+
+
+# --- monthly counts ----------------------------------------------------------------------------
+
+KIND_KEYS = [k for k, _label in Log.Kind.choices]
+STEP_KEYS = [Log.NextStep.AGENCY, Log.NextStep.DISPUTE, Log.NextStep.REPORT]
+
+
+@dataclass
+class CountRow:
+    key: int
+    label: str
+    sublabel: str = ""
+    order: str = ""
+    total: int = 0
+    kinds: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KIND_KEYS, 0))
+    steps: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STEP_KEYS, 0))
+
+    def add(self, row: dict) -> None:
+        self.total += row["total"]
+        for k in KIND_KEYS:
+            self.kinds[k] += row[f"kind_{k}"]
+        for s in STEP_KEYS:
+            self.steps[s] += row[f"step_{s}"]
+
+    @property
+    def kind_counts(self) -> list[int]:
+        return [self.kinds[k] for k in KIND_KEYS]
+
+    @property
+    def step_counts(self) -> list[int]:
+        return [self.steps[s] for s in STEP_KEYS]
+
+
+@dataclass
+class MonthlyCounts:
+    month: datetime.date
+    by_grid: list[CountRow]
+    by_worker: list[CountRow]
+    total: CountRow
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    first = month.replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    return local_midnight(first), local_midnight(following)
+
+
+def monthly_counts(logs: QuerySet[Log], month: datetime.date) -> MonthlyCounts:
+    """Logs of ``month`` (local time) per grid and per grid worker, by kind and next step,
+    in one aggregate query grouped by (grid, worker); both tables are sums of its rows."""
+    start, end = month_bounds(month)
+    aggregates = {"total": Count("pk")}
+    aggregates.update({f"kind_{k}": Count("pk", filter=Q(kind=k)) for k in KIND_KEYS})
+    aggregates.update({f"step_{s}": Count("pk", filter=Q(next_step=s)) for s in STEP_KEYS})
+    rows = (
+        logs.filter(occurred_at__gte=start, occurred_at__lt=end)
+        .order_by()
+        .values(
+            "grid_id",
+            "grid__name",
+            "grid__code",
+            "village__name",
+            "recorded_by_id",
+            "recorded_by__full_name",
+            "recorded_by__username",
+        )
+        .annotate(**aggregates)
+    )
+    grids: dict[int, CountRow] = {}
+    workers: dict[int, CountRow] = {}
+    total = CountRow(key=0, label=_("Total"))
+    for row in rows:
+        g = grids.setdefault(
+            row["grid_id"], CountRow(row["grid_id"], row["grid__name"], row["village__name"], row["grid__code"])
+        )
+        g.add(row)
+        w = workers.setdefault(
+            row["recorded_by_id"],
+            CountRow(row["recorded_by_id"], row["recorded_by__full_name"] or row["recorded_by__username"]),
+        )
+        w.add(row)
+        total.add(row)
+    by_grid = sorted(grids.values(), key=lambda r: r.order)
+    by_worker = sorted(workers.values(), key=lambda r: (-r.total, r.label))
+    return MonthlyCounts(month=month.replace(day=1), by_grid=by_grid, by_worker=by_worker, total=total)

@@ -1,0 +1,321 @@
+"""Forms for filing a log from a phone and for each step of the reporting flow.
+
+The filing form is built for a thumb: kinds, categories, next steps and the grid are
+radio groups drawn as big toggle buttons; today's date, the time and the worker's grid
+are preset; the resident is picked from search results; only the matter is typed.
+Input a user can get wrong is checked here with a message on the field; the services
+check again (and alone decide who may act). Choice lists are cut to the user's
+jurisdiction.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from disputes.models import Dispute, RiskLevel
+from govcenter.models import User
+from grids.models import Resident
+
+from .models import AgencyMatter, Log
+from .photos import MAX_PHOTOS, check_photo
+from .selectors import department_choices, handler_choices, police_of_grids, worker_grids
+from .services import DEFAULT_AGENCY_DAYS
+
+NON_NEGATIVE = _("This number cannot be negative.")
+
+
+def parse_pk(value) -> int | None:
+    """The integer id in a submitted value, or None for anything else (never raises)."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _buttons(choices=()) -> forms.RadioSelect:
+    """Radio buttons drawn as big toggle buttons (btn-check + btn-outline-*; see
+    templates/sentiment/_choice_buttons.html)."""
+    return forms.RadioSelect(attrs={"class": "btn-check"}, choices=choices)
+
+
+def _text(label, *, rows: int = 2, required: bool = False, **kwargs) -> forms.CharField:
+    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+
+def _count(label) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        error_messages={"min_value": NON_NEGATIVE},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos in one input; each is checked by its first bytes and size."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png", "class": "form-control"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, code="too_many")
+        cleaned = [super(PhotosField, self).clean(f, initial) for f in files]
+        for f in cleaned:
+            check_photo(f)
+        return cleaned
+
+
+def _local_now() -> datetime.datetime:
+    return timezone.localtime()
+
+
+class LogForm(forms.Form):
+    """The filing form. ``user`` is the grid worker; their grids and the police of those
+    grids are the choices."""
+
+    grid = forms.ModelChoiceField(
+        queryset=None,
+        label=_("Grid"),
+        widget=_buttons(),
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choose one of your grids.")},
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Log.Kind.choices, widget=_buttons(), initial=Log.Kind.VISIT)
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=Log.Category.choices,
+        widget=_buttons(),
+        error_messages={"required": _("Tap a category.")},
+    )
+    resident = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Resident"),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("Pick the resident from the search results of your grid.")},
+    )
+    visitor_name = forms.CharField(label=_("Visitor not registered in the grid"), max_length=50, required=False)
+    matter = _text(
+        _("Matter"),
+        rows=3,
+        required=True,
+        error_messages={"required": _("Describe the matter: what the person asked or what you found.")},
+    )
+    next_step = forms.ChoiceField(
+        label=_("Next step"), choices=Log.NextStep.choices, widget=_buttons(), initial=Log.NextStep.ANSWERED
+    )
+    result = _text(_("Result"))
+    agency_type = forms.ChoiceField(
+        label=_("Agency matter"), choices=AgencyMatter.Type.choices, widget=_buttons(), required=False
+    )
+    agency_due_on = forms.DateField(
+        label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    dispute_category = forms.ChoiceField(
+        label=_("Dispute category"),
+        required=False,
+        choices=[("", _("As the category suggests")), *Dispute.Category.choices],
+    )
+    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    occurred_time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    place = forms.CharField(
+        label=_("Place"), max_length=200, required=False, help_text=_("Left empty: the resident's address.")
+    )
+    accompanied_by = forms.ModelChoiceField(
+        queryset=None, label=_("Accompanied by"), required=False, widget=_buttons(), empty_label=_("Nobody"), blank=True
+    )
+    policy_basis = forms.CharField(label=_("Policy basis"), max_length=300, required=False)
+    publicity_form = forms.ChoiceField(
+        label=_("Form of publicity"), required=False, widget=_buttons(), choices=Log.PublicityForm.choices
+    )
+    participants = _count(_("Participants"))
+    households_reached = _count(_("Households reached"))
+    photos = PhotosField(label=_("Photos"), required=False)
+    client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=36)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        grids = worker_grids(user)
+        self.grids = list(grids)
+        self.fields["grid"].queryset = grids
+        self.fields["grid"].label_from_instance = lambda g: g.name
+        self.fields["resident"].queryset = Resident.objects.filter(grid__in=[g.pk for g in self.grids])
+        police = police_of_grids([g.pk for g in self.grids]).order_by("role", "full_name", "username")
+        self.fields["accompanied_by"].queryset = police
+        self.fields["accompanied_by"].label_from_instance = lambda u: u.display_name
+        now = _local_now()
+        self.fields["occurred_on"].initial = now.date()
+        self.fields["occurred_time"].initial = now.strftime("%H:%M")
+        self.fields["agency_due_on"].initial = now.date() + datetime.timedelta(days=DEFAULT_AGENCY_DAYS)
+        if self.grids:
+            self.fields["grid"].initial = self.grids[0].pk
+        self.fields["matter"].widget.attrs.update({"placeholder": _("What did the person ask, or what did you find?")})
+        self.fields["visitor_name"].widget.attrs.update({"autocomplete": "off"})
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.RadioSelect | forms.HiddenInput | forms.ClearableFileInput):
+                continue
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    @property
+    def several_grids(self) -> bool:
+        return len(self.grids) > 1
+
+    def chosen_resident(self) -> Resident | None:
+        """The resident to show as picked when the page is drawn again (bound form)."""
+        if not self.is_bound:
+            return None
+        pk = parse_pk(self.data.get("resident"))
+        if pk is None:
+            return None
+        return self.fields["resident"].queryset.select_related("household").filter(pk=pk).first()
+
+    def occurred_at(self) -> datetime.datetime:
+        d = self.cleaned_data
+        return timezone.make_aware(datetime.datetime.combine(d["occurred_on"], d["occurred_time"]))
+
+    def service_kwargs(self) -> dict:
+        d = self.cleaned_data
+        return dict(
+            grid=d["grid"],
+            occurred_at=self.occurred_at(),
+            kind=d["kind"],
+            category=d["category"],
+            matter=d["matter"],
+            next_step=d["next_step"],
+            resident=d["resident"],
+            visitor_name=d["visitor_name"],
+            place=d["place"],
+            policy_basis=d["policy_basis"],
+            result=d["result"],
+            accompanied_by=d["accompanied_by"],
+            publicity_form=d["publicity_form"],
+            participants=d["participants"],
+            households_reached=d["households_reached"],
+            agency_type=d["agency_type"],
+            agency_due_on=d["agency_due_on"],
+            dispute_category=d["dispute_category"],
+            photos=d["photos"],
+            client_token=d["client_token"],
+        )
+
+
+# --- steps on the detail page -----------------------------------------------------------------
+
+
+class _StepForm(forms.Form):
+    """A form of one step on the detail page, with its own prefix so that several can sit
+    on one page without clashing ids."""
+
+    prefix_name = ""
+
+    def __init__(self, *args, log: Log, user: User | None = None, **kwargs):
+        kwargs.setdefault("prefix", self.prefix_name)
+        super().__init__(*args, **kwargs)
+        self.log = log
+        self.user = user
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.RadioSelect | forms.CheckboxInput | forms.ClearableFileInput):
+                continue
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+
+class ReportUpForm(_StepForm):
+    prefix_name = "report"
+    note = _text(_("Why it goes up"), rows=2)
+
+
+class HandleHereForm(_StepForm):
+    prefix_name = "handle"
+    handler = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label=_("Person in charge"),
+        error_messages={"invalid_choice": _("Choose someone who works at this level.")},
+    )
+    note = _text(_("Instructions"), rows=2)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = handler_choices(self.log)
+        self.fields["handler"].label_from_instance = lambda u: f"{u.display_name} · {u.get_role_display()}"
+
+
+class AssignDepartmentForm(_StepForm):
+    prefix_name = "department"
+    department = forms.ModelChoiceField(queryset=None, label=_("Functional department"))
+    note = _text(_("Instructions"), rows=2)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = department_choices(self.log)
+
+
+class FeedBackForm(_StepForm):
+    prefix_name = "feedback"
+    result = _text(_("Result"), rows=3, required=True, error_messages={"required": _("Describe the result.")})
+
+
+class ToDisputeForm(_StepForm):
+    prefix_name = "dispute"
+    category = forms.ChoiceField(label=_("Dispute category"), choices=Dispute.Category.choices)
+    summary = forms.CharField(label=_("Summary"), max_length=200)
+    respondent_name = forms.CharField(label=_("Respondent (if known)"), max_length=100, required=False)
+    risk_level = forms.ChoiceField(label=_("Risk level"), choices=RiskLevel.choices, initial=RiskLevel.GENERAL)
+
+    def __init__(self, *args, **kwargs):
+        from .services import dispute_category_for
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].initial = dispute_category_for(self.log)
+        self.fields["summary"].initial = self.log.summary
+
+
+class PhotosForm(_StepForm):
+    prefix_name = "photos"
+    photos = PhotosField(label=_("Photos"), required=True)
+
+
+class AgencyCompleteForm(forms.Form):
+    result = _text(_("Result"), rows=3, required=True, error_messages={"required": _("Describe the result.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["result"].widget.attrs.update(
+            {
+                "class": "form-control",
+                "placeholder": _("e.g. application accepted by the township, allowance from next month"),
+            }
+        )
+
+
+class MonthForm(forms.Form):
+    month = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "month", "class": "form-control"}))
+
+    def month_start(self) -> datetime.date:
+        """The first day of the chosen month (this month if none or unreadable)."""
+        today = timezone.localdate()
+        value = (self.data.get("month") or "").strip() if self.is_bound else ""
+        try:
+            year, month = (int(x) for x in value.split("-"))
+            return datetime.date(year, month, 1)
+        except (ValueError, TypeError):
+            return today.replace(day=1)

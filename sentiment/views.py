@@ -1,0 +1,616 @@
+"""Pages of the sentiment log: filing from a phone, "my logs", the centres' incoming
+queues, the filtered list with its export, monthly counts, the detail page with one
+POST URL per step, printing, photos, and agency matters.
+
+Every log (and every photo or agency matter, through its log or its own denormalised
+places) is looked up in the user's visible rows: outside the jurisdiction it answers
+404 on every URL. A step view validates its form, calls one service (which alone
+decides whether this user may take the step now; ``LogError`` carries the message) and
+redirects to the detail page; a form with errors re-renders the page with what was
+typed. The detail page offers only the steps ``rules`` allow.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms as django_forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from govcenter.jurisdiction import is_admin, sees_residents
+from grids.models import Resident
+
+from . import exports, rules, services
+from .filters import AgencyFilter, LogFilter
+from .forms import (
+    AgencyCompleteForm,
+    AssignDepartmentForm,
+    FeedBackForm,
+    HandleHereForm,
+    LogForm,
+    MonthForm,
+    PhotosForm,
+    ReportUpForm,
+    ToDisputeForm,
+    parse_pk,
+)
+from .models import LEVEL_ORDER, AgencyMatter, Level, Log, LogPhoto
+from .pagination import WindowPage
+from .search import name_matches, query_is_long_enough, rank
+from .selectors import agency_matters_visible_to, log_rows, logs_visible_to, worker_grids
+from .services import LogAlreadyFiled, LogError
+
+Status = Log.Status
+RESIDENT_RESULTS = 12
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _visible(request, pk: int) -> Log:
+    return get_object_or_404(log_rows(logs_visible_to(request.user)).select_related("fed_back_by"), pk=pk)
+
+
+def _log_filter(request) -> LogFilter:
+    """The list's filter over the user's jurisdiction; the export uses the same, so it holds
+    exactly the rows the list shows."""
+    return LogFilter(request.GET or None, queryset=logs_visible_to(request.user), request=request)
+
+
+def _page(request, queryset) -> WindowPage:
+    return WindowPage.from_request(request, queryset, settings.PAGE_SIZE)
+
+
+@login_required
+def home(request):
+    """The nav entry: a grid worker's own logs, a centre's or department's queue, else the list."""
+    user = request.user
+    if rules.can_file(user):
+        return redirect("sentiment:mine")
+    if rules.queue_level(user):
+        return redirect("sentiment:queue")
+    return redirect("sentiment:list")
+
+
+# --- filing ---------------------------------------------------------------------------------
+
+
+@login_required
+def file_log(request):
+    user = request.user
+    if not rules.can_file(user):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = LogForm(request.POST, request.FILES, user=user)
+        if form.is_valid():
+            try:
+                log = services.log_file(actor=user, at=timezone.now(), **form.service_kwargs())
+            except LogAlreadyFiled as e:
+                messages.info(request, _("This log was already filed; here it is."))
+                return redirect(e.log)
+            except LogError as e:
+                form.add_error(e.field if e.field in form.fields else None, str(e))
+            else:
+                messages.success(request, _("Log filed: %(summary)s") % {"summary": log.summary})
+                return redirect(log)
+    else:
+        form = LogForm(user=user, initial={"client_token": uuid.uuid4().hex})
+    return render(
+        request,
+        "sentiment/file.html",
+        {
+            "nav_active": "logs",
+            "form": form,
+            "chosen_label": _resident_label(chosen) if (chosen := form.chosen_resident()) else None,
+            "draft_key": f"sentiment-log-draft:{user.pk}",
+        },
+    )
+
+
+def _resident_label(r: Resident) -> dict:
+    age = r.age()
+    return {"pk": r.pk, "name": r.name, "household": r.household.number if r.household_id else "", "age": age}
+
+
+@require_GET
+@login_required
+def resident_search(request):
+    """Residents of one of the worker's grids matching the typed name or pinyin (htmx)."""
+    user = request.user
+    if not rules.can_file(user):
+        raise PermissionDenied
+    grid = get_object_or_404(worker_grids(user), pk=parse_pk(request.GET.get("grid")) or 0)
+    q = request.GET.get("resident_q", "").strip()
+    chosen_pk = parse_pk(request.GET.get("resident"))
+    residents = list(
+        Resident.objects.filter(grid=grid)
+        .select_related("household")
+        .only("pk", "name", "birth_date", "household__number")
+        .order_by("name", "pk")
+    )
+    chosen = next((r for r in residents if r.pk == chosen_pk), None)
+    matches: list[Resident] = []
+    if q and query_is_long_enough(q):
+        matches = sorted(
+            (r for r in residents if r.pk != chosen_pk and name_matches(r.name, q)), key=lambda r: rank(r.name, q)
+        )[:RESIDENT_RESULTS]
+    return render(
+        request,
+        "sentiment/_resident_results.html",
+        {
+            "chosen": _resident_label(chosen) if chosen else None,
+            "matches": [_resident_label(r) for r in matches],
+            "q": q,
+            "too_short": bool(q) and not query_is_long_enough(q),
+        },
+    )
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+@login_required
+def my_logs(request):
+    user = request.user
+    if not rules.can_file(user):
+        raise PermissionDenied
+    logs = log_rows(logs_visible_to(user).filter(recorded_by=user)).order_by("-occurred_at", "-pk")
+    tab = request.GET.get("tab", "all")
+    if tab == "flow":
+        logs = logs.filter(status__in=Log.OPEN_FLOW_STATUSES)
+    elif tab == "fed_back":
+        logs = logs.filter(status=Status.FED_BACK)
+    else:
+        tab = "all"
+    open_matters = agency_matters_visible_to(user).filter(assignee=user, status=AgencyMatter.Status.OPEN)
+    return render(
+        request,
+        "sentiment/mine.html",
+        {
+            "nav_active": "logs",
+            "page": _page(request, logs),
+            "tab": tab,
+            "open_matters": list(open_matters.select_related("log").order_by("due_on", "pk")[:5]),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+QUEUE_TABS = ("new", "in_hand", "reported_up", "fed_back")
+
+
+def _queue_level(request) -> str:
+    user = request.user
+    level = rules.queue_level(user)
+    if level is None and is_admin(user):
+        level = request.GET.get("level") if request.GET.get("level") in Level.values else Level.VILLAGE
+    if level is None:
+        raise PermissionDenied
+    return level
+
+
+def _above(level: str) -> list[str]:
+    return LEVEL_ORDER[LEVEL_ORDER.index(level) + 1 :]
+
+
+def _at_or_above(level: str) -> list[str]:
+    return LEVEL_ORDER[LEVEL_ORDER.index(level) :]
+
+
+def queue_rows(logs, level: str, tab: str):
+    """The rows of one tab of a level's incoming queue (within the user's visible logs)."""
+    if tab == "new":
+        return logs.filter(level=level, status__in=Log.AWAITING_STATUSES).order_by("reported_at", "pk")
+    if tab == "in_hand":
+        return logs.filter(level=level, status=Status.IN_HAND).order_by("reported_at", "pk")
+    if tab == "reported_up":
+        return logs.filter(level__in=_above(level), status__in=Log.OPEN_FLOW_STATUSES).order_by("-reported_at", "-pk")
+    return logs.filter(level__in=_at_or_above(level), status=Status.FED_BACK).order_by("-fed_back_at", "-pk")
+
+
+@login_required
+def queue(request):
+    """A centre's incoming logs: new (to screen), in hand here, reported further up, fed back."""
+    level = _queue_level(request)
+    tab = request.GET.get("tab") if request.GET.get("tab") in QUEUE_TABS else "new"
+    logs = logs_visible_to(request.user)
+    # One query for the three open tabs' badges: the flow's open logs are few (partial indexes).
+    counts = logs.filter(status__in=Log.OPEN_FLOW_STATUSES).aggregate(
+        new=Count("pk", filter=Q(level=level, status__in=Log.AWAITING_STATUSES)),
+        in_hand=Count("pk", filter=Q(level=level, status=Status.IN_HAND)),
+        reported_up=Count("pk", filter=Q(level__in=_above(level))),
+    )
+    tabs = [
+        ("new", _("New"), counts["new"]),
+        ("in_hand", _("In hand"), counts["in_hand"]),
+        ("reported_up", _("Reported up") if level != Level.DISTRICT else _("With departments"), counts["reported_up"]),
+        ("fed_back", _("Fed back"), None),
+    ]
+    if level == Level.DEPARTMENT:
+        tabs = [t for t in tabs if t[0] in ("in_hand", "fed_back")]
+        if tab not in ("in_hand", "fed_back"):
+            tab = "in_hand"
+    return render(
+        request,
+        "sentiment/queue.html",
+        {
+            "nav_active": "logs",
+            "level": Level(level),
+            "tab": tab,
+            "tabs": tabs,
+            "page": _page(request, log_rows(queue_rows(logs, level, tab))),
+            "admin_levels": Level.choices if is_admin(request.user) else None,
+        },
+    )
+
+
+@login_required
+def log_list(request):
+    log_filter = _log_filter(request)
+    rows = log_rows(log_filter.qs).order_by("-occurred_at", "-pk")
+    return render(
+        request,
+        "sentiment/list.html",
+        {
+            "nav_active": "logs",
+            "filter": log_filter,
+            "page": _page(request, rows),
+            "may_file": rules.can_file(request.user),
+            "may_see_residents": sees_residents(request.user),
+        },
+    )
+
+
+@login_required
+def export_xlsx(request):
+    log_filter = _log_filter(request)
+    return exports.xlsx_response(log_filter.qs.order_by("-occurred_at", "-pk"))
+
+
+@login_required
+def monthly(request):
+    form = MonthForm(request.GET or None)
+    month = form.month_start()
+    counts = exports.monthly_counts(logs_visible_to(request.user), month)
+    return render(
+        request,
+        "sentiment/monthly.html",
+        {
+            "nav_active": "logs",
+            "form": form,
+            "month": month,
+            "counts": counts,
+            "tables": [
+                (_("Per grid"), counts.by_grid, _("Grid")),
+                (_("Per grid worker"), counts.by_worker, _("Grid worker")),
+            ],
+            "kind_labels": [label for _key, label in Log.Kind.choices],
+            "step_labels": [Log.NextStep(s).label for s in exports.STEP_KEYS],
+        },
+    )
+
+
+# --- detail and steps ------------------------------------------------------------------------
+
+
+@dataclass
+class Action:
+    """One step the user may take now, with its form, as the detail page shows it."""
+
+    name: str
+    title: str
+    url: str
+    form: django_forms.Form
+    submit: str
+    style: str = "primary"
+    expanded: bool = False  # the form came back with errors
+
+    @property
+    def multipart(self) -> bool:
+        return self.form.is_multipart()
+
+
+def available_actions(user, log: Log, bound: dict | None = None) -> list[Action]:
+    """The steps ``user`` may take on ``log`` now, in the order a clerk would consider them.
+    Mirrors the checks of ``services`` (which remain the authority)."""
+    bound = bound or {}
+    actions: list[Action] = []
+
+    def add(name, form_class, url_name, title, submit, style="primary"):
+        form = bound.get(name) or form_class(log=log, user=user)
+        actions.append(
+            Action(
+                name,
+                title,
+                reverse(f"sentiment:{url_name}", args=[log.pk]),
+                form,
+                submit,
+                style,
+                expanded=name in bound,
+            )
+        )
+
+    if rules.can_feed_back(user, log):
+        add("feedback", FeedBackForm, "feed_back", _("Feed the result back"), _("Feed back"), "success")
+    if rules.can_handle_here(user, log):
+        title = (
+            _("Handle here: put someone in charge") if log.status != Status.IN_HAND else _("Change who is in charge")
+        )
+        add("handle", HandleHereForm, "handle_here", title, _("Assign"), "primary")
+    if rules.can_report_up(user, log):
+        target = Level(log.next_level()).label
+        add(
+            "report",
+            ReportUpForm,
+            "report_up",
+            _("Report up to the %(level)s") % {"level": target},
+            _("Report up"),
+            "warning",
+        )
+    if rules.can_assign_department(user, log):
+        add(
+            "department",
+            AssignDepartmentForm,
+            "assign_department",
+            _("Assign to a functional department"),
+            _("Assign"),
+            "warning",
+        )
+    if rules.can_turn_into_dispute(user, log):
+        add(
+            "dispute",
+            ToDisputeForm,
+            "to_dispute",
+            _("Turn into a dispute"),
+            _("Register in the dispute ledger"),
+            "danger" if log.next_step == Log.NextStep.DISPUTE else "secondary",
+        )
+    if rules.can_add_photos(user, log):
+        add("photos", PhotosForm, "add_photos", _("Add photos"), _("Upload"), "secondary")
+    return actions
+
+
+def _detail_page(request, log: Log, *, bound: dict | None = None, status: int = 200):
+    user = request.user
+    matters = list(log.agency_matters.select_related("assignee", "completed_by"))
+    today = timezone.localdate()
+    for m in matters:
+        m.overdue = m.is_overdue(today)
+        m.may_complete = rules.can_complete_agency(user, m)
+    return render(
+        request,
+        "sentiment/detail.html",
+        {
+            "nav_active": "logs",
+            "log": log,
+            "events": list(log.events.select_related("actor")),
+            "photos": list(log.photos.all()),
+            "matters": matters,
+            "actions": available_actions(user, log, bound),
+            "may_see_residents": sees_residents(user),
+            "is_recorder": log.recorded_by_id == user.pk,
+        },
+        status=status,
+    )
+
+
+@login_required
+def detail(request, pk: int):
+    return _detail_page(request, _visible(request, pk))
+
+
+def _step(
+    request, pk: int, name: str, form_class, perform: Callable[[Log, dict], object], success: Callable[[Log], str]
+):
+    """Validate the step's form, call the service, message, redirect (CONVENTIONS: a view).
+    A form with errors re-renders the detail page with the form as typed."""
+    log = _visible(request, pk)
+    form = form_class(request.POST, request.FILES, log=log, user=request.user)
+    if not form.is_valid():
+        if any(a.name == name for a in available_actions(request.user, log)):
+            return _detail_page(request, log, bound={name: form})
+        messages.error(request, _("You cannot take this step on this log now."))
+        return redirect(log)
+    try:
+        perform(log, form.cleaned_data)
+    except LogError as e:
+        if e.field and e.field in form.fields and any(a.name == name for a in available_actions(request.user, log)):
+            form.add_error(e.field, str(e))
+            return _detail_page(request, log, bound={name: form})
+        messages.error(request, str(e))
+    else:
+        messages.success(request, success(log))
+    return redirect(log)
+
+
+@require_POST
+@login_required
+def report_up(request, pk: int):
+    return _step(
+        request,
+        pk,
+        "report",
+        ReportUpForm,
+        lambda log, d: services.log_report_up(log=log, actor=request.user, at=timezone.now(), note=d["note"]),
+        lambda log: _("Reported up to the %(level)s centre.") % {"level": log.get_level_display()},
+    )
+
+
+@require_POST
+@login_required
+def handle_here(request, pk: int):
+    return _step(
+        request,
+        pk,
+        "handle",
+        HandleHereForm,
+        lambda log, d: services.log_handle_here(
+            log=log, actor=request.user, at=timezone.now(), handler=d["handler"], note=d["note"]
+        ),
+        lambda log: _("%(person)s is now in charge of this log.") % {"person": log.handler.display_name},
+    )
+
+
+@require_POST
+@login_required
+def assign_department(request, pk: int):
+    return _step(
+        request,
+        pk,
+        "department",
+        AssignDepartmentForm,
+        lambda log, d: services.log_assign_department(
+            log=log, actor=request.user, at=timezone.now(), department=d["department"], note=d["note"]
+        ),
+        lambda log: _("Assigned to %(department)s.") % {"department": log.department},
+    )
+
+
+@require_POST
+@login_required
+def feed_back(request, pk: int):
+    return _step(
+        request,
+        pk,
+        "feedback",
+        FeedBackForm,
+        lambda log, d: services.log_feed_back(log=log, actor=request.user, at=timezone.now(), result=d["result"]),
+        lambda log: _("Result fed back; the grid worker and the reporting centres are notified."),
+    )
+
+
+@require_POST
+@login_required
+def to_dispute(request, pk: int):
+    return _step(
+        request,
+        pk,
+        "dispute",
+        ToDisputeForm,
+        lambda log, d: services.log_to_dispute(
+            log=log,
+            actor=request.user,
+            at=timezone.now(),
+            category=d["category"],
+            summary=d["summary"],
+            respondent_name=d["respondent_name"],
+            risk_level=d["risk_level"],
+        ),
+        lambda log: _("Registered in the dispute ledger as %(number)s.") % {"number": log.dispute.number},
+    )
+
+
+@require_POST
+@login_required
+def add_photos(request, pk: int):
+    return _step(
+        request,
+        pk,
+        "photos",
+        PhotosForm,
+        lambda log, d: services.log_add_photos(log=log, actor=request.user, at=timezone.now(), photos=d["photos"]),
+        lambda log: _("Photos added."),
+    )
+
+
+@login_required
+def print_log(request, pk: int):
+    """One log on an A4 sheet, for the paper file of the village centre."""
+    log = _visible(request, pk)
+    return render(
+        request,
+        "sentiment/print.html",
+        {
+            "log": log,
+            "events": list(log.events.select_related("actor")),
+            "matters": list(log.agency_matters.select_related("assignee")),
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+@login_required
+def photo(request, pk: int):
+    """A photo of a log the user sees. Photos are never served from a public media URL."""
+    item = get_object_or_404(LogPhoto.objects.filter(log__in=logs_visible_to(request.user)), pk=pk)
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404(_("The file is missing."))
+    response = FileResponse(handle, content_type=item.content_type, filename=item.original_name)
+    response["Cache-Control"] = "private, max-age=0"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- agency matters -------------------------------------------------------------------------
+
+
+@login_required
+def agency_list(request):
+    data = request.GET.copy()
+    data.setdefault("state", "open")
+    matters = agency_matters_visible_to(request.user).select_related("log", "assignee", "grid").order_by("due_on", "pk")
+    agency_filter = AgencyFilter(data, queryset=matters, request=request)
+    page = _page(request, agency_filter.qs)
+    today = timezone.localdate()
+    for m in page:
+        m.overdue = m.is_overdue(today)
+    return render(
+        request,
+        "sentiment/agency_list.html",
+        {
+            "nav_active": "logs",
+            "filter": agency_filter,
+            "page": page,
+            "today": today,
+        },
+    )
+
+
+@login_required
+def agency_complete(request, pk: int):
+    user = request.user
+    matter = get_object_or_404(
+        agency_matters_visible_to(user).select_related("log", "assignee", "grid", "resident", "completed_by"), pk=pk
+    )
+    may_complete = rules.can_complete_agency(user, matter)
+    form = AgencyCompleteForm(request.POST or None)
+    if request.method == "POST":
+        if not may_complete:
+            messages.error(request, _("This agency matter is completed, or you may not complete it."))
+            return redirect("sentiment:agency_complete", pk=matter.pk)
+        if form.is_valid():
+            try:
+                services.agency_matter_complete(
+                    matter=matter, actor=user, at=timezone.now(), result=form.cleaned_data["result"]
+                )
+            except LogError as e:
+                form.add_error("result" if e.field == "result" else None, str(e))
+            else:
+                messages.success(request, _("Agency matter completed."))
+                return redirect(matter.log)
+    return render(
+        request,
+        "sentiment/agency_complete.html",
+        {
+            "nav_active": "logs",
+            "matter": matter,
+            "form": form,
+            "may_complete": may_complete,
+            "overdue": matter.is_overdue(),
+            "may_see_residents": sees_residents(user),
+        },
+    )
