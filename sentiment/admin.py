@@ -1,0 +1,216 @@
+"""Django admin for the sentiment log.
+
+Logs are filed and moved through the reporting flow by ``sentiment.services`` only
+(each step checks who may take it and writes its timeline event), so the admin never
+adds a log and shows the flow state read-only; an administrator may correct what a
+worker typed (matter, place, category, ...) and an agency matter's due date or
+assignee. The timeline and the photos are read-only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from disputes.admin import EstimatedCountPaginator
+
+from .models import AgencyMatter, Log, LogEvent, LogPhoto
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows written by the services; shown, never added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LogEventInline(ReadOnlyInline):
+    model = LogEvent
+    fields = ["at", "kind", "actor", "from_level", "to_level", "status", "note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class LogPhotoInline(ReadOnlyInline):
+    model = LogPhoto
+    fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+
+
+class AgencyMatterInline(ReadOnlyInline):
+    model = AgencyMatter
+    fields = ["matter_type", "person_name", "due_on", "assignee", "status", "result", "completed_at"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("assignee")
+
+
+STATE_FIELDS = [
+    "grid",
+    "village",
+    "township",
+    "district",
+    "recorded_by",
+    "next_step",
+    "dispute",
+    "level",
+    "status",
+    "handler",
+    "department",
+    "reported_at",
+    "feedback",
+    "fed_back_at",
+    "fed_back_by",
+    "client_token",
+    "created_at",
+    "updated_at",
+]
+
+
+@admin.register(Log)
+class LogAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False  # no second COUNT(*) of the whole table per page
+    list_display = ["occurred_at", "grid", "recorded_by", "kind", "category", "person", "next_step", "status", "level"]
+    list_filter = ["kind", "category", "next_step", "status", "level"]
+    list_select_related = ["grid", "recorded_by", "resident"]
+    search_fields = ["matter", "visitor_name", "resident__name", "grid__name", "grid__code"]
+    ordering = ["-occurred_at", "-pk"]
+    raw_id_fields = ["resident", "accompanied_by"]
+    readonly_fields = STATE_FIELDS
+    inlines = [AgencyMatterInline, LogPhotoInline, LogEventInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "grid",
+                    "village",
+                    "township",
+                    "district",
+                    "recorded_by",
+                    "accompanied_by",
+                    "occurred_at",
+                    "place",
+                    "kind",
+                    "category",
+                    "resident",
+                    "visitor_name",
+                ]
+            },
+        ),
+        (_("Matter"), {"fields": ["matter", "policy_basis", "result", "next_step", "dispute"]}),
+        (_("Publicity"), {"fields": ["publicity_form", "participants", "households_reached"]}),
+        (
+            _("Reporting flow"),
+            {
+                "fields": [
+                    "level",
+                    "status",
+                    "handler",
+                    "department",
+                    "reported_at",
+                    "feedback",
+                    "fed_back_at",
+                    "fed_back_by",
+                ]
+            },
+        ),
+        (_("Record"), {"fields": ["client_token", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description=_("person"))
+    def person(self, obj: Log) -> str:
+        return obj.person_name
+
+    def has_add_permission(self, request):
+        return False  # logs are filed by grid workers through the filing page
+
+
+@admin.register(AgencyMatter)
+class AgencyMatterAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_display = ["due_on", "person_name", "matter_type", "grid", "assignee", "status", "completed_at"]
+    list_filter = ["status", "matter_type"]
+    list_select_related = ["grid", "assignee"]
+    search_fields = ["person_name", "grid__name", "result"]
+    ordering = ["-due_on", "-pk"]
+    raw_id_fields = ["assignee"]
+    readonly_fields = [
+        "log",
+        "resident",
+        "person_name",
+        "grid",
+        "village",
+        "township",
+        "district",
+        "matter_type",
+        "status",
+        "result",
+        "completed_at",
+        "completed_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # opened by filing a log with next step "agency matter"
+
+
+@admin.register(LogEvent)
+class LogEventAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_display = ["at", "log", "kind", "actor", "from_level", "to_level", "status"]
+    list_filter = ["kind"]
+    list_select_related = ["actor", "log__resident"]
+    ordering = ["-at", "-pk"]
+    raw_id_fields = ["log"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in LogEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LogPhoto)
+class LogPhotoAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "log", "content_type", "size", "uploaded_by", "uploaded_at", "view"]
+    list_select_related = ["uploaded_by", "log__resident"]
+    ordering = ["-uploaded_at", "-pk"]
+    raw_id_fields = ["log"]
+
+    @admin.display(description=_("photo"))
+    def view(self, obj: LogPhoto) -> str:
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), _("open"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in LogPhoto._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
