@@ -1,0 +1,502 @@
+"""Demo data of the sentiment log: about three months of logs for every demo grid (two to
+four a week), agency matters open, overdue, due soon and done, logs at every stage of
+the reporting flow, and a couple turned into disputes.
+
+Called by ``manage.py seed_demo`` after ``grids.demo`` (and ``disputes.demo``). The bulk
+of ordinary logs is written with ``bulk_create`` (filed, answered or agency matters, with
+their timeline rows), the reporting-flow stories and the disputes through the real
+services, so that their checks, timelines and notifications are the portal's own.
+
+Every log carries a client token ``demo-<grid code>-<n>``: a second run finds them and
+creates nothing. The stories are drawn from a generator seeded per app, so the data is
+the same on every machine except for the dates, which are counted back from today.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from govcenter.models import Area, Department, User
+from grids.models import Grid, GridMembership, Resident
+
+from . import services as s
+from .models import AgencyMatter, Log, LogEvent
+
+MARKER = "demo-"
+WEEKS = 13
+Kind, Category, NextStep = Log.Kind, Log.Category, Log.NextStep
+Role = User.Role
+Duty = GridMembership.Duty
+
+
+@dataclass(frozen=True)
+class Story:
+    kind: str
+    category: str
+    matter: str
+    policy: str = ""
+    result: str = ""
+    step: str = NextStep.ANSWERED
+    agency: str = ""  # agency matter type when step is AGENCY
+    person: bool = True  # about one resident
+
+
+STORIES = [
+    Story(
+        Kind.VISIT,
+        Category.SUBSISTENCE,
+        "询问低保年审需要准备哪些材料",
+        "《社会救助暂行办法》",
+        "已告知需提供户口簿、收入证明，下月初到村便民服务中心办理",
+    ),
+    Story(
+        Kind.VISIT,
+        Category.SOCIAL_SECURITY,
+        "咨询城乡居民养老保险缴费档次和补贴标准",
+        "城乡居民基本养老保险实施办法",
+        "已讲解缴费档次及政府补贴，建议选择较高档次",
+    ),
+    Story(
+        Kind.VISIT,
+        Category.SOCIAL_SECURITY,
+        "反映医保卡异地就医无法结算",
+        "基本医疗保险异地就医直接结算政策",
+        "已指导通过国家医保服务平台办理异地就医备案",
+    ),
+    Story(
+        Kind.VISIT,
+        Category.HARDSHIP,
+        "独居老人家中屋顶漏雨，生活有困难",
+        "临时救助相关规定",
+        "已联系村两委，安排人员上门查看",
+        NextStep.AGENCY,
+        AgencyMatter.Type.HARDSHIP,
+    ),
+    Story(
+        Kind.AGENCY,
+        Category.SUBSISTENCE,
+        "代为申请低保，材料已收齐",
+        "《社会救助暂行办法》",
+        "材料已收，代交乡镇民政办",
+        NextStep.AGENCY,
+        AgencyMatter.Type.SUBSISTENCE,
+    ),
+    Story(
+        Kind.AGENCY,
+        Category.SOCIAL_SECURITY,
+        "代办城乡居民医保参保登记",
+        "城乡居民基本医疗保险参保政策",
+        "已收取身份证复印件",
+        NextStep.AGENCY,
+        AgencyMatter.Type.MEDICAL_INSURANCE,
+    ),
+    Story(
+        Kind.AGENCY,
+        Category.UNEMPLOYMENT,
+        "返乡人员办理失业登记",
+        "就业失业登记管理办法",
+        "已协助网上申报",
+        NextStep.AGENCY,
+        AgencyMatter.Type.UNEMPLOYMENT,
+    ),
+    Story(
+        Kind.AGENCY,
+        Category.PREFERENTIAL,
+        "退役军人优待证申领",
+        "退役军人优待证发放管理办法",
+        "已收集照片和材料",
+        NextStep.AGENCY,
+        AgencyMatter.Type.PREFERENTIAL,
+    ),
+    Story(
+        Kind.AGENCY,
+        Category.SOCIAL_SECURITY,
+        "老人养老金领取资格认证",
+        "养老保险待遇领取资格认证规定",
+        "已预约上门认证",
+        NextStep.AGENCY,
+        AgencyMatter.Type.PENSION,
+    ),
+    Story(
+        Kind.VISIT,
+        Category.FAMILY_PLANNING,
+        "咨询独生子女父母奖励扶助政策",
+        "计划生育家庭奖励扶助制度",
+        "已告知申请条件和时间",
+    ),
+    Story(Kind.VISIT, Category.PREFERENTIAL, "优抚对象反映补助发放时间", "优抚对象抚恤补助标准", "已解释按季度发放"),
+    Story(Kind.VISIT, Category.DISPUTE, "邻居新建围墙占用通道，双方有争执", "", "已现场劝解，双方同意再协商"),
+    Story(
+        Kind.VISIT,
+        Category.OTHER,
+        "走访留守儿童家庭，了解学习生活情况",
+        "",
+        "孩子状况良好，叮嘱祖辈注意安全",
+        NextStep.ANSWERED,
+    ),
+    Story(Kind.VISIT, Category.UNEMPLOYMENT, "询问县里近期招聘会信息", "", "已推送人社局招聘会时间地点"),
+    Story(
+        Kind.INSPECTION,
+        Category.SECURITY_HAZARD,
+        "巡查发现村口电动车集中充电飞线",
+        "消防安全相关规定",
+        "已当场劝导拆除，并告知集中充电点位置",
+        person=False,
+    ),
+    Story(
+        Kind.INSPECTION,
+        Category.PRODUCTION_SAFETY,
+        "巡查竹木加工作坊，灭火器过期",
+        "《安全生产法》",
+        "已提醒更换，三日后复查",
+        person=False,
+    ),
+    Story(
+        Kind.INSPECTION,
+        Category.SECURITY_HAZARD,
+        "巡查溪边防溺水警示牌缺失一处",
+        "防溺水工作要求",
+        "已记录位置，报村委补设",
+        person=False,
+    ),
+    Story(
+        Kind.INCIDENT,
+        Category.SECURITY_HAZARD,
+        "村民反映夜间有陌生人在村内推销保健品",
+        "",
+        "已提醒村民防范诈骗，告知社区民警",
+        person=False,
+    ),
+    Story(
+        Kind.PUBLICITY,
+        Category.SECURITY_HAZARD,
+        "反诈宣传：讲解冒充客服、刷单返利等骗局",
+        "反电信网络诈骗法",
+        "发放宣传册",
+        person=False,
+    ),
+    Story(
+        Kind.PUBLICITY,
+        Category.SOCIAL_SECURITY,
+        "宣传城乡居民医保集中缴费",
+        "城乡居民医保缴费通知",
+        "逐户告知缴费时间",
+        person=False,
+    ),
+]
+FLOW_STORIES = {
+    "new": "村道路灯损坏多盏，夜间出行不便，村民希望尽快修复",
+    "village_in_hand": "村民反映自来水管老化漏水，影响一组供水",
+    "village_fed_back": "村民反映垃圾清运不及时，收集点堆积",
+    "township_new": "山塘堤坝出现裂缝，雨季存在安全隐患",
+    "township_in_hand": "村民反映承包地被邻村养殖场污水污染",
+    "township_fed_back": "多户村民反映农村客运班次减少，出行不便",
+    "district_new": "村内废弃矿坑积水深，周边无防护设施",
+    "department": "村民反映宅基地审批材料提交后长期无回复",
+    "department_fed_back": "低保户反映救助金连续两月未到账",
+    "village2_new": "西岭村村民反映桥面护栏松动",
+}
+VISITORS = ["外村来访人员", "快递员", "邻村村民", "返乡务工人员"]
+
+
+def _local(day: datetime.date, minutes: int) -> datetime.datetime:
+    naive = datetime.datetime.combine(day, datetime.time(8, 0)) + datetime.timedelta(minutes=minutes)
+    return timezone.make_aware(naive)
+
+
+def _team(grid: Grid) -> tuple[list[User], list[User]]:
+    workers, police = [], []
+    for m in grid.memberships.filter(ended_on__isnull=True).select_related("user").order_by("started_on", "pk"):
+        (workers if m.duty == Duty.GRID_WORKER else police).append(m.user)
+    return workers, police
+
+
+def _clerk(village: Area) -> User | None:
+    return User.objects.filter(role=Role.VILLAGE_CLERK, area=village, is_active=True).order_by("pk").first()
+
+
+def _staff(role: str, area: Area) -> User | None:
+    return User.objects.filter(role=role, area=area, is_active=True).order_by("pk").first()
+
+
+def seed(ctx: Any = None, *, today: datetime.date | None = None) -> int:
+    """Create the demo logs that are not there yet; returns how many logs were made."""
+    rng = ctx.rng("sentiment") if ctx is not None and hasattr(ctx, "rng") else random.Random("2026:sentiment")
+    today = today or timezone.localdate()
+    now = timezone.now()
+    grids = list(getattr(ctx, "grids", None) or Grid.objects.select_related("village").order_by("code"))
+    if not grids:
+        return 0
+    existing = set(Log.objects.filter(client_token__startswith=MARKER).values_list("client_token", flat=True))
+    parents: dict[int, tuple[Area, Area]] = {}
+    for village in {g.village for g in grids}:
+        township = Area.objects.get(code=Area.parent_code_of(village.code))
+        parents[village.pk] = (township, Area.objects.get(code=Area.parent_code_of(township.code)))
+    start = today - datetime.timedelta(weeks=WEEKS)
+    made = 0
+    with transaction.atomic():
+        for grid in grids:
+            made += _seed_grid(rng, grid, parents[grid.village_id], start, today, now, existing)
+        made += _seed_flow(grids, today, existing)
+    if ctx is not None and getattr(ctx, "stdout", None) and made:
+        ctx.stdout.write(f"  sentiment: {made} logs")
+    return made
+
+
+def _seed_grid(rng, grid, places, start, today, now, existing) -> int:
+    """The ordinary logs of one grid, bulk-created. Every draw is made whether or not the
+    row exists, so that a second run draws the same and creates nothing."""
+    township, district = places
+    workers, police = _team(grid)
+    if not workers:
+        return 0
+    residents = list(Resident.objects.filter(grid=grid).order_by("pk").only("pk", "name", "address", "birth_date"))
+    adults = [r for r in residents if r.birth_date and (today - r.birth_date).days > 18 * 365] or residents
+    planned: list[tuple[Log, Story, datetime.date | None, float]] = []
+    n = 0
+    for week in range(WEEKS):
+        for _ in range(rng.randint(2, 4)):
+            n += 1
+            token = f"{MARKER}{grid.code}-{n:03d}"
+            day = start + datetime.timedelta(days=week * 7 + rng.randrange(7))
+            minutes = rng.randrange(30, 9 * 60)
+            story = rng.choice(STORIES)
+            worker = rng.choice(workers)
+            companion = rng.choice(police) if police and rng.random() < 0.3 else None
+            resident = rng.choice(adults) if story.person and adults and rng.random() < 0.9 else None
+            visitor = rng.choice(VISITORS) if story.person and resident is None else ""
+            due_days = rng.randint(5, 20)
+            participants, households = rng.randint(12, 60), rng.randint(8, 40)
+            form = rng.choice(list(Log.PublicityForm.values))
+            done_roll = rng.random()
+            if day > today or token in existing:
+                continue
+            occurred = _local(day, minutes)
+            if occurred > now:
+                occurred = now - datetime.timedelta(minutes=5)
+            publicity = story.kind == Kind.PUBLICITY
+            log = Log(
+                grid=grid,
+                village=grid.village,
+                township=township,
+                district=district,
+                recorded_by=worker,
+                accompanied_by=companion,
+                occurred_at=occurred,
+                place=resident.address if resident else grid.name,
+                kind=story.kind,
+                category=story.category,
+                resident=resident,
+                visitor_name=visitor,
+                matter=story.matter,
+                policy_basis=story.policy,
+                result=story.result,
+                next_step=story.step,
+                publicity_form=form if publicity else "",
+                participants=participants if publicity else None,
+                households_reached=households if publicity else None,
+                status=Log.Status.FILED,
+                client_token=token,
+                created_at=min(occurred + datetime.timedelta(minutes=10), now),
+            )
+            due = None
+            if story.step == NextStep.AGENCY:
+                # The last fortnight's matters fall due in the next days (reminders to see).
+                due = day + datetime.timedelta(days=due_days)
+                if (today - day).days < 14:
+                    due = today + datetime.timedelta(days=1 + (due_days % 5))
+            planned.append((log, story, due, done_roll))
+    if not planned:
+        return 0
+    Log.objects.bulk_create([p[0] for p in planned], batch_size=500)
+    events, matters = [], []
+    for log, story, due, done_roll in planned:
+        events.append(
+            LogEvent(
+                log=log,
+                kind=LogEvent.Kind.FILED,
+                actor=log.recorded_by,
+                at=log.created_at,
+                note=str(Log.NextStep(log.next_step).label),
+                status=log.status,
+            )
+        )
+        if due is None:
+            continue
+        m = AgencyMatter(
+            log=log,
+            resident=log.resident,
+            person_name=log.person_name,
+            grid=grid,
+            village=grid.village,
+            township=township,
+            district=district,
+            matter_type=story.agency or AgencyMatter.Type.OTHER,
+            due_on=due,
+            assignee=log.recorded_by,
+            created_at=log.created_at,
+        )
+        events.append(
+            LogEvent(
+                log=log,
+                kind=LogEvent.Kind.AGENCY_OPENED,
+                actor=log.recorded_by,
+                at=log.created_at,
+                note=f"{m.get_matter_type_display()} · {due:%Y-%m-%d}",
+                status=log.status,
+            )
+        )
+        # Past due: most done (a few left overdue); not yet due: some done early.
+        finished = done_roll < (0.93 if due < today else 0.25)
+        if finished:
+            done_on = min(due - datetime.timedelta(days=int(done_roll * 4)), today)
+            done_at = min(_local(max(done_on, log.occurred_at.date()), 7 * 60), timezone.now())
+            m.status, m.completed_at, m.completed_by = AgencyMatter.Status.DONE, done_at, log.recorded_by
+            m.result = "已办结，结果已告知本人"
+            events.append(
+                LogEvent(
+                    log=log,
+                    kind=LogEvent.Kind.AGENCY_COMPLETED,
+                    actor=log.recorded_by,
+                    at=done_at,
+                    note=f"{m.get_matter_type_display()}: {m.result}",
+                    status=log.status,
+                )
+            )
+        matters.append(m)
+    AgencyMatter.objects.bulk_create(matters, batch_size=500)
+    LogEvent.objects.bulk_create(events, batch_size=1000)
+    return len(planned)
+
+
+def _file(grid: Grid, worker: User, token: str, when: datetime.datetime, matter: str, **kw) -> Log:
+    return s.log_file(
+        actor=worker,
+        grid=grid,
+        at=when + datetime.timedelta(minutes=15),
+        occurred_at=when,
+        kind=kw.pop("kind", Kind.INCIDENT),
+        category=kw.pop("category", Category.OTHER),
+        matter=matter,
+        client_token=token,
+        **kw,
+    )
+
+
+def _seed_flow(grids: list[Grid], today: datetime.date, existing: set[str]) -> int:
+    """Logs at every stage of the reporting flow, in the first village (village1's) and one
+    in the second; and two logs turned into disputes. Taken through the services."""
+    by_village: dict[int, list[Grid]] = {}
+    for g in grids:
+        by_village.setdefault(g.village_id, []).append(g)
+    villages = sorted({g.village for g in grids}, key=lambda v: v.code)
+    v1 = villages[0]
+    grid = by_village[v1.pk][0]
+    workers, _police = _team(grid)
+    clerk = _clerk(v1)
+    township = Area.objects.get(code=Area.parent_code_of(v1.code))
+    district = Area.objects.get(code=Area.parent_code_of(township.code))
+    t_staff, d_staff = _staff(Role.TOWNSHIP_STAFF, township), _staff(Role.DISTRICT_STAFF, district)
+    department = Department.objects.filter(district=district, is_active=True).order_by("pk").first()
+    dept_staff = (
+        User.objects.filter(role=Role.DEPARTMENT_STAFF, department=department, is_active=True).order_by("pk").first()
+        if department
+        else None
+    )
+    if not (workers and clerk and t_staff and d_staff and department and dept_staff):
+        return 0
+    worker = next((w for w in workers if w.username == "grid1"), workers[0])
+    residents = list(Resident.objects.filter(grid=grid).order_by("pk")[:12])
+    made = 0
+
+    def when(days_ago: int, hour: int = 9) -> datetime.datetime:
+        return _local(today - datetime.timedelta(days=days_ago), (hour - 8) * 60)
+
+    def story(key: str, days_ago: int, steps) -> None:
+        nonlocal made
+        token = f"{MARKER}flow-{key}"
+        if token in existing:
+            return
+        t = when(days_ago)
+        log = _file(
+            grid,
+            worker,
+            token,
+            t,
+            FLOW_STORIES[key],
+            next_step=NextStep.REPORT,
+            resident=residents[made % len(residents)] if residents else None,
+            category=Category.SECURITY_HAZARD
+            if "堤" in FLOW_STORIES[key] or "矿" in FLOW_STORIES[key]
+            else Category.OTHER,
+        )
+        at = t + datetime.timedelta(hours=2)
+        for step in steps:
+            at += datetime.timedelta(hours=20)
+            step(log, at)
+        made += 1
+
+    def handle(actor, handler):
+        return lambda log, at: s.log_handle_here(log=log, actor=actor, at=at, handler=handler, note="请尽快核实处理")
+
+    def up(actor):
+        return lambda log, at: s.log_report_up(log=log, actor=actor, at=at, note="超出本级处置能力，请上级协调")
+
+    def back(actor, text):
+        return lambda log, at: s.log_feed_back(log=log, actor=actor, at=at, result=text)
+
+    def dept():
+        return lambda log, at: s.log_assign_department(
+            log=log, actor=d_staff, at=at, department=department, note="请职能部门办理并反馈"
+        )
+
+    story("new", 1, [])
+    story("village_in_hand", 4, [handle(clerk, worker)])
+    story("village_fed_back", 12, [handle(clerk, clerk), back(clerk, "已协调保洁公司增加清运频次至每日一次")])
+    story("township_new", 3, [up(clerk)])
+    story("township_in_hand", 8, [up(clerk), handle(t_staff, t_staff)])
+    story(
+        "township_fed_back",
+        20,
+        [up(clerk), handle(t_staff, t_staff), back(t_staff, "已与客运公司协调，恢复每日早晚各一班")],
+    )
+    story("district_new", 6, [up(clerk), up(t_staff)])
+    story("department", 15, [up(clerk), up(t_staff), dept()])
+    story(
+        "department_fed_back",
+        30,
+        [up(clerk), up(t_staff), dept(), back(dept_staff, "经核查系银行账户信息错误，已更正并补发两月救助金")],
+    )
+    if len(villages) > 1:
+        v2_grid = by_village[villages[1].pk][0]
+        w2, _p = _team(v2_grid)
+        token = f"{MARKER}flow-village2_new"
+        if w2 and token not in existing:
+            _file(v2_grid, w2[0], token, when(2), FLOW_STORIES["village2_new"], next_step=NextStep.REPORT)
+            made += 1
+    # Two logs turned into disputes at filing (the ledger numbers come from the ledger).
+    for i, (text, days_ago) in enumerate(
+        [("两户因宅基地界址发生争执，互不相让", 9), ("村民反映承包鱼塘合同到期后租金纠纷", 25)]
+    ):
+        token = f"{MARKER}flow-dispute-{i}"
+        if token in existing or not residents:
+            continue
+        _file(
+            grid,
+            worker,
+            token,
+            when(days_ago, 10),
+            text,
+            kind=Kind.VISIT,
+            category=Category.DISPUTE,
+            resident=residents[-1 - i],
+            next_step=NextStep.DISPUTE,
+        )
+        made += 1
+    return made
