@@ -1,0 +1,55 @@
+"""The demo: three months of logs for every grid, agency matters in every state, every stage
+of the reporting flow, two disputes; a second run creates nothing."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.utils import timezone
+
+from govcenter import demo as govcenter_demo
+from grids import demo as grids_demo
+from sentiment import demo
+from sentiment.models import AgencyMatter, Log
+
+
+@pytest.fixture
+def ctx(db):
+    ctx = govcenter_demo.seed(io.StringIO())
+    grids_demo.seed(ctx)
+    return ctx
+
+
+def test_demo_covers_every_grid_and_stage_and_is_idempotent(ctx):
+    made = demo.seed(ctx)
+    today = timezone.localdate()
+    assert made == Log.objects.count() > 20 * len(ctx.grids)
+    for grid in ctx.grids:
+        logs = Log.objects.filter(grid=grid)
+        first = timezone.localtime(logs.order_by("occurred_at").first().occurred_at).date()
+        assert (today - first).days >= 80, grid  # about three months back
+        assert logs.filter(occurred_at__gte=timezone.now() - datetime.timedelta(days=14)).exists(), grid
+    stages = set(Log.objects.values_list("level", "status"))
+    assert {
+        ("village", "new"),
+        ("village", "in_hand"),
+        ("village", "fed_back"),
+        ("township", "reported_up"),
+        ("township", "in_hand"),
+        ("township", "fed_back"),
+        ("district", "reported_up"),
+        ("department", "in_hand"),
+        ("department", "fed_back"),
+    } <= stages
+    assert Log.objects.filter(dispute__isnull=False).count() == 2
+    open_matters = AgencyMatter.objects.open()
+    assert AgencyMatter.objects.filter(status="done").exists()
+    assert open_matters.filter(due_on__gte=today, due_on__lte=today + datetime.timedelta(days=3)).exists()
+    assert open_matters.filter(due_on__lt=today).exists()
+    grid1_flow = Log.objects.filter(recorded_by__username="grid1", status="fed_back")
+    assert grid1_flow.exists()  # grid1 sees results fed back in the demo
+    counts = (Log.objects.count(), AgencyMatter.objects.count())
+    assert demo.seed(ctx) == 0
+    assert (Log.objects.count(), AgencyMatter.objects.count()) == counts
