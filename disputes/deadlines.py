@@ -22,9 +22,18 @@ logger = logging.getLogger(__name__)
 
 # Used when the administrator has not entered a row for a (risk level, level) pair.
 DEFAULT_DAYS = {
-    ("general", "village"): 7, ("general", "township"): 10, ("general", "district"): 15, ("general", "department"): 15,
-    ("significant", "village"): 5, ("significant", "township"): 7, ("significant", "district"): 10, ("significant", "department"): 10,
-    ("major", "village"): 3, ("major", "township"): 5, ("major", "district"): 7, ("major", "department"): 7,
+    ("general", "village"): 7,
+    ("general", "township"): 10,
+    ("general", "district"): 15,
+    ("general", "department"): 15,
+    ("significant", "village"): 5,
+    ("significant", "township"): 7,
+    ("significant", "district"): 10,
+    ("significant", "department"): 10,
+    ("major", "village"): 3,
+    ("major", "township"): 5,
+    ("major", "district"): 7,
+    ("major", "department"): 7,
 }
 DEFAULT_FOLLOW_UP_DAYS = (7, 30)
 
@@ -37,7 +46,9 @@ def local_zone() -> ZoneInfo:
 def _warn_uncovered(year: int) -> None:
     logger.warning(
         "chinesecalendar has no statutory holidays for %s; counting only weekends as rest days. "
-        "Upgrade the chinesecalendar package when the State Council publishes that year's calendar.", year)
+        "Upgrade the chinesecalendar package when the State Council publishes that year's calendar.",
+        year,
+    )
 
 
 def is_working_day(day: datetime.date) -> bool:

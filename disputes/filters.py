@@ -12,7 +12,7 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +23,7 @@ from grids.selectors import areas_visible_to, villages_visible_to
 
 from .deadlines import local_zone
 from .forms import cascade_places, grids_for, parse_pk, villages_for
-from .models import Dispute, Level, Party, RiskLevel
+from .models import Dispute, Level, RiskLevel
 
 Role = User.Role
 
@@ -213,12 +213,9 @@ class DisputeFilter(django_filters.FilterSet):
             # Ledger numbers are stored upper-case: a case-sensitive prefix match can use the
             # unique index (on PostgreSQL its varchar_pattern_ops twin), istartswith could not.
             return queryset.filter(number__startswith=value.upper())
-        parties = Party.objects.filter(dispute=OuterRef("pk"), name__icontains=value)
-        # Exists, not a join: a dispute with two matching parties is still one row.
-        match = Q(summary__icontains=value) | Q(description__icontains=value) | Q(Exists(parties))
-        if value.isdigit():
-            match |= Q(number__contains=value)  # the tail of a ledger number: "000123"
-        return queryset.filter(match)
+        # One indexed column (trigram GIN on PostgreSQL) holds number, summary, description
+        # and party names: see Dispute.search_text.
+        return queryset.filter(search_text__icontains=value)
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status__in=Dispute.OPEN_STATUSES, due_at__lt=self.at)

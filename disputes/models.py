@@ -52,7 +52,9 @@ class DeadlinePolicy(models.Model):
         constraints = [models.UniqueConstraint(fields=["risk_level", "level"], name="deadline_policy_unique")]
 
     def __str__(self) -> str:
-        return f"{self.get_risk_level_display()} · {self.get_level_display()}: {self.days} {self.get_day_kind_display()}"
+        return (
+            f"{self.get_risk_level_display()} · {self.get_level_display()}: {self.days} {self.get_day_kind_display()}"
+        )
 
 
 class FollowUpRule(models.Model):
@@ -140,12 +142,20 @@ class Dispute(models.Model):
     # (a 12345 item may arrive with only a township). Denormalised so that each level's
     # list filters on one indexed column.
     district = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
-    township = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("township"))
-    village = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("village"))
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes", verbose_name=_("grid"))
+    township = models.ForeignKey(
+        Area, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("township")
+    )
+    village = models.ForeignKey(
+        Area, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("village")
+    )
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes", verbose_name=_("grid")
+    )
 
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
-    source_reference = models.CharField(_("source reference"), max_length=50, blank=True, help_text=_("e.g. the 12345 work-order number"))
+    source_reference = models.CharField(
+        _("source reference"), max_length=50, blank=True, help_text=_("e.g. the 12345 work-order number")
+    )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     summary = models.CharField(_("summary"), max_length=200)
     description = models.TextField(_("description"))
@@ -161,24 +171,43 @@ class Dispute(models.Model):
     level = models.CharField(_("handling level"), max_length=12, choices=Level.choices)
     registered_level = models.CharField(_("registered at level"), max_length=12, choices=Level.choices)
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes", verbose_name=_("functional department")
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes",
+        verbose_name=_("functional department"),
     )
     handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="handled_disputes", verbose_name=_("handler")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_disputes",
+        verbose_name=_("handler"),
     )
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registered_disputes", verbose_name=_("registered by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="registered_disputes",
+        verbose_name=_("registered by"),
     )
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("last escalated at"), null=True, blank=True)
-    supervised_at = models.DateTimeField(_("under supervision since"), null=True, blank=True, help_text=_("督办: overdue at the top level"))
+    supervised_at = models.DateTimeField(
+        _("under supervision since"), null=True, blank=True, help_text=_("督办: overdue at the top level")
+    )
 
     result = models.TextField(_("handling result"), blank=True)
     referral = models.CharField(_("referred to"), max_length=24, choices=Referral.choices, blank=True)
     resolved_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Number, summary, description and party names in one column, so that the ledger's
+    # search box is one indexed LIKE (a trigram index on PostgreSQL, migration 0004)
+    # instead of an OR across two tables. Kept up to date by services.dispute_register.
+    search_text = models.TextField(editable=False, blank=True)
 
     objects = DisputeQuerySet.as_manager()
 
@@ -187,12 +216,15 @@ class Dispute(models.Model):
         verbose_name_plural = _("disputes")
         ordering = ["-registered_at", "-pk"]
         indexes = [
-            # Each level's ledger list, newest first.
-            models.Index(fields=["district", "-registered_at"], name="dispute_district_recent"),
-            models.Index(fields=["township", "-registered_at"], name="dispute_township_recent"),
-            models.Index(fields=["village", "-registered_at"], name="dispute_village_recent"),
-            models.Index(fields=["department", "-registered_at"], name="dispute_department_recent"),
-            models.Index(fields=["grid", "-registered_at"], name="dispute_grid_recent"),
+            # Each level's ledger list, newest first (the default order, pk breaking ties).
+            models.Index(fields=["-registered_at", "-id"], name="dispute_recent"),
+            models.Index(fields=["district", "-registered_at", "-id"], name="dispute_district_recent"),
+            models.Index(fields=["township", "-registered_at", "-id"], name="dispute_township_recent"),
+            models.Index(fields=["village", "-registered_at", "-id"], name="dispute_village_recent"),
+            models.Index(fields=["department", "-registered_at", "-id"], name="dispute_department_recent"),
+            models.Index(fields=["grid", "-registered_at", "-id"], name="dispute_grid_recent"),
+            # The ledger sorted by deadline within a district ("due soonest").
+            models.Index(fields=["district", "due_at"], name="dispute_district_due"),
             # The overdue sweep and "overdue" filters: open cases by deadline.
             models.Index(
                 fields=["due_at"],
@@ -210,6 +242,11 @@ class Dispute(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    def build_search_text(self, party_names: list[str] | None = None) -> str:
+        if party_names is None:
+            party_names = [p.name for p in self.parties.all()]
+        return " ".join([self.number, self.summary, self.description, *party_names])
 
     def is_overdue(self, at: datetime.datetime | None = None) -> bool:
         return self.is_open and self.due_at is not None and self.due_at < (at or timezone.now())
@@ -259,7 +296,14 @@ class Party(ProtectedIdNumber):
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    resident = models.ForeignKey(Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="dispute_parties", verbose_name=_("resident"))
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dispute_parties",
+        verbose_name=_("resident"),
+    )
 
     class Meta:
         verbose_name = _("party")
@@ -282,13 +326,17 @@ class Attachment(models.Model):
         PHOTO = "photo", _("Photo")
         OTHER = "other", _("Other document")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("dispute"))
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("dispute")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     file = models.FileField(_("file"), upload_to=attachment_path)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -324,12 +372,18 @@ class MediationRecord(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="mediations", verbose_name=_("dispute"))
     held_on = models.DateField(_("date"))
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
-    mediator_kinds = models.JSONField(_("mediators present"), default=list, help_text=_("People's mediators, community police, rural sages, ..."))
+    mediator_kinds = models.JSONField(
+        _("mediators present"), default=list, help_text=_("People's mediators, community police, rural sages, ...")
+    )
     mediators = models.CharField(_("mediators' names"), max_length=200)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     notes = models.TextField(_("record"), blank=True)
-    agreement = models.ForeignKey(Attachment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("agreement"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    agreement = models.ForeignKey(
+        Attachment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("agreement")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -356,7 +410,14 @@ class FollowUp(models.Model):
     visited_on = models.DateField(_("visited on"), null=True, blank=True)
     finding = models.CharField(_("finding"), max_length=10, choices=Finding.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("visited by"))
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("visited by"),
+    )
     cancelled = models.BooleanField(_("cancelled"), default=False)
 
     class Meta:
@@ -365,7 +426,9 @@ class FollowUp(models.Model):
         ordering = ["due_on", "pk"]
         indexes = [
             # Follow-ups coming due (reminders): pending ones by date.
-            models.Index(fields=["due_on"], condition=Q(visited_on__isnull=True, cancelled=False), name="followup_pending_due"),
+            models.Index(
+                fields=["due_on"], condition=Q(visited_on__isnull=True, cancelled=False), name="followup_pending_due"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -379,8 +442,12 @@ class FollowUp(models.Model):
 class PoliceReview(models.Model):
     """A police opinion on a dispute by station staff or community police."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="police_reviews", verbose_name=_("dispute"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("police officer"))
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="police_reviews", verbose_name=_("dispute")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("police officer")
+    )
     opinion = models.TextField(_("police opinion"))
     flags_criminal_risk = models.BooleanField(_("flags a risk of turning criminal"), default=False)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
@@ -419,8 +486,13 @@ class DisputeEvent(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events", verbose_name=_("dispute"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("by"), help_text=_("Empty for automatic steps."),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty for automatic steps."),
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     from_level = models.CharField(_("from level"), max_length=12, choices=Level.choices, blank=True)

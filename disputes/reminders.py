@@ -17,14 +17,20 @@ from .selectors import level_staff
 def disputes_due(at, horizon):
     """Open disputes coming due: to the handler and the centre of the current level."""
     rows = (
-        Dispute.objects.open().filter(due_at__gt=at, due_at__lte=at + horizon)
-        .select_related("handler").order_by("due_at")
+        Dispute.objects.open()
+        .filter(due_at__gt=at, due_at__lte=at + horizon)
+        .select_related("handler")
+        .order_by("due_at")
     )
     for d in rows.iterator(chunk_size=500):
         yield Reminder(
-            subject=d, deadline=d.due_at, recipients=[d.handler, *level_staff(d, d.level)],
+            subject=d,
+            deadline=d.due_at,
+            recipients=[d.handler, *level_staff(d, d.level)],
             title=_("Dispute %(number)s is coming due") % {"number": d.number},
-            body=d.summary, url=d.get_absolute_url())
+            body=d.summary,
+            url=d.get_absolute_url(),
+        )
 
 
 @register_reminder_kind("follow-up-due")
@@ -33,18 +39,39 @@ def follow_ups_due(at, horizon):
     today = at.astimezone(local_zone()).date()
     last = (at + horizon).astimezone(local_zone()).date()
     rows = (
-        FollowUp.objects.filter(visited_on__isnull=True, cancelled=False, due_on__gte=today, due_on__lte=last,
-                                dispute__status=Dispute.Status.RESOLVED)
-        .select_related("dispute").order_by("due_on")
+        FollowUp.objects.filter(
+            visited_on__isnull=True,
+            cancelled=False,
+            due_on__gte=today,
+            due_on__lte=last,
+            dispute__status=Dispute.Status.RESOLVED,
+        )
+        .select_related("dispute")
+        .order_by("due_on")
     )
     for fu in rows.iterator(chunk_size=500):
         d = fu.dispute
-        recipients = list(User.objects.filter(
-            Q(role=User.Role.GRID_WORKER, grid_memberships__grid_id=d.grid_id, grid_memberships__ended_on__isnull=True),
-            is_active=True).distinct()) if d.grid_id else []
+        recipients = (
+            list(
+                User.objects.filter(
+                    Q(
+                        role=User.Role.GRID_WORKER,
+                        grid_memberships__grid_id=d.grid_id,
+                        grid_memberships__ended_on__isnull=True,
+                    ),
+                    is_active=True,
+                ).distinct()
+            )
+            if d.grid_id
+            else []
+        )
         if not recipients:
             recipients = list(level_staff(d, "village"))
         yield Reminder(
-            subject=fu, deadline=end_of_day(fu.due_on), recipients=recipients,
+            subject=fu,
+            deadline=end_of_day(fu.due_on),
+            recipients=recipients,
             title=_("Follow-up visit for dispute %(number)s") % {"number": d.number},
-            body=d.summary, url=d.get_absolute_url())
+            body=d.summary,
+            url=d.get_absolute_url(),
+        )

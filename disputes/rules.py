@@ -22,11 +22,17 @@ def is_level_staff(user, dispute: Dispute, level: str | None = None) -> bool:
     if level == Level.VILLAGE:
         return user.role == Role.VILLAGE_CLERK and dispute.village_id is not None and user.area_id == dispute.village_id
     if level == Level.TOWNSHIP:
-        return user.role == Role.TOWNSHIP_STAFF and dispute.township_id is not None and user.area_id == dispute.township_id
+        return (
+            user.role == Role.TOWNSHIP_STAFF and dispute.township_id is not None and user.area_id == dispute.township_id
+        )
     if level == Level.DISTRICT:
         return user.role == Role.DISTRICT_STAFF and user.area_id == dispute.district_id
     if level == Level.DEPARTMENT:
-        return user.role == Role.DEPARTMENT_STAFF and dispute.department_id is not None and user.department_id == dispute.department_id
+        return (
+            user.role == Role.DEPARTMENT_STAFF
+            and dispute.department_id is not None
+            and user.department_id == dispute.department_id
+        )
     return False
 
 
@@ -39,7 +45,9 @@ def is_police_of(user, dispute: Dispute) -> bool:
     if user.role not in (Role.STATION_STAFF, Role.COMMUNITY_POLICE):
         return False
     scope = scope_of(user)
-    return (dispute.village_id in scope.village_ids) or (dispute.grid_id is not None and dispute.grid_id in scope.grid_ids)
+    return (dispute.village_id in scope.village_ids) or (
+        dispute.grid_id is not None and dispute.grid_id in scope.grid_ids
+    )
 
 
 def can_register(user) -> bool:

@@ -28,13 +28,25 @@ def level_staff(dispute: Dispute, level: str) -> QuerySet[User]:
     """The people who work at the centre or department handling ``dispute`` at ``level``."""
     users = User.objects.filter(is_active=True)
     if level == Level.VILLAGE:
-        return users.filter(role=User.Role.VILLAGE_CLERK, area_id=dispute.village_id) if dispute.village_id else users.none()
+        return (
+            users.filter(role=User.Role.VILLAGE_CLERK, area_id=dispute.village_id)
+            if dispute.village_id
+            else users.none()
+        )
     if level == Level.TOWNSHIP:
-        return users.filter(role=User.Role.TOWNSHIP_STAFF, area_id=dispute.township_id) if dispute.township_id else users.none()
+        return (
+            users.filter(role=User.Role.TOWNSHIP_STAFF, area_id=dispute.township_id)
+            if dispute.township_id
+            else users.none()
+        )
     if level == Level.DISTRICT:
         return users.filter(role=User.Role.DISTRICT_STAFF, area_id=dispute.district_id)
     if level == Level.DEPARTMENT:
-        return users.filter(role=User.Role.DEPARTMENT_STAFF, department_id=dispute.department_id) if dispute.department_id else users.none()
+        return (
+            users.filter(role=User.Role.DEPARTMENT_STAFF, department_id=dispute.department_id)
+            if dispute.department_id
+            else users.none()
+        )
     return users.none()
 
 
@@ -44,7 +56,10 @@ def handler_choices(dispute: Dispute) -> QuerySet[User]:
     staff = level_staff(dispute, dispute.level)
     if dispute.level == Level.VILLAGE and dispute.grid_id:
         workers = User.objects.filter(
-            is_active=True, role=User.Role.GRID_WORKER,
-            grid_memberships__grid_id=dispute.grid_id, grid_memberships__ended_on__isnull=True)
+            is_active=True,
+            role=User.Role.GRID_WORKER,
+            grid_memberships__grid_id=dispute.grid_id,
+            grid_memberships__ended_on__isnull=True,
+        )
         return (staff | workers).distinct()
     return staff

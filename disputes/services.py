@@ -76,11 +76,27 @@ def ledger_number_next(*, district: Area, year: int) -> str:
     return f"MD-{district.district_code}-{year}-{seq:06d}"
 
 
-def _event(dispute: Dispute, kind: str, actor: User | None, at: datetime.datetime, *, note: str = "",
-           from_level: str = "", to_level: str = "") -> DisputeEvent:
+def _event(
+    dispute: Dispute,
+    kind: str,
+    actor: User | None,
+    at: datetime.datetime,
+    *,
+    note: str = "",
+    from_level: str = "",
+    to_level: str = "",
+) -> DisputeEvent:
     return DisputeEvent.objects.create(
-        dispute=dispute, kind=kind, actor=actor, at=at, note=note, from_level=from_level, to_level=to_level,
-        status=dispute.status, due_at=dispute.due_at)
+        dispute=dispute,
+        kind=kind,
+        actor=actor,
+        at=at,
+        note=note,
+        from_level=from_level,
+        to_level=to_level,
+        status=dispute.status,
+        due_at=dispute.due_at,
+    )
 
 
 def _notify(dispute: Dispute, users, title: str, body: str = "") -> None:
@@ -111,7 +127,9 @@ def _require_open(d: Dispute) -> None:
 
 def _require_handler(actor: User, d: Dispute) -> None:
     if not rules.can_handle(actor, d):
-        raise DisputeError(_("Only the %(level)s centre handling this dispute can do that.") % {"level": d.get_level_display()})
+        raise DisputeError(
+            _("Only the %(level)s centre handling this dispute can do that.") % {"level": d.get_level_display()}
+        )
 
 
 def _finish(dispute: Dispute, _locked_copy: Dispute) -> Dispute:
@@ -151,7 +169,9 @@ def dispute_register(
     """
     _require(rules.can_register(actor), _("Your role cannot register disputes."))
     _require(any(p.role == Party.Role.APPLICANT for p in parties), _("A dispute needs at least one applicant."))
-    _require(occurred_on <= at.astimezone(local_zone()).date(), _("The date the dispute arose cannot be in the future."))
+    _require(
+        occurred_on <= at.astimezone(local_zone()).date(), _("The date the dispute arose cannot be in the future.")
+    )
     if grid is not None:
         village = grid.village
     if village is not None:
@@ -169,13 +189,21 @@ def dispute_register(
     if is_admin(actor):
         level = Level.VILLAGE if village else (Level.TOWNSHIP if township else Level.DISTRICT)
     elif actor.role == Role.GRID_WORKER:
-        _require(grid is not None and grid.pk in scope.grid_ids, _("You can register disputes only in the grids you serve."))
+        _require(
+            grid is not None and grid.pk in scope.grid_ids, _("You can register disputes only in the grids you serve.")
+        )
         level = Level.VILLAGE
     elif actor.role == Role.VILLAGE_CLERK:
-        _require(village is not None and village.pk == actor.area_id, _("You can register disputes only in your own village."))
+        _require(
+            village is not None and village.pk == actor.area_id,
+            _("You can register disputes only in your own village."),
+        )
         level = Level.VILLAGE
     elif actor.role == Role.TOWNSHIP_STAFF:
-        _require(township is not None and township.pk == actor.area_id, _("You can register disputes only in your own township."))
+        _require(
+            township is not None and township.pk == actor.area_id,
+            _("You can register disputes only in your own township."),
+        )
         level = Level.TOWNSHIP
     else:  # district staff
         _require(district.pk == actor.area_id, _("You can register disputes only in your own district."))
@@ -185,25 +213,59 @@ def dispute_register(
         year = at.astimezone(local_zone()).year
         dispute = Dispute.objects.create(
             number=ledger_number_next(district=district, year=year),
-            district=district, township=township, village=village, grid=grid,
-            source=source, source_reference=source_reference, category=category, summary=summary,
-            description=description, occurred_on=occurred_on, location=location,
-            risk_level=risk_level, risk_criminal=risk_criminal, risk_mass_incident=risk_mass_incident,
-            vulnerable_party=vulnerable_party, status=Status.REGISTERED, level=level, registered_level=level,
-            registered_by=actor, registered_at=at, due_at=deadline_for(risk_level=risk_level, level=level, at=at),
+            district=district,
+            township=township,
+            village=village,
+            grid=grid,
+            source=source,
+            source_reference=source_reference,
+            category=category,
+            summary=summary,
+            description=description,
+            occurred_on=occurred_on,
+            location=location,
+            risk_level=risk_level,
+            risk_criminal=risk_criminal,
+            risk_mass_incident=risk_mass_incident,
+            vulnerable_party=vulnerable_party,
+            status=Status.REGISTERED,
+            level=level,
+            registered_level=level,
+            registered_by=actor,
+            registered_at=at,
+            due_at=deadline_for(risk_level=risk_level, level=level, at=at),
         )
         for p in parties:
-            party = Party(dispute=dispute, role=p.role, kind=p.kind, name=p.name.strip(), phone=p.phone,
-                          address=p.address, resident=p.resident)
+            party = Party(
+                dispute=dispute,
+                role=p.role,
+                kind=p.kind,
+                name=p.name.strip(),
+                phone=p.phone,
+                address=p.address,
+                resident=p.resident,
+            )
             party.set_id_number(p.id_number if p.kind == Party.Kind.PERSON else "")
             party.save()
+        dispute.search_text = dispute.build_search_text([p.name.strip() for p in parties])
+        dispute.save(update_fields=["search_text"])
         _event(dispute, Kind.REGISTERED, actor, at, to_level=level)
-        _notify_level(dispute, level, _("New dispute %(number)s: %(summary)s") % {"number": dispute.number, "summary": summary})
+        _notify_level(
+            dispute, level, _("New dispute %(number)s: %(summary)s") % {"number": dispute.number, "summary": summary}
+        )
     return dispute
 
 
-def dispute_divert(*, dispute: Dispute, actor: User, at: datetime.datetime, township: Area,
-                   village: Area | None = None, grid: Grid | None = None, note: str = "") -> Dispute:
+def dispute_divert(
+    *,
+    dispute: Dispute,
+    actor: User,
+    at: datetime.datetime,
+    township: Area,
+    village: Area | None = None,
+    grid: Grid | None = None,
+    note: str = "",
+) -> Dispute:
     """District staff send an item received at district level (12345, 110, ...) down to a
     township, or a village, of their district."""
     with transaction.atomic():
@@ -211,20 +273,29 @@ def dispute_divert(*, dispute: Dispute, actor: User, at: datetime.datetime, town
         _require_open(d)
         _require(rules.can_divert(actor, d), _("Only district staff can divert a dispute that is at district level."))
         _require(d.status == Status.REGISTERED, _("Only a dispute not yet accepted at district level can be diverted."))
-        _require(township.level == Area.Level.TOWNSHIP and township.code.startswith(d.district.prefix),
-                 _("Choose a township of this district."))
+        _require(
+            township.level == Area.Level.TOWNSHIP and township.code.startswith(d.district.prefix),
+            _("Choose a township of this district."),
+        )
         if grid is not None:
             village = grid.village
         if village is not None:
-            _require(village.level == Area.Level.VILLAGE and village.code.startswith(township.prefix),
-                     _("The village must belong to the chosen township."))
+            _require(
+                village.level == Area.Level.VILLAGE and village.code.startswith(township.prefix),
+                _("The village must belong to the chosen township."),
+            )
         new_level = Level.VILLAGE if village is not None else Level.TOWNSHIP
         d.township, d.village, d.grid = township, village, grid
         d.level, d.registered_level, d.status, d.handler = new_level, new_level, Status.REGISTERED, None
         d.due_at = deadline_for(risk_level=d.risk_level, level=new_level, at=at)
         d.save()
         _event(d, Kind.DIVERTED, actor, at, note=note, from_level=Level.DISTRICT, to_level=new_level)
-        _notify_level(d, new_level, _("Dispute %(number)s was diverted to you by the district centre") % {"number": d.number}, note)
+        _notify_level(
+            d,
+            new_level,
+            _("Dispute %(number)s was diverted to you by the district centre") % {"number": d.number},
+            note,
+        )
     return _finish(dispute, d)
 
 
@@ -252,8 +323,10 @@ def dispute_assign_handler(*, dispute: Dispute, actor: User, at: datetime.dateti
         d = _locked(dispute)
         _require_open(d)
         _require_handler(actor, d)
-        _require(handler_choices(d).filter(pk=handler.pk).exists(),
-                 _("%(person)s does not work at the level handling this dispute.") % {"person": handler.display_name})
+        _require(
+            handler_choices(d).filter(pk=handler.pk).exists(),
+            _("%(person)s does not work at the level handling this dispute.") % {"person": handler.display_name},
+        )
         d.handler = handler
         d.save()
         _event(d, Kind.HANDLER_ASSIGNED, actor, at, note=handler.display_name)
@@ -264,13 +337,28 @@ def dispute_assign_handler(*, dispute: Dispute, actor: User, at: datetime.dateti
 
 def _attach(d: Dispute, actor: User, kind: str, upload: UploadedFile) -> Attachment:
     return Attachment.objects.create(
-        dispute=d, kind=kind, file=upload, original_name=upload.name[:200],
-        content_type=getattr(upload, "content_type", "") or "", size=upload.size, uploaded_by=actor)
+        dispute=d,
+        kind=kind,
+        file=upload,
+        original_name=upload.name[:200],
+        content_type=getattr(upload, "content_type", "") or "",
+        size=upload.size,
+        uploaded_by=actor,
+    )
 
 
 def dispute_record_mediation(
-    *, dispute: Dispute, actor: User, at: datetime.datetime, held_on: datetime.date, method: str,
-    mediator_kinds: list[str], mediators: str, outcome: str, notes: str = "", agreement: UploadedFile | None = None,
+    *,
+    dispute: Dispute,
+    actor: User,
+    at: datetime.datetime,
+    held_on: datetime.date,
+    method: str,
+    mediator_kinds: list[str],
+    mediators: str,
+    outcome: str,
+    notes: str = "",
+    agreement: UploadedFile | None = None,
 ) -> MediationRecord:
     """A mediation session. Police record police-mediation linkage; the level's staff (and
     at village level the grid worker) record any method."""
@@ -279,14 +367,27 @@ def dispute_record_mediation(
         _require_open(d)
         _require(rules.can_record_mediation(actor, d), _("You cannot record mediation for this dispute."))
         if rules.is_police_of(actor, d) and not rules.can_handle(actor, d) and not rules.serves_grid(actor, d):
-            _require(method == MediationRecord.Method.POLICE_LINKAGE, _("Police record mediation as police-mediation linkage."))
-        _require(d.status in (Status.ACCEPTED, Status.IN_MEDIATION), _("Accept the dispute before recording mediation."))
+            _require(
+                method == MediationRecord.Method.POLICE_LINKAGE,
+                _("Police record mediation as police-mediation linkage."),
+            )
+        _require(
+            d.status in (Status.ACCEPTED, Status.IN_MEDIATION), _("Accept the dispute before recording mediation.")
+        )
         _require(held_on <= at.astimezone(local_zone()).date(), _("The mediation date cannot be in the future."))
         _require(held_on >= d.occurred_on, _("The mediation date cannot be before the dispute arose."))
         file = _attach(d, actor, Attachment.Kind.AGREEMENT, agreement) if agreement else None
         record = MediationRecord.objects.create(
-            dispute=d, held_on=held_on, method=method, mediator_kinds=list(mediator_kinds), mediators=mediators,
-            outcome=outcome, notes=notes, agreement=file, recorded_by=actor)
+            dispute=d,
+            held_on=held_on,
+            method=method,
+            mediator_kinds=list(mediator_kinds),
+            mediators=mediators,
+            outcome=outcome,
+            notes=notes,
+            agreement=file,
+            recorded_by=actor,
+        )
         d.status = Status.IN_MEDIATION
         d.save()
         _event(d, Kind.MEDIATION, actor, at, note=f"{record.get_method_display()} · {record.get_outcome_display()}")
@@ -294,8 +395,9 @@ def dispute_record_mediation(
     return record
 
 
-def dispute_escalate(*, dispute: Dispute, actor: User | None, reason: str, at: datetime.datetime,
-                     department: Department | None = None) -> Dispute:
+def dispute_escalate(
+    *, dispute: Dispute, actor: User | None, reason: str, at: datetime.datetime, department: Department | None = None
+) -> Dispute:
     """Move the dispute one level up: village -> township -> district -> department.
 
     ``actor`` is None for the automatic overdue sweep. From district level a department
@@ -322,14 +424,22 @@ def dispute_escalate(*, dispute: Dispute, actor: User | None, reason: str, at: d
         _require(d.status != Status.AWAITING_CONFIRMATION, _("Confirm or reject the returned result first."))
         if target == Level.DEPARTMENT:
             _require(department is not None, _("Choose the functional department that will handle it."))
-            _require(department.district_id == d.district_id and department.is_active,
-                     _("Choose an active department of this district."))
+            _require(
+                department.district_id == d.district_id and department.is_active,
+                _("Choose an active department of this district."),
+            )
         if target == Level.TOWNSHIP:
             _require(d.township_id is not None, _("This dispute has no township to escalate to."))
         new_due = deadline_for(risk_level=d.risk_level, level=target, at=at)
         moved = Dispute.objects.filter(pk=d.pk, level=expected_level, due_at=expected_due, status=d.status).update(
-            level=target, due_at=new_due, escalated_at=at, status=Status.REGISTERED, handler=None,
-            department=department if target == Level.DEPARTMENT else d.department, updated_at=at)
+            level=target,
+            due_at=new_due,
+            escalated_at=at,
+            status=Status.REGISTERED,
+            handler=None,
+            department=department if target == Level.DEPARTMENT else d.department,
+            updated_at=at,
+        )
         if moved != 1:
             raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
         from_level = d.level
@@ -356,7 +466,8 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
         _require(d.is_overdue(at), _("This dispute is not overdue."))
         new_due = deadline_for(risk_level=d.risk_level, level=d.level, at=at)
         moved = Dispute.objects.filter(pk=d.pk, level=Level.DEPARTMENT, due_at=expected_due).update(
-            supervised_at=at, due_at=new_due, updated_at=at)
+            supervised_at=at, due_at=new_due, updated_at=at
+        )
         if moved != 1:
             raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
         d.refresh_from_db()
@@ -374,8 +485,9 @@ def _schedule_follow_ups(d: Dispute, at: datetime.datetime) -> None:
     FollowUp.objects.bulk_create([FollowUp(dispute=d, due_on=day) for day in follow_up_dates(at)])
 
 
-def dispute_resolve(*, dispute: Dispute, actor: User, at: datetime.datetime, result: str,
-                    agreement: UploadedFile | None = None) -> Dispute:
+def dispute_resolve(
+    *, dispute: Dispute, actor: User, at: datetime.datetime, result: str, agreement: UploadedFile | None = None
+) -> Dispute:
     with transaction.atomic():
         d = _locked(dispute)
         _require_open(d)
@@ -390,12 +502,19 @@ def dispute_resolve(*, dispute: Dispute, actor: User, at: datetime.datetime, res
         _event(d, Kind.RESOLVED, actor, at, note=result)
         sender = d.previous_level()
         if sender:
-            _notify_level(d, sender, _("Dispute %(number)s was resolved at %(level)s") % {
-                "number": d.number, "level": d.get_level_display()}, result)
+            _notify_level(
+                d,
+                sender,
+                _("Dispute %(number)s was resolved at %(level)s")
+                % {"number": d.number, "level": d.get_level_display()},
+                result,
+            )
     return _finish(dispute, d)
 
 
-def dispute_close_unresolved(*, dispute: Dispute, actor: User, at: datetime.datetime, result: str, referral: str) -> Dispute:
+def dispute_close_unresolved(
+    *, dispute: Dispute, actor: User, at: datetime.datetime, result: str, referral: str
+) -> Dispute:
     with transaction.atomic():
         d = _locked(dispute)
         _require_open(d)
@@ -424,7 +543,9 @@ def dispute_return_feedback(*, dispute: Dispute, actor: User, at: datetime.datet
         d.due_at = deadline_for(risk_level=d.risk_level, level=sender, at=at)
         d.save()
         _event(d, Kind.FEEDBACK_RETURNED, actor, at, note=result, from_level=from_level, to_level=sender)
-        _notify_level(d, sender, _("Result of dispute %(number)s returned for your confirmation") % {"number": d.number}, result)
+        _notify_level(
+            d, sender, _("Result of dispute %(number)s returned for your confirmation") % {"number": d.number}, result
+        )
     return _finish(dispute, d)
 
 
@@ -459,8 +580,16 @@ def dispute_reject_feedback(*, dispute: Dispute, actor: User, at: datetime.datet
 # --- after resolution --------------------------------------------------------------------------
 
 
-def dispute_record_follow_up(*, dispute: Dispute, follow_up: FollowUp, actor: User, at: datetime.datetime,
-                             visited_on: datetime.date, finding: str, notes: str = "") -> Dispute:
+def dispute_record_follow_up(
+    *,
+    dispute: Dispute,
+    follow_up: FollowUp,
+    actor: User,
+    at: datetime.datetime,
+    visited_on: datetime.date,
+    finding: str,
+    notes: str = "",
+) -> Dispute:
     """Record a follow-up visit. Stable on the last one archives the case; flared up reopens it."""
     with transaction.atomic():
         d = _locked(dispute)
@@ -469,8 +598,10 @@ def dispute_record_follow_up(*, dispute: Dispute, follow_up: FollowUp, actor: Us
         fu = FollowUp.objects.select_for_update().get(pk=follow_up.pk, dispute=d)
         _require(fu.is_pending, _("This follow-up visit has already been recorded."))
         _require(visited_on <= at.astimezone(local_zone()).date(), _("The visit date cannot be in the future."))
-        _require(d.resolved_at is None or visited_on >= d.resolved_at.astimezone(local_zone()).date(),
-                 _("The visit date cannot be before the dispute was resolved."))
+        _require(
+            d.resolved_at is None or visited_on >= d.resolved_at.astimezone(local_zone()).date(),
+            _("The visit date cannot be before the dispute was resolved."),
+        )
         _require(finding in FollowUp.Finding.values, _("Choose what the visit found."))
         fu.visited_on, fu.finding, fu.notes, fu.visited_by = visited_on, finding, notes, actor
         fu.save()
@@ -481,7 +612,9 @@ def dispute_record_follow_up(*, dispute: Dispute, follow_up: FollowUp, actor: Us
             d.due_at = deadline_for(risk_level=d.risk_level, level=d.level, at=at)
             d.save()
             _event(d, Kind.REOPENED, actor, at, note=notes)
-            _notify_level(d, d.level, _("Dispute %(number)s flared up again and is reopened") % {"number": d.number}, notes)
+            _notify_level(
+                d, d.level, _("Dispute %(number)s flared up again and is reopened") % {"number": d.number}, notes
+            )
         elif not FollowUp.objects.filter(dispute=d, visited_on__isnull=True, cancelled=False).exists():
             d.status, d.archived_at = Status.ARCHIVED, at
             d.save()
@@ -492,8 +625,9 @@ def dispute_record_follow_up(*, dispute: Dispute, follow_up: FollowUp, actor: Us
 # --- police and attachments ------------------------------------------------------------------
 
 
-def dispute_add_police_review(*, dispute: Dispute, actor: User, at: datetime.datetime, opinion: str,
-                              flags_criminal_risk: bool = False) -> PoliceReview:
+def dispute_add_police_review(
+    *, dispute: Dispute, actor: User, at: datetime.datetime, opinion: str, flags_criminal_risk: bool = False
+) -> PoliceReview:
     """A police opinion. Police do not change the handling level; they may flag a risk of
     the dispute turning criminal (民转刑), which raises the flag on the case."""
     with transaction.atomic():
@@ -501,17 +635,26 @@ def dispute_add_police_review(*, dispute: Dispute, actor: User, at: datetime.dat
         _require(rules.can_review_as_police(actor, d), _("Only police of this jurisdiction can add a police opinion."))
         _require(d.status != Status.ARCHIVED, _("This dispute is archived; nothing can be changed."))
         _require(bool(opinion.strip()), _("Write the opinion."))
-        review = PoliceReview.objects.create(dispute=d, author=actor, opinion=opinion, flags_criminal_risk=flags_criminal_risk)
+        review = PoliceReview.objects.create(
+            dispute=d, author=actor, opinion=opinion, flags_criminal_risk=flags_criminal_risk
+        )
         if flags_criminal_risk and not d.risk_criminal:
             d.risk_criminal = True
             d.save(update_fields=["risk_criminal", "updated_at"])
-            _notify_level(d, d.level, _("Police flag dispute %(number)s: risk of turning criminal") % {"number": d.number}, opinion)
+            _notify_level(
+                d,
+                d.level,
+                _("Police flag dispute %(number)s: risk of turning criminal") % {"number": d.number},
+                opinion,
+            )
         _event(d, Kind.POLICE_REVIEW, actor, at, note=opinion)
     _finish(dispute, d)
     return review
 
 
-def dispute_add_attachment(*, dispute: Dispute, actor: User, at: datetime.datetime, kind: str, upload: UploadedFile) -> Attachment:
+def dispute_add_attachment(
+    *, dispute: Dispute, actor: User, at: datetime.datetime, kind: str, upload: UploadedFile
+) -> Attachment:
     with transaction.atomic():
         d = _locked(dispute)
         _require(d.status != Status.ARCHIVED, _("This dispute is archived; nothing can be changed."))
@@ -519,4 +662,3 @@ def dispute_add_attachment(*, dispute: Dispute, actor: User, at: datetime.dateti
         attachment = _attach(d, actor, kind, upload)
         _event(d, Kind.ATTACHMENT, actor, at, note=f"{attachment.get_kind_display()}: {attachment.original_name}")
     return attachment
-

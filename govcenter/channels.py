@@ -59,7 +59,9 @@ def notification_deliver(*, notification_id: int) -> bool:
     it twice: for reminders, one missed e-mail is better than a flood.
     """
     with transaction.atomic():
-        claimed = Notification.objects.filter(pk=notification_id, delivered_at__isnull=True).update(delivered_at=timezone.now())
+        claimed = Notification.objects.filter(pk=notification_id, delivered_at__isnull=True).update(
+            delivered_at=timezone.now()
+        )
     if not claimed:
         return False
     n = Notification.objects.select_related("recipient").get(pk=notification_id)

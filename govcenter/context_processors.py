@@ -21,7 +21,10 @@ def navigation(request):
         ]
     # Sentiment logs: the grid workers who file them, the centres and departments that screen them.
     if is_admin(user) or user.role in (
-        User.Role.GRID_WORKER, User.Role.VILLAGE_CLERK, User.Role.TOWNSHIP_STAFF, User.Role.DISTRICT_STAFF,
+        User.Role.GRID_WORKER,
+        User.Role.VILLAGE_CLERK,
+        User.Role.TOWNSHIP_STAFF,
+        User.Role.DISTRICT_STAFF,
         User.Role.DEPARTMENT_STAFF,
     ):
         items.append(("logs", reverse("sentiment:home"), _("Sentiment logs")))

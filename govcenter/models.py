@@ -104,11 +104,17 @@ class PoliceStation(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     district = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="police_stations", verbose_name=_("district"),
+        Area,
+        on_delete=models.PROTECT,
+        related_name="police_stations",
+        verbose_name=_("district"),
         limit_choices_to={"level": Area.Level.DISTRICT},
     )
     villages = models.ManyToManyField(
-        Area, related_name="covering_stations", blank=True, verbose_name=_("villages covered"),
+        Area,
+        related_name="covering_stations",
+        blank=True,
+        verbose_name=_("villages covered"),
         limit_choices_to={"level": Area.Level.VILLAGE},
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -127,7 +133,10 @@ class Department(models.Model):
     """A district functional department (职能部门) that handles cases the district assigns it."""
 
     district = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="departments", verbose_name=_("district"),
+        Area,
+        on_delete=models.PROTECT,
+        related_name="departments",
+        verbose_name=_("district"),
         limit_choices_to={"level": Area.Level.DISTRICT},
     )
     name = models.CharField(_("name"), max_length=100)
@@ -167,14 +176,31 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.GRID_WORKER)
     area = models.ForeignKey(
-        Area, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("home area"),
-        help_text=_("The centre this person works for: a village for clerks and grid workers, a township or a district for centre staff."),
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("home area"),
+        help_text=_(
+            "The centre this person works for: a village for clerks and grid workers, a township or a district for centre staff."
+        ),
     )
     police_station = models.ForeignKey(
-        PoliceStation, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("police station")
+        PoliceStation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("police station"),
     )
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("functional department")
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("functional department"),
     )
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     notify_by_email = models.BooleanField(_("send notifications by e-mail"), default=True)
@@ -200,7 +226,9 @@ class User(AbstractUser):
         level = self.AREA_LEVEL_OF_ROLE.get(self.role)
         if level and (self.area is None or self.area.level != level):
             errors["area"] = _("A %(role)s needs a home area of level %(level)s.") % {
-                "role": self.get_role_display(), "level": Area.Level(level).label}
+                "role": self.get_role_display(),
+                "level": Area.Level(level).label,
+            }
         if self.role == self.Role.STATION_STAFF and self.police_station_id is None:
             errors["police_station"] = _("Police station staff need a police station.")
         if self.role == self.Role.DEPARTMENT_STAFF and self.department_id is None:
@@ -244,7 +272,9 @@ class PersonalDataAccess(models.Model):
 class Notification(models.Model):
     """An in-app message to one user, with a link to the item it is about."""
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient"))
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
@@ -263,7 +293,9 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
             # The delivery catch-up: undelivered notifications, oldest first.
-            models.Index(fields=["created_at"], condition=models.Q(delivered_at__isnull=True), name="notification_undelivered"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(delivered_at__isnull=True), name="notification_undelivered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -290,7 +322,9 @@ class ReminderSent(models.Model):
         verbose_name = _("reminder sent")
         verbose_name_plural = _("reminders sent")
         constraints = [
-            models.UniqueConstraint(fields=["content_type", "object_id", "kind", "deadline"], name="reminder_once_per_deadline"),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "kind", "deadline"], name="reminder_once_per_deadline"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -48,15 +48,22 @@ def validate_id_number(value: str) -> str:
     """Return the normalised ID number or raise ValidationError with a message for a clerk."""
     value = normalize_id_number(value)
     if len(value) != 18:
-        raise ValidationError(_("An ID number has 18 characters; this one has %(n)d."), code="length", params={"n": len(value)})
+        raise ValidationError(
+            _("An ID number has 18 characters; this one has %(n)d."), code="length", params={"n": len(value)}
+        )
     if not _ID_RE.match(value):
         raise ValidationError(_("An ID number has 17 digits followed by a digit or X."), code="format")
     born = birth_date_from_id(value)
     today = timezone.localdate()
     if born is None or born.year < 1900 or born > today:
-        raise ValidationError(_("The birth date inside this ID number (digits 7 to 14) is not a real date."), code="birth_date")
+        raise ValidationError(
+            _("The birth date inside this ID number (digits 7 to 14) is not a real date."), code="birth_date"
+        )
     if id_check_char(value[:17]) != value[17]:
-        raise ValidationError(_("The last character of this ID number does not match the others; please check it against the card."), code="check_digit")
+        raise ValidationError(
+            _("The last character of this ID number does not match the others; please check it against the card."),
+            code="check_digit",
+        )
     return value
 
 
@@ -76,7 +83,9 @@ def normalize_mobile(value: str) -> str:
 def validate_mobile(value: str) -> str:
     value = normalize_mobile(value)
     if not _MOBILE_RE.match(value):
-        raise ValidationError(_("Enter an 11-digit mainland mobile number starting with 1, e.g. 13812345678."), code="mobile")
+        raise ValidationError(
+            _("Enter an 11-digit mainland mobile number starting with 1, e.g. 13812345678."), code="mobile"
+        )
     return value
 
 

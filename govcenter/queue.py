@@ -20,7 +20,9 @@ def send_now(task, *args, **kwargs) -> bool:
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
     except Exception:  # kombu / redis raise many kinds; none of them may reach the user
-        logger.warning("Broker unavailable: %s not queued now; the periodic catch-up will do it.", task.name, exc_info=True)
+        logger.warning(
+            "Broker unavailable: %s not queued now; the periodic catch-up will do it.", task.name, exc_info=True
+        )
         return False
     return True
 

@@ -98,9 +98,14 @@ def _claim_and_notify(code: str, stage: int, r: Reminder) -> bool:
     try:
         with transaction.atomic():
             ReminderSent.objects.create(
-                content_type=ContentType.objects.get_for_model(r.subject), object_id=r.subject.pk,
-                kind=f"{code}:{stage}", deadline=r.deadline)
-            notification_send(recipients=r.recipients, title=f"{r.title} ({stage_label(stage)})", body=r.body, url=r.url)
+                content_type=ContentType.objects.get_for_model(r.subject),
+                object_id=r.subject.pk,
+                kind=f"{code}:{stage}",
+                deadline=r.deadline,
+            )
+            notification_send(
+                recipients=r.recipients, title=f"{r.title} ({stage_label(stage)})", body=r.body, url=r.url
+            )
     except IntegrityError:
         return False  # already sent by another worker or an earlier run
     return True

@@ -45,8 +45,15 @@ def notification_send(*, recipients, title: str, body: str = "", url: str = "") 
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
-        rows.append(Notification(recipient=user, title=title[:200], body=body, url=url,
-                                 delivered_at=None if _has_external_channel(user) else now))
+        rows.append(
+            Notification(
+                recipient=user,
+                title=title[:200],
+                body=body,
+                url=url,
+                delivered_at=None if _has_external_channel(user) else now,
+            )
+        )
     with transaction.atomic():
         created = Notification.objects.bulk_create(rows)
         for n in created:

@@ -39,7 +39,9 @@ def _secret(name: str, *, local_file: str, generate, required: bool) -> str:
 
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = _secret("SECRET_KEY", local_file="secret_key", generate=lambda: secrets.token_urlsafe(50), required=not DEBUG)
+SECRET_KEY = _secret(
+    "SECRET_KEY", local_file="secret_key", generate=lambda: secrets.token_urlsafe(50), required=not DEBUG
+)
 
 
 def _fernet_key() -> str:
@@ -54,7 +56,9 @@ PII_ENCRYPTION_KEYS = _secret(
     "PII_ENCRYPTION_KEYS", local_file="pii_encryption_keys", generate=_fernet_key, required=not DEBUG
 )
 # Key of the HMAC stored beside each ID number for exact look-up and duplicate detection.
-PII_HASH_KEY = _secret("PII_HASH_KEY", local_file="pii_hash_key", generate=lambda: secrets.token_hex(32), required=not DEBUG)
+PII_HASH_KEY = _secret(
+    "PII_HASH_KEY", local_file="pii_hash_key", generate=lambda: secrets.token_hex(32), required=not DEBUG
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -83,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "govcenter.middleware.ChineseUnlessChosenMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

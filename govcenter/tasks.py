@@ -29,7 +29,8 @@ def deliver_pending_notifications(older_than_seconds: int = 60, limit: int = 500
     cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
     ids = list(
         Notification.objects.filter(delivered_at__isnull=True, created_at__lt=cutoff)
-        .order_by("created_at").values_list("pk", flat=True)[:limit]
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
     )
     for pk in ids:
         if not send_now(deliver_notification, pk):

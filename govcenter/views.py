@@ -21,13 +21,17 @@ from .selectors import jurisdiction_overview
 
 @login_required
 def home(request):
-    return render(request, "govcenter/home.html", {
-        "nav_active": "home",
-        "scope": scope_of(request.user),
-        # The grid and resident figures; department staff have none (they see cases only).
-        "sees_residents": sees_residents(request.user),
-        "overview": jurisdiction_overview(request.user),
-    })
+    return render(
+        request,
+        "govcenter/home.html",
+        {
+            "nav_active": "home",
+            "scope": scope_of(request.user),
+            # The grid and resident figures; department staff have none (they see cases only).
+            "sees_residents": sees_residents(request.user),
+            "overview": jurisdiction_overview(request.user),
+        },
+    )
 
 
 @login_required
@@ -38,15 +42,23 @@ def area_tree(request):
         grids_visible_to(request.user).order_by().values("village").annotate(n=Count("pk")).values_list("village", "n")
     )
     incomplete_counts = dict(
-        grids_visible_to(request.user).team_complete(False).order_by().values("village")
-        .annotate(n=Count("pk")).values_list("village", "n")
+        grids_visible_to(request.user)
+        .team_complete(False)
+        .order_by()
+        .values("village")
+        .annotate(n=Count("pk"))
+        .values_list("village", "n")
     )
     # Build the nested list in Python from the path order (one query, no recursion in SQL).
     roots: list[dict] = []
     stack: list[dict] = []
     for area in areas:
-        node = {"area": area, "children": [], "grids": grid_counts.get(area.pk, 0),
-                "incomplete": incomplete_counts.get(area.pk, 0)}
+        node = {
+            "area": area,
+            "children": [],
+            "grids": grid_counts.get(area.pk, 0),
+            "incomplete": incomplete_counts.get(area.pk, 0),
+        }
         while stack and not area.path.startswith(stack[-1]["area"].path):
             stack.pop()
         (stack[-1]["children"] if stack else roots).append(node)
@@ -63,9 +75,6 @@ def _walk(nodes):
     for node in nodes:
         yield from _walk(node["children"])
         yield node
-
-
-
 
 
 @login_required
@@ -86,8 +95,11 @@ def notification_list(request):
     if only_unread:
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs.order_by("-created_at", "-pk"), settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "govcenter/notifications.html", {
-        "nav_active": "notifications", "page": page, "only_unread": only_unread})
+    return render(
+        request,
+        "govcenter/notifications.html",
+        {"nav_active": "notifications", "page": page, "only_unread": only_unread},
+    )
 
 
 @require_POST

@@ -27,21 +27,31 @@ class GridQuerySet(models.QuerySet):
     def team_complete(self, complete: bool = True) -> GridQuerySet:
         """A complete team: at least one grid worker and a community police officer."""
         Duty = GridMembership.Duty
-        has_worker = GridMembership.objects.filter(grid=models.OuterRef("pk"), ended_on__isnull=True, duty=Duty.GRID_WORKER)
-        has_police = GridMembership.objects.filter(grid=models.OuterRef("pk"), ended_on__isnull=True, duty=Duty.COMMUNITY_POLICE)
+        has_worker = GridMembership.objects.filter(
+            grid=models.OuterRef("pk"), ended_on__isnull=True, duty=Duty.GRID_WORKER
+        )
+        has_police = GridMembership.objects.filter(
+            grid=models.OuterRef("pk"), ended_on__isnull=True, duty=Duty.COMMUNITY_POLICE
+        )
         q = Q(models.Exists(has_worker)) & Q(models.Exists(has_police))
         return self.filter(q) if complete else self.exclude(q)
 
     def without_police(self) -> GridQuerySet:
         return self.exclude(
-            models.Exists(GridMembership.objects.filter(
-                grid=models.OuterRef("pk"), ended_on__isnull=True, duty=GridMembership.Duty.COMMUNITY_POLICE))
+            models.Exists(
+                GridMembership.objects.filter(
+                    grid=models.OuterRef("pk"), ended_on__isnull=True, duty=GridMembership.Duty.COMMUNITY_POLICE
+                )
+            )
         )
 
     def without_worker(self) -> GridQuerySet:
         return self.exclude(
-            models.Exists(GridMembership.objects.filter(
-                grid=models.OuterRef("pk"), ended_on__isnull=True, duty=GridMembership.Duty.GRID_WORKER))
+            models.Exists(
+                GridMembership.objects.filter(
+                    grid=models.OuterRef("pk"), ended_on__isnull=True, duty=GridMembership.Duty.GRID_WORKER
+                )
+            )
         )
 
 
@@ -49,10 +59,18 @@ class Grid(models.Model):
     """A grid (网格) of one village, served by a grid team."""
 
     village = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="grids", verbose_name=_("village"),
+        Area,
+        on_delete=models.PROTECT,
+        related_name="grids",
+        verbose_name=_("village"),
         limit_choices_to={"level": Area.Level.VILLAGE},
     )
-    code = models.CharField(_("grid code"), max_length=20, unique=True, help_text=_("Village division code followed by a 3-digit grid number."))
+    code = models.CharField(
+        _("grid code"),
+        max_length=20,
+        unique=True,
+        help_text=_("Village division code followed by a 3-digit grid number."),
+    )
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("boundary and description"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -87,7 +105,9 @@ class GridMembership(models.Model):
     SLOTS = {Duty.COMMUNITY_POLICE: (1,), Duty.AUXILIARY_POLICE: (1, 2), Duty.GRID_WORKER: (None,)}
 
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("grid"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grid_memberships", verbose_name=_("person"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grid_memberships", verbose_name=_("person")
+    )
     duty = models.CharField(_("duty"), max_length=20, choices=Duty.choices)
     slot = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     started_on = models.DateField(_("start date"), default=timezone.localdate)
@@ -107,14 +127,17 @@ class GridMembership(models.Model):
             ),
             # At most one active community police officer and two active auxiliaries per grid.
             models.UniqueConstraint(
-                fields=["grid", "duty", "slot"], condition=Q(ended_on__isnull=True), name="membership_one_active_per_slot"
+                fields=["grid", "duty", "slot"],
+                condition=Q(ended_on__isnull=True),
+                name="membership_one_active_per_slot",
             ),
             # A person serves a grid once at a time.
             models.UniqueConstraint(
                 fields=["grid", "user"], condition=Q(ended_on__isnull=True), name="membership_one_active_per_person"
             ),
             models.CheckConstraint(
-                name="membership_ends_after_start", condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on"))
+                name="membership_ends_after_start",
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
             ),
         ]
         indexes = [
@@ -150,7 +173,9 @@ class Household(models.Model):
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="households", verbose_name=_("grid"))
     # Denormalised from grid.village: jurisdiction filters on it without a join.
     village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
-    number = models.CharField(_("household number"), max_length=30, help_text=_("House or door number within the grid, e.g. 3组12号."))
+    number = models.CharField(
+        _("household number"), max_length=30, help_text=_("House or door number within the grid, e.g. 3组12号.")
+    )
     address = models.CharField(_("address"), max_length=200)
     head_name = models.CharField(_("head of household"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -185,6 +210,7 @@ class ResidentQuerySet(models.QuerySet):
     def in_age_band(self, band: str, today: datetime.date | None = None) -> ResidentQuerySet:
         low, high = self.AGE_BANDS[band]
         today = today or timezone.localdate()
+
         # Born after (today - (high+1) years) and on or before (today - low years).
         def years_ago(n: int) -> datetime.date:
             try:
@@ -226,7 +252,9 @@ class Resident(ProtectedIdNumber):
         ordering = ["grid", "name", "pk"]
         constraints = [
             # One person is registered once: duplicate detection by the keyed hash.
-            models.UniqueConstraint(fields=["id_number_hash"], condition=~Q(id_number_hash=""), name="resident_unique_id_number"),
+            models.UniqueConstraint(
+                fields=["id_number_hash"], condition=~Q(id_number_hash=""), name="resident_unique_id_number"
+            ),
         ]
         indexes = [
             # Resident list of a village / grid, alphabetical.
@@ -250,4 +278,8 @@ class Resident(ProtectedIdNumber):
         if not self.birth_date:
             return None
         today = today or timezone.localdate()
-        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        return (
+            today.year
+            - self.birth_date.year
+            - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        )

@@ -55,7 +55,9 @@ def areas_visible_to(user) -> QuerySet[Area]:
     paths: set[str] = set()
     if scope.area is not None:
         below = Area.objects.filter(path__startswith=scope.area.path)
-        village_paths = list(villages_visible_to(user).exclude(path__startswith=scope.area.path).values_list("path", flat=True))
+        village_paths = list(
+            villages_visible_to(user).exclude(path__startswith=scope.area.path).values_list("path", flat=True)
+        )
     else:
         below = Area.objects.none()
         village_paths = list(villages_visible_to(user).values_list("path", flat=True))

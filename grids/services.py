@@ -23,9 +23,7 @@ DUTY_FOR_ROLE = {
 }
 
 
-def membership_add(
-    *, grid: Grid, user: User, duty: str, started_on: datetime.date, note: str = ""
-) -> GridMembership:
+def membership_add(*, grid: Grid, user: User, duty: str, started_on: datetime.date, note: str = "") -> GridMembership:
     """Add ``user`` to the grid's team with ``duty``.
 
     1. Try each free slot of the duty in turn (police: 1; auxiliaries: 1, 2; workers: none),
@@ -35,16 +33,21 @@ def membership_add(
        waits for the winner's commit, fails, and moves to the next slot or gives up.
     """
     if DUTY_FOR_ROLE.get(user.role) != duty:
-        raise TeamError(_("%(person)s is a %(role)s and cannot serve as %(duty)s.") % {
-            "person": user.display_name, "role": user.get_role_display(), "duty": GridMembership.Duty(duty).label})
+        raise TeamError(
+            _("%(person)s is a %(role)s and cannot serve as %(duty)s.")
+            % {"person": user.display_name, "role": user.get_role_display(), "duty": GridMembership.Duty(duty).label}
+        )
     for slot in GridMembership.SLOTS[duty]:
         try:
             with transaction.atomic():
                 return GridMembership.objects.create(
-                    grid=grid, user=user, duty=duty, slot=slot, started_on=started_on, note=note)
+                    grid=grid, user=user, duty=duty, slot=slot, started_on=started_on, note=note
+                )
         except IntegrityError as e:
-            if "one_active_per_person" in str(e) or GridMembership.objects.filter(
-                    grid=grid, user=user, ended_on__isnull=True).exists():
+            if (
+                "one_active_per_person" in str(e)
+                or GridMembership.objects.filter(grid=grid, user=user, ended_on__isnull=True).exists()
+            ):
                 raise TeamError(_("%(person)s already serves in this grid.") % {"person": user.display_name}) from e
             continue
     if duty == GridMembership.Duty.COMMUNITY_POLICE:

@@ -44,3 +44,17 @@ def sms_outbox(settings):
     settings.SMS_BACKEND = "govcenter.channels.MemorySmsBackend"
     MemorySmsBackend.outbox = []
     return MemorySmsBackend.outbox
+
+
+@pytest.fixture(autouse=True)
+def _english(request, settings):
+    """Tests read messages in the English source text; the Chinese default is tested where it
+    matters (tests marked ``zh``, the catalogue test and the browser tests)."""
+    from django.utils import translation
+
+    if request.node.get_closest_marker("zh") or request.node.get_closest_marker("browser"):
+        yield
+        return
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

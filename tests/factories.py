@@ -17,7 +17,9 @@ PASSWORD = "test-pass-2026"
 _seq = itertools.count(1)
 
 
-def make_id_number(born: datetime.date = datetime.date(1980, 5, 17), region: str = "330102", female: bool = False) -> str:
+def make_id_number(
+    born: datetime.date = datetime.date(1980, 5, 17), region: str = "330102", female: bool = False
+) -> str:
     """A valid 18-character ID number (GB 11643), distinct on every call."""
     n = next(_seq) % 500
     order = f"{n * 2 + (0 if female else 1):03d}"
@@ -33,15 +35,21 @@ def make_user(username: str, role: str, **kwargs) -> User:
 
 
 def make_grid(village, number: int, name: str | None = None) -> Grid:
-    return Grid.objects.create(village=village, code=f"{village.code}{number:03d}", name=name or f"{village.name}第{number}网格")
+    return Grid.objects.create(
+        village=village, code=f"{village.code}{number:03d}", name=name or f"{village.name}第{number}网格"
+    )
 
 
 def make_household(grid: Grid, number: str = "1号", head: str = "张三") -> Household:
     return Household.objects.create(grid=grid, number=number, address=f"{grid.village.name}{number}", head_name=head)
 
 
-def make_resident(grid: Grid, name: str = "张三", *, household=None, born=datetime.date(1980, 5, 17), tags=(), **kwargs) -> Resident:
-    resident = Resident(grid=grid, household=household, name=name, gender=kwargs.pop("gender", "M"), birth_date=born, **kwargs)
+def make_resident(
+    grid: Grid, name: str = "张三", *, household=None, born=datetime.date(1980, 5, 17), tags=(), **kwargs
+) -> Resident:
+    resident = Resident(
+        grid=grid, household=household, name=name, gender=kwargs.pop("gender", "M"), birth_date=born, **kwargs
+    )
     resident.set_id_number(make_id_number(born))
     resident.save()
     if tags:

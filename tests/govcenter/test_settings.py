@@ -155,6 +155,7 @@ def test_local_secrets_are_generated_once_and_kept_private(tmp_path):
         assert stat.S_IMODE(mode) == 0o600, local_file
 
 
+@pytest.mark.zh
 def test_language_and_time_zone_defaults():
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]

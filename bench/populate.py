@@ -1,0 +1,209 @@
+"""Fill a database with a province's worth of data for `make bench`.
+
+    python -m bench.populate --disputes 1000000 --residents 500000
+
+Adds synthetic districts (codes 34xxxx, so they never collide with the demo district
+330102) with townships, villages, one grid per village, staff accounts, residents and
+disputes with two parties each, bulk-inserted. Runs on top of `seed_demo`, so the demo
+users keep working and the demo district is one small county among many. Idempotent
+in the sense that it only adds what is missing up to the requested totals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govcenter.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from disputes.models import Dispute, LedgerCounter, Party  # noqa: E402
+from govcenter.models import Area, User  # noqa: E402
+from govcenter.services import area_add_or_update  # noqa: E402
+from grids.models import Grid, Resident  # noqa: E402
+
+BATCH = 5000
+SURNAMES = "王陈张李吴周徐朱金沈杨黄胡赵俞钱孙刘蒋叶方章何林应郑"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华平刚桂英建国志强"
+
+
+def name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def ensure_areas(n_districts: int, townships: int, villages: int) -> list[Area]:
+    """Synthetic districts 340101.. with their townships and villages (one grid each)."""
+    districts = []
+    for d in range(n_districts):
+        code = f"34{d // 99 + 1:02d}{d % 99 + 1:02d}"
+        district, created = area_add_or_update(code=f"{code}000000", name=f"基准区{d + 1}")
+        districts.append(district)
+        if not created and Area.objects.filter(path__startswith=district.path, level="village").exists():
+            continue
+        for t in range(townships):
+            area_add_or_update(code=f"{code}{t + 1:03d}000", name=f"基准区{d + 1}镇{t + 1}")
+            for v in range(villages):
+                village, _ = area_add_or_update(
+                    code=f"{code}{t + 1:03d}{v + 1:03d}", name=f"基准区{d + 1}镇{t + 1}村{v + 1}"
+                )
+                Grid.objects.get_or_create(
+                    village=village, code=f"{village.code}001", defaults={"name": f"{village.name}网格"}
+                )
+    return districts
+
+
+def ensure_staff(districts: list[Area]) -> None:
+    """benchdistrict (staff of the first synthetic district), benchtownship, benchvillage."""
+    first = districts[0]
+    township = Area.objects.filter(level="township", path__startswith=first.path).order_by("code").first()
+    village = Area.objects.filter(level="village", path__startswith=township.path).order_by("code").first()
+    password = make_password("portal-demo-2026")
+    for username, role, area in (
+        ("benchdistrict", User.Role.DISTRICT_STAFF, first),
+        ("benchtownship", User.Role.TOWNSHIP_STAFF, township),
+        ("benchvillage", User.Role.VILLAGE_CLERK, village),
+    ):
+        User.objects.get_or_create(username=username, defaults={"role": role, "area": area, "password": password})
+
+
+def places(districts: list[Area]) -> list[tuple[int, int, int, int]]:
+    """(district_id, township_id, village_id, grid_id) for every synthetic village."""
+    by_code = {a.code: a.pk for a in Area.objects.filter(code__startswith="34")}
+    rows = []
+    for grid in Grid.objects.filter(code__startswith="34").select_related("village"):
+        v = grid.village.code
+        rows.append((by_code[v[:6] + "000000"], by_code[v[:9] + "000"], grid.village_id, grid.pk))
+    return rows
+
+
+def add_disputes(target: int, districts: list[Area], rng: random.Random) -> None:
+    have = Dispute.objects.filter(district__in=districts).count()
+    if have >= target:
+        print(f"disputes: {have} already")
+        return
+    spots = places(districts)
+    registrar = User.objects.get(username="benchdistrict")
+    now = timezone.now()
+    statuses = [s for s, _ in Dispute.Status.choices]
+    levels = ["village", "township", "district", "department"]
+    categories = [c for c, _ in Dispute.Category.choices]
+    sources = [s for s, _ in Dispute.Source.choices]
+    counters: dict[tuple[int, int], int] = {
+        (c.district_id, c.year): c.last for c in LedgerCounter.objects.filter(district__in=districts)
+    }
+    started = time.monotonic()
+    made = have
+    while made < target:
+        n = min(BATCH, target - made)
+        rows, pairs = [], []
+        for _ in range(n):
+            district_id, township_id, village_id, grid_id = rng.choice(spots)
+            registered = now - datetime.timedelta(seconds=rng.randrange(2 * 365 * 86400))
+            year = registered.astimezone(datetime.timezone(datetime.timedelta(hours=8))).year
+            seq = counters[(district_id, year)] = counters.get((district_id, year), 0) + 1
+            status = rng.choice(statuses)
+            level = rng.choice(levels)
+            number = f"MD-34{district_id:04d}-{year}-{seq:06d}"
+            applicant, respondent = name(rng), name(rng)
+            summary, description = f"{applicant}与{respondent}纠纷", "基准测试数据：" + name(rng) * 3
+            rows.append(
+                Dispute(
+                    number=number,
+                    district_id=district_id,
+                    township_id=township_id,
+                    village_id=village_id,
+                    grid_id=grid_id,
+                    source=rng.choice(sources),
+                    category=rng.choice(categories),
+                    summary=summary,
+                    description=description,
+                    search_text=" ".join([number, summary, description, applicant, respondent]),
+                    occurred_on=registered.date(),
+                    risk_level=rng.choice(["general", "general", "significant", "major"]),
+                    risk_criminal=rng.random() < 0.03,
+                    status=status,
+                    level=level,
+                    registered_level="village",
+                    registered_by=registrar,
+                    registered_at=registered,
+                    due_at=registered + datetime.timedelta(days=rng.randrange(3, 40)),
+                )
+            )
+            pairs.append((applicant, respondent))
+        with transaction.atomic():
+            created = Dispute.objects.bulk_create(rows, batch_size=BATCH)
+            Party.objects.bulk_create(
+                [
+                    Party(dispute=d, role=role, name=who)
+                    for d, names in zip(created, pairs, strict=True)
+                    for role, who in zip(("applicant", "respondent"), names, strict=True)
+                ],
+                batch_size=BATCH * 2,
+            )
+        made += n
+        rate = (made - have) / (time.monotonic() - started)
+        print(f"\rdisputes: {made}/{target} ({rate:.0f}/s)", end="", flush=True)
+    with transaction.atomic():
+        for (district_id, year), last in counters.items():
+            LedgerCounter.objects.update_or_create(district_id=district_id, year=year, defaults={"last": last})
+    print()
+
+
+def add_residents(target: int, districts: list[Area], rng: random.Random) -> None:
+    grids = list(Grid.objects.filter(code__startswith="34").values_list("pk", "village_id"))
+    have = Resident.objects.filter(grid__code__startswith="34").count()
+    made = have
+    while made < target:
+        n = min(BATCH, target - made)
+        rows = []
+        for _ in range(n):
+            grid_id, village_id = rng.choice(grids)
+            rows.append(
+                Resident(
+                    grid_id=grid_id,
+                    village_id=village_id,
+                    name=name(rng),
+                    gender=rng.choice("MF"),
+                    birth_date=datetime.date(1930, 1, 1) + datetime.timedelta(days=rng.randrange(33000)),
+                )
+            )
+        Resident.objects.bulk_create(rows, batch_size=BATCH)
+        made += n
+        print(f"\rresidents: {made}/{target}", end="", flush=True)
+    print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--districts", type=int, default=20)
+    parser.add_argument("--townships", type=int, default=5)
+    parser.add_argument("--villages", type=int, default=10)
+    parser.add_argument("--disputes", type=int, default=int(os.environ.get("BENCH_DISPUTES", 200_000)))
+    parser.add_argument("--residents", type=int, default=int(os.environ.get("BENCH_RESIDENTS", 200_000)))
+    args = parser.parse_args()
+    rng = random.Random(2026)
+    started = time.monotonic()
+    districts = ensure_areas(args.districts, args.townships, args.villages)
+    ensure_staff(districts)
+    add_disputes(args.disputes, districts, rng)
+    add_residents(args.residents, districts, rng)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"populated in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

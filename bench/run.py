@@ -1,0 +1,85 @@
+"""Time the pages that grow with the tables, on the data of bench/populate.py.
+
+    python -m bench.run [--repeat 7]
+
+Each page is requested through Django's test client (no network, no browser), so the
+figures are server time: queries, Python, templates. Prints median and slowest time
+and the number of SQL queries per page; the query count must not grow with the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govcenter.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+from disputes.models import Dispute  # noqa: E402
+from govcenter.models import User  # noqa: E402
+
+settings.ALLOWED_HOSTS = ["testserver"]
+setup_test_environment()
+
+
+def pages() -> list[tuple[str, str, str]]:
+    some = Dispute.objects.filter(district__code__startswith="34").order_by("-pk").values_list("pk", "number")[:1]
+    pk, number = some[0]
+    return [
+        ("ledger, district, newest first", "benchdistrict", "/disputes/"),
+        ("ledger, whole province (admin)", "admin", "/disputes/"),
+        ("ledger, province, page 40", "admin", "/disputes/?page=40"),
+        ("ledger, district, overdue + status", "benchdistrict", "/disputes/?overdue=yes&status=accepted"),
+        ("ledger, district, party-name search", "benchdistrict", "/disputes/?q=%E7%8E%8B%E4%BC%9F"),
+        ("ledger, province, party-name search", "admin", "/disputes/?q=%E9%99%88%E5%A8%9C"),
+        ("ledger, number prefix search", "admin", f"/disputes/?q={number[:14]}"),
+        ("ledger, township, by due date", "benchtownship", "/disputes/?sort=due_at"),
+        ("ledger, village", "benchvillage", "/disputes/"),
+        ("dispute detail", "admin", f"/disputes/{pk}/"),
+        ("ledger export XLSX, village", "benchvillage", "/disputes/export.xlsx"),
+        ("residents, township", "benchtownship", "/grids/residents/"),
+        ("residents, township, name search", "benchtownship", "/grids/residents/?q=%E7%8E%8B"),
+        ("home, district", "benchdistrict", "/"),
+        ("home, province (admin)", "admin", "/"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    print(f"database: {connection.vendor}; disputes: about {Dispute.objects.order_by().count():,}")
+    print(f"{'page':45} {'median ms':>10} {'max ms':>8} {'queries':>8} status")
+    clients: dict[str, Client] = {}
+    for label, username, url in pages():
+        client = clients.get(username)
+        if client is None:
+            client = clients[username] = Client()
+            client.force_login(User.objects.get(username=username))
+        times = []
+        status = None
+        for i in range(args.repeat):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                if hasattr(response, "streaming_content"):
+                    b"".join(response.streaming_content)
+                times.append((time.perf_counter() - started) * 1000)
+            status = response.status_code
+            if i == 0:
+                n_queries = len(queries)
+        print(f"{label:45} {statistics.median(times):10.1f} {max(times):8.1f} {n_queries:8d} {status}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Steps of the queue integration tests, each run as its own process against a real
+database and broker (the test passes them in DATABASE_URL / CELERY_BROKER_URL):
+
+    python -m tests.integration.scenario setup N     world + N overdue disputes; prints their ids
+    python -m tests.integration.scenario sweep       sends disputes.tasks.escalate_overdue through the broker
+    python -m tests.integration.scenario state       prints JSON: levels, escalation events, notifications
+    python -m tests.integration.scenario web-escalate  escalates through the web (test client); prints seconds taken
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govcenter.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+make_password("warm-up")
+
+
+def setup(n: int) -> None:
+    from disputes.models import Dispute
+    from disputes.services import PartyData, dispute_register
+    from tests.factories import build_world
+
+    w = build_world()
+    w.village1_user.email = "village1@example.org"
+    w.village1_user.save()
+    ids = []
+    for i in range(n):
+        d = dispute_register(
+            actor=w.grid1_user,
+            at=timezone.now() - datetime.timedelta(days=30),
+            grid=w.grid1,
+            source="grid_inspection",
+            category="neighbourhood",
+            summary=f"集成测试纠纷{i}",
+            description="测试",
+            occurred_on=(timezone.now() - datetime.timedelta(days=30)).date(),
+            parties=[PartyData(role="applicant", name="张三")],
+        )
+        ids.append(d.pk)
+    Dispute.objects.filter(pk__in=ids).update(due_at=timezone.now() - datetime.timedelta(minutes=5))
+    print(json.dumps(ids))
+
+
+def sweep() -> None:
+    from disputes.tasks import escalate_overdue
+
+    escalate_overdue.apply_async(retry=False)
+    print("sent")
+
+
+def state() -> None:
+    from disputes.models import Dispute, DisputeEvent
+    from govcenter.models import Notification
+
+    print(
+        json.dumps(
+            {
+                "levels": dict(Dispute.objects.values_list("pk", "level")),
+                "escalations": DisputeEvent.objects.filter(kind="escalated").count(),
+                "township_notified": Notification.objects.filter(recipient__username="township1").count(),
+                "village_notified": Notification.objects.filter(recipient__username="village1").count(),
+                "undelivered": Notification.objects.filter(delivered_at__isnull=True).count(),
+            }
+        )
+    )
+
+
+def web_escalate() -> None:
+    """Escalate one dispute through the web page, as village1, and time the request."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from disputes.models import Dispute
+    from govcenter.models import User
+
+    d = Dispute.objects.filter(level="village").order_by("pk").first()
+    client = Client()
+    client.force_login(User.objects.get(username="village1"))
+    started = time.monotonic()
+    response = client.post(reverse("disputes:escalate", args=[d.pk]), {"reason": "村级无法化解"})
+    took = time.monotonic() - started
+    d.refresh_from_db()
+    print(json.dumps({"status": response.status_code, "seconds": took, "level": d.level}))
+
+
+if __name__ == "__main__":
+    step = sys.argv[1]
+    if step == "setup":
+        setup(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    elif step == "sweep":
+        sweep()
+    elif step == "state":
+        state()
+    elif step == "web-escalate":
+        web_escalate()
+    else:
+        raise SystemExit(__doc__)

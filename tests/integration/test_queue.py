@@ -1,0 +1,184 @@
+"""The queue for real: a Celery worker process, the broker (the embedded file-system one
+of `make run`, and Redis), and a database the worker and these steps share.
+
+Each step runs as its own process (tests/integration/scenario.py) so that the worker
+and the steps see the same committed data, as in production. Without Redis the Redis
+cases are skipped with the reason shown; CI always has Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql://")) else None
+
+
+@pytest.fixture
+def stack_env(tmp_path):
+    """Environment for the processes: a fresh database (a new PostgreSQL database when the
+    suite runs on PostgreSQL, else an SQLite file) and a private var/ directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
+    env.update(
+        VAR_DIR=str(tmp_path / "var"),
+        DJANGO_SETTINGS_MODULE="govcenter.settings",
+        PYTHONPATH=str(ROOT),
+        CELERY_TASK_ALWAYS_EAGER="0",
+        DEBUG="1",
+    )
+    created_db = None
+    pg = postgres_url()
+    if pg:
+        import psycopg
+
+        name = f"govcenter_it_{uuid.uuid4().hex[:8]}"
+        base = pg.rsplit("/", 1)[0]
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created_db = (base, name)
+        env["DATABASE_URL"] = f"{base}/{name}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'it.sqlite3'}"
+    env.pop("CELERY_BROKER_URL", None)
+    run(["manage.py", "migrate", "-v0"], env)
+    yield env
+    if created_db:
+        import psycopg
+
+        with psycopg.connect(created_db[0] + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{created_db[1]}" WITH (FORCE)')
+
+
+def run(args: list[str], env: dict, timeout: float = 120) -> str:
+    out = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+
+
+def scenario(step: str, env: dict, *args: str):
+    return json.loads(run(["-m", "tests.integration.scenario", step, *args], env))
+
+
+def start_worker(env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "govcenter",
+            "worker",
+            "-l",
+            "info",
+            "-P",
+            "solo",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "-n",
+            f"it-{uuid.uuid4().hex[:6]}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_for(predicate, timeout: float = 90, every: float = 1.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    return predicate()
+
+
+def sweep_through_the_broker(env: dict, tmp_path: Path, n: int = 3) -> dict:
+    ids = scenario("setup", env, str(n))
+    worker = start_worker(env, tmp_path / "worker.log")
+    try:
+        run(["-m", "tests.integration.scenario", "sweep"], env)
+        done = wait_for(lambda: (s := scenario("state", env))["escalations"] >= n and s["undelivered"] == 0 and s)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    log = (tmp_path / "worker.log").read_text()
+    assert done, f"the worker did not finish the sweep in time; its log:\n{log[-3000:]}"
+    assert set(json.loads(json.dumps(done["levels"])).values()) == {"township"}, done
+    assert len(ids) == n
+    assert "disputes.tasks.escalate_overdue" in log and "succeeded" in log
+    return done
+
+
+def test_sweep_through_the_embedded_broker(stack_env, tmp_path):
+    """`make run`'s file-system broker: the worker picks up the sweep and the e-mails it causes."""
+    state = sweep_through_the_broker(stack_env, tmp_path)
+    assert state["escalations"] == 3
+    assert state["township_notified"] >= 3
+    assert state["undelivered"] == 0  # village1's e-mail copies were delivered by the worker
+
+
+@pytest.mark.redis
+def test_sweep_through_redis(stack_env, tmp_path):
+    if not redis_reachable():
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379: the real-queue test needs it (CI starts it)")
+    stack_env["CELERY_BROKER_URL"] = REDIS_URL
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    state = sweep_through_the_broker(stack_env, tmp_path)
+    assert state["escalations"] == 3 and state["township_notified"] >= 3
+
+
+def test_web_keeps_working_when_the_broker_is_down(stack_env, tmp_path):
+    """Broker on a closed port: escalating in the web succeeds quickly; the e-mail copy waits
+    in the database and the catch-up delivers it once a broker is back."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]  # nothing listens once the socket is closed
+    scenario("setup", stack_env, "1")
+    down = dict(stack_env, CELERY_BROKER_URL=f"redis://127.0.0.1:{closed_port}/0")
+    result = scenario("web-escalate", down)
+    assert result["status"] == 302 and result["level"] == "township"
+    assert result["seconds"] < 2.0, result
+    assert scenario("state", down)["undelivered"] >= 1  # queued nowhere, kept in the database
+    # The broker is back (here: the embedded one): the periodic catch-up delivers what waited.
+    worker = start_worker(stack_env, tmp_path / "worker.log")
+    try:
+        run(
+            [
+                "-c",
+                "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','govcenter.settings');django.setup();"
+                "from govcenter.tasks import deliver_pending_notifications as t;t.apply_async(kwargs={'older_than_seconds': -1})",
+            ],
+            stack_env,
+        )
+        state = wait_for(lambda: (s := scenario("state", stack_env))["undelivered"] == 0 and s)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert state, (tmp_path / "worker.log").read_text()[-3000:]
