@@ -1,10 +1,17 @@
 """The publicity pages on a 375-px phone: each fits the screen without scrolling sideways,
 loads all its assets without JavaScript errors, and the grid worker records an activity
-and marks the assignment done there. Screenshots land in test-artifacts/."""
+and marks the assignment done there. Screenshots land in test-artifacts/.
+
+The browser runs in a thread of its own: Playwright's sync API refuses to start in a
+thread where another instance (tests/browser's session-wide browser, when both run in
+one process) has its event loop running. The database is set up in the test's thread,
+the pages are driven in the browser's, and the assertions on rows come after it ends.
+"""
 
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
 from django.urls import reverse
@@ -12,7 +19,7 @@ from django.utils import timezone
 
 from publicity import services as s
 from publicity.models import Assignment
-from tests.browser.conftest import artifacts, browser, phone  # noqa: F401  (fixtures)
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, unavailable
 from tests.factories import PASSWORD, build_world
 
 from .helpers import PNG, data, pdf
@@ -20,6 +27,48 @@ from .helpers import PNG, data, pdf
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NO_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+
+
+def on_a_phone(drive) -> None:
+    """Run ``drive(page)`` on a 375 x 812 phone page asking for Simplified Chinese, in a thread
+    with its own Playwright; re-raise what it raised. ``page.problems`` collects failed
+    requests and JavaScript errors, like tests/browser's ``phone`` fixture."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as e:
+        unavailable(f"playwright is not importable ({e}); run make venv")
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
+    ARTIFACTS.mkdir(exist_ok=True)
+    failure: list[BaseException] = []
+
+    def run():
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+                context = browser.new_context(
+                    viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True, has_touch=True,
+                    locale="zh-CN",
+                )  # fmt: skip
+                context.set_default_timeout(10_000)
+                page = context.new_page()
+                page.problems = []
+                page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
+                        and page.problems.append(f"{r.status} {r.url}"))  # fmt: skip
+                page.on("pageerror", lambda e: page.problems.append(f"javascript: {e}"))
+                try:
+                    drive(page)
+                finally:
+                    browser.close()
+        except BaseException as e:  # re-raised in the test's thread
+            failure.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=300)
+    assert not thread.is_alive(), "the browser did not finish in 5 minutes"
+    if failure:
+        raise failure[0]
 
 
 def _world_with_a_campaign():
@@ -55,7 +104,7 @@ def _login(page, live_server, username):
     page.wait_for_url(live_server.url + reverse("home"))
 
 
-def _visit(page, live_server, path, name, artifacts):  # noqa: F811
+def _visit(page, live_server, path, name, artifacts):
     page.goto(live_server.url + path)
     page.wait_for_load_state("networkidle")
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
@@ -64,8 +113,9 @@ def _visit(page, live_server, path, name, artifacts):  # noqa: F811
     assert page.problems == [], page.problems
 
 
-def test_publicity_pages_fit_a_phone(live_server, phone, artifacts, settings, tmp_path):  # noqa: F811
+def test_publicity_pages_fit_a_phone(live_server, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    artifacts = ARTIFACTS
     w = _world_with_a_campaign()
     c = w.campaign
     pages = {
@@ -89,39 +139,46 @@ def test_publicity_pages_fit_a_phone(live_server, phone, artifacts, settings, tm
             (reverse("publicity:activity_create", args=[w.assignment.pk]), "activity-form"),
         ],
     }
-    for username, visits in pages.items():
-        _login(phone, live_server, username)
-        for path, name in visits:
-            _visit(phone, live_server, path, name, artifacts)
-        if username == "district1":
-            phone.goto(live_server.url + reverse("publicity:progress", args=[c.pk]))
-            # Chart.js drew the bar chart into the canvas (its width is set by the library).
-            phone.wait_for_function("document.getElementById('progress-chart').width > 0")
-            assert phone.evaluate("typeof Chart") == "function"
+
+    def drive(phone):
+        for username, visits in pages.items():
+            _login(phone, live_server, username)
+            for path, name in visits:
+                _visit(phone, live_server, path, name, artifacts)
+            if username == "district1":
+                phone.goto(live_server.url + reverse("publicity:progress", args=[c.pk]))
+                # Chart.js drew the bar chart into the canvas (its width is set by the library).
+                phone.wait_for_function("document.getElementById('progress-chart').width > 0")
+                assert phone.evaluate("typeof Chart") == "function"
+
+    on_a_phone(drive)
 
 
-def test_grid_worker_records_an_activity_and_marks_done_on_a_phone(live_server, phone, artifacts, tmp_path, settings):  # noqa: F811
+def test_grid_worker_records_an_activity_and_marks_done_on_a_phone(live_server, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
     w = _world_with_a_campaign()
-    page = phone
-    _login(page, live_server, "grid1")
-    page.goto(live_server.url + reverse("publicity:my_assignments"))
-    page.click(f"a[href='{w.assignment.get_absolute_url()}']")
-    page.click(f"a[href='{reverse('publicity:activity_create', args=[w.assignment.pk])}']")
-    page.click("label[for=id_form_0]")  # big button: door-to-door
-    page.fill("input[name=place]", "5组祠堂前")
-    page.fill("input[name=participants]", "21")
-    page.fill("input[name=households]", "9")
     photo = tmp_path / "photo.png"
     photo.write_bytes(PNG)
-    page.set_input_files("input[name=photos]", str(photo))
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server.url + w.assignment.get_absolute_url())
-    assert "5组祠堂前" in page.locator("body").inner_text()
-    page.click("#complete button[type=submit]")
-    page.wait_for_url(live_server.url + w.assignment.get_absolute_url())
-    assert page.evaluate(NO_OVERFLOW)
-    page.screenshot(path=artifacts / "publicity-assignment-done-375.png", full_page=True)
+
+    def drive(page):
+        _login(page, live_server, "grid1")
+        page.goto(live_server.url + reverse("publicity:my_assignments"))
+        page.click(f"a[href='{w.assignment.get_absolute_url()}']")
+        page.click(f"a[href='{reverse('publicity:activity_create', args=[w.assignment.pk])}']")
+        page.click("label[for=id_form_0]")  # big button: the first allowed form
+        page.fill("input[name=place]", "5组祠堂前")
+        page.fill("input[name=participants]", "21")
+        page.fill("input[name=households]", "9")
+        page.set_input_files("input[name=photos]", str(photo))
+        page.click("main form button[type=submit]")
+        page.wait_for_url(live_server.url + w.assignment.get_absolute_url())
+        assert "5组祠堂前" in page.locator("body").inner_text()
+        page.click("#complete button[type=submit]")
+        page.wait_for_url(live_server.url + w.assignment.get_absolute_url())
+        assert page.evaluate(NO_OVERFLOW)
+        page.screenshot(path=ARTIFACTS / "publicity-assignment-done-375.png", full_page=True)
+        assert page.problems == [], page.problems
+
+    on_a_phone(drive)
     w.assignment.refresh_from_db()
     assert w.assignment.is_done and w.assignment.activities.count() == 2
-    assert page.problems == [], page.problems
