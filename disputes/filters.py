@@ -131,6 +131,12 @@ class DisputeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=Dispute.Status.choices, label=_("Status"), empty_label=_("Any status"))
     level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Handling level"), empty_label=_("Any level"))
+    supervised = django_filters.ChoiceFilter(
+        choices=(("yes", _("Under supervision")),),
+        method="filter_supervised",
+        label=_("Supervision"),
+        empty_label=_("With or without"),
+    )
     overdue = django_filters.ChoiceFilter(
         choices=(("yes", _("Overdue")), ("no", _("Not overdue"))),
         method="filter_overdue",
@@ -216,6 +222,9 @@ class DisputeFilter(django_filters.FilterSet):
         # One indexed column (trigram GIN on PostgreSQL) holds number, summary, description
         # and party names: see Dispute.search_text.
         return queryset.filter(search_text__icontains=value)
+
+    def filter_supervised(self, queryset, name, value):
+        return queryset.filter(supervised_at__isnull=False, status__in=Dispute.OPEN_STATUSES) if value == "yes" else queryset
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status__in=Dispute.OPEN_STATUSES, due_at__lt=self.at)

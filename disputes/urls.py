@@ -7,6 +7,7 @@ app_name = "disputes"
 urlpatterns = [
     path("", views.ledger, name="list"),
     path("new/", views.register, name="register"),
+    path("supervision/", views.supervision, name="supervision"),
     path("new/places/", views.place_options, name="place_options"),
     path("new/residents/", views.resident_search, name="resident_search"),
     path("print/", views.print_ledger, name="print_ledger"),

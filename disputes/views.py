@@ -270,6 +270,31 @@ def ledger(request):
     )
 
 
+SUPERVISION_ROWS = 50
+
+
+@login_required
+def supervision(request):
+    """The district's watch list: open cases under supervision (督办) and overdue open cases,
+    most overdue first, within the user's jurisdiction."""
+    now = timezone.now()
+    visible = disputes_visible_to(request.user).open()
+    supervised = visible.filter(supervised_at__isnull=False).order_by("due_at", "pk")
+    overdue = visible.filter(due_at__lt=now, supervised_at__isnull=True).order_by("due_at", "pk")
+    sections = []
+    for key, title, qs, query in (
+        ("supervised", _("Under supervision (督办)"), supervised, "supervised=yes"),
+        ("overdue", _("Overdue"), overdue, "overdue=yes&sort=due_at"),
+    ):
+        rows = list(ledger_rows(qs)[:SUPERVISION_ROWS])
+        for dispute in rows:
+            dispute.overdue = dispute.is_overdue(now)
+            dispute.days_overdue = (now - dispute.due_at).days if dispute.overdue else 0
+        sections.append({"key": key, "title": title, "rows": rows, "count": capped_count(qs), "query": query})
+    return render(request, "disputes/supervision.html", {"nav_active": "supervision", "sections": sections,
+                                                          "shown": SUPERVISION_ROWS})
+
+
 @login_required
 def register(request):
     user = request.user

@@ -13,6 +13,8 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [("home", reverse("home"), _("Home")), ("disputes", reverse("disputes:list"), _("Dispute ledger"))]
+    if is_admin(user) or user.role == User.Role.DISTRICT_STAFF:
+        items.append(("supervision", reverse("disputes:supervision"), _("Overdue and supervised")))
     if sees_residents(user):
         items += [
             ("areas", reverse("area_tree"), _("Areas")),
