@@ -465,3 +465,42 @@ def test_list_query_counts_do_not_grow_with_rows(live, login, django_assert_max_
         submitted(live, title=f"待审{i}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url(name)).status_code == 200
+
+
+# --- write URLs: other jurisdictions get 404, anonymous visitors the login page -------------------
+
+WRITE_URLS = [
+    ("edit", lambda w: [w.campaign.pk]),
+    ("distribute", lambda w: [w.campaign.pk]),
+    ("submit", lambda w: [w.campaign.pk]),
+    ("approve", lambda w: [w.campaign.pk]),
+    ("return", lambda w: [w.campaign.pk]),
+    ("close", lambda w: [w.campaign.pk]),
+    ("hand_out", lambda w: [w.d1.pk]),
+    ("activity_create", lambda w: [w.a1.pk]),
+    ("assignment_complete", lambda w: [w.a1.pk]),
+]
+
+
+@pytest.mark.parametrize("name,args", WRITE_URLS)
+def test_write_urls_answer_404_outside_the_jurisdiction(live, login, name, args):
+    for user in (live.township2_user, live.village3_user, live.dept1, live.station2_user):
+        assert login(user).post(url(name, *args(live)), {}).status_code == 404, (name, user)
+    live.campaign.refresh_from_db()
+    assert live.campaign.status == Status.DISTRIBUTED
+    assert Assignment.objects.count() == 3 and not Assignment.objects.filter(done_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize("name,args", WRITE_URLS)
+def test_write_urls_send_anonymous_visitors_to_login(live, client, name, args):
+    response = client.post(url(name, *args(live)), {})
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_village2_cannot_complete_or_record_for_village1s_grid(live, login):
+    for user in (live.village2_user, live.grid2_user):
+        client = login(user)
+        assert client.post(url("assignment_complete", live.a1.pk), {}).status_code == 404
+        assert client.post(url("activity_create", live.a1.pk), {}).status_code == 404
+    live.a1.refresh_from_db()
+    assert not live.a1.is_done
