@@ -95,6 +95,7 @@ def add_disputes(target: int, districts: list[Area], rng: random.Random) -> None
     registrar = User.objects.get(username="benchdistrict")
     now = timezone.now()
     statuses = [s for s, _ in Dispute.Status.choices]
+    closed = [s for s in statuses if s not in Dispute.OPEN_STATUSES]
     levels = ["village", "township", "district", "department"]
     categories = [c for c, _ in Dispute.Category.choices]
     sources = [s for s, _ in Dispute.Source.choices]
@@ -111,7 +112,11 @@ def add_disputes(target: int, districts: list[Area], rng: random.Random) -> None
             registered = now - datetime.timedelta(seconds=rng.randrange(2 * 365 * 86400))
             year = registered.astimezone(datetime.timezone(datetime.timedelta(hours=8))).year
             seq = counters[(district_id, year)] = counters.get((district_id, year), 0) + 1
-            status = rng.choice(statuses)
+            # As in a real ledger, most cases are closed; open ones are recent.
+            if now - registered > datetime.timedelta(days=60):
+                status = rng.choice(closed)
+            else:
+                status = rng.choice(statuses)
             level = rng.choice(levels)
             number = f"MD-34{district_id:04d}-{year}-{seq:06d}"
             applicant, respondent = name(rng), name(rng)
