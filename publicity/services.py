@@ -14,10 +14,13 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from govcenter.models import Area, User
 from govcenter.services import notification_send
@@ -89,6 +92,15 @@ def _event(
         assignment=assignment,
         distribution=distribution,
     )
+
+
+def _record(text, **values) -> str:
+    """Text written into a record (an event note, a log's generated matter) in the portal's
+    language, whatever the language of the page that wrote it, so records read alike.
+    ``text`` is a lazy or gettext-marked string, formatted with ``values``."""
+    with translation.override(settings.LANGUAGE_CODE):
+        rendered = str(text)
+        return rendered % values if values else rendered
 
 
 def _notify(users, title: str, url: str, body: str = "") -> None:
@@ -433,7 +445,7 @@ def assignments_hand_out(
             actor,
             at,
             distribution=distribution,
-            note=_("%(grids)s, due %(due)s") % {"grids": "、".join(g.name for g in new), "due": due_on},
+            note=_record(gettext_lazy("%(grids)s, due %(due)s"), grids="、".join(g.name for g in new), due=due_on),
         )
         title = _("Publicity campaign for your grid: %(title)s (due %(due)s)") % {"title": c.title, "due": due_on}
         workers = grid_workers([a.grid_id for a in created]).prefetch_related("grid_memberships")
@@ -521,7 +533,8 @@ def activity_record(
             raise PublicityError(
                 _("The campaign starts on %(date)s; the activity cannot be earlier.") % {"date": c.starts_on}, "held_on"
             )
-        matter = (matter or "").strip() or f"{c.title} · {PublicityForm(form).label}"
+        form_label = _record(PublicityForm(form).label)
+        matter = (matter or "").strip() or f"{c.title} · {form_label}"
         try:
             log = log_file(
                 actor=actor,
@@ -533,8 +546,11 @@ def activity_record(
                 matter=matter,
                 place=place,
                 policy_basis=c.title[:300],
-                result=_("%(people)d people, %(households)d households reached")
-                % {"people": participants, "households": households},
+                result=_record(
+                    gettext_lazy("%(people)d people, %(households)d households reached"),
+                    people=participants,
+                    households=households,
+                ),
                 accompanied_by=accompanied_by,
                 publicity_form=form,
                 participants=participants,
@@ -550,7 +566,7 @@ def activity_record(
             actor,
             at,
             assignment=a,
-            note=f"{held_on} · {PublicityForm(form).label} · {place} · {participants}/{households}",
+            note=f"{held_on} · {form_label} · {place} · {participants}/{households}",
         )
     return activity
 

@@ -87,3 +87,17 @@ def test_no_activity_after_the_campaign_is_closed(world, assignment):
     s.campaign_close(campaign=assignment.campaign, actor=world.district1, at=at(0))
     with pytest.raises(PublicityError, match="Closed"):
         activity(world, assignment, days=1)
+
+
+def test_generated_record_texts_are_in_the_portals_language(world, assignment, settings):
+    """Written while the page is in English, the log's generated texts read as the portal's
+    (Simplified Chinese) records do, like those written from a Chinese page."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    log = activity(world, assignment, participants=7, households=3, matter="").log  # English is active here
+    with translation.override(settings.LANGUAGE_CODE):
+        people = gettext("%(people)d people, %(households)d households reached") % {"people": 7, "households": 3}
+        form = str(Log.PublicityForm.DOOR_TO_DOOR.label)
+    assert log.result == people
+    assert log.matter == f"{assignment.campaign.title} · {form}"
