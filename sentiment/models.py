@@ -220,10 +220,19 @@ class Log(models.Model):
                 condition=Q(status__in=["new", "reported_up", "in_hand"]),
                 name="log_district_queue",
             ),
-            # The "fed back" tab of a village centre, latest results first.
+            # The "fed back" tab of a village, township or district centre, latest results first.
             models.Index(
                 fields=["village", "-fed_back_at"], condition=Q(status="fed_back"), name="log_village_fed_back"
             ),
+            models.Index(
+                fields=["township", "-fed_back_at"], condition=Q(status="fed_back"), name="log_township_fed_back"
+            ),
+            models.Index(
+                fields=["district", "-fed_back_at"], condition=Q(status="fed_back"), name="log_district_fed_back"
+            ),
+            # Lists and monthly counts of a user who sees everything (administrators): without
+            # it, "newest first" over the whole table would sort every row.
+            models.Index(fields=["-occurred_at"], name="log_recent"),
         ]
 
     def __str__(self) -> str:
