@@ -55,22 +55,48 @@ def setup(n: int) -> None:
     print(json.dumps(ids))
 
 
-def sweep() -> None:
+def sweep(times: int = 1) -> None:
     from disputes.tasks import escalate_overdue
 
-    escalate_overdue.apply_async(retry=False)
-    print("sent")
+    for _ in range(times):
+        escalate_overdue.apply_async(retry=False)
+    print(json.dumps("sent"))
+
+
+def due_tomorrow() -> None:
+    """Move every open dispute's deadline to tomorrow evening: each is due a reminder."""
+    from disputes.models import Dispute
+
+    tomorrow = timezone.localtime() + datetime.timedelta(days=1)
+    n = Dispute.objects.open().update(due_at=tomorrow.replace(hour=23, minute=59, second=59))
+    print(json.dumps(n))
+
+
+def remind(times: int = 1) -> None:
+    from govcenter.tasks import send_reminders
+
+    for _ in range(times):
+        send_reminders.apply_async(retry=False)
+    print(json.dumps("sent"))
 
 
 def state() -> None:
-    from disputes.models import Dispute, DisputeEvent
-    from govcenter.models import Notification
+    from django.db.models import Count
 
+    from disputes.models import Dispute, DisputeEvent
+    from govcenter.models import Notification, ReminderSent
+
+    per_case = DisputeEvent.objects.filter(kind="escalated").values("dispute").annotate(n=Count("pk"))
     print(
         json.dumps(
             {
                 "levels": dict(Dispute.objects.values_list("pk", "level")),
                 "escalations": DisputeEvent.objects.filter(kind="escalated").count(),
+                "max_escalations_per_case": max(per_case.values_list("n", flat=True), default=0),
+                "reminders": ReminderSent.objects.count(),
+                "township_reminded": Notification.objects.filter(
+                    recipient__username="township1", title__contains="("
+                ).count(),
                 "township_notified": Notification.objects.filter(recipient__username="township1").count(),
                 "village_notified": Notification.objects.filter(recipient__username="village1").count(),
                 "undelivered": Notification.objects.filter(delivered_at__isnull=True).count(),
@@ -102,7 +128,11 @@ if __name__ == "__main__":
     if step == "setup":
         setup(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
     elif step == "sweep":
-        sweep()
+        sweep(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    elif step == "due-tomorrow":
+        due_tomorrow()
+    elif step == "remind":
+        remind(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
     elif step == "state":
         state()
     elif step == "web-escalate":

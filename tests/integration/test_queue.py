@@ -182,3 +182,39 @@ def test_web_keeps_working_when_the_broker_is_down(stack_env, tmp_path):
         worker.terminate()
         worker.wait(timeout=30)
     assert state, (tmp_path / "worker.log").read_text()[-3000:]
+
+
+@pytest.mark.redis
+def test_two_workers_on_redis_escalate_and_remind_each_case_once(stack_env, tmp_path):
+    """Two worker processes take two sweeps and two reminder runs at the same moment:
+    every overdue case is escalated exactly once and reminded exactly once."""
+    if not redis_reachable():
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379: the real-queue test needs it (CI starts it)")
+    import redis
+
+    stack_env["CELERY_BROKER_URL"] = REDIS_URL
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    n = 300
+    scenario("setup", stack_env, str(n))
+    workers = [start_worker(stack_env, tmp_path / f"worker{i}.log") for i in range(2)]
+    try:
+        scenario("sweep", stack_env, "2")
+        escalated = wait_for(lambda: (s := scenario("state", stack_env))["escalations"] >= n and s, timeout=180)
+        assert escalated, [(tmp_path / f"worker{i}.log").read_text()[-2000:] for i in range(2)]
+        scenario("due-tomorrow", stack_env)
+        scenario("remind", stack_env, "2")
+        reminded = wait_for(lambda: (s := scenario("state", stack_env))["reminders"] >= n and s, timeout=180)
+        time.sleep(3)  # let a duplicate, if there were one, arrive
+        final = scenario("state", stack_env)
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(timeout=30)
+    logs = "".join((tmp_path / f"worker{i}.log").read_text() for i in range(2))
+    assert reminded, logs[-3000:]
+    assert final["escalations"] == n and final["max_escalations_per_case"] == 1
+    assert set(final["levels"].values()) == {"township"}
+    assert final["reminders"] == n
+    assert final["township_reminded"] == n  # one reminder per case to the township centre
+    assert logs.count("disputes.tasks.escalate_overdue") >= 2  # both sweeps really ran
