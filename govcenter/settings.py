@@ -201,6 +201,8 @@ else:
         # a task that is merely waiting (README: Redis settings).
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600),
     }
+    # Any other kombu transport option, as JSON, e.g. '{"unacked_restore_interval": 1}'.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}))
 # A broker outage must never hang a web request: give up quickly, the sweep catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -218,3 +218,43 @@ def test_two_workers_on_redis_escalate_and_remind_each_case_once(stack_env, tmp_
     assert final["reminders"] == n
     assert final["township_reminded"] == n  # one reminder per case to the township centre
     assert logs.count("disputes.tasks.escalate_overdue") >= 2  # both sweeps really ran
+
+
+@pytest.mark.redis
+def test_a_worker_killed_mid_sweep_leaves_the_rest_to_a_redelivery(stack_env, tmp_path):
+    """kill -9 the worker while it escalates: the task was acknowledged late, so Redis hands
+    it to the next worker after the visibility timeout, and that run escalates the rest
+    without touching the cases already done."""
+    if not redis_reachable():
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379: the real-queue test needs it (CI starts it)")
+    import signal
+
+    import redis
+
+    stack_env.update(
+        CELERY_BROKER_URL=REDIS_URL,
+        CELERY_VISIBILITY_TIMEOUT="3",
+        # Look for unacknowledged messages every second rather than every 100 s.
+        CELERY_BROKER_TRANSPORT_OPTIONS='{"unacked_restore_interval": 1, "unacked_restore_throttle": 1}',
+    )
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    n = 300
+    scenario("setup", stack_env, str(n))
+    first = start_worker(stack_env, tmp_path / "first.log")
+    try:
+        scenario("sweep", stack_env)
+        started = wait_for(lambda: 0 < scenario("state", stack_env)["escalations"] < n, timeout=60, every=0.2)
+        first.send_signal(signal.SIGKILL)
+    finally:
+        first.wait(timeout=30)
+    assert started, (tmp_path / "first.log").read_text()[-2000:]
+    partial = scenario("state", stack_env)["escalations"]
+    second = start_worker(stack_env, tmp_path / "second.log")
+    try:
+        final = wait_for(lambda: (s := scenario("state", stack_env))["escalations"] >= n and s, timeout=120)
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    assert final, (tmp_path / "second.log").read_text()[-3000:]
+    assert partial < n
+    assert final["escalations"] == n and final["max_escalations_per_case"] == 1
