@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from govcenter.jurisdiction import can_reveal_id_numbers, is_admin
 from govcenter.models import User
+from govcenter.pagination import WindowPage, capped_count
 from govcenter.services import personal_data_reveal
 from grids.selectors import residents_visible_to, villages_visible_to
 
@@ -59,7 +60,6 @@ from .forms import (
     villages_for,
 )
 from .models import Attachment, Dispute, FollowUp, Level, Party
-from .pagination import WindowPage, capped_count
 from .selectors import disputes_visible_to, ledger_rows
 from .services import DisputeError, PartyData
 
@@ -291,8 +291,11 @@ def supervision(request):
             dispute.overdue = dispute.is_overdue(now)
             dispute.days_overdue = (now - dispute.due_at).days if dispute.overdue else 0
         sections.append({"key": key, "title": title, "rows": rows, "count": capped_count(qs), "query": query})
-    return render(request, "disputes/supervision.html", {"nav_active": "supervision", "sections": sections,
-                                                          "shown": SUPERVISION_ROWS})
+    return render(
+        request,
+        "disputes/supervision.html",
+        {"nav_active": "supervision", "sections": sections, "shown": SUPERVISION_ROWS},
+    )
 
 
 @login_required

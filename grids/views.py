@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from govcenter.jurisdiction import can_edit_residents, can_manage_grids, can_reveal_id_numbers
 from govcenter.models import Area, PersonalDataAccess
+from govcenter.pagination import WindowPage
 from govcenter.services import personal_data_reveal
 
 from . import services
@@ -49,47 +50,10 @@ def _paginate(request, queryset):
     return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-class WindowPage:
-    """A page without a total: fetches one row more than it shows to know whether a next
-    page exists. The resident list uses it, because counting every resident of a district
-    on each page view is the cost DESIGN.md rules out (500,000 rows per county)."""
-
-    paginator = None
-
-    def __init__(self, queryset, number, per_page: int):
-        self.number = number
-        rows = list(queryset[(number - 1) * per_page : number * per_page + 1])
-        self._has_next = len(rows) > per_page
-        self.object_list = rows[:per_page]
-
-    def __iter__(self):
-        return iter(self.object_list)
-
-    def __len__(self):
-        return len(self.object_list)
-
-    def has_next(self) -> bool:
-        return self._has_next
-
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    def has_other_pages(self) -> bool:
-        return self.has_next() or self.has_previous()
-
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-
 def _window(request, queryset) -> WindowPage:
-    number = parse_pk(request.GET.get("page")) or 1
-    page = WindowPage(queryset, number, settings.PAGE_SIZE)
-    if not page.object_list and number > 1:  # past the end (old link): show page 1
-        page = WindowPage(queryset, 1, settings.PAGE_SIZE)
-    return page
+    """The resident list pages without a total: counting every resident of a district on
+    each page view is the cost DESIGN.md rules out (500,000 rows per county)."""
+    return WindowPage.from_request(request, queryset, settings.PAGE_SIZE)
 
 
 def _filters_open(request, filterset) -> bool:

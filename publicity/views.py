@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST
 
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.models import Area, User
+from govcenter.pagination import WindowPage
 
 from . import exports, rules, services
 from .files import INLINE_TYPES
@@ -52,41 +53,6 @@ Role = User.Role
 # --- helpers -------------------------------------------------------------------------------
 
 
-class WindowPage:
-    """A page without a total: fetches one row more than it shows to know whether a next
-    page exists, so a long list never counts every row of a county on each view."""
-
-    paginator = None
-
-    def __init__(self, queryset, number: int, per_page: int):
-        self.number = max(number, 1)
-        start = (self.number - 1) * per_page
-        rows = list(queryset[start : start + per_page + 1])
-        self._has_next = len(rows) > per_page
-        self.object_list = rows[:per_page]
-
-    def __iter__(self):
-        return iter(self.object_list)
-
-    def __len__(self):
-        return len(self.object_list)
-
-    def has_next(self) -> bool:
-        return self._has_next
-
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    def has_other_pages(self) -> bool:
-        return self.has_next() or self.has_previous()
-
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-
 def _posted(request) -> tuple:
     """(data, files) of a POST, else (None, None): an empty POST is still a bound form."""
     if request.method == "POST":
@@ -94,16 +60,9 @@ def _posted(request) -> tuple:
     return None, None
 
 
-def _page_number(request) -> int:
-    raw = str(request.GET.get("page") or "").strip()
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
-
-
 def _window(request, queryset) -> WindowPage:
-    page = WindowPage(queryset, _page_number(request), settings.PAGE_SIZE)
-    if not page.object_list and page.number > 1:  # past the end (an old link): page 1
-        page = WindowPage(queryset, 1, settings.PAGE_SIZE)
-    return page
+    """A page without a total, so a long list never counts every row of a county on each view."""
+    return WindowPage.from_request(request, queryset, settings.PAGE_SIZE)
 
 
 def _visible_campaign(request, pk: int) -> Campaign:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from govcenter.jurisdiction import is_admin, sees_residents
+from govcenter.pagination import WindowPage
 from grids.models import Resident
 
 from . import exports, rules, services
@@ -47,7 +48,6 @@ from .forms import (
     parse_pk,
 )
 from .models import LEVEL_ORDER, AgencyMatter, Level, Log, LogPhoto
-from .pagination import WindowPage
 from .search import name_matches, query_is_long_enough, rank
 from .selectors import agency_matters_visible_to, log_rows, logs_visible_to, worker_grids
 from .services import LogAlreadyFiled, LogError

@@ -1,8 +1,9 @@
 """Paging without counting the whole table.
 
-An exact ``COUNT(*)`` of a province's ledger on every page view is the cost DESIGN.md
-rules out. A page fetches one row more than it shows to know whether a next page
-exists, and the total is counted only up to a cap ("about 1,000+" beyond it).
+An exact ``COUNT(*)`` of a province's ledger, a county's million logs a year or half a
+million residents on every page view is the cost DESIGN.md rules out. A page fetches
+one row more than it shows to know whether a next page exists, and where a list shows
+a total it is counted only up to a cap ("about 1,000+" beyond it).
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from .forms import parse_pk
-
 COUNT_CAP = 1000
+
+
+def page_number(value) -> int:
+    """The page asked for in ``?page=``: a positive integer, else 1 (never raises on junk)."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 class WindowPage:
     """One page of ``queryset`` by offset, with previous / next but no page total."""
+
+    # Templates tell this page from a counted Django Page by ``page.paginator``.
+    paginator = None
 
     def __init__(self, queryset: QuerySet, number: int, per_page: int):
         self.number = max(number, 1)
@@ -31,7 +39,7 @@ class WindowPage:
 
     @classmethod
     def from_request(cls, request, queryset: QuerySet, per_page: int) -> WindowPage:
-        number = parse_pk(request.GET.get("page")) or 1
+        number = page_number(request.GET.get("page"))
         page = cls(queryset, number, per_page)
         if not page.object_list and number > 1:  # past the end (an old link): page 1
             page = cls(queryset, 1, per_page)

@@ -1,0 +1,80 @@
+"""Paging without a total (``govcenter.pagination``), shared by the ledger, the log lists,
+the resident list and the publicity lists: one row more than a page to know whether a
+next page exists, an old link past the end falls back to page 1, and a capped count
+whose query stops at the cap."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from govcenter import pagination
+from govcenter.models import Area
+from govcenter.pagination import CappedCount, WindowPage, capped_count, page_number
+
+
+def _areas(n: int):
+    for i in range(n):
+        Area.objects.add_root({"code": f"99{i:03d}1000000", "name": f"区{i}", "level": Area.Level.DISTRICT})
+    return Area.objects.filter(code__startswith="99").order_by("code")
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [(None, 1), ("", 1), ("3", 3), (" 2 ", 2), ("0", 1), ("-2", 1), ("x", 1), ("1.5", 1)],
+)
+def test_page_number_is_a_positive_integer_or_one(raw, number):
+    assert page_number(raw) == number
+
+
+@pytest.mark.django_db
+def test_a_page_knows_its_neighbours_without_counting():
+    qs = _areas(5)
+    first = WindowPage(qs, 1, 2)
+    assert [a.code for a in first] == ["990001000000", "990011000000"] and len(first) == 2
+    assert first.has_next() and not first.has_previous() and first.has_other_pages()
+    assert (first.start_index, first.end_index, first.next_page_number()) == (1, 2, 2)
+    last = WindowPage(qs, 3, 2)
+    assert [a.code for a in last] == ["990041000000"]
+    assert not last.has_next() and last.has_previous() and last.previous_page_number() == 2
+    assert (last.start_index, last.end_index) == (5, 5)
+    assert last.paginator is None  # templates show "Page n", not "Page n of m"
+
+
+@pytest.mark.django_db
+def test_a_page_fetches_one_row_more_than_it_shows():
+    qs = _areas(5)
+    with CaptureQueriesContext(connection) as ctx:
+        WindowPage(qs, 2, 2)
+    (query,) = ctx.captured_queries
+    assert "LIMIT 3" in query["sql"].upper() and "COUNT" not in query["sql"].upper()
+
+
+@pytest.mark.django_db
+def test_an_old_link_past_the_end_shows_page_one():
+    qs = _areas(3)
+    page = WindowPage.from_request(RequestFactory().get("/", {"page": "9"}), qs, 2)
+    assert page.number == 1 and len(page) == 2 and page.has_next()
+    assert WindowPage.from_request(RequestFactory().get("/", {"page": "junk"}), qs, 2).number == 1
+
+
+@pytest.mark.django_db
+def test_a_single_page_has_no_other_pages():
+    page = WindowPage(_areas(2), 1, 2)
+    assert not page.has_other_pages()
+    empty = WindowPage(Area.objects.none(), 1, 2)
+    assert (empty.start_index, empty.end_index, len(empty)) == (0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_the_count_query_stops_at_the_cap(monkeypatch):
+    qs = _areas(3)
+    with CaptureQueriesContext(connection) as ctx:
+        assert capped_count(qs) == CappedCount(value=3, capped=False)
+    (query,) = ctx.captured_queries
+    assert "LIMIT 1001" in query["sql"].upper()
+    assert capped_count(qs, cap=2) == CappedCount(value=2, capped=True)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    assert capped_count(qs) == CappedCount(value=3, capped=False)
