@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -25,6 +27,19 @@ logger = logging.getLogger(__name__)
 
 BROKER_DOWN_SECONDS = 30.0
 _down_until = 0.0
+_local = threading.local()
+
+
+@contextmanager
+def sending_suppressed():
+    """Queue nothing while the block runs (the demo seed writes months of history whose
+    notifications are past news, not e-mails to send now)."""
+    before = getattr(_local, "suppressed", False)
+    _local.suppressed = True
+    try:
+        yield
+    finally:
+        _local.suppressed = before
 
 
 def _network_address(url: str) -> tuple[str, int] | None:
@@ -72,4 +87,6 @@ def send_now(task, *args, **kwargs) -> bool:
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Send ``task`` after the current transaction commits (at once outside a transaction)."""
+    if getattr(_local, "suppressed", False):
+        return
     transaction.on_commit(lambda: send_now(task, *args, **kwargs))

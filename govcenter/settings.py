@@ -183,7 +183,7 @@ X_FRAME_OPTIONS = "DENY"
 # --- Celery -------------------------------------------------------------------
 # Default: kombu's file-system transport under var/broker, which needs no server.
 # Production: CELERY_BROKER_URL=redis://127.0.0.1:6379/0 (see README for Redis settings).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):

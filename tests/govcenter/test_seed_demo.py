@@ -157,3 +157,15 @@ def test_demo_module_lookup_tells_a_missing_demo_from_a_broken_one(tmp_path, mon
     assert demo_module("not_an_app_at_all") is None
     with pytest.raises(ModuleNotFoundError, match="no_such_module_anywhere"):
         demo_module("brokendemoapp")
+
+
+def test_seed_demo_queues_no_mail_for_its_history(db, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    from govcenter.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        call_command("seed_demo", verbosity=0)
+    assert callbacks == []
+    assert Notification.objects.exists()
+    assert not Notification.objects.filter(delivered_at__isnull=True).exists()
