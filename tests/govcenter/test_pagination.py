@@ -78,3 +78,19 @@ def test_the_count_query_stops_at_the_cap(monkeypatch):
     assert capped_count(qs, cap=2) == CappedCount(value=2, capped=True)
     monkeypatch.setattr(pagination, "COUNT_CAP", 3)
     assert capped_count(qs) == CappedCount(value=3, capped=False)
+
+
+@pytest.mark.django_db
+def test_one_pagination_template_serves_window_pages_and_counted_pages():
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    qs = _areas(5)
+    request = RequestFactory().get("/", {"q": "东山", "page": "2"})
+    window = render_to_string("_pagination.html", {"page": WindowPage(qs, 2, 2)}, request=request)
+    assert '<span class="page-link">Page 2</span>' in window
+    assert 'href="?q=%E4%B8%9C%E5%B1%B1&amp;page=3" rel="next"' in window  # the filter is kept
+    assert "d-print-none" in window  # pagers are not printed
+    counted = render_to_string("_pagination.html", {"page": Paginator(qs, 2).get_page(2)}, request=request)
+    assert '<span class="page-link">Page 2 of 3</span>' in counted
+    assert render_to_string("_pagination.html", {"page": WindowPage(qs, 1, 5)}, request=request).strip() == ""
