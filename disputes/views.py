@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django import forms as django_forms
 from django.conf import settings
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from govcenter.actions import Action
 from govcenter.jurisdiction import can_reveal_id_numbers, is_admin
 from govcenter.models import User
 from govcenter.pagination import WindowPage, capped_count
@@ -96,23 +96,6 @@ def may_reveal_ids(user, dispute: Dispute) -> bool:
 
 
 # --- the actions panel -----------------------------------------------------------------------
-
-
-@dataclass
-class Action:
-    """One step the user may take now, with its form, as the detail page shows it."""
-
-    name: str
-    title: str
-    url: str
-    form: django_forms.Form
-    submit: str
-    style: str = "primary"
-    expanded: bool = False  # the form came back with errors
-
-    @property
-    def multipart(self) -> bool:
-        return self.form.is_multipart()
 
 
 def available_actions(

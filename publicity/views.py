@@ -11,9 +11,6 @@ message) and redirects. A form with errors re-renders its page with what was typ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from govcenter.actions import Action
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.models import Area, User
 from govcenter.pagination import WindowPage
@@ -159,19 +157,6 @@ def campaign_list(request):
         },
         tab="list",
     )
-
-
-@dataclass
-class Action:
-    """One step the user may take now on the detail page, with its form."""
-
-    name: str
-    title: str
-    url: str
-    form: django_forms.Form | None
-    submit: str
-    style: str = "primary"
-    expanded: bool = False
 
 
 def _actions(user, c: Campaign, bound: dict | None = None) -> list[Action]:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from govcenter.actions import Action
 from govcenter.jurisdiction import is_admin, sees_residents
 from govcenter.pagination import WindowPage
 from grids.models import Resident
@@ -303,23 +302,6 @@ def monthly(request):
 
 
 # --- detail and steps ------------------------------------------------------------------------
-
-
-@dataclass
-class Action:
-    """One step the user may take now, with its form, as the detail page shows it."""
-
-    name: str
-    title: str
-    url: str
-    form: django_forms.Form
-    submit: str
-    style: str = "primary"
-    expanded: bool = False  # the form came back with errors
-
-    @property
-    def multipart(self) -> bool:
-        return self.form.is_multipart()
 
 
 def available_actions(user, log: Log, bound: dict | None = None) -> list[Action]:
