@@ -9,7 +9,6 @@ spare the user a round trip. Choice lists are cut to the user's jurisdiction.
 from __future__ import annotations
 
 import datetime
-import os
 import re
 
 from django import forms
@@ -20,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import pii
+from govcenter import pii, uploads
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, User
 from grids.models import Grid, Resident
@@ -34,15 +33,9 @@ Role = User.Role
 
 # --- shared pieces ------------------------------------------------------------------
 
-# Extension -> (first bytes every such file starts with, the content type we store).
-# The extension alone proves nothing (a renamed .exe), the first bytes alone would let
-# a PNG be served as "agreement.pdf": both must agree.
-UPLOAD_TYPES = {
-    ".pdf": (b"%PDF", "application/pdf"),
-    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".png": (b"\x89PNG", "image/png"),
-}
+# What may be attached (a mediation agreement, a photo): the name and the first bytes
+# must agree (``govcenter.uploads``).
+UPLOAD_KINDS = (uploads.PDF, uploads.JPEG, uploads.PNG)
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
 # A landline with its area code (0571-88888888): many rural parties have one instead of a mobile.
@@ -59,16 +52,11 @@ def validate_upload(upload: UploadedFile) -> UploadedFile:
     first bytes, and record the content type those bytes prove (the browser's claim is
     not trusted: the download view serves the file with the stored type)."""
     message = _("Only PDF, JPG or PNG files up to %(mb)s MB.") % {"mb": f"{upload_max_bytes() / (1024 * 1024):g}"}
-    ext = os.path.splitext(upload.name or "")[1].lower()
-    if ext not in UPLOAD_TYPES or upload.size > upload_max_bytes():
-        raise ValidationError(message, code="upload")
-    magic, content_type = UPLOAD_TYPES[ext]
-    upload.seek(0)
-    head = upload.read(len(magic))
-    upload.seek(0)
-    if head != magic:
-        raise ValidationError(message, code="upload_content")
-    upload.content_type = content_type
+    try:
+        kind = uploads.check_upload(upload, kinds=UPLOAD_KINDS, max_bytes=upload_max_bytes())
+    except uploads.UploadRefused as e:
+        raise ValidationError(message, code="upload_content" if e.reason == "content" else "upload") from None
+    upload.content_type = kind.content_type
     return upload
 
 

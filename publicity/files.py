@@ -8,22 +8,16 @@ view serves the file inline with the stored type.
 
 from __future__ import annotations
 
-import os
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-# Extension -> (first bytes every such file starts with, the content type we store).
-LEAFLET_TYPES = {
-    ".pdf": (b"%PDF-", "application/pdf"),
-    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".png": (b"\x89PNG\r\n\x1a\n", "image/png"),
-}
+from govcenter import uploads
+
+LEAFLET_KINDS = (uploads.PDF, uploads.JPEG, uploads.PNG)
 LEAFLET_MAX_BYTES = 10 * 1024 * 1024
-INLINE_TYPES = frozenset(content_type for _magic, content_type in LEAFLET_TYPES.values())
+INLINE_TYPES = frozenset(kind.content_type for kind in LEAFLET_KINDS)
 
 
 def leaflet_max_bytes() -> int:
@@ -34,22 +28,18 @@ def leaflet_max_bytes() -> int:
 def validate_leaflet(upload: UploadedFile) -> str:
     """Raise ValidationError unless ``upload`` is a PDF, JPEG or PNG within the size limit;
     return the content type its bytes prove."""
-    ext = os.path.splitext(upload.name or "")[1].lower()
-    if ext not in LEAFLET_TYPES:
-        raise ValidationError(_("The leaflet must be a PDF, JPG or PNG file."), code="leaflet_type")
     limit = leaflet_max_bytes()
-    if upload.size > limit:
-        raise ValidationError(
-            _("The leaflet is larger than %(mb)s MB.") % {"mb": f"{limit / (1024 * 1024):g}"}, code="leaflet_size"
-        )
-    magic, content_type = LEAFLET_TYPES[ext]
-    upload.seek(0)
-    head = upload.read(len(magic))
-    upload.seek(0)
-    if head != magic:
+    try:
+        return uploads.check_upload(upload, kinds=LEAFLET_KINDS, max_bytes=limit).content_type
+    except uploads.UploadRefused as e:
+        if e.reason == "type":
+            raise ValidationError(_("The leaflet must be a PDF, JPG or PNG file."), code="leaflet_type") from None
+        if e.reason == "size":
+            raise ValidationError(
+                _("The leaflet is larger than %(mb)s MB.") % {"mb": f"{limit / (1024 * 1024):g}"}, code="leaflet_size"
+            ) from None
         raise ValidationError(
             _("This file is not really a %(kind)s: its contents do not match its name.")
-            % {"kind": ext.lstrip(".").upper()},
+            % {"kind": e.extension.lstrip(".").upper()},
             code="leaflet_content",
-        )
-    return content_type
+        ) from None

@@ -7,13 +7,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-# (first bytes every such file starts with, the content type we store, extension we store).
+from govcenter import uploads
+
 # The browser's content type and the file name prove nothing; the bytes decide, and the
 # photo view serves the file with the type they proved.
-PHOTO_TYPES = (
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-)
+PHOTO_KINDS = (uploads.JPEG, uploads.PNG)
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 6
 
@@ -29,12 +27,8 @@ def check_photo(upload: UploadedFile) -> tuple[str, str]:
         "name": upload.name or _("a photo"),
         "mb": f"{photo_max_bytes() / (1024 * 1024):g}",
     }
-    if not upload.size or upload.size > photo_max_bytes():
-        raise ValidationError(message, code="photo_size")
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    for magic, content_type, ext in PHOTO_TYPES:
-        if head.startswith(magic):
-            return content_type, ext
-    raise ValidationError(message, code="photo_type")
+    try:
+        kind = uploads.check_upload(upload, kinds=PHOTO_KINDS, max_bytes=photo_max_bytes(), by_name=False)
+    except uploads.UploadRefused as e:
+        raise ValidationError(message, code="photo_size" if e.reason == "size" else "photo_type") from None
+    return kind.content_type, kind.extensions[0]
