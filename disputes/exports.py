@@ -2,8 +2,7 @@
 
 Both stream: rows come from the database in chunks of 500 (``iterator(chunk_size=)``
 keeps the parties and mediations prefetched per chunk), the XLSX through openpyxl's
-write-only mode (rows go to a temporary file, never a sheet in memory), the CSV
-straight into the response. The queryset given is already cut to the user's
+write-only mode (``govcenter.exports``), the CSV straight into the response. The queryset given is already cut to the user's
 jurisdiction and filter (``views._ledger_filter``), exactly like the list.
 """
 
@@ -11,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import tempfile
 from collections.abc import Iterator
 
 from django.db.models import Prefetch, QuerySet
@@ -19,11 +17,8 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+
+from govcenter import exports as shared
 
 from .models import Dispute, MediationRecord, Party
 from .selectors import ledger_rows
@@ -31,12 +26,8 @@ from .selectors import ledger_rows
 # The file name is the ledger's official title, whatever the interface language: the
 # files are filed and exchanged with other offices under that name.
 LEDGER_FILENAME = "矛盾纠纷台账"
-# A worksheet holds 1,048,576 rows; far below that an export stops being a useful
-# download and becomes a job for the database team.
-EXPORT_MAX_ROWS = 100_000
+EXPORT_MAX_ROWS = shared.EXPORT_MAX_ROWS
 CHUNK_SIZE = 500
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def columns() -> list[tuple[str, str, int]]:
@@ -71,7 +62,7 @@ def export_queryset(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
 
 
 def filename(ext: str, at: datetime.datetime | None = None) -> str:
-    return f"{LEDGER_FILENAME}-{timezone.localtime(at or timezone.now()):%Y%m%d}.{ext}"
+    return shared.dated_filename(LEDGER_FILENAME, ext, at)
 
 
 def _local_date(at: datetime.datetime | None) -> datetime.date | None:
@@ -125,52 +116,18 @@ def row_values(d: Dispute) -> list:
     ]
 
 
-def _safe_text(value: str) -> str:
-    """Text a spreadsheet shows as text: control characters dropped (openpyxl refuses
-    them) and a leading = + - @ escaped, so a party named "=HYPERLINK(...)" is not run
-    as a formula when the file is opened (CSV / formula injection)."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def _rows(qs: QuerySet[Dispute]) -> Iterator[list]:
     """The rows, then (beyond EXPORT_MAX_ROWS) a last row saying the export was cut."""
-    for i, dispute in enumerate(export_queryset(qs)[: EXPORT_MAX_ROWS + 1].iterator(chunk_size=CHUNK_SIZE)):
-        if i == EXPORT_MAX_ROWS:
-            yield [
-                _("Only the first %(n)d rows were exported; narrow the filter to export the rest.")
-                % {"n": EXPORT_MAX_ROWS}
-            ]
-            return
-        yield row_values(dispute)
+    return shared.capped_rows(export_queryset(qs), row_values, max_rows=EXPORT_MAX_ROWS, chunk_size=CHUNK_SIZE)
 
 
 def xlsx_response(qs: QuerySet[Dispute]) -> FileResponse:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_("Dispute ledger")[:31])
-    cols = columns()
-    for i, (_key, _header, width) in enumerate(cols):
-        ws.column_dimensions[get_column_letter(i + 1)].width = width
-    ws.freeze_panes = "A2"
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE5F0")
-    header = []
-    for _key, title, _width in cols:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(vertical="center")
-        header.append(cell)
-    ws.append(header)
-    for values in _rows(qs):
-        ws.append([_safe_text(v) if isinstance(v, str) else v for v in values])
-    # Saved to a temporary file and streamed from there: the zip is never held in memory.
-    out = tempfile.TemporaryFile()
-    wb.save(out)
-    out.seek(0)
-    response = FileResponse(out, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename("xlsx"))
-    return response
+    return shared.xlsx_response(
+        sheet_title=_("Dispute ledger"),
+        columns=[(title, width) for _key, title, width in columns()],
+        rows=_rows(qs),
+        filename=filename("xlsx"),
+    )
 
 
 class _Echo:
@@ -190,7 +147,7 @@ def _csv_lines(qs: QuerySet[Dispute], language: str | None) -> Iterator[str]:
         for values in _rows(qs):
             yield writer.writerow(
                 [
-                    "" if v is None else (v.isoformat() if isinstance(v, datetime.date) else _safe_text(v))
+                    "" if v is None else (v.isoformat() if isinstance(v, datetime.date) else shared.safe_text(v))
                     for v in values
                 ]
             )

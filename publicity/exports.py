@@ -1,34 +1,26 @@
 """Publicity activities of the current filter as XLSX (宣传活动台账).
 
 Rows come from the database in chunks (``iterator(chunk_size=)``) and go through
-openpyxl's write-only mode (rows are written to a temporary file, never held as a sheet
-in memory). The queryset given is already cut to the user's jurisdiction and filter
-(``views._activity_filter``), exactly like the list.
+openpyxl's write-only mode (``govcenter.exports``). The queryset given is already cut to
+the user's jurisdiction and filter (``views._activity_filter``), exactly like the list.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
 from django.http import FileResponse
-from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+
+from govcenter import exports as shared
 
 from .models import Activity
 
 # The file's name is what offices file it under, whatever the interface language.
 FILENAME = "宣传活动台账"
-EXPORT_MAX_ROWS = 100_000
+EXPORT_MAX_ROWS = shared.EXPORT_MAX_ROWS
 CHUNK_SIZE = 500
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def activity_rows(qs: QuerySet[Activity]) -> QuerySet[Activity]:
@@ -81,47 +73,14 @@ def row_values(a: Activity) -> list:
     ]
 
 
-def _safe_text(value: str) -> str:
-    """Text a spreadsheet shows as text: control characters dropped (openpyxl refuses them)
-    and a leading = + - @ escaped, so that typed text is never run as a formula."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def _rows(qs: QuerySet[Activity]) -> Iterator[list]:
-    for i, activity in enumerate(activity_rows(qs)[: EXPORT_MAX_ROWS + 1].iterator(chunk_size=CHUNK_SIZE)):
-        if i == EXPORT_MAX_ROWS:
-            yield [
-                _("Only the first %(n)d rows were exported; narrow the filter to export the rest.")
-                % {"n": EXPORT_MAX_ROWS}
-            ]
-            return
-        yield row_values(activity)
+    return shared.capped_rows(activity_rows(qs), row_values, max_rows=EXPORT_MAX_ROWS, chunk_size=CHUNK_SIZE)
 
 
 def activities_xlsx_response(qs: QuerySet[Activity]) -> FileResponse:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_("Publicity activities")[:31])
-    cols = columns()
-    for i, (_title, width) in enumerate(cols):
-        ws.column_dimensions[get_column_letter(i + 1)].width = width
-    ws.freeze_panes = "A2"
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE5F0")
-    header = []
-    for title, _width in cols:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(vertical="center")
-        header.append(cell)
-    ws.append(header)
-    for values in _rows(qs):
-        ws.append([_safe_text(v) if isinstance(v, str) else v for v in values])
-    out = tempfile.TemporaryFile()
-    wb.save(out)
-    out.seek(0)
-    response = FileResponse(out, content_type=XLSX_CONTENT_TYPE)
-    name = f"{FILENAME}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    return shared.xlsx_response(
+        sheet_title=_("Publicity activities"),
+        columns=columns(),
+        rows=_rows(qs),
+        filename=shared.dated_filename(FILENAME, "xlsx"),
+    )

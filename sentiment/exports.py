@@ -1,28 +1,23 @@
 """The logs of the current filter as XLSX, and the monthly counts.
 
 The export streams: rows come from the database in chunks (``iterator(chunk_size=)``),
-through openpyxl's write-only mode (rows go to a temporary file, never a sheet in
-memory). The queryset given is already cut to the user's jurisdiction and filter
-(``views._log_filter``), exactly like the list.
+through openpyxl's write-only mode (``govcenter.exports``). The queryset given is
+already cut to the user's jurisdiction and filter (``views._log_filter``), exactly
+like the list.
 """
 
 from __future__ import annotations
 
 import datetime
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+
+from govcenter import exports as shared
 
 from .filters import local_midnight
 from .models import Log
@@ -31,9 +26,8 @@ from .selectors import log_rows
 # The file keeps its official title whatever the interface language: it is filed and
 # exchanged with other offices under that name.
 FILENAME = "民情日志"
-EXPORT_MAX_ROWS = 100_000
+EXPORT_MAX_ROWS = shared.EXPORT_MAX_ROWS
 CHUNK_SIZE = 1000
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def columns() -> list[tuple[str, int]]:
@@ -90,53 +84,18 @@ def row_values(log: Log) -> list:
     ]
 
 
-def _safe_text(value: str) -> str:
-    """Text a spreadsheet shows as text: control characters dropped (openpyxl refuses them)
-    and a leading = + - @ escaped, so a matter typed as "=HYPERLINK(...)" is not run as a
-    formula when the file is opened."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def _rows(qs: QuerySet[Log]) -> Iterator[list]:
-    for i, log in enumerate(log_rows(qs)[: EXPORT_MAX_ROWS + 1].iterator(chunk_size=CHUNK_SIZE)):
-        if i == EXPORT_MAX_ROWS:
-            yield [
-                _("Only the first %(n)d rows were exported; narrow the filter to export the rest.")
-                % {"n": EXPORT_MAX_ROWS}
-            ]
-            return
-        yield row_values(log)
+    return shared.capped_rows(log_rows(qs), row_values, max_rows=EXPORT_MAX_ROWS, chunk_size=CHUNK_SIZE)
 
 
 def filename(ext: str) -> str:
-    return f"{FILENAME}-{timezone.localdate():%Y%m%d}.{ext}"
+    return shared.dated_filename(FILENAME, ext)
 
 
 def xlsx_response(qs: QuerySet[Log]) -> FileResponse:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_("Sentiment logs")[:31])
-    cols = columns()
-    for i, (_title, width) in enumerate(cols):
-        ws.column_dimensions[get_column_letter(i + 1)].width = width
-    ws.freeze_panes = "A2"
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE5F0")
-    header = []
-    for title, _width in cols:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font, cell.fill, cell.alignment = bold, fill, Alignment(vertical="center")
-        header.append(cell)
-    ws.append(header)
-    for values in _rows(qs):
-        ws.append([_safe_text(v) if isinstance(v, str) else v for v in values])
-    out = tempfile.TemporaryFile()  # streamed from disk: the zip is never held in memory
-    wb.save(out)
-    out.seek(0)
-    response = FileResponse(out, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename("xlsx"))
-    return response
+    return shared.xlsx_response(
+        sheet_title=_("Sentiment logs"), columns=columns(), rows=_rows(qs), filename=filename("xlsx")
+    )
 
 
 # --- monthly counts ----------------------------------------------------------------------------

@@ -17,13 +17,14 @@ from django.utils import timezone
 from disputes import exports, services
 from disputes.models import Dispute
 from disputes.services import PartyData
+from govcenter.exports import XLSX_CONTENT_TYPE
 
 from .ledger_helpers import days_ago, register, url
 
 
 def _xlsx(response):
     assert response.status_code == 200
-    assert response["Content-Type"] == exports.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
     return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
 
 
