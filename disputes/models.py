@@ -259,6 +259,20 @@ class Dispute(models.Model):
         i = self.level_index
         return LEVEL_ORDER[i + 1] if i + 1 < len(LEVEL_ORDER) else None
 
+    def escalates_automatically(self) -> bool:
+        """Whether the overdue sweep can move this case one level up by itself.
+
+        It cannot at the top (department), from district level when no department has
+        been named (only the district centre can choose one), nor while a returned
+        result awaits confirmation; such cases are supervised (督办) instead.
+        """
+        target = self.next_level()
+        if target is None or self.status == self.Status.AWAITING_CONFIRMATION:
+            return False
+        if target == Level.DEPARTMENT and self.department_id is None:
+            return False
+        return not (target == Level.TOWNSHIP and self.township_id is None)
+
     def previous_level(self) -> str | None:
         """The level that sent the case up to the current one (never below where it was registered)."""
         i = self.level_index

@@ -453,7 +453,9 @@ def dispute_escalate(
 
 
 def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | None = None, note: str = "") -> Dispute:
-    """Mark an overdue case at the top level as supervised (督办) by the district centre.
+    """Mark an overdue case that cannot move up by itself as supervised (督办) by the district
+    centre: at department level, at district level with no department named yet, or while a
+    returned result waits for confirmation (see Dispute.escalates_automatically).
 
     Conditional on the deadline as read, so that it happens once per deadline; the
     deadline is renewed from the policy so that supervision repeats if it stays overdue.
@@ -462,19 +464,24 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
     with transaction.atomic():
         d = Dispute.objects.get(pk=dispute.pk)
         _require_open(d)
-        _require(d.level == Level.DEPARTMENT, _("Only cases at department level are placed under supervision."))
+        _require(
+            not d.escalates_automatically(), _("This case can still move up a level; it is escalated, not supervised.")
+        )
         _require(d.is_overdue(at), _("This dispute is not overdue."))
         new_due = deadline_for(risk_level=d.risk_level, level=d.level, at=at)
-        moved = Dispute.objects.filter(pk=d.pk, level=Level.DEPARTMENT, due_at=expected_due).update(
+        moved = Dispute.objects.filter(pk=d.pk, level=d.level, due_at=expected_due).update(
             supervised_at=at, due_at=new_due, updated_at=at
         )
         if moved != 1:
             raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
         d.refresh_from_db()
-        _event(d, Kind.SUPERVISED, actor, at, note=note or _("Overdue at department level."))
+        _event(
+            d, Kind.SUPERVISED, actor, at, note=note or _("Overdue at %(level)s.") % {"level": d.get_level_display()}
+        )
         title = _("Dispute %(number)s is overdue and under supervision") % {"number": d.number}
         _notify_level(d, Level.DISTRICT, title)
-        _notify_level(d, Level.DEPARTMENT, title)
+        if d.level != Level.DISTRICT:
+            _notify_level(d, d.level, title, extra=[d.handler] if d.handler_id else ())
     return _finish(dispute, d)
 
 

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from .models import Dispute, Level
+from .models import Dispute
 from .services import DisputeError, dispute_escalate, dispute_supervise
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def escalate_overdue_now(*, at=None, batch: int = 500) -> dict[str, int]:
         for dispute in rows:
             last_pk = dispute.pk
             try:
-                if dispute.level == Level.DEPARTMENT:
+                if not dispute.escalates_automatically():
                     dispute_supervise(dispute=dispute, at=at)
                     counts["supervised"] += 1
                 else:

@@ -313,10 +313,11 @@ def test_automatic_escalation_has_no_actor(world):
     assert event.actor is None and event.actor_label
 
 
-def test_supervision_only_at_department_level(world):
+def test_supervision_only_for_cases_that_cannot_move_up(world):
+    village_case = register(world.grid1_user, grid=world.grid1)
+    with pytest.raises(s.DisputeError, match="escalated, not supervised"):
+        s.dispute_supervise(dispute=village_case, at=at(60))
     d = register(world.district1, township=world.township1)
-    with pytest.raises(s.DisputeError):
-        s.dispute_supervise(dispute=d, at=at(60))
     s.dispute_escalate(dispute=d, actor=world.district1, reason="x", at=at(1), department=world.department)
     with pytest.raises(s.DisputeError, match="not overdue"):
         s.dispute_supervise(dispute=d, at=at(2))

@@ -83,3 +83,25 @@ def test_two_workers_sweeping_at_once_escalate_each_case_once():
     for c in cases:
         assert DisputeEvent.objects.filter(dispute=c, kind=DisputeEvent.Kind.ESCALATED).count() == 1
         assert Dispute.objects.get(pk=c.pk).level == Level.TOWNSHIP
+
+
+def test_an_overdue_district_case_without_a_department_is_supervised_not_stuck(world):
+    d = register(world.district1, township=world.township1)
+    counts = escalate_overdue_now(at=d.due_at + datetime.timedelta(minutes=1))
+    d.refresh_from_db()
+    assert counts == {"escalated": 0, "supervised": 1, "skipped": 0}
+    assert d.level == Level.DISTRICT and d.supervised_at is not None
+    # Once per deadline: the next sweep at the same moment finds a new deadline.
+    assert escalate_overdue_now(at=d.supervised_at) == {"escalated": 0, "supervised": 0, "skipped": 0}
+
+
+def test_an_unconfirmed_returned_result_is_supervised_when_overdue(world):
+    d = register(world.grid1_user, grid=world.grid1)
+    s.dispute_escalate(dispute=d, actor=world.village1_user, reason="x", at=at(1))
+    s.dispute_accept(dispute=d, actor=world.township1_user, at=at(2))
+    s.dispute_return_feedback(dispute=d, actor=world.township1_user, at=at(3), result="已协调")
+    counts = escalate_overdue_now(at=d.due_at + datetime.timedelta(minutes=1))
+    d.refresh_from_db()
+    assert counts["supervised"] == 1 and counts["skipped"] == 0
+    assert d.status == Dispute.Status.AWAITING_CONFIRMATION and d.supervised_at is not None
+    assert Notification.objects.filter(recipient=world.village1_user, title__contains="supervision").exists()
