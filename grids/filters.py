@@ -8,10 +8,10 @@ grid the user may not see. Construct them with ``request=`` (the views do).
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from govcenter.filters import BootstrapFilterSet
 from govcenter.models import Area
 
 from .models import CareTag, Grid, Resident, ResidentQuerySet
@@ -22,47 +22,39 @@ def _user(request):
     return getattr(request, "user", None)
 
 
-def _townships(request):
+# The choices of a township / village / grid filter: those of the user's jurisdiction
+# (a filter's ``queryset=`` callable, given the request). The publicity and sentiment
+# filters use them too.
+def visible_townships(request):
     user = _user(request)
     if user is None:
         return Area.objects.none()
     return areas_visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
 
 
-def _villages(request):
+def visible_villages(request):
     user = _user(request)
     if user is None:
         return Area.objects.none()
     return villages_visible_to(user).order_by("code")
 
 
-def _grids(request):
+def visible_grids(request):
     user = _user(request)
     if user is None:
         return Grid.objects.none()
     return grids_visible_to(user).order_by("code")
 
 
-class _BootstrapFilterSet(django_filters.FilterSet):
-    """Gives every widget Bootstrap's classes, so list pages can lay the filter out in a grid."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            widget = field.widget
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs.setdefault("class", css)
-
-
-class GridFilter(_BootstrapFilterSet):
+class GridFilter(BootstrapFilterSet):
     TEAM_CHOICES = (("complete", _("Complete team")), ("incomplete", _("Incomplete team")))
 
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     township = django_filters.ModelChoiceFilter(
-        queryset=_townships, method="filter_township", label=_("Township"), empty_label=_("All townships")
+        queryset=visible_townships, method="filter_township", label=_("Township"), empty_label=_("All townships")
     )
     village = django_filters.ModelChoiceFilter(
-        queryset=_villages, field_name="village", label=_("Village"), empty_label=_("All villages")
+        queryset=visible_villages, field_name="village", label=_("Village"), empty_label=_("All villages")
     )
     team = django_filters.ChoiceFilter(
         choices=TEAM_CHOICES, method="filter_team", label=_("Team"), empty_label=_("Any team")
@@ -90,7 +82,7 @@ class GridFilter(_BootstrapFilterSet):
         return queryset.team_complete(value == "complete")
 
 
-class ResidentFilter(_BootstrapFilterSet):
+class ResidentFilter(BootstrapFilterSet):
     AGE_BAND_CHOICES = (
         ("child", _("Children (0-17)")),
         ("adult", _("Adults (18-59)")),
@@ -101,7 +93,7 @@ class ResidentFilter(_BootstrapFilterSet):
 
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
     grid = django_filters.ModelChoiceFilter(
-        queryset=_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
+        queryset=visible_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
     )
     care_tag = django_filters.ModelChoiceFilter(
         queryset=CareTag.objects.all(),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from govcenter.filters import filters_open
 from govcenter.jurisdiction import can_edit_residents, can_manage_grids, can_reveal_id_numbers
 from govcenter.models import Area, PersonalDataAccess
 from govcenter.pagination import WindowPage
@@ -54,13 +55,6 @@ def _window(request, queryset) -> WindowPage:
     """The resident list pages without a total: counting every resident of a district on
     each page view is the cost DESIGN.md rules out (500,000 rows per county)."""
     return WindowPage.from_request(request, queryset, settings.PAGE_SIZE)
-
-
-def _filters_open(request, filterset) -> bool:
-    """Whether a filter besides the first (the search box) is in use: the list page then
-    shows them unfolded on phones."""
-    names = list(filterset.filters)[1:]
-    return any(request.GET.get(name) for name in names)
 
 
 def _township_names(villages) -> dict[int, str]:
@@ -138,7 +132,7 @@ def grid_list(request):
             "nav_active": "grids",
             "breadcrumbs": [(_("Grids"), "")],
             "filter": grid_filter,
-            "filters_open": _filters_open(request, grid_filter),
+            "filters_open": filters_open(request, grid_filter),
             "page": page,
             "may_manage": can_manage_grids(user),
         },
@@ -368,7 +362,7 @@ def resident_list(request):
             "nav_active": "residents",
             "breadcrumbs": [(_("Residents"), "")],
             "filter": resident_filter,
-            "filters_open": _filters_open(request, resident_filter),
+            "filters_open": filters_open(request, resident_filter),
             "page": _window(request, resident_filter.qs),
             "may_edit": can_edit_residents(user),
         },

@@ -13,9 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.models import Area
-from grids.models import Grid
-from grids.selectors import areas_visible_to, grids_visible_to, villages_visible_to
+from govcenter.filters import BootstrapFilterSet
+from grids.filters import visible_grids, visible_townships, visible_villages
 
 from .models import Activity, Assignment, Campaign, PublicityForm, Topic
 from .selectors import campaigns_visible_to
@@ -36,43 +35,11 @@ def _campaigns(request):
     )
 
 
-def _townships(request):
-    user = _user(request)
-    if user is None:
-        return Area.objects.none()
-    return areas_visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
-
-
-def _villages(request):
-    user = _user(request)
-    if user is None:
-        return Area.objects.none()
-    return villages_visible_to(user).order_by("code")
-
-
-def _grids(request):
-    user = _user(request)
-    if user is None:
-        return Grid.objects.none()
-    return grids_visible_to(user).order_by("code")
-
-
 def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class _BootstrapFilterSet(django_filters.FilterSet):
-    """Gives every widget Bootstrap's classes, so list pages can lay the filter out in a grid."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            widget = field.widget
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs.setdefault("class", css)
-
-
-class CampaignFilter(_BootstrapFilterSet):
+class CampaignFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("Title"))
     status = django_filters.ChoiceFilter(
         choices=Campaign.Status.choices, field_name="status", label=_("Status"), empty_label=_("Any status")
@@ -97,7 +64,7 @@ class CampaignFilter(_BootstrapFilterSet):
         self.form.fields["q"].widget.attrs["placeholder"] = _("Part of a title")
 
 
-class AssignmentFilter(_BootstrapFilterSet):
+class AssignmentFilter(BootstrapFilterSet):
     STATE_CHOICES = (
         ("open", _("Not done")),
         ("overdue", _("Overdue")),
@@ -113,13 +80,13 @@ class AssignmentFilter(_BootstrapFilterSet):
         choices=STATE_CHOICES, method="filter_state", label=_("State"), empty_label=_("Any state")
     )
     township = django_filters.ModelChoiceFilter(
-        queryset=_townships, field_name="township", label=_("Township"), empty_label=_("All townships")
+        queryset=visible_townships, field_name="township", label=_("Township"), empty_label=_("All townships")
     )
     village = django_filters.ModelChoiceFilter(
-        queryset=_villages, field_name="village", label=_("Village"), empty_label=_("All villages")
+        queryset=visible_villages, field_name="village", label=_("Village"), empty_label=_("All villages")
     )
     grid = django_filters.ModelChoiceFilter(
-        queryset=_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
+        queryset=visible_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
     )
 
     class Meta:
@@ -141,7 +108,7 @@ class AssignmentFilter(_BootstrapFilterSet):
         return queryset
 
 
-class ActivityFilter(_BootstrapFilterSet):
+class ActivityFilter(BootstrapFilterSet):
     campaign = django_filters.ModelChoiceFilter(
         queryset=_campaigns, field_name="assignment__campaign", label=_("Campaign"), empty_label=_("All campaigns")
     )
@@ -149,13 +116,16 @@ class ActivityFilter(_BootstrapFilterSet):
         choices=PublicityForm.choices, field_name="log__publicity_form", label=_("Form"), empty_label=_("Any form")
     )
     township = django_filters.ModelChoiceFilter(
-        queryset=_townships, field_name="assignment__township", label=_("Township"), empty_label=_("All townships")
+        queryset=visible_townships,
+        field_name="assignment__township",
+        label=_("Township"),
+        empty_label=_("All townships"),
     )
     village = django_filters.ModelChoiceFilter(
-        queryset=_villages, field_name="assignment__village", label=_("Village"), empty_label=_("All villages")
+        queryset=visible_villages, field_name="assignment__village", label=_("Village"), empty_label=_("All villages")
     )
     grid = django_filters.ModelChoiceFilter(
-        queryset=_grids, field_name="assignment__grid", label=_("Grid"), empty_label=_("All grids")
+        queryset=visible_grids, field_name="assignment__grid", label=_("Grid"), empty_label=_("All grids")
     )
     assignment = django_filters.NumberFilter(field_name="assignment", widget=forms.HiddenInput)
     held_from = django_filters.DateFilter(

@@ -26,6 +26,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from govcenter.actions import Action
+from govcenter.filters import filters_open
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.models import Area, User
 from govcenter.pagination import WindowPage
@@ -76,11 +77,6 @@ def _visible_assignment(request, pk: int) -> Assignment:
 def _visible_distribution(request, pk: int) -> VillageDistribution:
     qs = distributions_visible_to(request.user).select_related("campaign", "village", "township")
     return get_object_or_404(qs, pk=pk)
-
-
-def _filters_open(request, filterset) -> bool:
-    names = list(filterset.filters)[1:]
-    return any(request.GET.get(name) for name in names)
 
 
 def _tabs(user) -> list[tuple[str, str, str]]:
@@ -151,7 +147,7 @@ def campaign_list(request):
         "publicity/campaign_list.html",
         {
             "filter": campaign_filter,
-            "filters_open": _filters_open(request, campaign_filter),
+            "filters_open": filters_open(request, campaign_filter),
             "page": page,
             "may_draft": rules.can_draft(user),
         },
@@ -536,7 +532,7 @@ def assignment_list(request):
     return _render(
         request,
         "publicity/assignment_list.html",
-        {"filter": assignment_filter, "filters_open": _filters_open(request, assignment_filter), "page": page},
+        {"filter": assignment_filter, "filters_open": filters_open(request, assignment_filter), "page": page},
         tab="assignments",
     )
 
@@ -648,7 +644,7 @@ def activity_list(request):
     return _render(
         request,
         "publicity/activity_list.html",
-        {"filter": activity_filter, "filters_open": _filters_open(request, activity_filter), "page": page},
+        {"filter": activity_filter, "filters_open": filters_open(request, activity_filter), "page": page},
         tab="activities",
     )
 

@@ -17,9 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govcenter.filters import BootstrapFilterSet
 from govcenter.jurisdiction import sees_residents
 from govcenter.models import User
-from grids.models import Grid
+from grids.filters import visible_grids
 from grids.selectors import grids_visible_to
 
 from .models import AgencyMatter, Log
@@ -27,13 +28,6 @@ from .models import AgencyMatter, Log
 
 def _user(request):
     return getattr(request, "user", None)
-
-
-def _grids(request):
-    user = _user(request)
-    if user is None:
-        return Grid.objects.none()
-    return grids_visible_to(user).order_by("code")
 
 
 def _workers(request):
@@ -56,13 +50,7 @@ def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class _Styled(django_filters.FilterSet):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
-
+class _Styled(BootstrapFilterSet):
     def drop_unless(self, condition: bool, *names: str) -> None:
         if not condition:
             for name in names:
@@ -72,7 +60,7 @@ class _Styled(django_filters.FilterSet):
 class LogFilter(_Styled):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     grid = django_filters.ModelChoiceFilter(
-        queryset=_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
+        queryset=visible_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
     )
     kind = django_filters.ChoiceFilter(choices=Log.Kind.choices, label=_("Kind"), empty_label=_("Any kind"))
     category = django_filters.ChoiceFilter(
@@ -123,7 +111,7 @@ class AgencyFilter(_Styled):
         choices=STATE_CHOICES, method="filter_state", label=_("Status"), empty_label=_("Open and done")
     )
     grid = django_filters.ModelChoiceFilter(
-        queryset=_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
+        queryset=visible_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
     )
     matter_type = django_filters.ChoiceFilter(
         choices=AgencyMatter.Type.choices, label=_("Matter type"), empty_label=_("Any type")
