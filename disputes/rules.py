@@ -4,7 +4,7 @@ answer the narrower question "may this user act on this case now"."""
 
 from __future__ import annotations
 
-from govcenter.jurisdiction import is_admin, scope_of
+from govcenter.jurisdiction import can_reveal_id_numbers, is_admin, scope_of
 from govcenter.models import User
 
 from .models import Dispute, Level
@@ -87,3 +87,12 @@ def can_divert(user, dispute: Dispute) -> bool:
 
 def can_attach(user, dispute: Dispute) -> bool:
     return can_record_mediation(user, dispute) or can_follow_up(user, dispute)
+
+
+def can_reveal_ids(user, dispute: Dispute) -> bool:
+    """Whether ``user`` may see the parties' unmasked ID numbers: those who may in the
+    dispute's village (``govcenter.jurisdiction``); for a case placed no lower than a
+    township, the district centre and administrators."""
+    if dispute.village_id:
+        return can_reveal_id_numbers(user, village_id=dispute.village_id)
+    return is_level_staff(user, dispute, Level.DISTRICT)

@@ -30,8 +30,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from govcenter.actions import Action
-from govcenter.jurisdiction import can_reveal_id_numbers, is_admin
-from govcenter.models import User
 from govcenter.pagination import WindowPage, capped_count
 from govcenter.services import personal_data_reveal
 from grids.selectors import residents_visible_to, villages_visible_to
@@ -64,7 +62,6 @@ from .selectors import disputes_visible_to, ledger_rows
 from .services import DisputeError, PartyData
 
 Status = Dispute.Status
-Role = User.Role
 
 PRINT_MAX_ROWS = 2000
 RESIDENT_SEARCH_LIMIT = 10
@@ -85,14 +82,6 @@ def _ledger_filter(request) -> DisputeFilter:
     """The list's filter over the user's jurisdiction; the print and export views use the
     same, so they hold exactly the rows the list shows."""
     return DisputeFilter(request.GET or None, queryset=disputes_visible_to(request.user), request=request)
-
-
-def may_reveal_ids(user, dispute: Dispute) -> bool:
-    """The people who may see residents' ID numbers in the dispute's village; for a case
-    placed no lower than a township, the district centre and administrators."""
-    if dispute.village_id:
-        return can_reveal_id_numbers(user, village_id=dispute.village_id)
-    return is_admin(user) or (user.role == Role.DISTRICT_STAFF and user.area_id == dispute.district_id)
 
 
 # --- the actions panel -----------------------------------------------------------------------
@@ -196,7 +185,7 @@ def _detail_page(request, dispute: Dispute, *, bound: dict | None = None, reveal
             "follow_ups": follow_ups,
             "events": list(dispute.events.select_related("actor")),
             "actions": available_actions(user, dispute, bound, follow_ups),
-            "may_reveal": may_reveal_ids(user, dispute),
+            "may_reveal": rules.can_reveal_ids(user, dispute),
         },
     )
     if revealed:
@@ -666,7 +655,7 @@ def party_reveal(request, pk: int):
     user = request.user
     party = get_object_or_404(Party.objects.filter(dispute__in=disputes_visible_to(user)), pk=pk)
     dispute = _visible(request, party.dispute_id)
-    if not (may_reveal_ids(user, dispute) and party.has_id_number):
+    if not (rules.can_reveal_ids(user, dispute) and party.has_id_number):
         raise PermissionDenied
     id_number = personal_data_reveal(user=user, subject=party, ip_address=request.META.get("REMOTE_ADDR"))
     if request.headers.get("HX-Request") == "true":

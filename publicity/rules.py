@@ -48,6 +48,12 @@ def can_submit(user, campaign: Campaign) -> bool:
     return can_edit(user, campaign)
 
 
+def works_the_review_queue(user) -> bool:
+    """The district centre's queue of campaigns awaiting review (and its tab): district
+    staff and administrators. Which campaigns it lists is the jurisdiction's business."""
+    return is_admin(user) or user.role == Role.DISTRICT_STAFF
+
+
 def can_review(user, campaign: Campaign) -> bool:
     """Approve or return: the district centre only."""
     return campaign.status == Status.SUBMITTED and (is_district_staff_of(user, campaign) or is_admin(user))

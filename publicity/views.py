@@ -82,7 +82,7 @@ def _visible_distribution(request, pk: int) -> VillageDistribution:
 def _tabs(user) -> list[tuple[str, str, str]]:
     """The section's own menu: the pages this user's role works with."""
     tabs = [("list", reverse("publicity:list"), _("Campaigns"))]
-    if is_admin(user) or user.role == Role.DISTRICT_STAFF:
+    if rules.works_the_review_queue(user):
         tabs.append(("review", reverse("publicity:review_queue"), _("Review queue")))
     if is_admin(user) or user.role in (
         Role.VILLAGE_CLERK,
@@ -369,7 +369,7 @@ def leaflet(request, pk: int):
 @login_required
 def review_queue(request):
     user = request.user
-    if not (is_admin(user) or user.role == Role.DISTRICT_STAFF):
+    if not rules.works_the_review_queue(user):
         raise PermissionDenied
     queue = (
         campaigns_visible_to(user)
