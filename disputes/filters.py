@@ -16,13 +16,14 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govcenter.forms import parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, User
 from grids.models import Grid
 from grids.selectors import areas_visible_to, villages_visible_to
 
 from .deadlines import local_zone
-from .forms import cascade_places, grids_for, parse_pk, villages_for
+from .forms import cascade_places, grids_for, villages_for
 from .models import Dispute, Level, RiskLevel
 
 Role = User.Role
@@ -224,7 +225,11 @@ class DisputeFilter(django_filters.FilterSet):
         return queryset.filter(search_text__icontains=value)
 
     def filter_supervised(self, queryset, name, value):
-        return queryset.filter(supervised_at__isnull=False, status__in=Dispute.OPEN_STATUSES) if value == "yes" else queryset
+        return (
+            queryset.filter(supervised_at__isnull=False, status__in=Dispute.OPEN_STATUSES)
+            if value == "yes"
+            else queryset
+        )
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status__in=Dispute.OPEN_STATUSES, due_at__lt=self.at)

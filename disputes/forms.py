@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import pii, uploads
+from govcenter.forms import parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, User
 from grids.models import Grid, Resident
@@ -80,12 +81,6 @@ def _date_field(label, **kwargs) -> forms.DateField:
 
 def _text(label, *, rows: int = 3, required: bool = True, **kwargs) -> forms.CharField:
     return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
-
-
-def parse_pk(value) -> int | None:
-    """The integer id in a submitted value, or None for anything else (never raises)."""
-    value = str(value or "").strip()
-    return int(value) if value.isdigit() else None
 
 
 def _buttons(choices) -> forms.RadioSelect:

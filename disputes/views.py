@@ -30,6 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from govcenter.actions import Action
+from govcenter.forms import parse_pk
 from govcenter.pagination import WindowPage, capped_count
 from govcenter.services import personal_data_reveal
 from grids.selectors import residents_visible_to, villages_visible_to
@@ -53,7 +54,6 @@ from .forms import (
     ResolveForm,
     UnresolvedForm,
     grids_for,
-    parse_pk,
     townships_for,
     villages_for,
 )

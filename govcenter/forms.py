@@ -10,6 +10,12 @@ from .models import User
 from .pii import validate_mobile
 
 
+def parse_pk(value) -> int | None:
+    """The integer id in a submitted value, or None for anything else."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
 class ProfileForm(forms.ModelForm):
     """The user's own contact details and notification channels."""
 

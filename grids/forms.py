@@ -21,6 +21,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import pii
+from govcenter.forms import parse_pk
 from govcenter.jurisdiction import scope_of
 from govcenter.models import Area, User
 
@@ -50,12 +51,6 @@ def _half(*fields) -> Row:
 
 def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def parse_pk(value) -> int | None:
-    """The integer id in a submitted value, or None for anything else (never raises)."""
-    value = str(value or "").strip()
-    return int(value) if value.isdigit() else None
 
 
 class GridForm(forms.ModelForm):

@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from govcenter.filters import filters_open
+from govcenter.forms import parse_pk
 from govcenter.jurisdiction import can_edit_residents, can_manage_grids, can_reveal_id_numbers
 from govcenter.models import Area, PersonalDataAccess
 from govcenter.pagination import WindowPage
@@ -31,7 +32,7 @@ from govcenter.services import personal_data_reveal
 
 from . import services
 from .filters import GridFilter, ResidentFilter
-from .forms import GridForm, HouseholdForm, MembershipEndForm, MembershipForm, ResidentForm, parse_pk
+from .forms import GridForm, HouseholdForm, MembershipEndForm, MembershipForm, ResidentForm
 from .models import Grid, GridMembership, Resident
 from .selectors import grids_visible_to, households_visible_to, memberships_visible_to, residents_visible_to
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute, RiskLevel
+from govcenter.forms import parse_pk
 from govcenter.models import User
 from grids.models import Resident
 
@@ -27,12 +28,6 @@ from .selectors import department_choices, handler_choices, police_of_grids, wor
 from .services import DEFAULT_AGENCY_DAYS
 
 NON_NEGATIVE = _("This number cannot be negative.")
-
-
-def parse_pk(value) -> int | None:
-    """The integer id in a submitted value, or None for anything else (never raises)."""
-    value = str(value or "").strip()
-    return int(value) if value.isdigit() else None
 
 
 def _buttons(choices=()) -> forms.RadioSelect:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from govcenter.actions import Action
+from govcenter.forms import parse_pk
 from govcenter.jurisdiction import is_admin, sees_residents
 from govcenter.pagination import WindowPage
 from grids.models import Resident
@@ -44,7 +45,6 @@ from .forms import (
     PhotosForm,
     ReportUpForm,
     ToDisputeForm,
-    parse_pk,
 )
 from .models import LEVEL_ORDER, AgencyMatter, Level, Log, LogPhoto
 from .search import name_matches, query_is_long_enough, rank
