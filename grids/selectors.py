@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from govcenter.jurisdiction import scope_of, sees_residents
-from govcenter.models import Area
+from govcenter.models import Area, User
 
 from .models import Grid, GridMembership, Household, Resident
 
@@ -66,3 +66,13 @@ def areas_visible_to(user) -> QuerySet[Area]:
         for i in range(steplen, len(p) + 1, steplen):
             paths.add(p[:i])
     return Area.objects.filter(path__in=paths) | below
+
+
+def grid_workers_of(grid_ids) -> QuerySet[User]:
+    """Active grid workers serving any of ``grid_ids`` now (an open membership)."""
+    return User.objects.filter(
+        is_active=True,
+        role=User.Role.GRID_WORKER,
+        grid_memberships__grid_id__in=list(grid_ids),
+        grid_memberships__ended_on__isnull=True,
+    ).distinct()

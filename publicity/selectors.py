@@ -89,15 +89,6 @@ def area_staff(area_id: int) -> QuerySet[User]:
     )
 
 
-def grid_workers(grid_ids) -> QuerySet[User]:
-    return User.objects.filter(
-        is_active=True,
-        role=Role.GRID_WORKER,
-        grid_memberships__grid_id__in=list(grid_ids),
-        grid_memberships__ended_on__isnull=True,
-    ).distinct()
-
-
 def township_of(village: Area) -> Area:
     return Area.objects.get(code=Area.parent_code_of(village.code))
 

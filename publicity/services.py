@@ -25,12 +25,13 @@ from django.utils.translation import gettext_lazy
 from govcenter.models import Area, User
 from govcenter.services import notification_send
 from grids.models import Grid
+from grids.selectors import grid_workers_of
 from sentiment.models import Log
 
 from . import rules
 from .files import validate_leaflet
 from .models import Activity, Assignment, Audience, Campaign, CampaignEvent, PublicityForm, Topic, VillageDistribution
-from .selectors import area_staff, district_staff, grid_workers
+from .selectors import area_staff, district_staff
 
 Status = Campaign.Status
 Kind = CampaignEvent.Kind
@@ -448,7 +449,7 @@ def assignments_hand_out(
             note=_record(gettext_lazy("%(grids)s, due %(due)s"), grids="、".join(g.name for g in new), due=due_on),
         )
         title = _("Publicity campaign for your grid: %(title)s (due %(due)s)") % {"title": c.title, "due": due_on}
-        workers = grid_workers([a.grid_id for a in created]).prefetch_related("grid_memberships")
+        workers = grid_workers_of([a.grid_id for a in created]).prefetch_related("grid_memberships")
         for a in created:
             _notify(
                 [

@@ -50,16 +50,6 @@ def level_staff(log: Log, level: str) -> QuerySet[User]:
     return users.none()
 
 
-def grid_workers_of(grid_ids) -> QuerySet[User]:
-    """Grid workers serving any of ``grid_ids`` now."""
-    return User.objects.filter(
-        is_active=True,
-        role=Role.GRID_WORKER,
-        grid_memberships__grid_id__in=list(grid_ids),
-        grid_memberships__ended_on__isnull=True,
-    ).distinct()
-
-
 def handler_choices(log: Log) -> QuerySet[User]:
     """Whom the current level may put in charge: at village level a village cadre (the
     clerks) or a grid worker of the village; above it, that centre's own staff."""

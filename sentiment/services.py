@@ -28,11 +28,12 @@ from disputes.services import DisputeError, PartyData, dispute_register
 from govcenter.models import Area, Department, User
 from govcenter.services import notification_send
 from grids.models import Grid, GridMembership, Resident
+from grids.selectors import grid_workers_of
 
 from . import rules
 from .models import AgencyMatter, Level, Log, LogEvent, LogPhoto
 from .photos import MAX_PHOTOS, check_photo
-from .selectors import grid_workers_of, handler_choices, level_staff
+from .selectors import handler_choices, level_staff
 
 Status = Log.Status
 Kind = LogEvent.Kind
