@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import pii, uploads
-from govcenter.forms import parse_pk
+from govcenter.forms import choice_buttons, parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, User
 from grids.models import Grid, Resident
@@ -83,12 +83,6 @@ def _text(label, *, rows: int = 3, required: bool = True, **kwargs) -> forms.Cha
     return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
 
 
-def _buttons(choices) -> forms.RadioSelect:
-    """Radio buttons drawn as a group of big toggle buttons (btn-check + btn-outline-*),
-    easier to hit on a phone than a select (see templates/disputes/_choice_buttons.html)."""
-    return forms.RadioSelect(attrs={"class": "btn-check"}, choices=choices)
-
-
 class _StepForm(forms.Form):
     """A form of one step on the detail page. Field names are plain ("reason", "result"),
     so that a step is easy to post from a script; each form's element ids carry its own
@@ -119,15 +113,15 @@ class RegisterForm(forms.Form):
     """
 
     source = forms.ChoiceField(
-        label=_("Source"), choices=Dispute.Source.choices, widget=_buttons(Dispute.Source.choices)
+        label=_("Source"), choices=Dispute.Source.choices, widget=choice_buttons(Dispute.Source.choices)
     )
     category = forms.ChoiceField(
-        label=_("Category"), choices=Dispute.Category.choices, widget=_buttons(Dispute.Category.choices)
+        label=_("Category"), choices=Dispute.Category.choices, widget=choice_buttons(Dispute.Category.choices)
     )
     risk_level = forms.ChoiceField(
         label=_("Risk level"),
         choices=Dispute.RiskLevel.choices,
-        widget=_buttons(Dispute.RiskLevel.choices),
+        widget=choice_buttons(Dispute.RiskLevel.choices),
         initial=Dispute.RiskLevel.GENERAL,
     )
     risk_criminal = forms.BooleanField(label=_("Risk of turning criminal"), required=False)

@@ -16,6 +16,13 @@ def parse_pk(value) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def choice_buttons(choices=(), *, multiple: bool = False) -> forms.RadioSelect | forms.CheckboxSelectMultiple:
+    """Radio buttons (or checkboxes) drawn as big toggle buttons (btn-check + btn-outline-*),
+    easier to hit on a phone than a select (templates/_choice_buttons.html draws them)."""
+    widget = forms.CheckboxSelectMultiple if multiple else forms.RadioSelect
+    return widget(attrs={"class": "btn-check"}, choices=choices)
+
+
 class ProfileForm(forms.ModelForm):
     """The user's own contact details and notification channels."""
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govcenter.forms import choice_buttons
 from govcenter.models import Area, User
 from grids.models import Grid, GridMembership
 
@@ -31,32 +32,25 @@ def _date_widget(**attrs) -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
 
 
-def _buttons(choices, *, multiple: bool = False):
-    """Radio buttons or checkboxes drawn as big toggle buttons (btn-check), easier to hit
-    on a phone than a select (templates/publicity/_choice_buttons.html)."""
-    widget = forms.CheckboxSelectMultiple if multiple else forms.RadioSelect
-    return widget(attrs={"class": "btn-check"}, choices=choices)
-
-
 def _note(label, *, required: bool = False, rows: int = 2) -> forms.CharField:
     return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}))
 
 
 class CampaignForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices, widget=_buttons(Topic.choices))
+    topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices, widget=choice_buttons(Topic.choices))
     content = forms.CharField(
         label=_("Content"),
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What the grid teams tell people: key points, policies, phone numbers."),
     )
     audiences = forms.MultipleChoiceField(
-        label=_("Target audience"), choices=Audience.choices, widget=_buttons(Audience.choices, multiple=True)
+        label=_("Target audience"), choices=Audience.choices, widget=choice_buttons(Audience.choices, multiple=True)
     )
     allowed_forms = forms.MultipleChoiceField(
         label=_("Forms of activity"),
         choices=PublicityForm.choices,
-        widget=_buttons(PublicityForm.choices, multiple=True),
+        widget=choice_buttons(PublicityForm.choices, multiple=True),
     )
     starts_on = forms.DateField(label=_("Start date"), widget=_date_widget())
     ends_on = forms.DateField(label=_("End date"), widget=_date_widget())
@@ -244,7 +238,9 @@ class MultipleFileField(forms.FileField):
 class ActivityForm(forms.Form):
     """One activity of a grid team: what the people's-sentiment log of kind publicity records."""
 
-    form = forms.ChoiceField(label=_("Form"), choices=PublicityForm.choices, widget=_buttons(PublicityForm.choices))
+    form = forms.ChoiceField(
+        label=_("Form"), choices=PublicityForm.choices, widget=choice_buttons(PublicityForm.choices)
+    )
     held_on = forms.DateField(label=_("Date"), widget=_date_widget())
     held_time = forms.TimeField(
         label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

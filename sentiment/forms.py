@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute, RiskLevel
-from govcenter.forms import parse_pk
+from govcenter.forms import choice_buttons, parse_pk
 from govcenter.models import User
 from grids.models import Resident
 
@@ -28,12 +28,6 @@ from .selectors import department_choices, handler_choices, police_of_grids, wor
 from .services import DEFAULT_AGENCY_DAYS
 
 NON_NEGATIVE = _("This number cannot be negative.")
-
-
-def _buttons(choices=()) -> forms.RadioSelect:
-    """Radio buttons drawn as big toggle buttons (btn-check + btn-outline-*; see
-    templates/sentiment/_choice_buttons.html)."""
-    return forms.RadioSelect(attrs={"class": "btn-check"}, choices=choices)
 
 
 def _text(label, *, rows: int = 2, required: bool = False, **kwargs) -> forms.CharField:
@@ -88,15 +82,15 @@ class LogForm(forms.Form):
     grid = forms.ModelChoiceField(
         queryset=None,
         label=_("Grid"),
-        widget=_buttons(),
+        widget=choice_buttons(),
         empty_label=None,
         error_messages={"invalid_choice": _("Choose one of your grids.")},
     )
-    kind = forms.ChoiceField(label=_("Kind"), choices=Log.Kind.choices, widget=_buttons(), initial=Log.Kind.VISIT)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Log.Kind.choices, widget=choice_buttons(), initial=Log.Kind.VISIT)
     category = forms.ChoiceField(
         label=_("Category"),
         choices=Log.Category.choices,
-        widget=_buttons(),
+        widget=choice_buttons(),
         error_messages={"required": _("Tap a category.")},
     )
     resident = forms.ModelChoiceField(
@@ -114,11 +108,11 @@ class LogForm(forms.Form):
         error_messages={"required": _("Describe the matter: what the person asked or what you found.")},
     )
     next_step = forms.ChoiceField(
-        label=_("Next step"), choices=Log.NextStep.choices, widget=_buttons(), initial=Log.NextStep.ANSWERED
+        label=_("Next step"), choices=Log.NextStep.choices, widget=choice_buttons(), initial=Log.NextStep.ANSWERED
     )
     result = _text(_("Result"))
     agency_type = forms.ChoiceField(
-        label=_("Agency matter"), choices=AgencyMatter.Type.choices, widget=_buttons(), required=False
+        label=_("Agency matter"), choices=AgencyMatter.Type.choices, widget=choice_buttons(), required=False
     )
     agency_due_on = forms.DateField(
         label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -134,11 +128,16 @@ class LogForm(forms.Form):
         label=_("Place"), max_length=200, required=False, help_text=_("Left empty: the resident's address.")
     )
     accompanied_by = forms.ModelChoiceField(
-        queryset=None, label=_("Accompanied by"), required=False, widget=_buttons(), empty_label=_("Nobody"), blank=True
+        queryset=None,
+        label=_("Accompanied by"),
+        required=False,
+        widget=choice_buttons(),
+        empty_label=_("Nobody"),
+        blank=True,
     )
     policy_basis = forms.CharField(label=_("Policy basis"), max_length=300, required=False)
     publicity_form = forms.ChoiceField(
-        label=_("Form of publicity"), required=False, widget=_buttons(), choices=Log.PublicityForm.choices
+        label=_("Form of publicity"), required=False, widget=choice_buttons(), choices=Log.PublicityForm.choices
     )
     participants = _count(_("Participants"))
     households_reached = _count(_("Households reached"))
