@@ -12,13 +12,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import QuerySet
-from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from govcenter import admin as govcenter_admin
+from govcenter.admin import EstimatedCountPaginator
 from govcenter.pii import keyed_hash, normalize_id_number, validate_id_number
 
 from .deadlines import local_zone
@@ -36,36 +34,6 @@ from .models import (
 )
 
 # --- Paginator ---------------------------------------------------------------------------
-
-
-class EstimatedCountPaginator(Paginator):
-    """A paginator that does not COUNT(*) a big table just to draw the page links.
-
-    Unfiltered on PostgreSQL, the number of rows comes from the planner's statistics
-    (``pg_class.reltuples``, kept current by autovacuum) once the table is past
-    ``exact_below`` rows; a filtered list (a search, a filter, a date) is counted exactly,
-    because the filter is what narrows the scan. SQLite has no such statistics and
-    counts exactly: its deployments are small.
-    """
-
-    exact_below = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        qs = self.object_list
-        if isinstance(qs, QuerySet) and not qs.query.where:
-            connection = connections[qs.db]
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-                        [connection.ops.quote_name(qs.model._meta.db_table)],
-                    )
-                    row = cursor.fetchone()
-                estimate = row[0] if row and row[0] is not None else -1  # -1: never analysed
-                if estimate >= self.exact_below:
-                    return int(estimate)
-        return super().count
 
 
 # --- Filters ----------------------------------------------------------------------------------
@@ -92,30 +60,14 @@ class FlagFilter(admin.SimpleListFilter):
 # --- Read-only inlines --------------------------------------------------------------------
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """Rows written by the services; shown, never added, changed or deleted here."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
+class ReadOnlyInline(govcenter_admin.ReadOnlyInline):
+    """Rows of a dispute written by the services; shown, never added, changed or deleted here."""
 
     related: list[str] = []  # foreign keys each row shows, fetched in the same query
 
     def get_queryset(self, request):
         # The dispute too: each row's __str__ names it, which would be a query per row.
         return super().get_queryset(request).select_related("dispute", *self.related)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PartyInline(ReadOnlyInline):

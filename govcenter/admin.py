@@ -11,7 +11,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Count
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import Count, QuerySet
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -184,6 +187,59 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["area", "police_station", "department"]
     readonly_fields = ["last_login", "date_joined"]
     ordering = ["username"]
+
+
+# --- Shared by the apps' admins ------------------------------------------------------
+
+
+class EstimatedCountPaginator(Paginator):
+    """A paginator that does not COUNT(*) a big table just to draw the page links.
+
+    Unfiltered on PostgreSQL, the number of rows comes from the planner's statistics
+    (``pg_class.reltuples``, kept current by autovacuum) once the table is past
+    ``exact_below`` rows; a filtered list (a search, a filter, a date) is counted exactly,
+    because the filter is what narrows the scan. SQLite has no such statistics and
+    counts exactly: its deployments are small.
+    """
+
+    exact_below = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list
+        if isinstance(qs, QuerySet) and not qs.query.where:
+            connection = connections[qs.db]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+                        [connection.ops.quote_name(qs.model._meta.db_table)],
+                    )
+                    row = cursor.fetchone()
+                estimate = row[0] if row and row[0] is not None else -1  # -1: never analysed
+                if estimate >= self.exact_below:
+                    return int(estimate)
+        return super().count
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows written by the services; shown, never added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # --- Trails: read-only --------------------------------------------------------------

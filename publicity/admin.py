@@ -15,38 +15,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from govcenter import admin as govcenter_admin
+from govcenter.admin import ReadOnlyInline
+
 from .models import Activity, Assignment, Audience, Campaign, CampaignEvent, PublicityForm, VillageDistribution
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """Rows written by the services; shown, never added, changed or deleted here."""
+class ReadOnlyAdmin(govcenter_admin.ReadOnlyAdmin):
+    """Rows written by the services: not even deleted here."""
 
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

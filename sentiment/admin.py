@@ -13,29 +13,9 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from disputes.admin import EstimatedCountPaginator
+from govcenter.admin import EstimatedCountPaginator, ReadOnlyInline
 
 from .models import AgencyMatter, Log, LogEvent, LogPhoto
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Rows written by the services; shown, never added, changed or deleted here."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LogEventInline(ReadOnlyInline):

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from disputes import services as s
-from disputes.admin import DisputeAdmin, DisputeEventInline, EstimatedCountPaginator
+from disputes.admin import DisputeAdmin, DisputeEventInline
 from disputes.models import Dispute, DisputeEvent, FollowUp, MediationRecord, Party
 from tests.factories import make_id_number
 
@@ -226,22 +226,6 @@ def test_changelist_filters_by_flag(world, case, admin_client):
         dispute=case, actor=world.station1, at=at(3), opinion="有激化风险。", flags_criminal_risk=True
     )
     assert list(admin_client.get(url, {"flag": "criminal"}).context["cl"].result_list) == [case]
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_unfiltered_changelist_uses_the_planner_estimate_on_postgres(case, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE disputes_dispute")
-    monkeypatch.setattr(EstimatedCountPaginator, "exact_below", 0)
-    paginator = EstimatedCountPaginator(Dispute.objects.all(), 50)
-    with CaptureQueriesContext(connection) as ctx:
-        assert paginator.count == 1
-    assert not any("COUNT(" in q["sql"] for q in ctx.captured_queries)
-    # Filtered: counted exactly.
-    assert EstimatedCountPaginator(Dispute.objects.filter(status="registered"), 50).count == 0
 
 
 def _request(user):

@@ -371,3 +371,25 @@ def test_grid_inline_ends_one_police_officer_and_adds_the_next_in_one_save(admin
     old.refresh_from_db()
     assert old.ended_on == datetime.date(2026, 2, 28)
     assert GridMembership.objects.get(grid=world.grid1, ended_on__isnull=True, duty="community_police").user == other
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_unfiltered_changelist_uses_the_planner_estimate_on_postgres(monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from govcenter.admin import EstimatedCountPaginator
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    Area.objects.add_root({"code": "990001000000", "name": "测试区", "level": Area.Level.DISTRICT})
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE govcenter_area")
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_below", 0)
+    paginator = EstimatedCountPaginator(Area.objects.all(), 50)
+    with CaptureQueriesContext(connection) as ctx:
+        assert paginator.count == 1
+    assert not any("COUNT(" in q["sql"] for q in ctx.captured_queries)
+    # Filtered: counted exactly.
+    assert EstimatedCountPaginator(Area.objects.filter(level=Area.Level.VILLAGE), 50).count == 0
