@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govcenter import admin as govcenter_admin
 from govcenter.admin import EstimatedCountPaginator
-from govcenter.pii import keyed_hash, normalize_id_number, validate_id_number
+from govcenter.pii import id_number_search_hash
 
 from .deadlines import local_zone
 from .models import (
@@ -222,14 +222,9 @@ class DisputeAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # A full ID number is found through its keyed hash (parties' numbers are stored encrypted).
-        term = normalize_id_number(search_term)
-        if len(term) == 18:
-            try:
-                value = validate_id_number(term)
-            except ValidationError:
-                pass
-            else:
-                return queryset.filter(parties__id_number_hash=keyed_hash(value)).distinct(), False
+        id_hash = id_number_search_hash(search_term)
+        if id_hash:
+            return queryset.filter(parties__id_number_hash=id_hash).distinct(), False
         return super().get_search_results(request, queryset, search_term)
 
     def has_add_permission(self, request):

@@ -109,6 +109,19 @@ def keyed_hash(value: str) -> str:
     return hmac.new(settings.PII_HASH_KEY.encode(), normalize_id_number(value).encode(), hashlib.sha256).hexdigest()
 
 
+def id_number_search_hash(term: str) -> str | None:
+    """The keyed hash to look a person up by, if ``term`` is a complete, valid ID number;
+    None for anything else. The number itself is stored encrypted and cannot be searched,
+    so an admin search for a full number filters on its hash instead."""
+    term = normalize_id_number(term)
+    if len(term) != 18:
+        return None
+    try:
+        return keyed_hash(validate_id_number(term))
+    except ValidationError:
+        return None
+
+
 def mask_id_number(value: str) -> str:
     if not value:
         return ""

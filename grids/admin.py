@@ -18,7 +18,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from govcenter.models import Area
-from govcenter.pii import birth_date_from_id, gender_from_id, keyed_hash, normalize_id_number, validate_id_number
+from govcenter.pii import (
+    birth_date_from_id,
+    gender_from_id,
+    id_number_search_hash,
+    keyed_hash,
+    normalize_id_number,
+    validate_id_number,
+)
 
 from .models import CareTag, Grid, GridMembership, Household, Resident, ResidentQuerySet
 from .services import DUTY_FOR_ROLE, membership_add
@@ -438,14 +445,9 @@ class ResidentAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         # An exact ID number is found through its keyed hash (the number itself is
         # stored encrypted and cannot be searched).
-        term = normalize_id_number(search_term)
-        if len(term) == 18:
-            try:
-                value = validate_id_number(term)
-            except ValidationError:
-                pass
-            else:
-                return queryset.filter(id_number_hash=keyed_hash(value)), False
+        id_hash = id_number_search_hash(search_term)
+        if id_hash:
+            return queryset.filter(id_number_hash=id_hash), False
         return super().get_search_results(request, queryset, search_term)
 
 

@@ -205,3 +205,10 @@ def test_clear_number_never_appears_in_list_or_detail_html(world, login):
             html = client.get(page).content.decode()
             assert not any(number in html for number in clear), (user, page)
     assert not PersonalDataAccess.objects.exists()
+
+
+def test_a_full_valid_id_number_is_searched_by_its_keyed_hash():
+    assert pii.id_number_search_hash(SPECIMEN.lower()) == pii.keyed_hash(SPECIMEN)
+    assert pii.id_number_search_hash(f" {SPECIMEN[:6]} {SPECIMEN[6:]} ") == pii.keyed_hash(SPECIMEN)
+    assert pii.id_number_search_hash(SPECIMEN[:17] + "1") is None  # wrong check character
+    assert pii.id_number_search_hash(SPECIMEN[:10]) is None and pii.id_number_search_hash("王大明") is None
