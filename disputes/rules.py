@@ -92,7 +92,9 @@ def can_attach(user, dispute: Dispute) -> bool:
 def can_reveal_ids(user, dispute: Dispute) -> bool:
     """Whether ``user`` may see the parties' unmasked ID numbers: those who may in the
     dispute's village (``govcenter.jurisdiction``); for a case placed no lower than a
-    township, the district centre and administrators."""
+    township, that township's centre, the district centre and administrators."""
     if dispute.village_id:
         return can_reveal_id_numbers(user, village_id=dispute.village_id)
+    if dispute.township_id and is_level_staff(user, dispute, Level.TOWNSHIP):
+        return True
     return is_level_staff(user, dispute, Level.DISTRICT)

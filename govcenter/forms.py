@@ -13,7 +13,8 @@ from .pii import validate_mobile
 def parse_pk(value) -> int | None:
     """The integer id in a submitted value, or None for anything else."""
     value = str(value or "").strip()
-    return int(value) if value.isdigit() else None
+    # isascii: "²".isdigit() is true, but int("²") fails.
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def choice_buttons(choices=(), *, multiple: bool = False) -> forms.RadioSelect | forms.CheckboxSelectMultiple:

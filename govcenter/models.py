@@ -50,7 +50,7 @@ class Area(MP_Node):
     @staticmethod
     def level_of_code(code: str) -> str | None:
         """The level a 12-digit code denotes, or None if it denotes none of ours."""
-        if len(code) != 12 or not code.isdigit() or code[:6].endswith("00"):
+        if len(code) != 12 or not code.isascii() or not code.isdigit() or code[:6].endswith("00"):
             return None
         if code[6:] == "000000":
             return Area.Level.DISTRICT

@@ -18,7 +18,7 @@ COUNT_CAP = 1000
 def page_number(value) -> int:
     """The page asked for in ``?page=``: a positive integer, else 1 (never raises on junk)."""
     value = str(value or "").strip()
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else 1
 
 
 class WindowPage:

@@ -642,11 +642,13 @@ def test_grid_worker_sees_masked_ids_without_a_reveal_button(world, login):
     assert not PersonalDataAccess.objects.exists()
 
 
-def test_district_may_reveal_ids_on_a_case_without_a_village(world, login):
+def test_district_and_the_townships_centre_may_reveal_ids_on_a_case_without_a_village(world, login):
     d = register(world.district1, township=world.township1, source=Dispute.Source.HOTLINE_12345)
     party = d.parties.get(role="applicant")
     assert login(world.district1).post(url("party_reveal", party.pk)).status_code == 200
-    assert login(world.township1_user).post(url("party_reveal", party.pk)).status_code == 403
+    assert login(world.township1_user).post(url("party_reveal", party.pk)).status_code == 200
+    assert login(world.township2_user).post(url("party_reveal", party.pk)).status_code == 404
+    assert login(world.station1).post(url("party_reveal", party.pk)).status_code == 404
 
 
 # --- print ----------------------------------------------------------------------------------------------

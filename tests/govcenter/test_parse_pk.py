@@ -14,3 +14,16 @@ from govcenter.forms import parse_pk
 )
 def test_parse_pk(raw, pk):
     assert parse_pk(raw) == pk
+
+
+def test_superscript_digits_are_not_ids():
+    from govcenter.forms import parse_pk
+
+    assert parse_pk("²") is None and parse_pk("3²") is None
+
+
+def test_odd_page_numbers_fall_back_to_the_first_page(world, login):
+    client = login(world.district1)
+    for path in ("/disputes/", "/grids/", "/grids/residents/", "/logs/queue/", "/logs/all/", "/publicity/"):
+        assert client.get(path, {"page": "²"}).status_code == 200, path
+        assert client.get(path, {"grid": "²"}).status_code == 200, path
