@@ -41,3 +41,57 @@ def navigation(request):
         "nav_is_admin": is_admin(user),
         "nav_can_manage_grids": can_manage_grids(user),
     }
+
+
+def quick_actions(user) -> list[tuple[str, str, bool]]:
+    """The day's first clicks for the user's role, as big buttons on the home page:
+    (url, label, primary). Like the navbar, this only offers pages; each page still
+    checks jurisdiction and rights itself."""
+    R = User.Role
+    if is_admin(user):
+        return [
+            (reverse("admin:index"), _("Administration"), True),
+            (reverse("disputes:list"), _("Dispute ledger"), False),
+        ]
+    by_role = {
+        R.GRID_WORKER: [
+            ("sentiment:file", _("File a sentiment log"), True),
+            ("disputes:register", _("Register a dispute"), False),
+            ("sentiment:mine", _("My logs"), False),
+            ("publicity:my_assignments", _("My publicity assignments"), False),
+            ("sentiment:agency_list", _("Agency matters"), False),
+        ],
+        R.VILLAGE_CLERK: [
+            ("sentiment:queue", _("Incoming logs"), True),
+            ("disputes:register", _("Register a dispute"), False),
+            ("disputes:list", _("Dispute ledger"), False),
+            ("publicity:distributions", _("Campaigns to hand to grids"), False),
+            ("sentiment:agency_list", _("Agency matters"), False),
+        ],
+        R.TOWNSHIP_STAFF: [
+            ("sentiment:queue", _("Incoming logs"), True),
+            ("disputes:list", _("Dispute ledger"), False),
+            ("disputes:register", _("Register a dispute"), False),
+            ("publicity:list", _("Publicity"), False),
+        ],
+        R.DISTRICT_STAFF: [
+            ("disputes:supervision", _("Overdue and supervised"), True),
+            ("publicity:review_queue", _("Campaigns to review"), False),
+            ("sentiment:queue", _("Incoming logs"), False),
+            ("disputes:register", _("Register a dispute"), False),
+        ],
+        R.DEPARTMENT_STAFF: [
+            ("disputes:list", _("Cases assigned to us"), True),
+            ("sentiment:queue", _("Incoming logs"), False),
+        ],
+        R.COMMUNITY_POLICE: [
+            ("disputes:list", _("Dispute ledger"), True),
+            ("grids:resident_list", _("Residents"), False),
+        ],
+        R.AUXILIARY_POLICE: [
+            ("disputes:list", _("Dispute ledger"), True),
+            ("grids:resident_list", _("Residents"), False),
+        ],
+        R.STATION_STAFF: [("disputes:list", _("Dispute ledger"), True), ("grids:grid_list", _("Grids"), False)],
+    }
+    return [(reverse(name), label, primary) for name, label, primary in by_role.get(user.role, [])]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from grids.selectors import areas_visible_to, grids_visible_to
 
+from .context_processors import quick_actions
 from .forms import ProfileForm
 from .jurisdiction import scope_of, sees_residents
 from .models import Area, Notification
@@ -30,6 +31,7 @@ def home(request):
             # The grid and resident figures; department staff have none (they see cases only).
             "sees_residents": sees_residents(request.user),
             "overview": jurisdiction_overview(request.user),
+            "quick_actions": quick_actions(request.user),
         },
     )
 

@@ -139,3 +139,39 @@ def test_area_tree_of_station_staff_shows_the_villages_it_covers(world, login):
 
 def test_area_tree_of_department_staff_is_empty(world, login):
     assert tree_names(login(world.dept1)) == []
+
+
+def test_home_offers_each_role_its_first_clicks(world, login):
+    from django.urls import reverse
+
+    def links(user):
+        return login(user).get(reverse("home")).text
+
+    grid_worker = links(world.grid1_user)
+    assert reverse("sentiment:file") in grid_worker and reverse("disputes:register") in grid_worker
+    assert reverse("publicity:my_assignments") in grid_worker
+    clerk = links(world.village1_user)
+    assert reverse("sentiment:queue") in clerk and reverse("publicity:distributions") in clerk
+    district = links(world.district1)
+    assert reverse("disputes:supervision") in district and reverse("publicity:review_queue") in district
+    station = links(world.station1)
+    assert reverse("disputes:register") not in station and reverse("sentiment:file") not in station
+
+
+def test_every_quick_action_opens_for_its_role(world, login):
+    from govcenter.context_processors import quick_actions
+
+    for user in (
+        world.grid1_user,
+        world.village1_user,
+        world.township1_user,
+        world.district1,
+        world.dept1,
+        world.police1,
+        world.aux1,
+        world.station1,
+        world.admin,
+    ):
+        client = login(user)
+        for url, _label, _primary in quick_actions(user):
+            assert client.get(url).status_code == 200, (user.username, url)
