@@ -30,6 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from govcenter.actions import Action
+from govcenter.clientip import client_ip
 from govcenter.forms import parse_pk
 from govcenter.pagination import WindowPage, capped_count
 from govcenter.services import personal_data_reveal
@@ -657,7 +658,7 @@ def party_reveal(request, pk: int):
     dispute = _visible(request, party.dispute_id)
     if not (rules.can_reveal_ids(user, dispute) and party.has_id_number):
         raise PermissionDenied
-    id_number = personal_data_reveal(user=user, subject=party, ip_address=request.META.get("REMOTE_ADDR"))
+    id_number = personal_data_reveal(user=user, subject=party, ip_address=client_ip(request))
     if request.headers.get("HX-Request") == "true":
         response = render(request, "disputes/_party_id.html", {"party": party, "id_number": id_number})
     else:

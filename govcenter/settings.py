@@ -179,6 +179,9 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 X_FRAME_OPTIONS = "DENY"
+# Reverse proxies (addresses or networks, e.g. 127.0.0.1,10.0.0.0/24) whose
+# X-Forwarded-For is believed when finding the client's address (govcenter/clientip.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --- Celery -------------------------------------------------------------------
 # Default: kombu's file-system transport under var/broker, which needs no server.

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from govcenter.filters import filters_open
 from govcenter.forms import parse_pk
 from govcenter.jurisdiction import can_edit_residents, can_manage_grids, can_reveal_id_numbers
+from govcenter.clientip import client_ip
 from govcenter.models import Area, PersonalDataAccess
 from govcenter.pagination import WindowPage
 from govcenter.services import personal_data_reveal
@@ -421,7 +422,7 @@ def resident_reveal_id(request, pk: int):
     user = request.user
     resident = get_object_or_404(residents_visible_to(user).select_related("grid__village", "household"), pk=pk)
     _require(can_reveal_id_numbers(user, village_id=resident.village_id))
-    id_number = personal_data_reveal(user=user, subject=resident, ip_address=request.META.get("REMOTE_ADDR"))
+    id_number = personal_data_reveal(user=user, subject=resident, ip_address=client_ip(request))
     if request.headers.get("HX-Request") == "true":
         response = render(request, "grids/_revealed_id.html", {"id_number": id_number, "resident": resident})
     else:
