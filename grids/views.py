@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from govcenter.clientip import client_ip
 from govcenter.filters import filters_open
 from govcenter.forms import parse_pk
 from govcenter.jurisdiction import can_edit_residents, can_manage_grids, can_reveal_id_numbers
-from govcenter.clientip import client_ip
 from govcenter.models import Area, PersonalDataAccess
 from govcenter.pagination import WindowPage
 from govcenter.services import personal_data_reveal
