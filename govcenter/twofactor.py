@@ -110,7 +110,9 @@ def second_factor_check(*, user: User, code: str) -> Device:
 
 
 def second_factor_login(request: HttpRequest, device: Device) -> None:
-    """Mark this session as having passed the second factor with ``device``."""
+    """Mark this session as having passed the second factor with ``device``, under a new
+    session key (the session just gained the right to enter admin)."""
+    request.session.cycle_key()
     django_otp.login(request, device)
 
 

@@ -91,8 +91,10 @@ def test_next_time_the_code_from_the_app_is_asked(client, world):
     assert other.post(VERIFY, {"code": wrong_code(device)}).status_code == 200
     assert other.get(ADMIN_INDEX).status_code == 302
     device.throttle_reset()  # django-otp makes the next try wait after a failure
+    before = other.session.session_key
     response = other.post(VERIFY, {"code": code_of(device, 1), "next": ADMIN_INDEX})
     assert response.status_code == 302 and response["Location"] == ADMIN_INDEX
+    assert other.session.session_key != before  # a new session key for the wider rights
     assert other.get(ADMIN_INDEX).status_code == 200
 
 
