@@ -83,8 +83,12 @@ def recovery_codes_issue(*, user: User) -> list[str]:
     caller shows them and does not keep them."""
     count = settings.RECOVERY_CODE_COUNT
     with transaction.atomic():
-        StaticDevice.objects.filter(user=user).delete()
-        device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+        # The device is kept (only its codes change): a session that came in with a recovery
+        # code stays verified by it.
+        device = StaticDevice.objects.filter(user=user).order_by("pk").first()
+        if device is None:
+            device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+        StaticToken.objects.filter(device__user=user).delete()
         codes = [StaticToken.random_token() for _i in range(count)]
         StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return [f"{code[:4]}-{code[4:]}" for code in codes]
@@ -100,7 +104,7 @@ def second_factor_check(*, user: User, code: str) -> Device:
     3. Each device throttles itself after a failure (1, 2, 4, 8 ... seconds, django-otp).
     """
     code = _normalise(code)
-    model = TOTPDevice if code.isdigit() else StaticDevice
+    model = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
     with transaction.atomic():
         device = model.objects.devices_for_user(user, confirmed=True).select_for_update().first()
         error = _check(device, code) if device is not None else _wrong_code(model)

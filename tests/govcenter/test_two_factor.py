@@ -141,6 +141,16 @@ def test_new_recovery_codes_replace_the_old_ones(client, world):
     assert set(StaticToken.objects.values_list("token", flat=True)) == {c.replace("-", "") for c in new}
 
 
+def test_who_came_in_with_a_recovery_code_stays_in_after_making_new_ones(client, world):
+    _device, codes = enrol(client, world.admin)
+    other = Client()
+    other.force_login(world.admin)
+    other.post(VERIFY, {"code": codes[0]})
+    response = other.post(CODES, {"next": ADMIN_INDEX}, follow=True)
+    assert len(re.findall(r"<li>([a-z2-7]{4}-[a-z2-7]{4})</li>", response.text)) == 10
+    assert other.get(ADMIN_INDEX).status_code == 200
+
+
 def test_recovery_codes_page_needs_the_second_factor_first(client, world):
     client.force_login(world.admin)
     response = client.post(CODES)
