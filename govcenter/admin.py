@@ -287,3 +287,7 @@ class ReminderSentAdmin(ReadOnlyAdmin):
     list_display = ["sent_at", "kind", "content_type", "object_id", "deadline"]
     list_filter = ["kind", "content_type"]
     date_hierarchy = "sent_at"
+
+
+# --- Login locks and the second factor -------------------------------------------------
+from . import admin_logins  # noqa: E402, F401  (registered on import)

@@ -47,3 +47,13 @@ class ProfileForm(forms.ModelForm):
         if data.get("notify_by_sms") and not data.get("phone"):
             self.add_error("phone", ValidationError(_("Enter a mobile number to receive notifications by SMS.")))
         return data
+
+
+class SecondFactorForm(forms.Form):
+    """A code from the authenticator app (six digits) or, on the login step, a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}),
+    )

@@ -7,6 +7,7 @@ SQLite and a file-system Celery broker under ``var/``. See README.md for the lis
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -64,7 +65,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "govcenter.apps.PortalAdminConfig",  # django.contrib.admin whose site asks staff for a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -76,6 +77,12 @@ INSTALLED_APPS = [
     "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
+    # Login throttling and the administrators' second factor; the subclasses only give the
+    # apps names that translate (the packages ship no Chinese).
+    "govcenter.apps.LoginAttemptsConfig",  # django-axes
+    "django_otp",
+    "govcenter.apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp
+    "govcenter.apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
     "govcenter",
     "grids",
     "disputes",
@@ -92,8 +99,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor passed
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout page
 ]
 
 ROOT_URLCONF = "govcenter.urls"
@@ -134,6 +143,38 @@ AUTH_USER_MODEL = "govcenter.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Login throttling (django-axes) -------------------------------------------------
+# The Axes backend goes first: it refuses a locked login before the password is checked,
+# at /accounts/login/ and /admin/login/ alike (both call authenticate() with the request).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Failures counted per username *and* client address: locking the username alone would let
+# anyone lock a clerk out from anywhere; the address alone would lock a whole township office
+# behind one NAT address after a few typos. A second, higher limit per address alone
+# (govcenter.lockout.PortalAxesHandler) stops one address trying a password on many accounts.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)  # 0: no per-address rule
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+# The lock ends when the page says it does: refused attempts during the lock do not restart it
+# (they are not even checked against the password, so they teach an attacker nothing).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True  # a clerk's own earlier typos do not count against the next day
+AXES_HANDLER = "govcenter.lockout.PortalAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "govcenter.clientip.client_ip"  # behind the proxy too (TRUSTED_PROXIES)
+AXES_LOCKOUT_CALLABLE = "govcenter.lockout.lockout_response"  # the portal's page, in the user's language
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept for the administrator, not only the counters
+AXES_VERBOSE = False
+
+# --- Second factor for administrators (django-otp) ----------------------------------
+# Every staff user entering /admin/ must have passed a TOTP code (or a recovery code) in this
+# session; one without an authenticator app is sent to set one up first. May be switched off
+# for local development only.
+ADMIN_TWO_FACTOR = env.bool("ADMIN_TWO_FACTOR", default=True)
+if not ADMIN_TWO_FACTOR and not DEBUG:
+    raise ImproperlyConfigured("ADMIN_TWO_FACTOR can be switched off only when DEBUG is on.")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # no administrator reads another's TOTP secret or recovery codes
+RECOVERY_CODE_COUNT = 10
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -247,9 +288,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every login at INFO; its warnings (failures, locks) are the ones worth keeping.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Items shown per page in every list.
 PAGE_SIZE = 25
 ADMIN_SITE_HEADER = _("Governance centre portal")
+# The name an authenticator app shows beside the administrator's code (in the language of enrolment).
+OTP_TOTP_ISSUER = lambda device: str(ADMIN_SITE_HEADER)  # noqa: E731 (django-otp calls it with the device)

@@ -4,10 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
-
-admin.site.site_header = settings.ADMIN_SITE_HEADER
-admin.site.site_title = settings.ADMIN_SITE_HEADER
+from . import twofactor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +17,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/two-factor/", twofactor_views.verify, name="two_factor"),
+    path("accounts/two-factor/setup/", twofactor_views.setup, name="two_factor_setup"),
+    path("accounts/two-factor/recovery-codes/", twofactor_views.recovery_codes, name="two_factor_recovery_codes"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("grids/", include("grids.urls")),

@@ -8,15 +8,42 @@ def world(db):
     return build_world()
 
 
+def pass_second_factor(client, user):
+    """Mark the client's session as having passed the administrators' second factor, with a
+    confirmed authenticator app of the user's (what /accounts/two-factor/ does after a right code)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="authenticator app", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
 @pytest.fixture
 def login(client):
-    """login(user) -> the test client, logged in as that user."""
+    """login(user) -> the test client, logged in as that user. A staff user has passed the
+    second factor too, as every administrator entering Django admin must (tests/govcenter/
+    test_two_factor.py logs in without it)."""
 
     def _login(user):
         client.force_login(user)
+        if user.is_staff:
+            pass_second_factor(client, user)
         return client
 
     return _login
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, past the second factor as well."""
+    client.force_login(admin_user)
+    pass_second_factor(client, admin_user)
+    return client
 
 
 def pytest_configure(config):

@@ -14,8 +14,8 @@ from tests.factories import make_id_number, make_user
 
 
 @pytest.fixture
-def admin_client(client, world):
-    client.force_login(world.admin)
+def admin_client(login, world):
+    client = login(world.admin)  # with the second factor passed
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # assert on the English source strings
     return client
 

@@ -55,7 +55,7 @@ def test_seed_demo_makes_a_district_of_realistic_size(seeded):
     assert set(Area.objects.filter(level=Area.Level.VILLAGE, covering_stations__isnull=True)) == set()
 
 
-def test_demo_logins_exist_with_their_roles_and_homes(seeded):
+def test_demo_logins_exist_with_their_roles_and_homes(seeded, rf):
     township1 = Area.objects.get(code="330102001000")
     village1, village2 = Area.objects.get(code="330102001001"), Area.objects.get(code="330102001002")
     users = {u.username: u for u in User.objects.select_related("area", "police_station", "department")}
@@ -74,7 +74,8 @@ def test_demo_logins_exist_with_their_roles_and_homes(seeded):
         user = users[username]
         assert user.role == role, username
         assert user.full_name, username
-        assert authenticate(username=username, password=DEMO_PASSWORD) == user, username
+        request = rf.post("/accounts/login/")  # the login throttle (django-axes) needs the request
+        assert authenticate(request, username=username, password=DEMO_PASSWORD) == user, username
         user.full_clean()  # a home that fits the role
     assert users["admin"].is_superuser and users["admin"].is_staff
     assert users["district1"].area.level == Area.Level.DISTRICT

@@ -43,6 +43,10 @@ SETTINGS_ENV = {
     "REMINDER_DAYS_BEFORE",
     "SMS_BACKEND",
     "SITE_URL",
+    "LOGIN_FAILURE_LIMIT",
+    "LOGIN_ADDRESS_FAILURE_LIMIT",
+    "LOGIN_COOLOFF_MINUTES",
+    "ADMIN_TWO_FACTOR",
 }
 
 
@@ -141,6 +145,34 @@ def test_debug_off_starts_with_secrets_read_from_files(tmp_path):
     assert values["SESSION_COOKIE_SECURE"] is True
     assert values["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert not (tmp_path / "var" / "secret_key").exists()
+
+
+def test_login_throttle_comes_from_the_environment(tmp_path):
+    skip_if_dotenv_sets("LOGIN_FAILURE_LIMIT", "LOGIN_COOLOFF_MINUTES", "LOGIN_ADDRESS_FAILURE_LIMIT")
+    names = ("AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME", "LOGIN_ADDRESS_FAILURE_LIMIT")
+    assert load_settings(tmp_path, *names) == {
+        "AXES_FAILURE_LIMIT": 5,
+        "AXES_COOLOFF_TIME": "0:15:00",
+        "LOGIN_ADDRESS_FAILURE_LIMIT": 50,
+    }
+    values = load_settings(
+        tmp_path, *names, LOGIN_FAILURE_LIMIT="3", LOGIN_COOLOFF_MINUTES="60", LOGIN_ADDRESS_FAILURE_LIMIT="0"
+    )
+    assert values == {"AXES_FAILURE_LIMIT": 3, "AXES_COOLOFF_TIME": "1:00:00", "LOGIN_ADDRESS_FAILURE_LIMIT": 0}
+
+
+def test_admin_two_factor_is_on_unless_switched_off_in_development(tmp_path):
+    skip_if_dotenv_sets("ADMIN_TWO_FACTOR", "DEBUG")
+    assert load_settings(tmp_path, "ADMIN_TWO_FACTOR") == {"ADMIN_TWO_FACTOR": True}
+    assert load_settings(tmp_path, "ADMIN_TWO_FACTOR", ADMIN_TWO_FACTOR="0") == {"ADMIN_TWO_FACTOR": False}
+    result = run_python(
+        "import django; django.setup()",
+        clean_env(
+            tmp_path, DEBUG="0", ADMIN_TWO_FACTOR="0", SECRET_KEY="x" * 50, PII_ENCRYPTION_KEYS="k", PII_HASH_KEY="h"
+        ),
+    )
+    assert result.returncode != 0
+    assert "ADMIN_TWO_FACTOR can be switched off only when DEBUG is on" in result.stderr
 
 
 def test_local_secrets_are_generated_once_and_kept_private(tmp_path):
