@@ -233,7 +233,6 @@ PERMISSIONS_POLICY = {
     "usb": [],
     "serial": [],
     "hid": [],
-    "bluetooth": [],
     "xr-spatial-tracking": [],
     "browsing-topics": [],
 }
