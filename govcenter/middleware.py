@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils.cache import patch_cache_control
+
 
 class ChineseUnlessChosenMiddleware:
     """Simplified Chinese unless the user picked English with the switcher.
@@ -17,3 +20,49 @@ class ChineseUnlessChosenMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class PrivateResponsesMiddleware:
+    """``Cache-Control: no-store, private`` on every response to a logged-in user and on
+    every download, so that no page, export or file with personal data stays in a
+    browser's cache or a shared proxy's (an office PC used by several clerks).
+
+    A response that declares itself ``public`` keeps its own Cache-Control; any other
+    Cache-Control a view set (e.g. ``private, max-age=0`` on a file) gets ``no-store``
+    and ``private`` added. Static files never get here: WhiteNoise answers them earlier.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        is_download = response.get("Content-Disposition", "").startswith(("attachment", "inline"))
+        if (user is not None and user.is_authenticated) or is_download:
+            if "public" not in get_cache_control(response):
+                patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+def get_cache_control(response) -> set[str]:
+    """The directive names of a response's Cache-Control header."""
+    header = response.get("Cache-Control", "")
+    return {part.split("=", 1)[0].strip().lower() for part in header.split(",") if part.strip()}
+
+
+class PermissionsPolicyMiddleware:
+    """The Permissions-Policy header from ``settings.PERMISSIONS_POLICY`` (Django has no
+    setting for it): ``{"camera": [], "fullscreen": ["self"]}`` becomes
+    ``camera=(), fullscreen=(self)``. A response that set its own header keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        policy = getattr(settings, "PERMISSIONS_POLICY", {})
+        self.header = ", ".join(f"{feature}=({' '.join(allow)})" for feature, allow in policy.items())
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "treebeard",
     "django_filters",
     "crispy_forms",
@@ -100,8 +101,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor passed
+    "govcenter.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "govcenter.middleware.PermissionsPolicyMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout page
 ]
 
@@ -220,6 +224,59 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 X_FRAME_OPTIONS = "DENY"
+# A 403 from a failed CSRF check (most often a form left open past the session's end)
+# gets the portal's own page: "this page expired, reload it and try again".
+CSRF_FAILURE_VIEW = "govcenter.views.csrf_failure"
+
+# --- Security headers ---------------------------------------------------------
+# HTTPS: off by default because the TLS proxy in front may send HSTS and redirect to
+# HTTPS itself; turn on here when it does not (README: Environment variables).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=False)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp 4): scripts and styles only from the portal's own
+# static files, no inline <script>, no inline event handlers, no eval (htmx's eval is
+# switched off in base.html's htmx-config), no style="" attributes either. Leaflets
+# (PDF) open in an <iframe> of the portal itself; uploaded photos and QR codes may be
+# data: images. CSP is left off the DEBUG error pages (django-csp's own exemption).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+    },
+}
+# Browser features the portal never uses are switched off for it and anything it frames
+# (govcenter.middleware.PermissionsPolicyMiddleware). Photo capture through
+# <input type=file capture> opens the phone's camera app and needs no camera permission.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "hid": [],
+    "xr-spatial-tracking": [],
+    "browsing-topics": [],
+}
 # Reverse proxies (addresses or networks, e.g. 127.0.0.1,10.0.0.0/24) whose
 # X-Forwarded-For is believed when finding the client's address (govcenter/clientip.py).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

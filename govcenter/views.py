@@ -123,3 +123,10 @@ def notification_read_all(request):
     n = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
     messages.success(request, _("%(n)d notifications marked as read.") % {"n": n})
     return redirect("notifications")
+
+
+def csrf_failure(request, reason: str = ""):
+    """A form refused by the CSRF check (settings.CSRF_FAILURE_VIEW). Nearly always a page
+    that stayed open past the end of the login session or across a log-in in another
+    tab: say so plainly, with the way to go on, instead of Django's technical page."""
+    return render(request, "403_csrf.html", {"error_page": True}, status=403)

@@ -11,6 +11,7 @@ message) and redirects. A form with errors re-renders its page with what was typ
 
 from __future__ import annotations
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -342,6 +343,7 @@ def campaign_close(request, pk: int):
 
 
 @xframe_options_sameorigin  # the detail page shows a PDF leaflet in an <iframe> of this site
+@csp_replace({"frame-ancestors": ["'self'"]})  # ... which the CSP's frame-ancestors must allow too
 @login_required
 def leaflet(request, pk: int):
     """The leaflet of a campaign the user sees; never served from a public media URL."""

@@ -5,7 +5,8 @@
  * connection or a closed tab loses nothing; a form the server sent back with errors
  * already carries what was typed. The draft keeps the form's client token, so sending
  * it twice files one log. It is cleared when a page shows the log filed with that token
- * (the log's detail page carries data-sentiment-filed-token).
+ * (the log's detail page carries data-sentiment-filed-token), and at log-out
+ * (static/js/portal.js clears every key starting with "sentiment-log-draft:").
  */
 (function () {
   "use strict";
@@ -158,6 +159,16 @@
     var button = document.getElementById("file-submit");
     if (button) button.setAttribute("aria-busy", "true");
   });
+  // Enter in the resident search looks the name up now instead of sending the half-filled
+  // form (the search box's hx-trigger has no keyup[...] filter: htmx may not eval under the CSP).
+  var search = document.getElementById("resident-q");
+  if (search) {
+    search.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      if (window.htmx) window.htmx.trigger(search, "search");
+    });
+  }
   // Results swapped in by htmx keep the current pick checked; save it with the draft.
   document.body.addEventListener("htmx:afterSwap", saveSoon);
 

@@ -49,18 +49,22 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def phone(browser):
-    """A page on a 375 x 812 phone screen whose browser asks for Simplified Chinese.
+# Every Content-Security-Policy violation becomes a console error the tests collect:
+# Chromium's own "Refused to ..." report does not reach Playwright's console event.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+    " at " + e.sourceFile + ":" + e.lineNumber + " " + (e.sample || ""));
+});
+"""
 
-    Requests that fail (4xx/5xx, e.g. a vendored asset missing) and JavaScript errors
-    are collected in page.problems for the test to assert on."""
-    context = browser.new_context(
-        viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+
+def watch(page) -> None:
+    """Collect in page.problems the requests that fail (4xx/5xx, e.g. a vendored asset
+    missing), JavaScript errors, Content-Security-Policy violations and complaints about
+    the Permissions-Policy header."""
     page.problems = []
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
     page.on(
         "response",
         lambda r: (
@@ -68,6 +72,27 @@ def phone(browser):
         ),
     )
     page.on("pageerror", lambda e: page.problems.append(f"javascript: {e}"))
+    page.on("console", lambda m: _is_policy_problem(m) and page.problems.append(f"{page.url}: {m.text}"))
+
+
+def _is_policy_problem(message) -> bool:
+    if message.type == "error" and ("CSP violation" in message.text or "Content Security Policy" in message.text):
+        return True
+    return "Permissions-Policy" in message.text  # e.g. a feature this Chromium does not know
+
+
+@pytest.fixture
+def phone(browser):
+    """A page on a 375 x 812 phone screen whose browser asks for Simplified Chinese.
+
+    Failed requests, JavaScript errors and CSP violations are collected in page.problems
+    (see watch) for the test to assert on."""
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    watch(page)
     yield page
     context.close()
 

@@ -85,7 +85,9 @@ def test_grid_worker_files_logs_on_a_phone_and_the_draft_survives(live_server, p
     assert "王大明" in page.locator("#resident-results").inner_text()
     page.tap(f"label[for='resident-{w.resident1.pk}']")
     page.fill("textarea[name=matter]", "询问低保年审材料")
-    page.wait_for_function(f"(window.localStorage.getItem('{key}') || '').includes('询问低保年审材料')")
+    # A function, not an expression string: Playwright would eval the string in the page,
+    # which the Content-Security-Policy refuses.
+    page.wait_for_function(f"() => (window.localStorage.getItem('{key}') || '').includes('询问低保年审材料')")
     page.screenshot(path=artifacts / "sentiment-file-filled-375.png", full_page=True)
 
     page.reload()

@@ -47,6 +47,10 @@ SETTINGS_ENV = {
     "LOGIN_ADDRESS_FAILURE_LIMIT",
     "LOGIN_COOLOFF_MINUTES",
     "ADMIN_TWO_FACTOR",
+    "SECURE_SSL_REDIRECT",
+    "HSTS_SECONDS",
+    "HSTS_INCLUDE_SUBDOMAINS",
+    "HSTS_PRELOAD",
 }
 
 
@@ -243,3 +247,23 @@ def test_redis_broker_takes_its_visibility_timeout_from_the_environment(tmp_path
     assert values["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/3"
     assert values["CELERY_BROKER_TRANSPORT_OPTIONS"] == {"visibility_timeout": 86400}
     assert not (tmp_path / "var" / "broker").exists()
+
+
+HTTPS_SETTINGS = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD")
+
+
+def test_hsts_and_https_redirect_are_off_unless_the_environment_turns_them_on(tmp_path):
+    skip_if_dotenv_sets("SECURE_SSL_REDIRECT", "HSTS_SECONDS", "HSTS_INCLUDE_SUBDOMAINS", "HSTS_PRELOAD")
+    assert load_settings(tmp_path, *HTTPS_SETTINGS) == {
+        "SECURE_SSL_REDIRECT": False,
+        "SECURE_HSTS_SECONDS": 0,  # the TLS proxy may send HSTS instead
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SECURE_HSTS_PRELOAD": False,
+    }
+    on = {"SECURE_SSL_REDIRECT": "1", "HSTS_SECONDS": "31536000", "HSTS_INCLUDE_SUBDOMAINS": "1", "HSTS_PRELOAD": "1"}
+    assert load_settings(tmp_path, *HTTPS_SETTINGS, **on) == {
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+    }

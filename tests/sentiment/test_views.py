@@ -744,4 +744,4 @@ def test_the_residents_page_shows_their_agency_matters_and_logs(world, login, lo
 
 def test_print_sheet_holds_the_log(world, login, log):
     html = login(world.village1_user).get(reverse("sentiment:print", args=[log.pk])).content.decode()
-    assert MARK in html and "东山村第1网格" in html and "@page" in html
+    assert MARK in html and "东山村第1网格" in html and "css/print-log.css" in html  # @page is in there
