@@ -8,7 +8,6 @@ query, and large append-only tables skip the unfiltered COUNT(*).
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.paginator import Paginator
@@ -18,13 +17,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .forms import ModelForm
 from .models import Area, Department, Notification, PersonalDataAccess, PoliceStation, ReminderSent, User
 from .services import area_add_or_update
 
 # --- Areas ------------------------------------------------------------------------
 
 
-class AreaAddForm(forms.ModelForm):
+class AreaAddForm(ModelForm):
     """Code and name only: the level and the parent follow from the code."""
 
     class Meta:
@@ -55,7 +55,7 @@ class AreaAddForm(forms.ModelForm):
             )
 
 
-class AreaChangeForm(forms.ModelForm):
+class AreaChangeForm(ModelForm):
     """Only the name changes: a new code would move the area in the tree and break the
     prefix rule of its children, so a wrong code is fixed by adding a new area."""
 
@@ -130,6 +130,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 @admin.register(PoliceStation)
 class PoliceStationAdmin(admin.ModelAdmin):
+    form = ModelForm  # typed text cleaned as on the portal's pages (govcenter.forms)
     list_display = ["name", "district", "phone", "village_count"]
     list_filter = ["district"]
     search_fields = ["name", "phone", "villages__name", "villages__code"]
@@ -148,6 +149,7 @@ class PoliceStationAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
+    form = ModelForm  # typed text cleaned as on the portal's pages (govcenter.forms)
     list_display = ["name", "district", "is_active"]
     list_filter = ["is_active", "district"]
     list_editable = ["is_active"]
