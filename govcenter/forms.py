@@ -10,7 +10,6 @@ character refused with a message that names it. Dates of things that happened ar
 from __future__ import annotations
 
 import datetime
-import re
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import User
 from .pii import validate_mobile
+from .text import clean_text
 
 
 def parse_pk(value) -> int | None:
@@ -32,28 +32,9 @@ def parse_pk(value) -> int | None:
     return int(value) if value.isascii() and value.isdigit() else None
 
 
-# Characters that change how text is shown or matched without being seen:
-# - bidirectional controls, U+202A-U+202E (embeddings and overrides), U+2066-U+2069
-#   (isolates), U+200E/U+200F (LRM/RLM) and U+061C (ALM): a right-to-left override turns
-#   a name or a number around on screen and in every export ("Trojan source" spoofing);
-# - U+200B ZERO WIDTH SPACE, U+2060 WORD JOINER and U+FEFF (a byte-order mark inside
-#   text): they carry no meaning, arrive with text copied from web pages and documents,
-#   and make two equal names or numbers differ for search and duplicate checks.
-# U+200C/U+200D (zero-width non-joiner and joiner) are kept: they shape Arabic-script
-# writing (Uyghur, Kazakh) and join emoji sequences, so removing them changes what was
-# written, and they cannot reorder text.
-INVISIBLE_CONTROLS_RE = re.compile("[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
-
 NUL_MESSAGE = _(
     "This text contains an invisible NUL character (often from a copied document); remove it and try again."
 )
-
-
-def clean_text(value: str) -> str:
-    """Typed text as the portal keeps it: line breaks as ``\n`` (a browser sends ``\r\n``,
-    which would count twice against a length limit the page counted once) and the
-    invisible controls above removed."""
-    return INVISIBLE_CONTROLS_RE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _clean_text_field(field: forms.Field) -> None:
