@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -56,13 +57,19 @@ def _clean_text_field(field: forms.Field) -> None:
 
 
 class CleanTextMixin:
-    """Cleans the text of every CharField (and TextField of a model form) of the form, and
-    sets the ``min`` / ``max`` of its plausible dates for the browser's date picker."""
+    """Cleans the text of every CharField (and TextField of a model form) of the form, gives
+    each limited text area the words of its character count, and sets the ``min`` / ``max``
+    of its plausible dates for the browser's date picker."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             _clean_text_field(field)
+            if isinstance(field.widget, forms.Textarea) and getattr(field, "max_length", None):
+                # The words of the live count under the text area (static/js/counter.js).
+                field.widget.attrs.setdefault(
+                    "data-counter", gettext("%(count)s of %(max)s characters") % {"count": "{count}", "max": "{max}"}
+                )
             if isinstance(field, PlausibleDateField):
                 field.widget.attrs["min"] = records_begin().isoformat()
                 if not field.allow_future:
