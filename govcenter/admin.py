@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, QuerySet
@@ -17,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .forms import ModelForm
+from .forms import CleanTextMixin, ModelForm
 from .models import Area, Department, Notification, PersonalDataAccess, PoliceStation, ReminderSent, User
 from .services import area_add_or_update
 
@@ -161,8 +162,19 @@ class DepartmentAdmin(admin.ModelAdmin):
 # --- Users --------------------------------------------------------------------------
 
 
+class UserAdminChangeForm(CleanTextMixin, UserChangeForm):
+    """Django's user form, with typed text cleaned as on every form (a user name or full
+    name with a direction override would show reversed); passwords are left as typed."""
+
+
+class UserAdminAddForm(CleanTextMixin, AdminUserCreationForm):
+    """Django's add-user form, cleaned the same way."""
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserAdminChangeForm
+    add_form = UserAdminAddForm
     jurisdiction_fields = ("role", "full_name", "area", "police_station", "department", "phone")
     fieldsets = (
         (None, {"fields": ("username", "password")}),

@@ -38,7 +38,7 @@ NUL_MESSAGE = _(
 )
 
 
-def _clean_text_field(field: forms.Field) -> None:
+def clean_text_field(field: forms.Field) -> None:
     """Make one form field (a per-form copy) clean its text before validating it."""
     if not isinstance(field, forms.CharField) or isinstance(field.widget, forms.PasswordInput):
         return  # passwords are taken exactly as typed
@@ -64,7 +64,7 @@ class CleanTextMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            _clean_text_field(field)
+            clean_text_field(field)
             if isinstance(field.widget, forms.Textarea) and getattr(field, "max_length", None):
                 # The words of the live count under the text area (static/js/counter.js).
                 field.widget.attrs.setdefault(

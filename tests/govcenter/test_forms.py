@@ -171,3 +171,39 @@ def test_check_plausible_date_default_message():
     with pytest.raises(ValidationError, match="The date cannot be in the future."):
         check_plausible_date(timezone.localdate() + datetime.timedelta(days=1))
     assert check_plausible_date(None) is None
+
+
+# --- beyond the portal's own forms -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("list_url", "param"),
+    [("disputes:list", "q"), ("grids:resident_list", "q"), ("sentiment:list", "q")],
+)
+def test_a_nul_in_a_search_box_is_named_not_a_500(world, login, list_url, param):
+    from django.urls import reverse
+
+    response = login(world.village1_user).get(reverse(list_url), {param: "王\x00"})
+    assert response.status_code == 200
+    assert "invisible NUL character" in response.content.decode()
+
+
+def test_the_user_admin_cleans_a_full_name(world, login):
+    from django.urls import reverse
+
+    from govcenter.models import User
+
+    response = login(world.admin).post(
+        reverse("admin:govcenter_user_add"),
+        {
+            "username": "village9",
+            "usable_password": "true",
+            "password1": "Qingxi-2026-pass",
+            "password2": "Qingxi-2026-pass",
+            "role": User.Role.VILLAGE_CLERK,
+            "full_name": f"钱{RLO}小梅",
+            "area": world.village2.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="village9").full_name == "钱小梅"
