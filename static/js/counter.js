@@ -12,6 +12,7 @@
   "use strict";
 
   var PAUSE_MS = 1000;
+  var updaters = [];
   var NEAR = 0.9; // from 90% of the limit the count turns red
 
   function words(area, count, max) {
@@ -59,10 +60,10 @@
     area.addEventListener("input", function () {
       update(true);
     });
-    // A draft restored by another script sets the value and sends "change".
     area.addEventListener("change", function () {
       update(false);
     });
+    updaters.push(update);
     update(false);
   }
 
@@ -71,7 +72,17 @@
     if (root.querySelectorAll) root.querySelectorAll("textarea[maxlength]").forEach(attach);
   }
 
+  function refresh() {
+    updaters.forEach(function (update) {
+      update(false);
+    });
+  }
+
   scan(document);
+  // Values set without an event: a draft another script restores (after this one runs,
+  // if it is deferred too) and the form the browser brings back on "Back".
+  document.addEventListener("DOMContentLoaded", refresh);
+  window.addEventListener("pageshow", refresh);
   // Forms that htmx swaps into the page get their counters too.
   document.addEventListener("htmx:load", function (event) {
     scan(event.detail.elt);
