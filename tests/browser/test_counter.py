@@ -22,7 +22,7 @@ NO_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth + 1"
 
 
 def test_the_matter_of_a_log_counts_its_characters_on_a_phone(live_server, phone, artifacts):
-    build_world()
+    w = build_world()
     page = phone
     page.goto(live_server.url + reverse("login"))
     page.fill("input[name=username]", "grid1")
@@ -53,6 +53,8 @@ def test_the_matter_of_a_log_counts_its_characters_on_a_phone(live_server, phone
 
     # The browser keeps a draft; reopened, the count follows the restored text.
     area.fill("路灯坏了")
+    key = f"sentiment-log-draft:{w.grid1_user.pk}"
+    page.wait_for_function(f"(window.localStorage.getItem('{key}') || '').includes('路灯坏了')")
     page.reload()
     assert page.locator("textarea[name=matter]").input_value() == "路灯坏了"
     assert re.fullmatch(rf"\D*4\D+{limits.NARRATIVE}\D*", shown.inner_text())
