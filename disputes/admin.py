@@ -9,7 +9,6 @@ follow-up rules. ID numbers of parties are shown masked only.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govcenter import admin as govcenter_admin
 from govcenter.admin import EstimatedCountPaginator
+from govcenter.forms import ModelForm, check_plausible_date
 from govcenter.pii import id_number_search_hash
 
 from .deadlines import local_zone
@@ -144,13 +144,13 @@ STATE_HELP = _(
 )
 
 
-class DisputeAdminForm(forms.ModelForm):
+class DisputeAdminForm(ModelForm):
     class Meta:
         model = Dispute
         fields = ["source", "source_reference", "category", "summary", "description", "occurred_on", "location"]
 
     def clean_occurred_on(self):
-        occurred_on = self.cleaned_data["occurred_on"]
+        occurred_on = check_plausible_date(self.cleaned_data["occurred_on"], allow_future=True)
         registered_at = self.instance.registered_at
         if registered_at and occurred_on > registered_at.astimezone(local_zone()).date():
             raise ValidationError(gettext("The date the dispute arose cannot be after it was registered."))

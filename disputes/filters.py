@@ -16,7 +16,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.forms import parse_pk
+from govcenter.forms import clean_text_field, parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, User
 from grids.models import Grid
@@ -193,6 +193,7 @@ class DisputeFilter(django_filters.FilterSet):
         form = super().form
         if not getattr(form, "_styled", False):
             for name, field in form.fields.items():
+                clean_text_field(field)  # a NUL or direction control in the search box, as on every form
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
                 field.widget.attrs.setdefault("class", css)
                 field.primary = name in PRIMARY_FILTERS

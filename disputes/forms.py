@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import pii, uploads
-from govcenter.forms import choice_buttons, parse_pk
+from govcenter import limits, pii, uploads
+from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, User
 from grids.models import Grid, Resident
@@ -65,25 +65,23 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _not_future(day: datetime.date | None, message) -> datetime.date | None:
-    if day is not None and day > _today():
-        raise ValidationError(message, code="future")
-    return day
+def _date_field(label, *, future_message) -> PlausibleDateField:
+    """The date of something that happened: not before the portal's records, not in the future."""
+    return PlausibleDateField(label=label, future_message=future_message)
 
 
-def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+def _text(label, *, max_length: int, rows: int = 3, required: bool = True, **kwargs) -> forms.CharField:
+    """A text area of at most ``max_length`` characters (one of ``govcenter.limits``)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
 
 
-def _date_field(label, **kwargs) -> forms.DateField:
-    return forms.DateField(label=label, widget=_date_widget(), **kwargs)
-
-
-def _text(label, *, rows: int = 3, required: bool = True, **kwargs) -> forms.CharField:
-    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
-
-
-class _StepForm(forms.Form):
+class _StepForm(Form):
     """A form of one step on the detail page. Field names are plain ("reason", "result"),
     so that a step is easy to post from a script; each form's element ids carry its own
     ``id_prefix`` so that several forms sit on one page without clashing ids."""
@@ -103,7 +101,7 @@ class _StepForm(forms.Form):
 # --- registration ----------------------------------------------------------------------
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(Form):
     """The facts of a new dispute; the parties come in ``PartyFormSet`` beside it.
 
     Where it is depends on who registers: a grid worker picks one of their grids; a
@@ -133,8 +131,15 @@ class RegisterForm(forms.Form):
         help_text=_("One line, e.g. 'Boundary of two plots behind house 12'."),
         error_messages={"required": _("Write a one-line summary.")},
     )
-    description = _text(_("What happened"), rows=4, error_messages={"required": _("Describe what happened.")})
-    occurred_on = _date_field(_("Date it arose"))
+    description = _text(
+        _("What happened"),
+        max_length=limits.NARRATIVE,
+        rows=4,
+        error_messages={"required": _("Describe what happened.")},
+    )
+    occurred_on = _date_field(
+        _("Date it arose"), future_message=_("The date the dispute arose cannot be in the future.")
+    )
     location = forms.CharField(label=_("Place"), max_length=200, required=False)
     township = forms.ModelChoiceField(label=_("Township"), queryset=Area.objects.none(), required=False)
     village = forms.ModelChoiceField(label=_("Village"), queryset=Area.objects.none(), required=False)
@@ -198,9 +203,6 @@ class RegisterForm(forms.Form):
         raw = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
         pk = parse_pk(getattr(raw, "pk", raw))
         return queryset.filter(pk=pk).first() if pk else None
-
-    def clean_occurred_on(self):
-        return _not_future(self.cleaned_data["occurred_on"], _("The date the dispute arose cannot be in the future."))
 
     def place_kwargs(self) -> dict:
         """The grid / village / township arguments of ``dispute_register`` for this user."""
@@ -270,7 +272,7 @@ def grids_for(user, *, village: Area | None, township: Area | None = None):
     return grids
 
 
-class PartyForm(forms.Form):
+class PartyForm(Form):
     role = forms.ChoiceField(label=_("Role"), choices=Party.Role.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=Party.Kind.choices, initial=Party.Kind.PERSON)
     name = forms.CharField(label=_("Name"), max_length=100, error_messages={"required": _("Enter the name.")})
@@ -361,7 +363,7 @@ class AssignHandlerForm(_StepForm):
 
 class MediationForm(_StepForm):
     id_prefix = "mediation"
-    held_on = _date_field(_("Date"))
+    held_on = _date_field(_("Date"), future_message=_("The mediation date cannot be in the future."))
     method = forms.ChoiceField(label=_("Method"), choices=MediationRecord.Method.choices, widget=forms.RadioSelect)
     mediator_kinds = forms.MultipleChoiceField(
         label=_("Mediators present"),
@@ -373,7 +375,7 @@ class MediationForm(_StepForm):
         label=_("Mediators' names"), max_length=200, error_messages={"required": _("Name the mediators.")}
     )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=MediationRecord.Outcome.choices, widget=forms.RadioSelect)
-    notes = _text(_("Record"), required=False)
+    notes = _text(_("Record"), max_length=limits.NARRATIVE, required=False)
     agreement = forms.FileField(
         label=_("Mediation agreement"), required=False, help_text=_("PDF, JPG or PNG, up to 10 MB.")
     )
@@ -389,7 +391,7 @@ class MediationForm(_StepForm):
             self.fields["method"].initial = linkage
 
     def clean_held_on(self):
-        day = _not_future(self.cleaned_data["held_on"], _("The mediation date cannot be in the future."))
+        day = self.cleaned_data["held_on"]
         if day < self.dispute.occurred_on:
             raise ValidationError(
                 _("The mediation date cannot be before the dispute arose (%(day)s).")
@@ -417,6 +419,7 @@ class EscalateForm(_StepForm):
     id_prefix = "escalate"
     reason = _text(
         _("Reason"),
+        max_length=limits.REASON,
         help_text=_("Why it cannot be resolved at this level."),
         error_messages={"required": _("Give the reason for escalating.")},
     )
@@ -439,6 +442,7 @@ class FeedbackForm(_StepForm):
     id_prefix = "feedback"
     result = _text(
         _("Handling result"),
+        max_length=limits.REASON,
         help_text=_("Sent down to the level that escalated it, for confirmation."),
         error_messages={"required": _("Describe the result.")},
     )
@@ -453,13 +457,16 @@ class RejectForm(_StepForm):
     id_prefix = "reject"
     reason = _text(
         _("Why the result does not settle the dispute"),
+        max_length=limits.REASON,
         error_messages={"required": _("Say why the result does not settle the dispute.")},
     )
 
 
 class ResolveForm(_StepForm):
     id_prefix = "resolve"
-    result = _text(_("Result"), rows=4, error_messages={"required": _("Describe the result.")})
+    result = _text(
+        _("Result"), max_length=limits.REASON, rows=4, error_messages={"required": _("Describe the result.")}
+    )
     agreement = forms.FileField(
         label=_("Mediation agreement"), required=False, help_text=_("PDF, JPG or PNG, up to 10 MB.")
     )
@@ -473,14 +480,16 @@ class UnresolvedForm(_StepForm):
     id_prefix = "unresolved"
     referral = forms.ChoiceField(label=_("Referred to"), choices=Dispute.Referral.choices, widget=forms.RadioSelect)
     result = _text(
-        _("Why it could not be resolved"), error_messages={"required": _("Describe why it could not be resolved.")}
+        _("Why it could not be resolved"),
+        max_length=limits.REASON,
+        error_messages={"required": _("Describe why it could not be resolved.")},
     )
 
 
 class FollowUpForm(_StepForm):
-    visited_on = _date_field(_("Visited on"))
+    visited_on = _date_field(_("Visited on"), future_message=_("The visit date cannot be in the future."))
     finding = forms.ChoiceField(label=_("Finding"), choices=FollowUp.Finding.choices, widget=forms.RadioSelect)
-    notes = _text(_("Notes"), required=False)
+    notes = _text(_("Notes"), max_length=limits.NOTE, required=False)
 
     def __init__(self, *args, follow_up: FollowUp, **kwargs):
         self.id_prefix = f"followup{follow_up.pk}"
@@ -497,7 +506,7 @@ class FollowUpForm(_StepForm):
         return timezone.localtime(at).date() if at else None
 
     def clean_visited_on(self):
-        day = _not_future(self.cleaned_data["visited_on"], _("The visit date cannot be in the future."))
+        day = self.cleaned_data["visited_on"]
         resolved = self.resolved_on
         if resolved and day < resolved:
             raise ValidationError(
@@ -510,7 +519,9 @@ class FollowUpForm(_StepForm):
 
 class PoliceReviewForm(_StepForm):
     id_prefix = "police"
-    opinion = _text(_("Police opinion"), rows=4, error_messages={"required": _("Write the opinion.")})
+    opinion = _text(
+        _("Police opinion"), max_length=limits.REASON, rows=4, error_messages={"required": _("Write the opinion.")}
+    )
     flags_criminal_risk = forms.BooleanField(label=_("Risk of turning criminal (民转刑)"), required=False)
 
 

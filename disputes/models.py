@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govcenter import limits
 from govcenter.models import Area, Department
 from govcenter.pii import ProtectedIdNumber
 from grids.models import Grid, Resident
@@ -158,7 +159,7 @@ class Dispute(models.Model):
     )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     summary = models.CharField(_("summary"), max_length=200)
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), max_length=limits.NARRATIVE)
     occurred_on = models.DateField(_("date it arose"))
     location = models.CharField(_("place"), max_length=200, blank=True)
 
@@ -199,7 +200,7 @@ class Dispute(models.Model):
         _("under supervision since"), null=True, blank=True, help_text=_("督办: overdue at the top level")
     )
 
-    result = models.TextField(_("handling result"), blank=True)
+    result = models.TextField(_("handling result"), max_length=limits.REASON, blank=True)
     referral = models.CharField(_("referred to"), max_length=24, choices=Referral.choices, blank=True)
     resolved_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
@@ -391,7 +392,7 @@ class MediationRecord(models.Model):
     )
     mediators = models.CharField(_("mediators' names"), max_length=200)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
-    notes = models.TextField(_("record"), blank=True)
+    notes = models.TextField(_("record"), max_length=limits.NARRATIVE, blank=True)
     agreement = models.ForeignKey(
         Attachment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("agreement")
     )
@@ -423,7 +424,7 @@ class FollowUp(models.Model):
     due_on = models.DateField(_("due on"))
     visited_on = models.DateField(_("visited on"), null=True, blank=True)
     finding = models.CharField(_("finding"), max_length=10, choices=Finding.choices, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=limits.NOTE, blank=True)
     visited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -462,7 +463,7 @@ class PoliceReview(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("police officer")
     )
-    opinion = models.TextField(_("police opinion"))
+    opinion = models.TextField(_("police opinion"), max_length=limits.REASON)
     flags_criminal_risk = models.BooleanField(_("flags a risk of turning criminal"), default=False)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
@@ -512,7 +513,7 @@ class DisputeEvent(models.Model):
     from_level = models.CharField(_("from level"), max_length=12, choices=Level.choices, blank=True)
     to_level = models.CharField(_("to level"), max_length=12, choices=Level.choices, blank=True)
     status = models.CharField(_("status after"), max_length=24, choices=Dispute.Status.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=limits.NARRATIVE, blank=True)
     due_at = models.DateTimeField(_("deadline after"), null=True, blank=True)
 
     class Meta:

@@ -327,6 +327,11 @@ def dispute_assign_handler(*, dispute: Dispute, actor: User, at: datetime.dateti
             handler_choices(d).filter(pk=handler.pk).exists(),
             _("%(person)s does not work at the level handling this dispute.") % {"person": handler.display_name},
         )
+        # Assigning the handler again would only repeat the timeline entry and the notification.
+        _require(
+            d.handler_id != handler.pk,
+            _("%(person)s is already the handler of this dispute; nothing changed.") % {"person": handler.display_name},
+        )
         d.handler = handler
         d.save()
         _event(d, Kind.HANDLER_ASSIGNED, actor, at, note=handler.display_name)

@@ -8,9 +8,9 @@ query, and large append-only tables skip the unfiltered COUNT(*).
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, QuerySet
@@ -18,13 +18,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .forms import CleanTextMixin, ModelForm
 from .models import Area, Department, Notification, PersonalDataAccess, PoliceStation, ReminderSent, User
 from .services import area_add_or_update
 
 # --- Areas ------------------------------------------------------------------------
 
 
-class AreaAddForm(forms.ModelForm):
+class AreaAddForm(ModelForm):
     """Code and name only: the level and the parent follow from the code."""
 
     class Meta:
@@ -55,7 +56,7 @@ class AreaAddForm(forms.ModelForm):
             )
 
 
-class AreaChangeForm(forms.ModelForm):
+class AreaChangeForm(ModelForm):
     """Only the name changes: a new code would move the area in the tree and break the
     prefix rule of its children, so a wrong code is fixed by adding a new area."""
 
@@ -130,6 +131,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 @admin.register(PoliceStation)
 class PoliceStationAdmin(admin.ModelAdmin):
+    form = ModelForm  # typed text cleaned as on the portal's pages (govcenter.forms)
     list_display = ["name", "district", "phone", "village_count"]
     list_filter = ["district"]
     search_fields = ["name", "phone", "villages__name", "villages__code"]
@@ -148,6 +150,7 @@ class PoliceStationAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
+    form = ModelForm  # typed text cleaned as on the portal's pages (govcenter.forms)
     list_display = ["name", "district", "is_active"]
     list_filter = ["is_active", "district"]
     list_editable = ["is_active"]
@@ -159,8 +162,19 @@ class DepartmentAdmin(admin.ModelAdmin):
 # --- Users --------------------------------------------------------------------------
 
 
+class UserAdminChangeForm(CleanTextMixin, UserChangeForm):
+    """Django's user form, with typed text cleaned as on every form (a user name or full
+    name with a direction override would show reversed); passwords are left as typed."""
+
+
+class UserAdminAddForm(CleanTextMixin, AdminUserCreationForm):
+    """Django's add-user form, cleaned the same way."""
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserAdminChangeForm
+    add_form = UserAdminAddForm
     jurisdiction_fields = ("role", "full_name", "area", "police_station", "department", "phone")
     fieldsets = (
         (None, {"fields": ("username", "password")}),

@@ -24,20 +24,49 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .text import strip_invisible_controls
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A worksheet holds 1,048,576 rows; far below that an export stops being a useful
 # download and becomes a job for the database team.
 EXPORT_MAX_ROWS = 100_000
+# A spreadsheet cell holds at most 32,767 characters (counted in UTF-16 units); Excel
+# silently drops the rest of a longer one. The portal's text limits (govcenter.limits)
+# keep every field far below it, but a cell joining several texts must not lose its
+# end unseen: ``fit_cell`` cuts it and says how much is missing.
+XLSX_CELL_MAX = 32_767
 
 
 def safe_text(value) -> str:
     """Text a spreadsheet shows as text: control characters dropped (openpyxl refuses
-    them) and a leading = + - @ escaped, so that a party named "=HYPERLINK(...)" or a
+    them), invisible direction controls dropped (a name stored before the forms removed
+    them must not show reversed) and a leading = + - @ escaped, so that a party named "=HYPERLINK(...)" or a
     matter typed as a formula is not run when the file is opened (CSV / formula injection)."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    value = strip_invisible_controls(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
     if value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
+
+
+def _utf16_len(value: str) -> int:
+    return len(value.encode("utf-16-le")) // 2
+
+
+def fit_cell(value: str, limit: int = XLSX_CELL_MAX) -> str:
+    """``value`` if a cell holds it whole; else its beginning, ended by a note saying how
+    many characters were not exported."""
+    if len(value) <= limit // 2 or _utf16_len(value) <= limit:
+        return value
+    missing = 0
+    for _attempt in range(3):  # the note's length depends on the number it states
+        note = _("…[cut: %(n)d characters not exported]") % {"n": missing}
+        room = limit - _utf16_len(note)
+        # Cut in UTF-16 units; a character split in two (an emoji) is left out whole.
+        kept = value.encode("utf-16-le")[: room * 2].decode("utf-16-le", errors="ignore")
+        if len(value) - len(kept) == missing:
+            break
+        missing = len(value) - len(kept)
+    return kept + _("…[cut: %(n)d characters not exported]") % {"n": missing}
 
 
 def dated_filename(title: str, ext: str, at: datetime.datetime | None = None) -> str:
@@ -64,7 +93,7 @@ def xlsx_response(
     *, sheet_title: str, columns: Sequence[tuple[str, int]], rows: Iterable[list], filename: str
 ) -> FileResponse:
     """A download of one sheet: a bold, shaded, frozen header of ``columns`` (title, width)
-    and then ``rows``, strings cleaned by ``safe_text``."""
+    and then ``rows``, strings cleaned by ``safe_text`` and cut to a cell by ``fit_cell``."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet_title[:31])
     for i, (_title, width) in enumerate(columns):
@@ -79,7 +108,7 @@ def xlsx_response(
         header.append(cell)
     ws.append(header)
     for values in rows:
-        ws.append([safe_text(v) if isinstance(v, str) else v for v in values])
+        ws.append([fit_cell(safe_text(v)) if isinstance(v, str) else v for v in values])
     # Saved to a temporary file and streamed from there: the zip is never held in memory.
     out = tempfile.TemporaryFile()
     wb.save(out)

@@ -8,13 +8,17 @@ from __future__ import annotations
 import django_filters
 from django import forms
 
+from .forms import clean_text_field
+
 
 class BootstrapFilterSet(django_filters.FilterSet):
-    """Gives every widget Bootstrap's classes, so list pages can lay the filter out in a grid."""
+    """Gives every widget Bootstrap's classes, so list pages can lay the filter out in a grid;
+    a search typed with invisible controls or a NUL is cleaned or named as on every form."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.form.fields.values():
+            clean_text_field(field)
             widget = field.widget
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs.setdefault("class", css)

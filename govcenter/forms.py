@@ -1,13 +1,29 @@
+"""Pieces every form of the portal is made of.
+
+Every form derives from ``Form`` or ``ModelForm`` below (``tests/govcenter/test_forms.py``
+checks it), so that each typed value is cleaned the same way before any other check:
+line breaks made ``\n``, invisible direction and zero-width controls removed, and a NUL
+character refused with a message that names it. Dates of things that happened are
+``PlausibleDateField``: not before the portal's records begin, not in the future.
+"""
+
 from __future__ import annotations
+
+import datetime
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
 from .pii import validate_mobile
+from .text import clean_text
 
 
 def parse_pk(value) -> int | None:
@@ -17,6 +33,98 @@ def parse_pk(value) -> int | None:
     return int(value) if value.isascii() and value.isdigit() else None
 
 
+NUL_MESSAGE = _(
+    "This text contains an invisible NUL character (often from a copied document); remove it and try again."
+)
+
+
+def clean_text_field(field: forms.Field) -> None:
+    """Make one form field (a per-form copy) clean its text before validating it."""
+    if not isinstance(field, forms.CharField) or isinstance(field.widget, forms.PasswordInput):
+        return  # passwords are taken exactly as typed
+    to_python = field.to_python
+
+    def cleaning_to_python(value):
+        return to_python(clean_text(value) if isinstance(value, str) else value)
+
+    field.to_python = cleaning_to_python
+    # Django's own message ("Null characters are not allowed.", in Chinese "不允许是用空字符串")
+    # does not tell the user what to look for.
+    field.validators = [
+        ProhibitNullCharactersValidator(message=NUL_MESSAGE) if isinstance(v, ProhibitNullCharactersValidator) else v
+        for v in field.validators
+    ]
+
+
+class CleanTextMixin:
+    """Cleans the text of every CharField (and TextField of a model form) of the form, gives
+    each limited text area the words of its character count, and sets the ``min`` / ``max``
+    of its plausible dates for the browser's date picker."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            clean_text_field(field)
+            if isinstance(field.widget, forms.Textarea) and getattr(field, "max_length", None):
+                # The words of the live count under the text area (static/js/counter.js).
+                field.widget.attrs.setdefault(
+                    "data-counter", gettext("%(count)s of %(max)s characters") % {"count": "{count}", "max": "{max}"}
+                )
+            if isinstance(field, PlausibleDateField):
+                field.widget.attrs["min"] = records_begin().isoformat()
+                if not field.allow_future:
+                    field.widget.attrs["max"] = timezone.localdate().isoformat()
+
+
+class Form(CleanTextMixin, forms.Form):
+    """The base of every plain form of the portal."""
+
+
+class ModelForm(CleanTextMixin, forms.ModelForm):
+    """The base of every model form of the portal (the admin's included)."""
+
+
+# --- dates ---------------------------------------------------------------------------
+
+
+def records_begin() -> datetime.date:
+    """The first day the portal holds records of (settings.RECORDS_BEGIN)."""
+    return settings.RECORDS_BEGIN
+
+
+def check_plausible_date(
+    day: datetime.date | None, *, allow_future: bool = False, future_message=None
+) -> datetime.date | None:
+    """``day`` if it can be the date of a record: not before the portal's records begin,
+    and (unless ``allow_future``, for due and end dates) not after today."""
+    if day is None:
+        return day
+    begin = records_begin()
+    if day < begin:
+        raise ValidationError(
+            _("Enter a date from %(date)s on: the portal's records begin then.") % {"date": begin.isoformat()},
+            code="before_records",
+        )
+    if not allow_future and day > timezone.localdate():
+        raise ValidationError(future_message or _("The date cannot be in the future."), code="future")
+    return day
+
+
+class PlausibleDateField(forms.DateField):
+    """A date picker for the date of a record (``check_plausible_date``). ``allow_future``
+    for dates ahead (due dates, a campaign's period); ``future_message`` names the date."""
+
+    def __init__(self, *, allow_future: bool = False, future_message=None, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        super().__init__(**kwargs)
+        self.allow_future = allow_future
+        self.future_message = future_message
+
+    def validate(self, value):
+        super().validate(value)
+        check_plausible_date(value, allow_future=self.allow_future, future_message=self.future_message)
+
+
 def choice_buttons(choices=(), *, multiple: bool = False) -> forms.RadioSelect | forms.CheckboxSelectMultiple:
     """Radio buttons (or checkboxes) drawn as big toggle buttons (btn-check + btn-outline-*),
     easier to hit on a phone than a select (templates/_choice_buttons.html draws them)."""
@@ -24,7 +132,7 @@ def choice_buttons(choices=(), *, multiple: bool = False) -> forms.RadioSelect |
     return widget(attrs={"class": "btn-check"}, choices=choices)
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ModelForm):
     """The user's own contact details and notification channels."""
 
     class Meta:

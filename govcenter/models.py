@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from . import limits
+
 
 class Area(MP_Node):
     """A district, township or village; each has a governance centre (the centre is the area).
@@ -276,7 +278,7 @@ class Notification(models.Model):
         User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
     )
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"), blank=True)
+    body = models.TextField(_("text"), max_length=limits.MESSAGE, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from . import limits
 from .models import Area, Notification, PersonalDataAccess, User
 from .pii import ProtectedIdNumber
 
@@ -49,7 +50,7 @@ def notification_send(*, recipients, title: str, body: str = "", url: str = "") 
             Notification(
                 recipient=user,
                 title=title[:200],
-                body=body,
+                body=body[: limits.MESSAGE],  # the whole text stays on the record the link opens
                 url=url,
                 delivered_at=None if _has_external_channel(user) else now,
             )

@@ -338,6 +338,12 @@ REMINDER_DAYS_BEFORE = env.list("REMINDER_DAYS_BEFORE", cast=int, default=[3, 1,
 SMS_BACKEND = env.str("SMS_BACKEND", default="govcenter.channels.LoggingSmsBackend")
 # Used for links in e-mail and SMS.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The first day the portal holds records of (ISO date). A date a user enters for something
+# that happened (a dispute arising, a visit, an activity, a mediation) cannot be earlier:
+# such a date is a typing error (year 0026 for 2026, 0001-01-01 from an emptied date picker).
+# 2000-01-01 leaves room for old cases copied in from the paper ledgers; set it earlier
+# only if a county's paper records go back further.
+RECORDS_BEGIN = datetime.date.fromisoformat(env.str("RECORDS_BEGIN", default="2000-01-01"))
 
 LOGGING = {
     "version": 1,

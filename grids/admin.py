@@ -17,6 +17,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from govcenter.forms import ModelForm
 from govcenter.models import Area
 from govcenter.pii import (
     birth_date_from_id,
@@ -127,7 +128,7 @@ LIMIT_MESSAGES = {
 }
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(ModelForm):
     """One team membership. Grid, person and duty are fixed once saved (history is kept:
     a change of duty is an ended membership and a new one)."""
 
@@ -259,6 +260,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Grid)
 class GridAdmin(admin.ModelAdmin):
+    form = ModelForm  # typed text cleaned as on the portal's pages (govcenter.forms)
     list_display = ["code", "name", "village", "township_name", "workers", "police", "auxiliaries"]
     list_filter = [township_filter("village"), TeamFilter]
     search_fields = ["code", "name", "village__name", "village__code"]
@@ -335,6 +337,7 @@ class ResidentInline(admin.TabularInline):
 
 @admin.register(Household)
 class HouseholdAdmin(admin.ModelAdmin):
+    form = ModelForm  # typed text cleaned as on the portal's pages (govcenter.forms)
     list_display = ["number", "head_name", "grid", "village", "phone", "member_count"]
     list_filter = [township_filter("village")]
     search_fields = ["number", "head_name", "address", "phone", "grid__code", "grid__name"]
@@ -352,7 +355,7 @@ class HouseholdAdmin(admin.ModelAdmin):
         return obj.n_members
 
 
-class ResidentAdminForm(forms.ModelForm):
+class ResidentAdminForm(ModelForm):
     id_number = forms.CharField(
         label=_("ID number"),
         required=False,
@@ -453,6 +456,7 @@ class ResidentAdmin(admin.ModelAdmin):
 
 @admin.register(CareTag)
 class CareTagAdmin(admin.ModelAdmin):
+    form = ModelForm  # typed text cleaned as on the portal's pages (govcenter.forms)
     list_display = ["name", "code", "order"]
     list_editable = ["order"]
     search_fields = ["name", "code"]

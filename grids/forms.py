@@ -21,7 +21,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import pii
-from govcenter.forms import parse_pk
+from govcenter.forms import Form, ModelForm, PlausibleDateField, parse_pk
 from govcenter.jurisdiction import scope_of
 from govcenter.models import Area, User
 
@@ -53,7 +53,7 @@ def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class GridForm(forms.ModelForm):
+class GridForm(ModelForm):
     """Create or edit a grid. The village must be one the user's centre covers whole;
     it is fixed once the grid exists (its households and residents carry it)."""
 
@@ -108,12 +108,14 @@ class GridForm(forms.ModelForm):
         return cleaned
 
 
-class MembershipForm(forms.Form):
+class MembershipForm(Form):
     """Add a person to a grid team. The person must hold the role that fits the duty."""
 
     duty = forms.ChoiceField(label=capfirst(_("duty")), choices=GridMembership.Duty.choices)
     user = forms.ModelChoiceField(label=capfirst(_("person")), queryset=User.objects.none())
-    started_on = forms.DateField(label=capfirst(_("start date")), widget=_date_widget())
+    started_on = PlausibleDateField(
+        label=capfirst(_("start date")), future_message=_("The start date cannot be in the future.")
+    )
     note = forms.CharField(label=capfirst(_("note")), max_length=200, required=False)
 
     def __init__(self, *args, grid: Grid, **kwargs):
@@ -164,12 +166,6 @@ class MembershipForm(forms.Form):
         serving = GridMembership.objects.filter(grid=grid, ended_on__isnull=True).values("user")
         return users.exclude(pk__in=serving).distinct().order_by("role", "full_name", "username")
 
-    def clean_started_on(self):
-        started_on = self.cleaned_data["started_on"]
-        if started_on > timezone.localdate():
-            raise forms.ValidationError(_("The start date cannot be in the future."))
-        return started_on
-
     def clean(self):
         cleaned = super().clean()
         user, duty = cleaned.get("user"), cleaned.get("duty")
@@ -186,10 +182,10 @@ class MembershipForm(forms.Form):
         return cleaned
 
 
-class MembershipEndForm(forms.Form):
-    ended_on = forms.DateField(
+class MembershipEndForm(Form):
+    ended_on = PlausibleDateField(
         label=capfirst(_("end date")),
-        widget=_date_widget(),
+        future_message=_("The end date cannot be in the future."),
         help_text=_("An end date ends the membership on that day; the slot is free for someone else at once."),
     )
 
@@ -205,8 +201,6 @@ class MembershipEndForm(forms.Form):
             raise forms.ValidationError(
                 _("The end date cannot be before the start date (%(date)s).") % {"date": self.membership.started_on}
             )
-        if ended_on > timezone.localdate():
-            raise forms.ValidationError(_("The end date cannot be in the future."))
         return ended_on
 
 
@@ -226,7 +220,7 @@ def _clean_phone(value: str, *, landline_ok: bool = False) -> str:
         raise
 
 
-class HouseholdForm(forms.ModelForm):
+class HouseholdForm(ModelForm):
     """A household of one grid; the grid comes from the page, not from the form."""
 
     class Meta:
@@ -253,7 +247,7 @@ class HouseholdForm(forms.ModelForm):
         return _clean_phone(self.cleaned_data.get("phone"), landline_ok=True)
 
 
-class ResidentForm(forms.ModelForm):
+class ResidentForm(ModelForm):
     """Register or update a resident.
 
     The ID number is a plain field, never filled from the database: on edit it stays

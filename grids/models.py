@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govcenter import limits
 from govcenter.models import Area
 from govcenter.pii import ProtectedIdNumber, mask_id_number  # noqa: F401  (mask re-exported for templates)
 
@@ -72,7 +73,7 @@ class Grid(models.Model):
         help_text=_("Village division code followed by a 3-digit grid number."),
     )
     name = models.CharField(_("name"), max_length=100)
-    description = models.TextField(_("boundary and description"), blank=True)
+    description = models.TextField(_("boundary and description"), max_length=limits.REASON, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = GridQuerySet.as_manager()
@@ -179,7 +180,7 @@ class Household(models.Model):
     address = models.CharField(_("address"), max_length=200)
     head_name = models.CharField(_("head of household"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=limits.NOTE, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -240,7 +241,7 @@ class Resident(ProtectedIdNumber):
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     care_tags = models.ManyToManyField(CareTag, blank=True, related_name="residents", verbose_name=_("care tags"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=limits.NOTE, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

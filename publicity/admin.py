@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govcenter import admin as govcenter_admin
 from govcenter.admin import ReadOnlyInline
+from govcenter.forms import ModelForm
 
 from .models import Activity, Assignment, Audience, Campaign, CampaignEvent, PublicityForm, VillageDistribution
 
@@ -39,7 +40,7 @@ class CampaignEventInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("actor", "assignment__grid", "assignment__campaign")
 
 
-class CampaignAdminForm(forms.ModelForm):
+class CampaignAdminForm(ModelForm):
     audiences = forms.MultipleChoiceField(
         label=_("target audience"), choices=Audience.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -118,6 +119,8 @@ class ActivityInline(ReadOnlyInline):
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
     """Only the due date can be changed (e.g. extended after a flood); the rest is the record."""
+
+    form = ModelForm  # typed text cleaned as on the portal's pages (govcenter.forms)
 
     list_display = ["campaign", "grid", "village", "due_on", "done_at"]
     list_filter = ["township", ("done_at", admin.EmptyFieldListFilter)]

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.forms import choice_buttons
+from govcenter import limits
+from govcenter.forms import Form, PlausibleDateField, choice_buttons
 from govcenter.models import Area, User
 from grids.models import Grid, GridMembership
 
@@ -33,14 +34,17 @@ def _date_widget(**attrs) -> forms.DateInput:
 
 
 def _note(label, *, required: bool = False, rows: int = 2) -> forms.CharField:
-    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}))
+    return forms.CharField(
+        label=label, required=required, max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": rows})
+    )
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices, widget=choice_buttons(Topic.choices))
     content = forms.CharField(
         label=_("Content"),
+        max_length=limits.NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What the grid teams tell people: key points, policies, phone numbers."),
     )
@@ -52,8 +56,8 @@ class CampaignForm(forms.Form):
         choices=PublicityForm.choices,
         widget=choice_buttons(PublicityForm.choices, multiple=True),
     )
-    starts_on = forms.DateField(label=_("Start date"), widget=_date_widget())
-    ends_on = forms.DateField(label=_("End date"), widget=_date_widget())
+    starts_on = PlausibleDateField(label=_("Start date"), allow_future=True)
+    ends_on = PlausibleDateField(label=_("End date"), allow_future=True)
     leaflet = forms.FileField(
         label=_("Leaflet"),
         required=False,
@@ -118,11 +122,11 @@ class CampaignForm(forms.Form):
         )
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     note = _note(_("Note"))
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     note = _note(_("What should be changed"), required=True, rows=3)
 
     def __init__(self, *args, **kwargs):
@@ -141,7 +145,7 @@ class AreaChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-class DistributeForm(forms.Form):
+class DistributeForm(Form):
     """Townships (every village of each) and single villages of the campaign's district."""
 
     townships = AreaChoiceField(
@@ -179,11 +183,11 @@ class GridChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-class HandOutForm(forms.Form):
+class HandOutForm(Form):
     """The grids of the village that have not had the campaign yet, and a due date."""
 
     grids = GridChoiceField(label=_("Grids"), queryset=Grid.objects.none(), widget=forms.CheckboxSelectMultiple)
-    due_on = forms.DateField(label=_("Due on"), widget=_date_widget())
+    due_on = PlausibleDateField(label=_("Due on"), allow_future=True)
 
     def __init__(self, *args, distribution: VillageDistribution, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
@@ -215,7 +219,7 @@ class HandOutForm(forms.Form):
         return due_on
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(Form):
     note = _note(_("Summary (optional)"))
 
 
@@ -235,13 +239,13 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(Form):
     """One activity of a grid team: what the people's-sentiment log of kind publicity records."""
 
     form = forms.ChoiceField(
         label=_("Form"), choices=PublicityForm.choices, widget=choice_buttons(PublicityForm.choices)
     )
-    held_on = forms.DateField(label=_("Date"), widget=_date_widget())
+    held_on = PlausibleDateField(label=_("Date"))
     held_time = forms.TimeField(
         label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -263,6 +267,7 @@ class ActivityForm(forms.Form):
     matter = forms.CharField(
         label=_("What was done"),
         required=False,
+        max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional: leaflets handed out, questions people asked, who helped."),
     )
@@ -295,8 +300,6 @@ class ActivityForm(forms.Form):
 
     def clean_held_on(self):
         held_on = self.cleaned_data["held_on"]
-        if held_on > _today():
-            raise ValidationError(_("The date cannot be in the future."), code="future")
         if held_on < self.campaign.starts_on:
             raise ValidationError(
                 _("The campaign starts on %(date)s; the activity cannot be earlier.")

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govcenter import limits
 from govcenter.models import Area
 from grids.models import Grid
 from sentiment.models import Log
@@ -82,7 +83,9 @@ class Campaign(models.Model):
     title = models.CharField(_("title"), max_length=200)
     topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
     content = models.TextField(
-        _("content"), help_text=_("What the grid teams tell people: key points, policies, phone numbers.")
+        _("content"),
+        max_length=limits.NARRATIVE,
+        help_text=_("What the grid teams tell people: key points, policies, phone numbers."),
     )
     audiences = models.JSONField(_("target audience"), default=list)
     allowed_forms = models.JSONField(_("forms of activity"), default=list)
@@ -117,7 +120,9 @@ class Campaign(models.Model):
         related_name="+",
         verbose_name=_("reviewed by"),
     )
-    review_note = models.TextField(_("review note"), blank=True, help_text=_("The district's note on the last review."))
+    review_note = models.TextField(
+        _("review note"), max_length=limits.NOTE, blank=True, help_text=_("The district's note on the last review.")
+    )
     distributed_at = models.DateTimeField(_("distributed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -243,7 +248,7 @@ class Assignment(models.Model):
         related_name="+",
         verbose_name=_("marked done by"),
     )
-    done_note = models.TextField(_("summary"), blank=True)
+    done_note = models.TextField(_("summary"), max_length=limits.NOTE, blank=True)
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -329,7 +334,7 @@ class CampaignEvent(models.Model):
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     status = models.CharField(_("status after"), max_length=12, choices=Campaign.Status.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=limits.NARRATIVE, blank=True)
 
     class Meta:
         verbose_name = _("campaign event")

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute, RiskLevel
-from govcenter.forms import choice_buttons, parse_pk
+from govcenter import limits
+from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk
 from govcenter.models import User
 from grids.models import Resident
 
@@ -30,8 +31,15 @@ from .services import DEFAULT_AGENCY_DAYS
 NON_NEGATIVE = _("This number cannot be negative.")
 
 
-def _text(label, *, rows: int = 2, required: bool = False, **kwargs) -> forms.CharField:
-    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+def _text(label, *, max_length: int, rows: int = 2, required: bool = False, **kwargs) -> forms.CharField:
+    """A text area of at most ``max_length`` characters (one of ``govcenter.limits``)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
 
 
 def _count(label) -> forms.IntegerField:
@@ -75,7 +83,7 @@ def _local_now() -> datetime.datetime:
     return timezone.localtime()
 
 
-class LogForm(forms.Form):
+class LogForm(Form):
     """The filing form. ``user`` is the grid worker; their grids and the police of those
     grids are the choices."""
 
@@ -103,6 +111,7 @@ class LogForm(forms.Form):
     visitor_name = forms.CharField(label=_("Visitor not registered in the grid"), max_length=50, required=False)
     matter = _text(
         _("Matter"),
+        max_length=limits.NARRATIVE,
         rows=3,
         required=True,
         error_messages={"required": _("Describe the matter: what the person asked or what you found.")},
@@ -110,19 +119,17 @@ class LogForm(forms.Form):
     next_step = forms.ChoiceField(
         label=_("Next step"), choices=Log.NextStep.choices, widget=choice_buttons(), initial=Log.NextStep.ANSWERED
     )
-    result = _text(_("Result"))
+    result = _text(_("Result"), max_length=limits.REASON)
     agency_type = forms.ChoiceField(
         label=_("Agency matter"), choices=AgencyMatter.Type.choices, widget=choice_buttons(), required=False
     )
-    agency_due_on = forms.DateField(
-        label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    agency_due_on = PlausibleDateField(label=_("Due on"), required=False, allow_future=True)
     dispute_category = forms.ChoiceField(
         label=_("Dispute category"),
         required=False,
         choices=[("", _("As the category suggests")), *Dispute.Category.choices],
     )
-    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    occurred_on = PlausibleDateField(label=_("Date"))
     occurred_time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     place = forms.CharField(
         label=_("Place"), max_length=200, required=False, help_text=_("Left empty: the resident's address.")
@@ -215,7 +222,7 @@ class LogForm(forms.Form):
 # --- steps on the detail page -----------------------------------------------------------------
 
 
-class _StepForm(forms.Form):
+class _StepForm(Form):
     """A form of one step on the detail page, with its own prefix so that several can sit
     on one page without clashing ids."""
 
@@ -235,7 +242,7 @@ class _StepForm(forms.Form):
 
 class ReportUpForm(_StepForm):
     prefix_name = "report"
-    note = _text(_("Why it goes up"), rows=2)
+    note = _text(_("Why it goes up"), max_length=limits.REASON, rows=2)
 
 
 class HandleHereForm(_StepForm):
@@ -245,7 +252,7 @@ class HandleHereForm(_StepForm):
         label=_("Person in charge"),
         error_messages={"invalid_choice": _("Choose someone who works at this level.")},
     )
-    note = _text(_("Instructions"), rows=2)
+    note = _text(_("Instructions"), max_length=limits.NOTE, rows=2)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -256,7 +263,7 @@ class HandleHereForm(_StepForm):
 class AssignDepartmentForm(_StepForm):
     prefix_name = "department"
     department = forms.ModelChoiceField(queryset=None, label=_("Functional department"))
-    note = _text(_("Instructions"), rows=2)
+    note = _text(_("Instructions"), max_length=limits.NOTE, rows=2)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -265,7 +272,13 @@ class AssignDepartmentForm(_StepForm):
 
 class FeedBackForm(_StepForm):
     prefix_name = "feedback"
-    result = _text(_("Result"), rows=3, required=True, error_messages={"required": _("Describe the result.")})
+    result = _text(
+        _("Result"),
+        max_length=limits.REASON,
+        rows=3,
+        required=True,
+        error_messages={"required": _("Describe the result.")},
+    )
 
 
 class ToDisputeForm(_StepForm):
@@ -288,8 +301,14 @@ class PhotosForm(_StepForm):
     photos = PhotosField(label=_("Photos"), required=True)
 
 
-class AgencyCompleteForm(forms.Form):
-    result = _text(_("Result"), rows=3, required=True, error_messages={"required": _("Describe the result.")})
+class AgencyCompleteForm(Form):
+    result = _text(
+        _("Result"),
+        max_length=limits.REASON,
+        rows=3,
+        required=True,
+        error_messages={"required": _("Describe the result.")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -301,7 +320,7 @@ class AgencyCompleteForm(forms.Form):
         )
 
 
-class MonthForm(forms.Form):
+class MonthForm(Form):
     month = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "month", "class": "form-control"}))
 
     def month_start(self) -> datetime.date:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute
+from govcenter import limits
 from govcenter.models import Area, Department
 from grids.models import Grid, Resident
 
@@ -123,9 +124,9 @@ class Log(models.Model):
     visitor_name = models.CharField(
         _("visitor"), max_length=50, blank=True, help_text=_("Someone not registered in the grid.")
     )
-    matter = models.TextField(_("matter"))
+    matter = models.TextField(_("matter"), max_length=limits.NARRATIVE)
     policy_basis = models.CharField(_("policy basis"), max_length=300, blank=True)
-    result = models.TextField(_("result"), blank=True)
+    result = models.TextField(_("result"), max_length=limits.REASON, blank=True)
     next_step = models.CharField(_("next step"), max_length=10, choices=NextStep.choices, default=NextStep.ANSWERED)
 
     # Publicity activities (kind "publicity"); the publicity app links a log to a campaign.
@@ -162,7 +163,7 @@ class Log(models.Model):
         verbose_name=_("functional department"),
     )
     reported_at = models.DateTimeField(_("reported up at"), null=True, blank=True)
-    feedback = models.TextField(_("result fed back"), blank=True)
+    feedback = models.TextField(_("result fed back"), max_length=limits.REASON, blank=True)
     fed_back_at = models.DateTimeField(_("fed back at"), null=True, blank=True)
     fed_back_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -358,7 +359,7 @@ class AgencyMatter(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="agency_matters", verbose_name=_("assignee")
     )
     status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
-    result = models.TextField(_("result"), blank=True)
+    result = models.TextField(_("result"), max_length=limits.REASON, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -436,7 +437,7 @@ class LogEvent(models.Model):
     from_level = models.CharField(_("from level"), max_length=12, choices=Level.choices, blank=True)
     to_level = models.CharField(_("to level"), max_length=12, choices=Level.choices, blank=True)
     status = models.CharField(_("status after"), max_length=12, choices=Log.Status.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=limits.NARRATIVE, blank=True)
 
     class Meta:
         verbose_name = _("log timeline event")

@@ -588,6 +588,12 @@ def log_handle_here(*, log: Log, actor: User, at: datetime.datetime, handler: Us
             _("%(person)s does not work at the level handling this log.") % {"person": handler.display_name},
             "handler",
         )
+        # The same person put in charge again: no state changes, so no timeline entry and no notification.
+        _require(
+            not (current.status == Status.IN_HAND and current.handler_id == handler.pk),
+            _("%(person)s is already in charge of this log; nothing changed.") % {"person": handler.display_name},
+            "handler",
+        )
         current.status, current.handler = Status.IN_HAND, handler
         current.save()
         _event(

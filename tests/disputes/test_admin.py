@@ -161,6 +161,17 @@ def test_occurred_on_after_registration_is_refused(case, admin_client):
     assert case.occurred_on == T0.date()
 
 
+def test_occurred_on_before_the_records_begin_is_refused(case, admin_client):
+    url = reverse("admin:disputes_dispute_change", args=[case.pk])
+    data = {"source": case.source, "category": case.category, "summary": case.summary,
+            "description": case.description, "occurred_on": "0001-01-01", "location": ""}  # fmt: skip
+    response = admin_client.post(url, {**data, **_inline_management_data(admin_client, url)})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["occurred_on"] == [
+        "Enter a date from 2000-01-01 on: the portal's records begin then."
+    ]
+
+
 def test_ledger_counter_is_read_only(case, admin_client):
     from disputes.models import LedgerCounter
 

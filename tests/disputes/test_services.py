@@ -68,7 +68,7 @@ def test_register_assigns_number_level_deadline_and_timeline(world):
     assert d.level == Level.VILLAGE and d.registered_level == Level.VILLAGE
     assert d.status == Status.REGISTERED
     assert d.due_at > T0
-    assert list(d.events.values_list("kind", flat=True)) == [Kind.REGISTERED]
+    assert list(d.events.order_by("pk").values_list("kind", flat=True)) == [Kind.REGISTERED]
     assert Notification.objects.filter(recipient=world.village1_user, url=d.get_absolute_url()).exists()
 
 
@@ -188,6 +188,22 @@ def test_handler_must_work_at_the_current_level(world):
     with pytest.raises(s.DisputeError):
         s.dispute_assign_handler(dispute=d, actor=world.village2_user, at=at(1), handler=world.village2_user)
     assert Dispute.objects.get(pk=d.pk).handler == world.grid1_user
+
+
+def test_assigning_the_same_handler_again_changes_nothing(world):
+    d = register(world.grid1_user, grid=world.grid1)
+    s.dispute_assign_handler(dispute=d, actor=world.village1_user, at=at(1), handler=world.grid1_user)
+    before, notifications = snapshot(d), Notification.objects.count()
+    events = list(d.events.order_by("pk").values_list("kind", flat=True))
+    with pytest.raises(s.DisputeError) as e:
+        s.dispute_assign_handler(dispute=d, actor=world.village1_user, at=at(2), handler=world.grid1_user)
+    assert str(e.value) == "grid1 is already the handler of this dispute; nothing changed."
+    assert snapshot(d) == before and Notification.objects.count() == notifications
+    assert list(d.events.order_by("pk").values_list("kind", flat=True)) == events
+    # Another person may still take over, with its own timeline entry.
+    s.dispute_assign_handler(dispute=d, actor=world.village1_user, at=at(3), handler=world.village1_user)
+    assert fresh(d).handler == world.village1_user
+    assert list(d.events.order_by("pk").values_list("kind", flat=True)) == [*events, DisputeEvent.Kind.HANDLER_ASSIGNED]
 
 
 # --- mediation ---------------------------------------------------------------------------

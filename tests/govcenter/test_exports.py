@@ -12,7 +12,15 @@ from urllib.parse import quote
 import openpyxl
 import pytest
 
-from govcenter.exports import XLSX_CONTENT_TYPE, capped_rows, dated_filename, safe_text, xlsx_response
+from govcenter.exports import (
+    XLSX_CELL_MAX,
+    XLSX_CONTENT_TYPE,
+    capped_rows,
+    dated_filename,
+    fit_cell,
+    safe_text,
+    xlsx_response,
+)
 from govcenter.models import Area
 
 
@@ -25,6 +33,8 @@ from govcenter.models import Area
         ("@cmd", "'@cmd"),
         ("bell\x07 and form feed\x0c", "bell and form feed"),
         ("王大明 = 李四", "王大明 = 李四"),
+        ("王\u202e大明\u2066", "王大明"),
+        ("\u202e=1+1", "'=1+1"),
         (12, "12"),
     ],
 )
@@ -66,3 +76,35 @@ def test_the_workbook_has_a_bold_frozen_header_and_clean_rows():
     assert sheet["A2"].value == "'=cmd|' /C calc'!A0" and sheet["A2"].data_type == "s"
     assert sheet["B2"].value.date() == datetime.date(2026, 3, 2)
     assert sheet["A3"].value == "王大明" and sheet["B3"].value is None
+
+
+def test_a_cell_that_fits_is_left_whole():
+    assert fit_cell("字" * XLSX_CELL_MAX) == "字" * XLSX_CELL_MAX
+    assert fit_cell("short") == "short"
+
+
+def test_a_longer_cell_is_cut_and_says_how_much_is_missing():
+    value = "a" * 40_000
+    cell = fit_cell(value)
+    assert len(cell) == XLSX_CELL_MAX
+    kept, note = cell.split("…", 1)
+    assert note == f"[cut: {40_000 - len(kept)} characters not exported]"
+    assert value.startswith(kept)
+
+
+def test_the_cut_counts_as_a_spreadsheet_does():
+    # An emoji is two UTF-16 units: half as many fit, and none is split in two.
+    cell = fit_cell("😀" * 20_000)
+    assert len(cell.encode("utf-16-le")) // 2 <= XLSX_CELL_MAX
+    kept = cell.split("…", 1)[0]
+    assert set(kept) == {"😀"} and cell.endswith(f"[cut: {20_000 - len(kept)} characters not exported]")
+
+
+def test_a_cut_cell_reaches_the_workbook(tmp_path):
+    response = xlsx_response(
+        sheet_title="t", columns=[("text", 10), ("n", 5)], rows=[["字" * 40_000, 3]], filename="t.xlsx"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    value = sheet.cell(row=2, column=1).value
+    assert len(value) == XLSX_CELL_MAX and value.endswith("characters not exported]")
+    assert sheet.cell(row=2, column=2).value == 3

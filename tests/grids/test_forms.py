@@ -338,3 +338,36 @@ def test_a_constraint_lost_to_a_concurrent_save_becomes_a_form_error(world, logi
     assert response.status_code == 200
     assert "Another grid has just been saved with this code." in " ".join(response.context["form"].errors["code"])
     assert 'value="改名"' in response.content.decode()
+
+
+def test_a_resident_name_is_saved_without_direction_controls(world, login):
+    response = post_resident(login(world.village1_user), world, name="钱\u202e多多\u200f", note="常年\u2066在外务工")
+    assert response.status_code == 302
+    resident = Resident.objects.get(name="钱多多")
+    assert resident.note == "常年在外务工"
+
+
+def test_a_resident_note_over_its_limit_is_refused(world, login):
+    from govcenter import limits
+
+    response = post_resident(login(world.village1_user), world, note="常年在外务工" + "字" * limits.NOTE)
+    assert response.status_code == 200
+    assert (
+        response.context["form"].errors["note"][0].startswith(f"Ensure this value has at most {limits.NOTE} characters")
+    )
+
+
+def test_a_nul_in_a_resident_field_is_named(world, login):
+    response = post_resident(login(world.village1_user), world, address="东山村\x001组")
+    assert_rejected(
+        response,
+        "address",
+        "This text contains an invisible NUL character (often from a copied document); remove it and try again.",
+    )
+
+
+def test_a_membership_cannot_start_before_the_records_begin(world):
+    form = MembershipForm(
+        {"duty": "grid_worker", "user": world.grid1_user.pk, "started_on": "0001-01-01"}, grid=world.grid1b
+    )
+    assert form.errors["started_on"] == ["Enter a date from 2000-01-01 on: the portal's records begin then."]

@@ -400,6 +400,22 @@ def test_village_level_handling_refused_to_others(world, name):
         s.log_handle_here(log=log, actor=getattr(world, name), at=at(1), handler=world.grid1_user)
 
 
+def test_putting_the_same_person_in_charge_again_changes_nothing(world):
+    log = reported(world)
+    s.log_handle_here(log=log, actor=world.village1_user, at=at(1), handler=world.grid1_user, note="尽快处理")
+    before, timeline = seen(), events(log)
+    with pytest.raises(s.LogError) as e:
+        s.log_handle_here(log=log, actor=world.village1_user, at=at(2), handler=world.grid1_user, note="尽快处理")
+    assert str(e.value) == "grid1 is already in charge of this log; nothing changed."
+    assert e.value.field == "handler"
+    assert events(log) == timeline and notified(before) == []
+    log.refresh_from_db()
+    assert (log.status, log.handler) == (Status.IN_HAND, world.grid1_user)
+    # Someone else may still be put in charge.
+    s.log_handle_here(log=log, actor=world.village1_user, at=at(3), handler=world.village1_user)
+    assert log.handler == world.village1_user and events(log) == [*timeline, "handled_here"]
+
+
 def test_township_and_district_handle_with_their_own_staff(world):
     log = at_township(world)
     with pytest.raises(s.LogError):
