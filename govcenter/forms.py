@@ -157,7 +157,7 @@ class ProfileForm(ModelForm):
         return data
 
 
-class SecondFactorForm(forms.Form):
+class SecondFactorForm(Form):
     """A code from the authenticator app (six digits) or, on the login step, a recovery code."""
 
     code = forms.CharField(
