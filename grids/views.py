@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from govcenter.clientip import client_ip
 from govcenter.filters import filters_open
 from govcenter.forms import parse_pk
 from govcenter.jurisdiction import can_edit_residents, can_manage_grids, can_reveal_id_numbers
-from govcenter.clientip import client_ip
 from govcenter.models import Area, PersonalDataAccess
 from govcenter.pagination import WindowPage
 from govcenter.services import personal_data_reveal
@@ -395,6 +395,8 @@ def _resident_page(request, resident: Resident, *, revealed_id: str = ""):
             "care_tags": list(resident.care_tags.all()),
             "may_edit": can_edit_residents(user),
             "may_reveal": may_reveal and resident.has_id_number,
+            # The birth date is digits 7 to 14 of the ID number: only for those who may see it.
+            "shows_birth_date": may_reveal,
             "reveals": _recent_reveals(resident) if may_reveal else [],
             "revealed_id": revealed_id,
         },
