@@ -16,6 +16,7 @@ that the attack of the issue rebuilds nothing from everything grid1 saw.
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 import io
 import random
@@ -176,23 +177,26 @@ def known_numbers() -> dict[str, datetime.date]:
 # --- what a page shows -------------------------------------------------------------------
 
 
-def date_spellings(d: datetime.date) -> set[str]:
-    return {
-        f"{d:%Y%m%d}",
-        f"{d:%Y-%m-%d}",
-        f"{d.year}-{d.month}-{d.day}",
-        f"{d:%Y/%m/%d}",
-        f"{d.year}/{d.month}/{d.day}",
-        f"{d:%Y.%m.%d}",
-        f"{d.year}.{d.month}.{d.day}",
-        f"{d.year}年{d.month}月{d.day}日",
-        f"{d:%Y年%m月%d日}",
-        f"{d:%d/%m/%Y}",
-        f"{d:%m/%d/%Y}",
-        f"{MONTHS[d.month - 1]} {d.day}, {d.year}",
-        f"{AP_MONTHS[d.month - 1]} {d.day}, {d.year}",
-        f"{d.day} {MONTHS[d.month - 1]} {d.year}",
-    }
+@functools.cache
+def date_spellings(d: datetime.date) -> frozenset[str]:
+    return frozenset(
+        {
+            f"{d:%Y%m%d}",
+            f"{d:%Y-%m-%d}",
+            f"{d.year}-{d.month}-{d.day}",
+            f"{d:%Y/%m/%d}",
+            f"{d.year}/{d.month}/{d.day}",
+            f"{d:%Y.%m.%d}",
+            f"{d.year}.{d.month}.{d.day}",
+            f"{d.year}年{d.month}月{d.day}日",
+            f"{d:%Y年%m月%d日}",
+            f"{d:%d/%m/%Y}",
+            f"{d:%m/%d/%Y}",
+            f"{MONTHS[d.month - 1]} {d.day}, {d.year}",
+            f"{AP_MONTHS[d.month - 1]} {d.day}, {d.year}",
+            f"{d.day} {MONTHS[d.month - 1]} {d.year}",
+        }
+    )
 
 
 _DATE_PATTERNS = [
@@ -261,19 +265,21 @@ def findings(text: str, known: dict[str, datetime.date]) -> list[str]:
     """What in ``text`` gives away (part of) a known number beyond its last four characters."""
     found = []
     compact = re.sub(r"\s+", "", text)
-    for mask in MASK_RE.findall(text):
+    variants = (text.upper(), compact.upper())
+    masks = MASK_RE.findall(text)
+    for mask in masks:
         shown = [i for i, c in enumerate(mask) if c != "*"]
         if len(mask) >= 8 and (len(shown) > 4 or any(i < len(mask) - 4 for i in shown)):
             found.append(f"a mask shows more than the last four characters: {mask}")
+    ends = {mask[-5:].upper(): mask for mask in masks if len(mask) == 18}
     for number, born in known.items():
-        for variant in (text, compact):
-            if number in variant.upper():
+        for variant in variants:
+            if number in variant:
                 found.append(f"the whole number {number}")
             if number[:7] in variant:
                 found.append(f"the region and more of {number} ({number[:7]}...)")
-        for mask in MASK_RE.findall(text):
-            if len(mask) == 18 and mask[-5:].upper() == number[-5:]:
-                found.append(f"the last five characters of {number}: {mask}")
+        if number[-5:] in ends:
+            found.append(f"the last five characters of {number}: {ends[number[-5:]]}")
         for spelling in date_spellings(born):
             if spelling in text:
                 found.append(f"the birth date of {number} as {spelling!r}")
