@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from disputes import services as dispute_services
@@ -337,7 +337,10 @@ def crawl(client, seeds, known) -> tuple[dict, Seen, list[str]]:
         if url in statuses:
             continue
         path = urlsplit(url).path
-        view = resolve(path).view_name
+        try:
+            view = resolve(path).view_name
+        except Resolver404:
+            view = path
         if view in post_only:
             continue
         if urlsplit(url).query:
