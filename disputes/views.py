@@ -33,7 +33,7 @@ from govcenter.actions import Action
 from govcenter.clientip import client_ip
 from govcenter.forms import parse_pk
 from govcenter.pagination import WindowPage, capped_count
-from govcenter.services import personal_data_reveal
+from govcenter.services import RevealLimitReached, personal_data_reveal
 from grids.selectors import residents_visible_to, villages_visible_to
 
 from . import exports, rules, services
@@ -658,11 +658,21 @@ def party_reveal(request, pk: int):
     dispute = _visible(request, party.dispute_id)
     if not (rules.can_reveal_ids(user, dispute) and party.has_id_number):
         raise PermissionDenied
-    id_number = personal_data_reveal(user=user, subject=party, ip_address=client_ip(request))
-    if request.headers.get("HX-Request") == "true":
-        response = render(request, "disputes/_party_id.html", {"party": party, "id_number": id_number})
+    htmx = request.headers.get("HX-Request") == "true"
+    try:
+        id_number = personal_data_reveal(user=user, subject=party, ip_address=client_ip(request))
+    except RevealLimitReached as e:
+        # htmx swaps only 2xx answers: the refusal replaces the button in place.
+        if htmx:
+            response = render(request, "disputes/_party_id.html", {"party": party, "refused": str(e)})
+        else:
+            messages.error(request, str(e))
+            response = redirect(dispute)
     else:
-        response = _detail_page(request, dispute, revealed={party.pk: id_number})
+        if htmx:
+            response = render(request, "disputes/_party_id.html", {"party": party, "id_number": id_number})
+        else:
+            response = _detail_page(request, dispute, revealed={party.pk: id_number})
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -265,6 +265,8 @@ class PersonalDataAccess(models.Model):
         indexes = [
             # "who looked at this person's data" on the subject's page and in admin.
             models.Index(fields=["content_type", "object_id", "-at"], name="pda_subject_at"),
+            # "how many numbers did this user see in the last hour": the reveal limit.
+            models.Index(fields=["user", "-at"], name="pda_user_at"),
         ]
 
     def __str__(self) -> str:

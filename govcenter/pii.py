@@ -3,7 +3,7 @@
 ID numbers are validated against GB 11643-1999 (18 characters, ISO 7064 MOD 11-2
 check digit, a plausible birth date), stored encrypted (Fernet, keys from
 settings.PII_ENCRYPTION_KEYS, rotatable) with an HMAC-SHA256 beside them for exact
-look-up and duplicate detection, and a masked form (``3301**********1234``) for
+look-up and duplicate detection, and a masked form (``**************1234``) for
 display. ``cryptography`` does the crypto; the few lines of field plumbing are
 written here because the field-encryption packages for Django are unmaintained.
 """
@@ -122,10 +122,20 @@ def id_number_search_hash(term: str) -> str | None:
         return None
 
 
+MASK_KEEPS = 4
+
+
 def mask_id_number(value: str) -> str:
+    """The number with all but its last 4 characters hidden (``**************1234``).
+
+    Only the end is kept: the first six digits are the region (every grid code of a
+    local resident starts with them) and digits 7 to 14 the birth date, so a mask that
+    kept the first four, beside a birth date or a grid code, let anyone rebuild the whole
+    number with the check digit (issue 9). Digits 15 to 18 alone name nobody.
+    """
     if not value:
         return ""
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    return "*" * (len(value) - MASK_KEEPS) + value[-MASK_KEEPS:]
 
 
 class ProtectedIdNumber(models.Model):

@@ -61,6 +61,12 @@ PII_HASH_KEY = _secret(
     "PII_HASH_KEY", local_file="pii_hash_key", generate=lambda: secrets.token_hex(32), required=not DEBUG
 )
 
+# How many clear ID numbers one user may see per hour (a rolling hour). The next reveal is
+# refused and the district centre and the administrators are told (govcenter.services).
+PII_REVEALS_PER_HOUR = env.int("PII_REVEALS_PER_HOUR", default=30)
+if PII_REVEALS_PER_HOUR < 1:
+    raise ImproperlyConfigured("PII_REVEALS_PER_HOUR must be 1 or more.")
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

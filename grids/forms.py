@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govcenter import pii
 from govcenter.forms import Form, ModelForm, PlausibleDateField, parse_pk
-from govcenter.jurisdiction import scope_of
+from govcenter.jurisdiction import can_reveal_id_numbers, scope_of
 from govcenter.models import Area, User
 
 from .models import CareTag, Grid, GridMembership, Household, Resident
@@ -253,7 +253,9 @@ class ResidentForm(ModelForm):
     The ID number is a plain field, never filled from the database: on edit it stays
     empty (the masked number is in the help text) and an entered value replaces the
     stored one. Birth date and gender follow from the ID number when left empty and
-    must agree with it when given.
+    must agree with it when given. A user who may not reveal the resident's ID number
+    does not get the stored birth date either (it is digits 7 to 14 of the number): the
+    field starts empty, shows the age, and left empty keeps the stored date.
     """
 
     id_number = forms.CharField(label=capfirst(_("ID number")), max_length=25, required=False)
@@ -290,6 +292,16 @@ class ResidentForm(ModelForm):
         f["gender"].required = False
         f["gender"].help_text = _("Leave empty to take it from the ID number.")
         f["birth_date"].help_text = _("Leave empty to take it from the ID number.")
+        self.hides_birth_date = bool(
+            self.instance.pk
+            and self.instance.birth_date
+            and not can_reveal_id_numbers(user, village_id=self.instance.village_id)
+        )
+        if self.hides_birth_date:
+            self.initial["birth_date"] = None
+            f["birth_date"].help_text = _(
+                "Not shown to you (age %(age)d). Leave empty to keep it; a date entered here replaces it."
+            ) % {"age": self.instance.age()}
         f["phone"].widget.attrs["inputmode"] = "tel"
         f["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false", "maxlength": 25})
         if self.instance.pk and self.instance.has_id_number:
@@ -364,6 +376,13 @@ class ResidentForm(ModelForm):
     def clean(self):
         cleaned = super().clean()
         id_number = cleaned.get("id_number")
+        if (
+            self.hides_birth_date
+            and not id_number
+            and not cleaned.get("birth_date")
+            and "birth_date" not in self.errors
+        ):
+            cleaned["birth_date"] = self.instance.birth_date  # kept, never sent to the page
         if id_number:
             born = pii.birth_date_from_id(id_number)
             gender = pii.gender_from_id(id_number)

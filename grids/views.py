@@ -29,7 +29,7 @@ from govcenter.forms import parse_pk
 from govcenter.jurisdiction import can_edit_residents, can_manage_grids, can_reveal_id_numbers
 from govcenter.models import Area, PersonalDataAccess
 from govcenter.pagination import WindowPage
-from govcenter.services import personal_data_reveal
+from govcenter.services import RevealLimitReached, personal_data_reveal
 
 from . import services
 from .filters import GridFilter, ResidentFilter
@@ -395,6 +395,8 @@ def _resident_page(request, resident: Resident, *, revealed_id: str = ""):
             "care_tags": list(resident.care_tags.all()),
             "may_edit": can_edit_residents(user),
             "may_reveal": may_reveal and resident.has_id_number,
+            # The birth date is digits 7 to 14 of the ID number: only for those who may see it.
+            "shows_birth_date": may_reveal,
             "reveals": _recent_reveals(resident) if may_reveal else [],
             "revealed_id": revealed_id,
         },
@@ -422,11 +424,21 @@ def resident_reveal_id(request, pk: int):
     user = request.user
     resident = get_object_or_404(residents_visible_to(user).select_related("grid__village", "household"), pk=pk)
     _require(can_reveal_id_numbers(user, village_id=resident.village_id))
-    id_number = personal_data_reveal(user=user, subject=resident, ip_address=client_ip(request))
-    if request.headers.get("HX-Request") == "true":
-        response = render(request, "grids/_revealed_id.html", {"id_number": id_number, "resident": resident})
+    htmx = request.headers.get("HX-Request") == "true"
+    try:
+        id_number = personal_data_reveal(user=user, subject=resident, ip_address=client_ip(request))
+    except RevealLimitReached as e:
+        # htmx swaps only 2xx answers: the refusal replaces the button in place.
+        if htmx:
+            response = render(request, "grids/_revealed_id.html", {"refused": str(e), "resident": resident})
+        else:
+            messages.error(request, str(e))
+            response = redirect(resident)
     else:
-        response = _resident_page(request, resident, revealed_id=id_number)
+        if htmx:
+            response = render(request, "grids/_revealed_id.html", {"id_number": id_number, "resident": resident})
+        else:
+            response = _resident_page(request, resident, revealed_id=id_number)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -120,10 +120,40 @@ def test_bad_mobile_numbers_are_rejected(value):
 # --- masking, encryption, keyed hash ---------------------------------------------------
 
 
-def test_mask_keeps_first_four_and_last_four():
-    assert pii.mask_id_number("330102198005171234") == "3301**********1234"
-    assert pii.mask_id_number(SPECIMEN) == "1101**********002X"
+def test_mask_keeps_the_last_four_only():
+    # Not the first four too: with the region in every grid code and the birth date they
+    # rebuilt the whole number (issue 9).
+    assert pii.mask_id_number("330102198005171234") == "**************1234"
+    assert pii.mask_id_number(SPECIMEN) == "**************002X"
     assert pii.mask_id_number("") == ""
+
+
+def test_the_migrations_remask_numbers_stored_with_the_old_mask(world):
+    import importlib
+
+    from django.apps import apps
+
+    from disputes.models import Party
+    from disputes.services import PartyData
+    from tests.disputes.helpers import register
+
+    number = make_id_number()
+    dispute = register(
+        world.village1_user,
+        village=world.village1,
+        parties=[PartyData(role="applicant", name="张三", id_number=number)],
+    )
+    party = dispute.parties.get()
+    clear = world.resident1.reveal_id_number()
+    Resident.objects.filter(pk=world.resident1.pk).update(id_number_masked=clear[:4] + "*" * 10 + clear[-4:])
+    Party.objects.filter(pk=party.pk).update(id_number_masked=number[:4] + "*" * 10 + number[-4:])
+    importlib.import_module("grids.migrations.0005_remask_id_numbers").remask(apps, None)
+    importlib.import_module("disputes.migrations.0006_remask_party_id_numbers").remask(apps, None)
+    assert Resident.objects.get(pk=world.resident1.pk).id_number_masked == pii.mask_id_number(clear)
+    assert Party.objects.get(pk=party.pk).id_number_masked == "*" * 14 + number[-4:]
+    assert Resident.objects.get(pk=world.resident2.pk).id_number_masked == pii.mask_id_number(
+        world.resident2.reveal_id_number()
+    )
 
 
 def test_encrypt_decrypt_roundtrip_and_the_token_is_not_the_number():
@@ -161,7 +191,7 @@ def test_stored_resident_row_holds_no_clear_number(world):
         row = cursor.fetchone()
     assert all(clear not in str(column) for column in row)
     assert row[1] == pii.keyed_hash(clear)
-    assert row[2] == clear[:4] + "*" * 10 + clear[-4:]
+    assert row[2] == "*" * 14 + clear[-4:]
     assert Resident.objects.get(id_number_hash=pii.keyed_hash(clear)) == resident
 
 

@@ -26,6 +26,7 @@ SETTINGS_ENV = {
     "SECRET_KEY",
     "PII_ENCRYPTION_KEYS",
     "PII_HASH_KEY",
+    "PII_REVEALS_PER_HOUR",
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
     "DATABASE_URL",
@@ -267,3 +268,16 @@ def test_hsts_and_https_redirect_are_off_unless_the_environment_turns_them_on(tm
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
         "SECURE_HSTS_PRELOAD": True,
     }
+
+
+def test_reveals_per_hour_defaults_to_30_and_is_read_from_the_environment(tmp_path):
+    skip_if_dotenv_sets("PII_REVEALS_PER_HOUR")
+    assert load_settings(tmp_path, "PII_REVEALS_PER_HOUR") == {"PII_REVEALS_PER_HOUR": 30}
+    assert load_settings(tmp_path, "PII_REVEALS_PER_HOUR", PII_REVEALS_PER_HOUR="12") == {"PII_REVEALS_PER_HOUR": 12}
+
+
+def test_reveals_per_hour_below_one_refuses_to_start(tmp_path):
+    skip_if_dotenv_sets("PII_REVEALS_PER_HOUR")
+    result = run_python("import django; django.setup()", clean_env(tmp_path, PII_REVEALS_PER_HOUR="0"))
+    assert result.returncode != 0
+    assert "PII_REVEALS_PER_HOUR must be 1 or more" in result.stderr

@@ -396,6 +396,54 @@ def test_grid_worker_sees_only_the_masked_number_and_no_button(world, login):
     assert reveal_url(world) not in detail
 
 
+@pytest.mark.parametrize("name", ["village1_user", "township1_user", "district1", "police1", "station1", "admin"])
+def test_those_who_may_reveal_see_the_birth_date(world, login, name):
+    html = login(getattr(world, name)).get(reverse("grids:resident_detail", args=[world.resident1.pk])).content.decode()
+    assert "1980-05-17" in html and f"{world.resident1.age()} years" in html
+
+
+@pytest.mark.parametrize("name", ["grid1_user", "aux1"])
+def test_those_who_may_not_reveal_see_the_age_only(world, login, name):
+    # The birth date is digits 7 to 14 of the ID number (issue 9).
+    client = login(getattr(world, name))
+    html = client.get(reverse("grids:resident_detail", args=[world.resident1.pk])).content.decode()
+    assert f"{world.resident1.age()} years" in html
+    assert "1980" not in html and "Birth date" not in html
+
+
+def test_grid_worker_edits_a_resident_without_seeing_the_birth_date_and_keeps_it(world, login):
+    client = login(world.grid1_user)
+    url = reverse("grids:resident_edit", args=[world.resident1.pk])
+    page = client.get(url).content.decode()
+    assert "1980" not in page and f"age {world.resident1.age()}" in page
+    r = world.resident1
+    data = {
+        "grid": r.grid_id,
+        "household": r.household_id,
+        "name": "王大明",
+        "relation": "户主",
+        "id_number": "",
+        "gender": "M",
+        "birth_date": "",
+        "ethnicity": "汉族",
+        "phone": "13912345678",
+        "address": "东山村1组1号",
+        "note": "",
+    }
+    assert client.post(url, data).status_code == 302
+    r.refresh_from_db()
+    assert (r.birth_date, r.phone) == (datetime.date(1980, 5, 17), "13912345678")
+    # A date entered replaces it.
+    assert client.post(url, {**data, "birth_date": "1980-06-01"}).status_code == 302
+    r.refresh_from_db()
+    assert r.birth_date == datetime.date(1980, 6, 1)
+
+
+def test_clerk_edits_a_resident_with_the_birth_date_shown(world, login):
+    page = login(world.village1_user).get(reverse("grids:resident_edit", args=[world.resident1.pk])).content.decode()
+    assert 'value="1980-05-17"' in page
+
+
 def test_clear_number_never_appears_in_lists_even_for_those_who_may_reveal(world, login):
     client = login(world.village1_user)
     clear = world.resident1.reveal_id_number()
