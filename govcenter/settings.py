@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
+    "simple_history",
     "govcenter",
     "grids",
     "disputes",
@@ -92,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Exposes the request to django-simple-history: the user and client address of each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -182,6 +185,10 @@ X_FRAME_OPTIONS = "DENY"
 # Reverse proxies (addresses or networks, e.g. 127.0.0.1,10.0.0.0/24) whose
 # X-Forwarded-For is believed when finding the client's address (govcenter/clientip.py).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Audit history (django-simple-history, govcenter/history.py): an old version is shown,
+# never put back (that would skip the workflow and the forms' checks).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Celery -------------------------------------------------------------------
 # Default: kombu's file-system transport under var/broker, which needs no server.

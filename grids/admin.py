@@ -3,7 +3,8 @@
 Team changes go through ``grids.services.membership_add`` so that the database's
 slot constraints hold, and the forms check the limits first so that an administrator
 reads "This grid already has a community police officer" instead of an error page.
-ID numbers are shown masked only; a form field sets or replaces them.
+ID numbers are shown masked only; a form field sets or replaces them. "History" lists
+every version of a grid, membership, household or resident (govcenter.admin_history).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from govcenter.admin_history import AuditHistoryAdmin
 from govcenter.models import Area
 from govcenter.pii import (
     birth_date_from_id,
@@ -258,7 +260,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(AuditHistoryAdmin):
     list_display = ["code", "name", "village", "township_name", "workers", "police", "auxiliaries"]
     list_filter = [township_filter("village"), TeamFilter]
     search_fields = ["code", "name", "village__name", "village__code"]
@@ -303,7 +305,7 @@ class GridAdmin(admin.ModelAdmin):
 
 
 @admin.register(GridMembership)
-class GridMembershipAdmin(admin.ModelAdmin):
+class GridMembershipAdmin(AuditHistoryAdmin):
     form = MembershipForm
     list_display = ["grid", "duty", "user", "started_on", "ended_on"]
     list_filter = [ActiveMembershipFilter, "duty", township_filter("grid__village")]
@@ -334,7 +336,7 @@ class ResidentInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(AuditHistoryAdmin):
     list_display = ["number", "head_name", "grid", "village", "phone", "member_count"]
     list_filter = [township_filter("village")]
     search_fields = ["number", "head_name", "address", "phone", "grid__code", "grid__name"]
@@ -423,7 +425,7 @@ class ResidentAdminForm(forms.ModelForm):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(AuditHistoryAdmin):
     form = ResidentAdminForm
     # Never the clear number nor the ciphertext: the masked form is all admin shows.
     list_display = ["name", "gender", "birth_date", "id_number_masked", "grid", "village", "household", "phone"]
