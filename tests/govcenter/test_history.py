@@ -19,6 +19,7 @@ from django.urls import reverse
 from disputes import services as dispute_services
 from disputes.models import Dispute, Party
 from govcenter.history import WORKFLOW_STATE
+from govcenter.models import PersonalDataAccess
 from grids.models import Grid, GridMembership, Household, Resident
 from publicity.models import Campaign
 from sentiment.models import Log
@@ -125,6 +126,13 @@ def test_household_grid_and_team_changes_in_the_portal_are_recorded(world, login
     record = latest(membership)
     assert record.ended_on == datetime.date(2026, 2, 1) and record.prev_record.ended_on is None
     assert (record.history_user, record.ip_address) == (world.village1_user, "203.0.113.7")
+
+
+def test_a_reveal_behind_the_proxy_records_the_client_address(world, login, behind_proxy):
+    response = login(world.village1_user).post(reverse("grids:resident_reveal_id", args=[world.resident1.pk]), **PROXY)
+    assert response.status_code == 200
+    access = PersonalDataAccess.objects.get(user=world.village1_user, object_id=world.resident1.pk)
+    assert access.ip_address == "203.0.113.7"
 
 
 def test_writes_outside_a_request_are_kept_without_user_or_address(world):
