@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .history import ADMIN_EDIT, history_keep_workflow_state
@@ -37,8 +38,8 @@ class ChoiceLabelContextHelper(HistoricalRecordContextHelper):
         field = self.model._meta.get_field(change.field)
         if field.choices and not isinstance(value, list):
             return dict(field.flatchoices).get(value, value)
-        if value in (None, ""):
-            return "—"
+        if value in (None, "") or (isinstance(value, DeletedObject) and value.pk is None):
+            return "—"  # an empty field; simple-history calls a foreign key set to None "Deleted ..."
         return super().prepare_delta_change_value(change, value)
 
 

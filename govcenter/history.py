@@ -59,6 +59,16 @@ def _record_client_address(sender, history_instance, **kwargs) -> None:
         history_instance.ip_address = client_ip(request) if request is not None else None
 
 
+class AuditedRecords(HistoricalRecords):
+    """simple-history's HistoricalRecords, leaving out ``NEVER_KEPT`` on the models that have it."""
+
+    def finalize(self, sender, **kwargs):
+        if sender is self.cls:
+            names = {f.name for f in sender._meta.fields}
+            self.excluded_fields = [f for f in self.excluded_fields if f in names or f not in NEVER_KEPT]
+        super().finalize(sender, **kwargs)
+
+
 def audit_history(*, excluded_fields: list[str] = (), no_db_index: list[str] = ()) -> HistoricalRecords:
     """History of every save (and delete) of the model.
 
@@ -67,14 +77,14 @@ def audit_history(*, excluded_fields: list[str] = (), no_db_index: list[str] = (
     the model that the history is never searched by; each index left out is one less to
     update on every write.
     """
-    return HistoricalRecords(
+    return AuditedRecords(
         bases=[AuditedHistory],
         excluded_fields=[*NEVER_KEPT, *excluded_fields],
         no_db_index=list(no_db_index),
     )
 
 
-class AdminEditHistoricalRecords(HistoricalRecords):
+class AdminEditHistoricalRecords(AuditedRecords):
     """Keeps only the saves and deletes Django admin makes (``ADMIN_EDIT`` set on the instance)."""
 
     def post_save(self, instance, created, using=None, **kwargs):

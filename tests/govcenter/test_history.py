@@ -328,3 +328,49 @@ def test_history_page_queries_do_not_grow_with_the_versions(world, admin_client)
         response = admin_client.get(url)
     assert "户主11" in response.content.decode()
     assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+
+
+def test_every_audited_model_has_a_history_page_and_version_pages(world, case, admin_client, rf, settings, tmp_path):
+    from tests.publicity.helpers import handed_out
+    from tests.sentiment.helpers import file_log
+
+    settings.MEDIA_ROOT = tmp_path
+    handed_out(world)
+    request = rf.post("/")
+    request.user = world.admin
+    for obj in (case, file_log(world), Campaign.objects.get()):
+        admin.site._registry[type(obj)].save_model(request, obj, form=None, change=True)
+    membership = GridMembership.objects.filter(grid=world.grid1).first()
+    objects = [
+        world.grid1,
+        membership,
+        world.household1,
+        world.resident1,
+        case,
+        Log.objects.get(),
+        Campaign.objects.get(),
+    ]
+    for obj in objects:
+        response = admin_client.get(history_url(obj))
+        assert response.status_code == 200, type(obj)
+        records = type(obj).history.filter(id=obj.pk)
+        assert records.exists(), type(obj)
+        for record in records:
+            url = reverse(
+                f"admin:{obj._meta.app_label}_{obj._meta.model_name}_simple_history", args=[obj.pk, record.pk]
+            )
+            assert admin_client.get(url).status_code == 200, type(obj)
+
+
+def test_a_cleared_foreign_key_reads_as_empty_not_as_deleted(world, login, admin_client):
+    r = world.resident1
+    response = login(world.village1_user).post(
+        reverse("grids:resident_edit", args=[r.pk]),
+        {"grid": world.grid1b.pk, "household": "", "name": r.name, "gender": "M", "birth_date": "1980-05-17"},
+    )
+    assert response.status_code == 302
+    admin_client.force_login(world.admin)
+    html = admin_client.get(history_url(r)).content.decode()
+    assert f"<strong>Household:</strong> {world.household1}&nbsp;&rarr;&nbsp;—" in html
+    assert f"<strong>Grid:</strong> {world.grid1}&nbsp;&rarr;&nbsp;{world.grid1b}" in html
+    assert "Deleted" not in html
