@@ -4,7 +4,8 @@ Read-mostly by design: every step of a dispute (registration, acceptance, escala
 results, follow-ups) is a function in ``disputes.services`` that checks who may take
 it and writes its timeline event, so the admin shows the state but never changes it.
 What the administrator does edit here is configuration: the deadline policy and the
-follow-up rules. ID numbers of parties are shown masked only.
+follow-up rules. ID numbers of parties are shown masked only. "History" keeps each
+administrator's edit of a dispute with the old and new values (govcenter.admin_history).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govcenter import admin as govcenter_admin
 from govcenter.admin import EstimatedCountPaginator
+from govcenter.admin_history import AdminEditHistoryAdmin
 from govcenter.forms import ModelForm, check_plausible_date
 from govcenter.pii import id_number_search_hash
 
@@ -158,7 +160,7 @@ class DisputeAdminForm(ModelForm):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(AdminEditHistoryAdmin):
     form = DisputeAdminForm
     list_display = [
         "number",

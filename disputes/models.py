@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits
+from govcenter.history import admin_edit_history
 from govcenter.models import Area, Department
 from govcenter.pii import ProtectedIdNumber
 from grids.models import Grid, Resident
@@ -211,6 +212,11 @@ class Dispute(models.Model):
     search_text = models.TextField(editable=False, blank=True)
 
     objects = DisputeQuerySet.as_manager()
+    # Administrators' edits only: every step of the workflow is on the case's timeline.
+    history = admin_edit_history(
+        excluded_fields=["search_text", "updated_at"],
+        no_db_index=["number", "district", "township", "village", "grid", "department", "handler", "registered_by"],
+    )
 
     class Meta:
         verbose_name = _("dispute")

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django_otp",
     "govcenter.apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp
     "govcenter.apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
+    "simple_history",
     "govcenter",
     "grids",
     "disputes",
@@ -107,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor passed
+    # Exposes the request to django-simple-history: the user and client address of each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "govcenter.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -286,6 +289,10 @@ PERMISSIONS_POLICY = {
 # Reverse proxies (addresses or networks, e.g. 127.0.0.1,10.0.0.0/24) whose
 # X-Forwarded-For is believed when finding the client's address (govcenter/clientip.py).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Audit history (django-simple-history, govcenter/history.py): an old version is shown,
+# never put back (that would skip the workflow and the forms' checks).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Celery -------------------------------------------------------------------
 # Default: kombu's file-system transport under var/broker, which needs no server.

@@ -3,7 +3,8 @@
 Team changes go through ``grids.services.membership_add`` so that the database's
 slot constraints hold, and the forms check the limits first so that an administrator
 reads "This grid already has a community police officer" instead of an error page.
-ID numbers are shown masked only; a form field sets or replaces them.
+ID numbers are shown masked only; a form field sets or replaces them. "History" lists
+every version of a grid, membership, household or resident (govcenter.admin_history).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from govcenter.admin_history import AuditHistoryAdmin
 from govcenter.forms import ModelForm
 from govcenter.models import Area
 from govcenter.pii import (
@@ -259,7 +261,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(AuditHistoryAdmin):
     form = ModelForm  # typed text cleaned as on the portal's pages (govcenter.forms)
     list_display = ["code", "name", "village", "township_name", "workers", "police", "auxiliaries"]
     list_filter = [township_filter("village"), TeamFilter]
@@ -305,7 +307,7 @@ class GridAdmin(admin.ModelAdmin):
 
 
 @admin.register(GridMembership)
-class GridMembershipAdmin(admin.ModelAdmin):
+class GridMembershipAdmin(AuditHistoryAdmin):
     form = MembershipForm
     list_display = ["grid", "duty", "user", "started_on", "ended_on"]
     list_filter = [ActiveMembershipFilter, "duty", township_filter("grid__village")]
@@ -336,7 +338,7 @@ class ResidentInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(AuditHistoryAdmin):
     form = ModelForm  # typed text cleaned as on the portal's pages (govcenter.forms)
     list_display = ["number", "head_name", "grid", "village", "phone", "member_count"]
     list_filter = [township_filter("village")]
@@ -426,7 +428,7 @@ class ResidentAdminForm(ModelForm):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(AuditHistoryAdmin):
     form = ResidentAdminForm
     # Never the clear number nor the ciphertext: the masked form is all admin shows.
     list_display = ["name", "gender", "birth_date", "id_number_masked", "grid", "village", "household", "phone"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits
+from govcenter.history import audit_history
 from govcenter.models import Area
 from govcenter.pii import ProtectedIdNumber, mask_id_number  # noqa: F401  (mask re-exported for templates)
 
@@ -77,6 +78,7 @@ class Grid(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = GridQuerySet.as_manager()
+    history = audit_history(no_db_index=["village"])
 
     class Meta:
         verbose_name = _("grid")
@@ -114,6 +116,8 @@ class GridMembership(models.Model):
     started_on = models.DateField(_("start date"), default=timezone.localdate)
     ended_on = models.DateField(_("end date"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+
+    history = audit_history(no_db_index=["grid", "user"])
 
     class Meta:
         verbose_name = _("grid team membership")
@@ -183,6 +187,8 @@ class Household(models.Model):
     note = models.TextField(_("note"), max_length=limits.NOTE, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    history = audit_history(no_db_index=["grid", "village"])
+
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
@@ -246,6 +252,9 @@ class Resident(ProtectedIdNumber):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ResidentQuerySet.as_manager()
+    # Care tags (many-to-many) are not in the history: each form save clears and re-adds
+    # them, which would write extra versions per edit.
+    history = audit_history(excluded_fields=["updated_at"], no_db_index=["grid", "village", "household", "name"])
 
     class Meta:
         verbose_name = _("resident")

@@ -7,6 +7,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from govcenter.history import history_record
 from govcenter.models import User
 
 from .models import Grid, GridMembership
@@ -60,8 +61,10 @@ def membership_end(*, membership: GridMembership, ended_on: datetime.date) -> Gr
         raise TeamError(_("This membership has already ended."))
     if ended_on < membership.started_on:
         raise TeamError(_("The end date cannot be before the start date (%(date)s).") % {"date": membership.started_on})
-    updated = GridMembership.objects.filter(pk=membership.pk, ended_on__isnull=True).update(ended_on=ended_on)
-    if updated != 1:
-        raise TeamError(_("Someone else changed this membership; reload the page."))
-    membership.refresh_from_db()
+    with transaction.atomic():
+        updated = GridMembership.objects.filter(pk=membership.pk, ended_on__isnull=True).update(ended_on=ended_on)
+        if updated != 1:
+            raise TeamError(_("Someone else changed this membership; reload the page."))
+        membership.refresh_from_db()
+        history_record(membership)  # the conditional UPDATE sends no save signal
     return membership

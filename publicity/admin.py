@@ -4,7 +4,8 @@ Read-mostly by design: every step of a campaign (drafting, review, distribution,
 hand-out, activities, done) is a function in ``publicity.services`` that checks who
 may take it and writes its event, so the admin shows the state but never moves it.
 What the administrator may correct here is the wording and period of a campaign and
-the due date of an assignment. Events and activities are read-only.
+the due date of an assignment. Events and activities are read-only; "History" keeps
+each administrator's edit of a campaign with the old and new values (govcenter.admin_history).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govcenter import admin as govcenter_admin
 from govcenter.admin import ReadOnlyInline
+from govcenter.admin_history import AdminEditHistoryAdmin
 from govcenter.forms import ModelForm
 
 from .models import Activity, Assignment, Audience, Campaign, CampaignEvent, PublicityForm, VillageDistribution
@@ -60,7 +62,7 @@ STATE_HELP = _(
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AdminEditHistoryAdmin):
     form = CampaignAdminForm
     list_display = ["title", "topic", "status", "owner_area", "starts_on", "ends_on", "created_at"]
     list_filter = ["status", "topic"]

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits
+from govcenter.history import admin_edit_history
 from govcenter.models import Area
 from grids.models import Grid
 from sentiment.models import Log
@@ -127,6 +128,10 @@ class Campaign(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     objects = CampaignQuerySet.as_manager()
+    # Administrators' edits only: every step of a campaign is in its events.
+    history = admin_edit_history(
+        excluded_fields=["updated_at"], no_db_index=["owner_area", "district", "created_by", "reviewed_by"]
+    )
 
     class Meta:
         verbose_name = _("publicity campaign")

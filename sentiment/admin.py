@@ -4,7 +4,8 @@ Logs are filed and moved through the reporting flow by ``sentiment.services`` on
 (each step checks who may take it and writes its timeline event), so the admin never
 adds a log and shows the flow state read-only; an administrator may correct what a
 worker typed (matter, place, category, ...) and an agency matter's due date or
-assignee. The timeline and the photos are read-only.
+assignee. The timeline and the photos are read-only; "History" keeps each
+administrator's edit of a log with the old and new values (govcenter.admin_history).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from govcenter.admin import EstimatedCountPaginator, ReadOnlyInline
+from govcenter.admin_history import AdminEditHistoryAdmin
 
 from .models import AgencyMatter, Log, LogEvent, LogPhoto
 
@@ -63,7 +65,7 @@ STATE_FIELDS = [
 
 
 @admin.register(Log)
-class LogAdmin(admin.ModelAdmin):
+class LogAdmin(AdminEditHistoryAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False  # no second COUNT(*) of the whole table per page
     list_display = ["occurred_at", "grid", "recorded_by", "kind", "category", "person", "next_step", "status", "level"]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute
 from govcenter import limits
+from govcenter.history import admin_edit_history
 from govcenter.models import Area, Department
 from grids.models import Grid, Resident
 
@@ -181,6 +182,14 @@ class Log(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = LogQuerySet.as_manager()
+    # Administrators' edits only: every step of the reporting flow is on the log's timeline.
+    history = admin_edit_history(
+        excluded_fields=["updated_at", "client_token"],
+        no_db_index=[
+            "grid", "village", "township", "district", "recorded_by", "accompanied_by", "resident", "dispute",
+            "handler", "department", "fed_back_by",
+        ],
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("sentiment log")
