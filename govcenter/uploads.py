@@ -2,7 +2,7 @@
 
 A file's kind is proved by its first bytes (the "magic" every such file starts with);
 the content type stored with it is the one those bytes prove, because the download
-views serve files inline with the stored type and the browser's claim is not trusted.
+view serves files with the stored type and the browser's claim is not trusted.
 Where the name matters too (``by_name=True``), the extension must be one of the kind's:
 the extension alone proves nothing (a renamed .exe), the bytes alone would let a PNG be
 served as ``agreement.pdf``, so both must agree.
