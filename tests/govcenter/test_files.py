@@ -65,7 +65,7 @@ def test_only_re_encoded_jpeg_and_png_images_are_inline(stored):
         assert response["Content-Disposition"].split(";")[0] == disposition, (content_type, reencoded, download)
         assert response["X-Content-Type-Options"] == "nosniff"
         assert {"private", "no-store"} <= {p.strip() for p in response["Cache-Control"].split(",")}
-        response.close()
+        response.file_to_stream.close()
 
 
 def test_an_unknown_type_is_served_as_bytes(stored):
@@ -74,7 +74,7 @@ def test_an_unknown_type_is_served_as_bytes(stored):
     )
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"] == 'attachment; filename="a.html"'
-    response.close()
+    response.file_to_stream.close()
 
 
 def test_a_missing_file_is_404(stored):
