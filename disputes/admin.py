@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -117,9 +118,16 @@ class PoliceReviewInline(ReadOnlyInline):
 
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    fields = ["kind", "original_name", "file", "content_type", "size", "uploaded_by", "uploaded_at"]
+    # "download" instead of the file field, whose link would be the media URL that nothing serves.
+    fields = ["kind", "original_name", "download", "content_type", "size", "uploaded_by", "uploaded_at"]
 
     related = ["uploaded_by"]
+
+    @admin.display(description=_("file"))
+    def download(self, obj: Attachment) -> str:
+        if obj.pk is None:  # the empty form Django renders after a refused save
+            return ""
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), gettext("Download"))
 
 
 class DisputeEventInline(ReadOnlyInline):

@@ -12,14 +12,12 @@ import datetime
 import re
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import limits, pii, uploads
+from govcenter import limits, pii
 from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, User
@@ -27,6 +25,7 @@ from grids.models import Grid, Resident
 from grids.selectors import areas_visible_to, grids_visible_to, residents_visible_to, villages_visible_to
 
 from . import rules
+from .files import validate_upload
 from .models import Attachment, Dispute, FollowUp, Level, MediationRecord, Party
 from .selectors import handler_choices
 
@@ -34,31 +33,8 @@ Role = User.Role
 
 # --- shared pieces ------------------------------------------------------------------
 
-# What may be attached (a mediation agreement, a photo): the name and the first bytes
-# must agree (``govcenter.uploads``).
-UPLOAD_KINDS = (uploads.PDF, uploads.JPEG, uploads.PNG)
-UPLOAD_MAX_BYTES = 10 * 1024 * 1024
-
 # A landline with its area code (0571-88888888): many rural parties have one instead of a mobile.
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-
-
-def upload_max_bytes() -> int:
-    """The size limit of one upload (settings.DISPUTE_UPLOAD_MAX_BYTES overrides it, e.g. in tests)."""
-    return getattr(settings, "DISPUTE_UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES)
-
-
-def validate_upload(upload: UploadedFile) -> UploadedFile:
-    """Accept a PDF, JPEG or PNG file up to the size limit, judged by its extension AND its
-    first bytes, and record the content type those bytes prove (the browser's claim is
-    not trusted: the download view serves the file with the stored type)."""
-    message = _("Only PDF, JPG or PNG files up to %(mb)s MB.") % {"mb": f"{upload_max_bytes() / (1024 * 1024):g}"}
-    try:
-        kind = uploads.check_upload(upload, kinds=UPLOAD_KINDS, max_bytes=upload_max_bytes())
-    except uploads.UploadRefused as e:
-        raise ValidationError(message, code="upload_content" if e.reason == "content" else "upload") from None
-    upload.content_type = kind.content_type
-    return upload
 
 
 def _today() -> datetime.date:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 
 from django.conf import settings
 from django.db import models
@@ -10,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import limits
+from govcenter import limits, uploads
 from govcenter.history import admin_edit_history
 from govcenter.models import Area, Department
 from govcenter.pii import ProtectedIdNumber
@@ -337,8 +336,9 @@ class Party(ProtectedIdNumber):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    _root, ext = os.path.splitext(filename)
-    return f"disputes/{instance.dispute_id}/{timezone.now():%Y%m%d%H%M%S}{ext.lower()}"
+    # A random name (the uploaded one is kept in ``original_name``): files are served only
+    # through the visibility-checking view, and a name must not be guessable all the same.
+    return uploads.random_name(f"disputes/{instance.dispute_id}", filename)
 
 
 class Attachment(models.Model):
@@ -354,6 +354,8 @@ class Attachment(models.Model):
     file = models.FileField(_("file"), upload_to=attachment_path)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)
+    # The stored file is the portal's re-encoded copy of an image: only such a file is shown inline.
+    reencoded = models.BooleanField(default=False, editable=False)
     size = models.PositiveIntegerField(_("size"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")

@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from govcenter import uploads
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.models import Area, Department, User
 from govcenter.services import notification_send
@@ -18,6 +20,7 @@ from grids.models import Grid, Resident
 
 from . import rules
 from .deadlines import deadline_for, follow_up_dates, local_zone
+from .files import validate_upload
 from .models import (
     Attachment,
     Dispute,
@@ -340,13 +343,23 @@ def dispute_assign_handler(*, dispute: Dispute, actor: User, at: datetime.dateti
     return _finish(dispute, d)
 
 
+def _accepted(upload: UploadedFile) -> UploadedFile:
+    """The file to store for ``upload`` (an image re-encoded), checked again here because
+    the service may be called without the form; the form's copy is not re-encoded twice."""
+    try:
+        return validate_upload(upload)
+    except ValidationError as e:
+        raise DisputeError(e.messages[0]) from None
+
+
 def _attach(d: Dispute, actor: User, kind: str, upload: UploadedFile) -> Attachment:
     return Attachment.objects.create(
         dispute=d,
         kind=kind,
         file=upload,
         original_name=upload.name[:200],
-        content_type=getattr(upload, "content_type", "") or "",
+        content_type=upload.content_type,
+        reencoded=uploads.is_reencoded(upload),
         size=upload.size,
         uploaded_by=actor,
     )
@@ -367,6 +380,7 @@ def dispute_record_mediation(
 ) -> MediationRecord:
     """A mediation session. Police record police-mediation linkage; the level's staff (and
     at village level the grid worker) record any method."""
+    agreement = _accepted(agreement) if agreement else None  # decoded before the row is locked
     with transaction.atomic():
         d = _locked(dispute)
         _require_open(d)
@@ -500,6 +514,7 @@ def _schedule_follow_ups(d: Dispute, at: datetime.datetime) -> None:
 def dispute_resolve(
     *, dispute: Dispute, actor: User, at: datetime.datetime, result: str, agreement: UploadedFile | None = None
 ) -> Dispute:
+    agreement = _accepted(agreement) if agreement else None  # decoded before the row is locked
     with transaction.atomic():
         d = _locked(dispute)
         _require_open(d)
@@ -667,6 +682,7 @@ def dispute_add_police_review(
 def dispute_add_attachment(
     *, dispute: Dispute, actor: User, at: datetime.datetime, kind: str, upload: UploadedFile
 ) -> Attachment:
+    upload = _accepted(upload)  # decoded before the row is locked
     with transaction.atomic():
         d = _locked(dispute)
         _require(d.status != Status.ARCHIVED, _("This dispute is archived; nothing can be changed."))

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from govcenter.actions import Action
 from govcenter.clientip import client_ip
+from govcenter.files import private_file_response
 from govcenter.forms import parse_pk
 from govcenter.pagination import WindowPage, capped_count
 from govcenter.services import RevealLimitReached, personal_data_reveal
@@ -66,7 +67,6 @@ Status = Dispute.Status
 
 PRINT_MAX_ROWS = 2000
 RESIDENT_SEARCH_LIMIT = 10
-INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -681,19 +681,9 @@ def party_reveal(request, pk: int):
 def attachment(request, pk: int):
     """A file of a dispute the user sees. Files are never served from a public media URL."""
     item = get_object_or_404(Attachment.objects.filter(dispute__in=disputes_visible_to(request.user)), pk=pk)
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404(_("The file is missing."))
-    inline = item.content_type in INLINE_TYPES
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=item.original_name,
-        content_type=item.content_type if inline else "application/octet-stream",
+    return private_file_response(
+        item.file, name=item.original_name, content_type=item.content_type, reencoded=item.reencoded
     )
-    response["Cache-Control"] = "private, max-age=0"
-    return response
 
 
 # --- print and export ---------------------------------------------------------------------------

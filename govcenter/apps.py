@@ -13,6 +13,11 @@ class GovcenterConfig(AppConfig):
     verbose_name = _("Governance centres")
     default = True
 
+    def ready(self):
+        from . import uploads
+
+        uploads.apply_pillow_limit()
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the portal's site as ``admin.site``, so every app's

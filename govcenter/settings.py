@@ -220,6 +220,12 @@ STORAGES = {
 # Uploads (mediation agreements, photos, leaflets) are limited here and checked per field.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Images (photos, scanned agreements, leaflets) are decoded and stored re-encoded
+# (govcenter.uploads): one with more pixels than this is refused before decoding (a
+# 50-megapixel phone photo passes; decoded it takes about 150 MB of memory), and one
+# larger than UPLOAD_IMAGE_MAX_SIDE on its long side is stored shrunk to it.
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=50_000_000)
+UPLOAD_IMAGE_MAX_SIDE = env.int("UPLOAD_IMAGE_MAX_SIDE", default=4096)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -259,7 +265,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "frame-src": ["'self'"],
+        "frame-src": ["'none'"],  # nothing is framed: PDF leaflets are downloads
         "object-src": ["'none'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -27,6 +25,5 @@ urlpatterns = [
     path("disputes/", include("disputes.urls")),
     path("publicity/", include("publicity.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served as a directory, in development either: every uploaded file
+# goes through its app's view, which checks the user's jurisdiction (govcenter.files).

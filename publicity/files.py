@@ -2,8 +2,8 @@
 
 The extension alone proves nothing (a text file renamed ``.pdf``), the first bytes alone
 would let a PNG be served as ``leaflet.pdf``: both must agree. The content type stored
-is the one the bytes prove; the browser's claim is not trusted, because the leaflet
-view serves the file inline with the stored type.
+is the one the bytes prove; the browser's claim is not trusted. An image leaflet is
+stored as the portal's re-encoded copy (``govcenter.uploads.accept_upload``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from govcenter import uploads
 
 LEAFLET_KINDS = (uploads.PDF, uploads.JPEG, uploads.PNG)
 LEAFLET_MAX_BYTES = 10 * 1024 * 1024
-INLINE_TYPES = frozenset(kind.content_type for kind in LEAFLET_KINDS)
 
 
 def leaflet_max_bytes() -> int:
@@ -25,18 +24,29 @@ def leaflet_max_bytes() -> int:
     return getattr(settings, "PUBLICITY_LEAFLET_MAX_BYTES", LEAFLET_MAX_BYTES)
 
 
-def validate_leaflet(upload: UploadedFile) -> str:
-    """Raise ValidationError unless ``upload`` is a PDF, JPEG or PNG within the size limit;
-    return the content type its bytes prove."""
+def validate_leaflet(upload: UploadedFile) -> UploadedFile:
+    """The file to store for ``upload``: a PDF, JPEG or PNG within the size limit, with
+    ``content_type`` the type its bytes prove; an image is replaced by its re-encoded copy.
+    ValidationError otherwise."""
     limit = leaflet_max_bytes()
     try:
-        return uploads.check_upload(upload, kinds=LEAFLET_KINDS, max_bytes=limit).content_type
+        return uploads.accept_upload(upload, kinds=LEAFLET_KINDS, max_bytes=limit)
     except uploads.UploadRefused as e:
         if e.reason == "type":
             raise ValidationError(_("The leaflet must be a PDF, JPG or PNG file."), code="leaflet_type") from None
         if e.reason == "size":
             raise ValidationError(
                 _("The leaflet is larger than %(mb)s MB.") % {"mb": f"{limit / (1024 * 1024):g}"}, code="leaflet_size"
+            ) from None
+        if e.reason == "pixels":
+            raise ValidationError(
+                _("The leaflet image is too large: at most %(mp)s megapixels.")
+                % {"mp": f"{uploads.max_image_pixels() / 1_000_000:g}"},
+                code="leaflet_pixels",
+            ) from None
+        if e.reason == "image":
+            raise ValidationError(
+                _("The leaflet image is damaged or incomplete; upload it again."), code="leaflet_damaged"
             ) from None
         raise ValidationError(
             _("This file is not really a %(kind)s: its contents do not match its name.")

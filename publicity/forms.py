@@ -98,9 +98,8 @@ class CampaignForm(Form):
 
     def clean_leaflet(self):
         upload = self.cleaned_data.get("leaflet")
-        if upload:
-            validate_leaflet(upload)
-        return upload
+        # The re-encoded copy of an image: the service stores it without decoding it again.
+        return validate_leaflet(upload) if upload else upload
 
     def clean(self):
         data = super().clean()

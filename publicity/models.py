@@ -12,8 +12,6 @@ this app). Every state change is a function in ``publicity.services``.
 from __future__ import annotations
 
 import datetime
-import os
-import uuid
 
 from django.conf import settings
 from django.db import models
@@ -22,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import limits
+from govcenter import limits, uploads
 from govcenter.history import admin_edit_history
 from govcenter.models import Area
 from grids.models import Grid
@@ -56,8 +54,7 @@ PublicityForm = Log.PublicityForm
 def leaflet_path(instance: Campaign, filename: str) -> str:
     # A random name: the original is kept in ``leaflet_name`` and the file is only ever
     # served through the visibility-checking view, never from a guessable media URL.
-    _root, ext = os.path.splitext(filename)
-    return f"publicity/leaflets/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{ext.lower()}"
+    return uploads.random_name(f"publicity/leaflets/{timezone.now():%Y/%m}", filename)
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -96,6 +93,8 @@ class Campaign(models.Model):
     leaflet = models.FileField(_("leaflet"), upload_to=leaflet_path, blank=True)
     leaflet_name = models.CharField(_("leaflet file name"), max_length=200, blank=True)
     leaflet_type = models.CharField(max_length=50, blank=True)
+    # The stored leaflet is the portal's re-encoded copy of an image: only such a file is shown inline.
+    leaflet_reencoded = models.BooleanField(default=False, editable=False)
     leaflet_size = models.PositiveIntegerField(_("leaflet size"), default=0)
 
     # The centre that drafted it (a district, township or village), and its district

@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from govcenter import uploads
 from govcenter.models import Area, User
 from govcenter.services import notification_send
 from grids.models import Grid
@@ -130,14 +131,19 @@ def _check_data(data: CampaignData) -> CampaignData:
     return data
 
 
-def _set_leaflet(campaign: Campaign, leaflet: UploadedFile) -> None:
+def _accepted_leaflet(leaflet: UploadedFile) -> UploadedFile:
+    """The file to store (an image re-encoded; the form's copy is not re-encoded twice)."""
     try:
-        content_type = validate_leaflet(leaflet)
+        return validate_leaflet(leaflet)
     except ValidationError as e:
         raise PublicityError(e.messages[0])
+
+
+def _set_leaflet(campaign: Campaign, leaflet: UploadedFile) -> None:
     campaign.leaflet = leaflet
     campaign.leaflet_name = (leaflet.name or "")[:200]
-    campaign.leaflet_type = content_type
+    campaign.leaflet_type = leaflet.content_type
+    campaign.leaflet_reencoded = uploads.is_reencoded(leaflet)
     campaign.leaflet_size = leaflet.size
 
 
@@ -156,6 +162,7 @@ def campaign_create(
     """A new draft of the actor's centre (district, township or village)."""
     _require(rules.can_draft(actor), _("Only district, township and village centres draft campaigns."))
     data = _check_data(data)
+    leaflet = _accepted_leaflet(leaflet) if leaflet else None
     owner = Area.objects.get(pk=rules.centre_area_id(actor))
     district = owner if owner.level == Area.Level.DISTRICT else Area.objects.get(code=owner.district_code + "000000")
     with transaction.atomic():
@@ -191,6 +198,7 @@ def campaign_update(
 ) -> Campaign:
     """Change a draft, or a campaign returned for changes (it stays returned until resubmitted)."""
     data = _check_data(data)
+    leaflet = _accepted_leaflet(leaflet) if leaflet else None
     old_file = None
     with transaction.atomic():
         c = _locked(campaign)

@@ -11,29 +11,27 @@ message) and redirects. A form with errors re-renders its page with what was typ
 
 from __future__ import annotations
 
-from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from govcenter.actions import Action
+from govcenter.files import private_file_response
 from govcenter.filters import filters_open
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.models import Area, User
 from govcenter.pagination import WindowPage
 
 from . import exports, rules, services
-from .files import INLINE_TYPES
 from .filters import ActivityFilter, AssignmentFilter, CampaignFilter
 from .forms import ActivityForm, CampaignForm, CompleteForm, DistributeForm, HandOutForm, NoteForm, ReturnForm
 from .models import Activity, Assignment, Campaign, CampaignEvent, VillageDistribution
@@ -342,27 +340,21 @@ def campaign_close(request, pk: int):
     )
 
 
-@xframe_options_sameorigin  # the detail page shows a PDF leaflet in an <iframe> of this site
-@csp_replace({"frame-ancestors": ["'self'"]})  # ... which the CSP's frame-ancestors must allow too
 @login_required
 def leaflet(request, pk: int):
-    """The leaflet of a campaign the user sees; never served from a public media URL."""
+    """The leaflet of a campaign the user sees; never served from a public media URL. An
+    image leaflet is shown (``?download=1`` downloads it), a PDF is always downloaded."""
     campaign = _visible_campaign(request, pk)
     if not campaign.leaflet:
         raise Http404(_("This campaign has no leaflet."))
-    try:
-        handle = campaign.leaflet.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404(_("The leaflet file is missing."))
-    inline = campaign.leaflet_type in INLINE_TYPES
-    response = FileResponse(
-        handle,
-        as_attachment=not inline or request.GET.get("download") == "1",
-        filename=campaign.leaflet_name or "leaflet",
-        content_type=campaign.leaflet_type if inline else "application/octet-stream",
+    return private_file_response(
+        campaign.leaflet,
+        name=campaign.leaflet_name,
+        content_type=campaign.leaflet_type,
+        reencoded=campaign.leaflet_reencoded,
+        download=request.GET.get("download") == "1",
+        fallback="leaflet",
     )
-    response["Cache-Control"] = "private, max-age=0"
-    return response
 
 
 # --- review and distribution (district) --------------------------------------------------------

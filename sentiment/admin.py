@@ -188,8 +188,12 @@ class LogPhotoAdmin(admin.ModelAdmin):
     def view(self, obj: LogPhoto) -> str:
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), _("open"))
 
+    def get_fields(self, request, obj=None):
+        # "view" instead of the file field, whose link would be the media URL that nothing serves.
+        return [f.name for f in LogPhoto._meta.fields if f.name not in ("id", "file")] + ["view"]
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in LogPhoto._meta.fields]
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request):
         return False

@@ -57,7 +57,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Several photos in one input; each is checked by its first bytes and size."""
+    """Several photos in one input; each is checked by its first bytes and size, and cleaned to
+    its re-encoded copy."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
@@ -73,10 +74,8 @@ class PhotosField(forms.FileField):
             return []
         if len(files) > MAX_PHOTOS:
             raise ValidationError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, code="too_many")
-        cleaned = [super(PhotosField, self).clean(f, initial) for f in files]
-        for f in cleaned:
-            check_photo(f)
-        return cleaned
+        # The re-encoded copies: the service stores them without decoding them again.
+        return [check_photo(super(PhotosField, self).clean(f, initial)) for f in files]
 
 
 def _local_now() -> datetime.datetime:

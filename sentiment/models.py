@@ -9,8 +9,6 @@ State changes go through ``sentiment.services`` only; each writes one ``LogEvent
 from __future__ import annotations
 
 import datetime
-import os
-import uuid
 
 from django.conf import settings
 from django.db import models
@@ -20,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute
-from govcenter import limits
+from govcenter import limits, uploads
 from govcenter.history import admin_edit_history
 from govcenter.models import Area, Department
 from grids.models import Grid, Resident
@@ -289,10 +287,9 @@ class Log(models.Model):
 
 
 def photo_path(instance: LogPhoto, filename: str) -> str:
-    # A random name: in development MEDIA_URL is served without checks, so the path must
-    # not be guessable; in production files are served only through the photo view.
-    ext = os.path.splitext(filename)[1].lower()
-    return f"sentiment/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{ext}"
+    # A random name (the uploaded one is kept in ``original_name``): photos are served only
+    # through the visibility-checking view, and a name must not be guessable all the same.
+    return uploads.random_name(f"sentiment/{timezone.now():%Y/%m}", filename)
 
 
 class LogPhoto(models.Model):
@@ -300,6 +297,8 @@ class LogPhoto(models.Model):
     file = models.FileField(_("file"), upload_to=photo_path)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=20)  # proven by the file's first bytes: image/jpeg or image/png
+    # The stored file is the portal's re-encoded copy: only such a photo is shown inline.
+    reencoded = models.BooleanField(default=False, editable=False)
     size = models.PositiveIntegerField(_("size"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")

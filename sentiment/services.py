@@ -27,6 +27,7 @@ from disputes.models import Dispute, Party
 from disputes.services import DisputeError, PartyData, dispute_register
 from govcenter.models import Area, Department, User
 from govcenter.services import notification_send
+from govcenter.uploads import ReencodedImage, is_reencoded
 from grids.models import Grid, GridMembership, Resident
 from grids.selectors import grid_workers_of
 
@@ -148,26 +149,28 @@ def _finish(log: Log) -> Log:
     return log
 
 
-def _check_photos(photos: Iterable[UploadedFile], already: int = 0) -> list[tuple[UploadedFile, str, str]]:
+def _check_photos(photos: Iterable[UploadedFile], already: int = 0) -> list[ReencodedImage]:
+    """The copies to store of ``photos`` (re-encoded; the form's copies are not re-encoded twice)."""
     photos = list(photos or [])
     _require(already + len(photos) <= MAX_PHOTOS, _("A log holds at most %(n)d photos.") % {"n": MAX_PHOTOS}, "photos")
     checked = []
     for upload in photos:
         try:
-            content_type, ext = check_photo(upload)
+            checked.append(check_photo(upload))
         except ValidationError as e:
             raise LogError(e.messages[0], "photos")
-        checked.append((upload, content_type, ext))
     return checked
 
 
-def _save_photos(log: Log, actor: User, at: datetime.datetime, checked) -> list[LogPhoto]:
+def _save_photos(log: Log, actor: User, at: datetime.datetime, checked: list[ReencodedImage]) -> list[LogPhoto]:
     saved = []
-    for upload, content_type, ext in checked:
+    for upload in checked:
+        ext = upload.kind.extensions[0]
         photo = LogPhoto(
             log=log,
             original_name=(upload.name or f"photo{ext}")[:200],
-            content_type=content_type,
+            content_type=upload.content_type,
+            reencoded=is_reencoded(upload),
             size=upload.size,
             uploaded_by=actor,
             uploaded_at=at,

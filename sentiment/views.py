@@ -20,7 +20,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from govcenter.actions import Action
+from govcenter.files import private_file_response
 from govcenter.forms import parse_pk
 from govcenter.jurisdiction import is_admin, sees_residents
 from govcenter.pagination import WindowPage
@@ -527,14 +527,9 @@ def print_log(request, pk: int):
 def photo(request, pk: int):
     """A photo of a log the user sees. Photos are never served from a public media URL."""
     item = get_object_or_404(LogPhoto.objects.filter(log__in=logs_visible_to(request.user)), pk=pk)
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404(_("The file is missing."))
-    response = FileResponse(handle, content_type=item.content_type, filename=item.original_name)
-    response["Cache-Control"] = "private, max-age=0"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(
+        item.file, name=item.original_name, content_type=item.content_type, reencoded=item.reencoded, fallback="photo"
+    )
 
 
 # --- agency matters -------------------------------------------------------------------------

@@ -12,11 +12,11 @@ from disputes import services
 from disputes.models import Dispute
 from disputes.services import PartyData
 from tests.factories import make_id_number
+from tests.images import JPEG_BYTES, PNG_BYTES  # noqa: F401 (the ledger tests import them from here)
 
-# The first bytes of real files of each type, and something that only pretends.
+# Real files of each type (images are decoded, so they must be whole pictures), and
+# something that only pretends.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 FAKE_PDF_BYTES = b"MZ\x90\x00 this is an executable renamed to .pdf"
 
 

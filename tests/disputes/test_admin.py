@@ -93,6 +93,13 @@ def test_dispute_change_page_shows_every_inline(case, admin_client):
     assert html.count("双方达成调解协议。") >= 2  # result field and the timeline's note
 
 
+def test_attachment_inline_links_to_the_download_view_not_to_media(case, admin_client):
+    attachment = case.attachments.get()
+    html = admin_client.get(reverse("admin:disputes_dispute_change", args=[case.pk])).content.decode()
+    assert f'href="{attachment.get_absolute_url()}"' in html
+    assert attachment.file.name not in html and "/media/" not in html
+
+
 def test_party_inline_never_shows_the_clear_id_number(case, clear_id, admin_client):
     party = case.parties.get(role=Party.Role.APPLICANT)
     html = admin_client.get(reverse("admin:disputes_dispute_change", args=[case.pk])).content.decode()

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from disputes import services
-from disputes.forms import UPLOAD_MAX_BYTES, validate_upload
+from disputes.files import UPLOAD_MAX_BYTES, validate_upload
 from disputes.models import Attachment, Dispute, MediationRecord
 from tests.factories import make_id_number
 

@@ -13,7 +13,7 @@ from disputes.models import Attachment, Dispute, DisputeEvent, FollowUp, Mediati
 from govcenter.models import PersonalDataAccess
 from tests.factories import make_id_number
 
-from .ledger_helpers import PDF_BYTES, PNG_BYTES, days_ago, messages_of, register, url
+from .ledger_helpers import JPEG_BYTES, PDF_BYTES, PNG_BYTES, days_ago, messages_of, register, url
 
 Kind = DisputeEvent.Kind
 Status = Dispute.Status
@@ -603,7 +603,7 @@ def test_mediation_with_an_agreement_file(world, login):
             "method": "committee",
             "mediators": "张调解",
             "outcome": "agreement",
-            "agreement": SimpleUploadedFile("agreement.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64),
+            "agreement": SimpleUploadedFile("agreement.jpg", JPEG_BYTES),
         },
     )
     assert response.status_code == 302

@@ -48,7 +48,7 @@ def test_pages_carry_a_content_security_policy_without_inline_code(world, login)
     assert csp["script-src"] == ["'self'"]  # no 'unsafe-inline', no 'unsafe-eval'
     assert csp["style-src"] == ["'self'"]  # style="" attributes were moved to portal.css
     assert csp["img-src"] == ["'self'", "data:"]
-    assert csp["frame-src"] == ["'self'"]
+    assert csp["frame-src"] == ["'none'"]
     assert csp["object-src"] == ["'none'"]
     assert csp["form-action"] == ["'self'"]
     assert csp["frame-ancestors"] == ["'none'"]
@@ -60,13 +60,14 @@ def test_login_page_has_the_policy_too(client):
     assert directives(client.get(reverse("login")))["script-src"] == ["'self'"]
 
 
-def test_the_leaflet_alone_may_be_framed_by_the_portal(world, login):
+def test_nothing_may_be_framed_the_leaflet_download_included(world, login):
     campaign = publicity_services.campaign_create(
         actor=world.village1_user, at=timezone.now(), data=data(), leaflet=pdf()
     )
     response = login(world.village1_user).get(reverse("publicity:leaflet", args=[campaign.pk]))
     assert response.status_code == 200
-    assert directives(response)["frame-ancestors"] == ["'self'"]
+    assert response["Content-Disposition"].startswith("attachment")  # a PDF is never shown in a page
+    assert directives(response)["frame-ancestors"] == ["'none'"]
     assert directives(response)["object-src"] == ["'none'"]
     page = login(world.village1_user).get(campaign.get_absolute_url())
     assert directives(page)["frame-ancestors"] == ["'none'"]

@@ -11,6 +11,7 @@ from publicity import services as s
 from publicity.demo import leaflet_pdf
 from publicity.models import Campaign
 from publicity.services import CampaignData
+from tests import images
 
 TZ = ZoneInfo("Asia/Shanghai")
 # A Monday in the middle of the campaign period below.
@@ -19,8 +20,8 @@ START = datetime.date(2026, 6, 1)
 END = datetime.date(2026, 6, 30)
 
 PDF = leaflet_pdf(["Anti-fraud: call 96110"])
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+PNG = images.PNG_BYTES  # real pictures: the portal decodes every uploaded image
+JPEG = images.JPEG_BYTES
 
 
 def at(days: float = 0, hours: float = 0) -> datetime.datetime:

@@ -42,7 +42,7 @@ def test_one_campaign_half_done_with_activities(seeded):
         a.log.kind == "publicity" and a.log.grid_id == a.assignment.grid_id
         for a in Activity.objects.filter(assignment__campaign=c).select_related("log", "assignment")
     )
-    assert validate_leaflet(c.leaflet.open("rb")) == "application/pdf"
+    assert validate_leaflet(c.leaflet.open("rb")).content_type == "application/pdf"
 
 
 def test_one_campaign_with_overdue_assignments(seeded):

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from publicity import services as s
 from publicity.models import Activity, Assignment, Campaign, VillageDistribution
 
-from .helpers import PDF, PNG, activity, at, draft, handed_out, pdf, submitted
+from .helpers import JPEG, PDF, PNG, activity, at, draft, handed_out, pdf, submitted
 
 Status = Campaign.Status
 
@@ -394,22 +394,24 @@ def test_distribute_without_a_choice_is_a_message(live, login):
 # --- leaflet ------------------------------------------------------------------------------------
 
 
-def test_leaflet_is_served_inline_to_those_who_see_the_campaign(live, login):
+def test_pdf_leaflet_is_downloaded_by_those_who_see_the_campaign(live, login):
+    # A PDF can carry JavaScript: it is a download, never shown inside the portal (not even framed).
     response = login(live.grid1_user).get(url("leaflet", live.campaign.pk))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"].startswith("inline")
-    assert response["X-Frame-Options"] == "SAMEORIGIN"  # the detail page frames it
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Frame-Options"] == "DENY"
     assert b"".join(response.streaming_content) == PDF
     page = login(live.grid1_user).get(url("detail", live.campaign.pk)).content.decode()
-    assert f'<iframe src="{url("leaflet", live.campaign.pk)}"' in page
+    assert "<iframe" not in page and f'href="{url("leaflet", live.campaign.pk)}"' in page
 
 
 def test_image_leaflet_is_shown_inline(world, login):
-    c = draft(world.village1_user, leaflet=_upload("传单.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20))
+    c = draft(world.village1_user, leaflet=_upload("传单.jpg", JPEG))
     page = login(world.village1_user).get(url("detail", c.pk)).content.decode()
     assert f'<img src="{url("leaflet", c.pk)}"' in page
-    assert login(world.village1_user).get(url("leaflet", c.pk))["Content-Type"] == "image/jpeg"
+    response = login(world.village1_user).get(url("leaflet", c.pk))
+    assert response["Content-Type"] == "image/jpeg" and response["Content-Disposition"].startswith("inline")
 
 
 # --- export ---------------------------------------------------------------------------------

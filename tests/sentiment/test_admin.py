@@ -26,6 +26,18 @@ def test_admin_lists_and_opens_every_model(world, login, data):
     assert client.get(reverse("admin:sentiment_logphoto_changelist")).status_code == 200
 
 
+def test_a_photo_in_admin_links_to_the_photo_view_not_to_media(world, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests import images
+
+    settings.MEDIA_ROOT = tmp_path
+    photo = file_log(world, photos=[SimpleUploadedFile("路灯.png", images.PNG_BYTES)]).photos.get()
+    page = login(world.admin).get(reverse("admin:sentiment_logphoto_change", args=[photo.pk])).content.decode()
+    assert f'href="{photo.get_absolute_url()}"' in page
+    assert photo.file.name not in page and "/media/" not in page
+
+
 def test_logs_and_events_are_not_added_or_changed_in_admin(world, login, data):
     log, _matter, event = data
     client = login(world.admin)
