@@ -26,15 +26,17 @@ def broker_at(monkeypatch):
     saved = app._pool, app.amqp._producer_pool
 
     def _switch(url: str, **transport_options):
+        # Celery reads CELERY_BROKER_URL from the environment before its configuration.
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         monkeypatch.setitem(app.conf, "broker_url", url)
         monkeypatch.setitem(app.conf, "broker_transport_options", transport_options)
         monkeypatch.setattr(queue, "_down_until", 0.0)
-        # Both pools hold connections to the previous broker.
+        # Both pools hold connections to the previous broker. (Kombu keeps one pool per
+        # broker URL for the whole process: each fake broker has its own port, so its pool
+        # is never reused, and none is closed here that another test would find closed.)
         app._pool, app.amqp._producer_pool = None, None
 
     yield _switch
-    if app._pool is not None and app._pool is not saved[0]:
-        app._pool.force_close_all()
     app._pool, app.amqp._producer_pool = saved
 
 
@@ -60,9 +62,11 @@ def test_a_hung_broker_fails_the_probe_within_the_timeout_and_is_remembered(brok
         started = time.monotonic()
         assert queue.send_now(clear_expired_sessions) is False
         first = time.monotonic() - started
-        assert queue.send_now(clear_expired_sessions) is False  # remembered: no second probe
-        assert hung.connections == 1
+        started = time.monotonic()
+        assert queue.send_now(clear_expired_sessions) is False
+        second = time.monotonic() - started
     assert settings.CELERY_BROKER_CONNECTION_TIMEOUT - 0.1 < first < settings.CELERY_BROKER_CONNECTION_TIMEOUT + 0.5
+    assert second < 0.1  # remembered: no second probe
     assert queue._down_until > time.monotonic() + queue.BROKER_DOWN_SECONDS - 5
 
 
