@@ -79,23 +79,25 @@ def _answers(scheme: str, host: str, port: int, timeout: float) -> bool:
             raise TimeoutError("broker probe ran out of time")
         return left
 
-    with socket.create_connection((host, port), timeout=timeout) as raw:
+    sock = socket.create_connection((host, port), timeout=timeout)
+    try:
         if scheme not in ("redis", "rediss"):
             return True
-        sock = raw
         if scheme == "rediss":
             # Only liveness is checked here (nothing secret is sent); the real connection
             # verifies the certificate as configured.
             context = ssl.create_default_context()
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
-            raw.settimeout(remaining())
-            sock = context.wrap_socket(raw, server_hostname=host)
+            sock.settimeout(remaining())
+            sock = context.wrap_socket(sock, server_hostname=host)
         sock.settimeout(remaining())
         sock.sendall(_REDIS_PING)
         sock.settimeout(remaining())
         reply = sock.recv(64)
         return reply[:1] in (b"+", b"-")
+    finally:
+        sock.close()
 
 
 def broker_available() -> bool:

@@ -70,6 +70,14 @@ def test_a_hung_broker_fails_the_probe_within_the_timeout_and_is_remembered(brok
     assert queue._down_until > time.monotonic() + queue.BROKER_DOWN_SECONDS - 5
 
 
+def test_a_hung_broker_behind_tls_fails_the_probe_within_the_timeout(broker_at, settings):
+    with FakeBroker() as hung:
+        broker_at(hung.url.replace("redis://", "rediss://"))
+        started = time.monotonic()
+        assert queue.broker_available() is False  # the TLS handshake is never answered
+    assert time.monotonic() - started < settings.CELERY_BROKER_CONNECTION_TIMEOUT + 0.5
+
+
 def test_a_live_redis_answers_the_probe(broker_at):
     with FakeBroker(answer_ping=True) as redis:
         broker_at(redis.url)
