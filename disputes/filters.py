@@ -16,6 +16,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govcenter.filters import BootstrapFilterSet
 from govcenter.forms import clean_text_field, parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, User
@@ -128,7 +129,7 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=local_zone())
 
 
-class DisputeFilter(django_filters.FilterSet):
+class DisputeFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=Dispute.Status.choices, label=_("Status"), empty_label=_("Any status"))
     level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Handling level"), empty_label=_("Any level"))

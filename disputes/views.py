@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 from govcenter.actions import Action
 from govcenter.clientip import client_ip
 from govcenter.files import private_file_response
-from govcenter.forms import parse_pk
+from govcenter.forms import parse_pk, search_query
 from govcenter.pagination import WindowPage, capped_count
 from govcenter.services import RevealLimitReached, personal_data_reveal
 from grids.selectors import residents_visible_to, villages_visible_to
@@ -370,7 +370,7 @@ def resident_search(request):
     row = request.GET.get("row", "")
     if not re.fullmatch(r"parties-\d{1,2}", row):
         raise Http404
-    q = request.GET.get("resident_q", "").strip()
+    q = search_query(request.GET.get("resident_q"))
     residents = []
     if q:
         qs = residents_visible_to(request.user).select_related("household", "grid")

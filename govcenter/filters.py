@@ -1,5 +1,8 @@
 """What every list's filter (django-filter) shares: Bootstrap classes on its widgets, and
-whether the filters folded away on phones should open (``templates/_filter_form.html``).
+whether the filters folded away on phones should open (``templates/_filter_form.html``);
+and bounds on numbers and dates, so that a value the database or the time-zone arithmetic
+cannot take (``?assignment=99999999999999999999``, ``?date_to=9999-12-31``) is refused by
+the field with a message instead of crashing the query.
 The choice lists cut to the user's jurisdiction live with the selectors they come from
 (``grids.filters`` for areas and grids)."""
 
@@ -7,21 +10,51 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import connection
+from django_filters.utils import get_model_field
 
-from .forms import clean_text_field
+from .forms import EARLIEST_DATE, LATEST_DATE, MAX_ID, clean_text_field
 
 
 class BootstrapFilterSet(django_filters.FilterSet):
-    """Gives every widget Bootstrap's classes, so list pages can lay the filter out in a grid;
-    a search typed with invisible controls or a NUL is cleaned or named as on every form."""
+    """Gives every widget Bootstrap's classes, so list pages can lay the filter out in a
+    grid, bounds number and date fields to what the database can take, and cleans a search
+    typed with invisible controls or a NUL (or names it) as on every form.
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            clean_text_field(field)
-            widget = field.widget
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs.setdefault("class", css)
+    The form is built on first use, so a subclass may still drop filters in its
+    ``__init__`` after calling ``super().__init__()``: a field left in the form without its
+    filter would crash the filtering (``KeyError``)."""
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_bootstrapped", False):
+            for name, field in form.fields.items():
+                clean_text_field(field)
+                widget = field.widget
+                css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+                widget.attrs.setdefault("class", css)
+                _bound(field, self.filters.get(name), self._meta.model)
+            form._bootstrapped = True
+        return form
+
+
+def _bound(field: forms.Field, filter_, model) -> None:
+    if isinstance(field, forms.DateField):
+        field.validators += [MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)]
+    elif isinstance(field, (forms.IntegerField, forms.DecimalField)):  # NumberFilter: DecimalField
+        low, high = -MAX_ID - 1, MAX_ID
+        model_field = get_model_field(model, filter_.field_name) if filter_ and model else None
+        if model_field is not None:
+            target = getattr(model_field, "target_field", model_field)  # a foreign key: the id it holds
+            kind = target.get_internal_type()
+            if kind in connection.ops.integer_field_ranges:  # e.g. PostgreSQL's integer: 32 bits
+                low, high = connection.ops.integer_field_range(kind)
+        field.validators += [
+            MinValueValidator(-MAX_ID - 1 if low is None else low),
+            MaxValueValidator(MAX_ID if high is None else high),
+        ]
 
 
 def filters_open(request, filterset) -> bool:

@@ -25,12 +25,31 @@ from .models import User
 from .pii import validate_mobile
 from .text import clean_text
 
+# The largest id the database holds: PostgreSQL's bigint and SQLite's INTEGER are 64-bit.
+# A larger number in a URL names no row; sent to the database it would crash the query
+# ("Python int too large to convert to SQLite INTEGER").
+MAX_ID = 2**63 - 1
+# The dates a filter accepts. Local midnight of 0001-01-01 or the day after 9999-12-31
+# cannot be expressed as a datetime, and no record is that old or that far ahead.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
+
 
 def parse_pk(value) -> int | None:
-    """The integer id in a submitted value, or None for anything else."""
+    """The integer id in a submitted value, or None for anything else (too large included)."""
     value = str(value or "").strip()
     # isascii: "²".isdigit() is true, but int("²") fails.
-    return int(value) if value.isascii() and value.isdigit() else None
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_ID)):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
+def search_query(value, max_length: int = 100) -> str:
+    """A search box's text read straight from the query string: trimmed, without NUL
+    characters (PostgreSQL refuses them in a query: a 500) and at most ``max_length``
+    characters (a name is short; a 5,000-character one is junk)."""
+    return str(value or "").replace("\x00", "").strip()[:max_length]
 
 
 NUL_MESSAGE = _(

@@ -13,12 +13,19 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 COUNT_CAP = 1000
+# No list is that long (100,000,000 logs at 25 a page are 4,000,000 pages); a larger number
+# is junk or an old link, and its OFFSET would not fit the database's 64-bit integers.
+MAX_PAGE = 10_000_000
 
 
 def page_number(value) -> int:
-    """The page asked for in ``?page=``: a positive integer, else 1 (never raises on junk)."""
+    """The page asked for in ``?page=``: a positive integer up to MAX_PAGE, else 1 (never
+    raises on junk)."""
     value = str(value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else 1
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_PAGE)):
+        return 1
+    number = int(value)
+    return number if 0 < number <= MAX_PAGE else 1
 
 
 class WindowPage:

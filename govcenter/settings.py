@@ -304,6 +304,10 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # Default: kombu's file-system transport under var/broker, which needs no server.
 # Production: CELERY_BROKER_URL=redis://127.0.0.1:6379/0 (see README for Redis settings).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
+# A broker outage must never hang a web request: give up quickly, the sweep catches up.
+# It bounds the probe before each send (govcenter/queue.py), the connect and every answer
+# (Redis: socket_connect_timeout and socket_timeout below).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -320,13 +324,19 @@ else:
         # Longer than the longest countdown/ETA we schedule, so Redis does not redeliver
         # a task that is merely waiting (README: Redis settings).
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600),
+        # A Redis that accepts connections but never answers (stopped, swapping, a half-open
+        # connection) would otherwise hold a send for ever. A worker's BRPOP is unaffected:
+        # kombu asks Redis to answer it within 1 s and reads it only once it has arrived.
+        "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+        "socket_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
     }
     # Any other kombu transport option, as JSON, e.g. '{"unacked_restore_interval": 1}'.
     CELERY_BROKER_TRANSPORT_OPTIONS.update(env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}))
-# A broker outage must never hang a web request: give up quickly, the sweep catches up.
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sends are not retried: a web request must not wait, and every task has a periodic catch-up.
+# A caller that asks for retries (apply_async(retry=True)) gets at most two, within ~1 s.
 CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task to be redelivered
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -11,6 +11,7 @@ jurisdiction.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute, RiskLevel
 from govcenter import limits
-from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk
+from govcenter.forms import EARLIEST_DATE, LATEST_DATE, Form, PlausibleDateField, choice_buttons, parse_pk
 from govcenter.models import User
 from grids.models import Resident
 
@@ -43,10 +44,13 @@ def _text(label, *, max_length: int, rows: int = 2, required: bool = False, **kw
 
 
 def _count(label) -> forms.IntegerField:
+    # max_value: the column (PositiveIntegerField) holds at most 2147483647 on PostgreSQL;
+    # no single activity reaches more people than this (as for publicity activities).
     return forms.IntegerField(
         label=label,
         required=False,
         min_value=0,
+        max_value=100000,
         error_messages={"min_value": NON_NEGATIVE},
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
     )
@@ -323,11 +327,12 @@ class MonthForm(Form):
     month = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "month", "class": "form-control"}))
 
     def month_start(self) -> datetime.date:
-        """The first day of the chosen month (this month if none or unreadable)."""
+        """The first day of the chosen month (this month if none, unreadable or outside the
+        dates the portal accepts: 9999-12 has no following month to end it)."""
         today = timezone.localdate()
         value = (self.data.get("month") or "").strip() if self.is_bound else ""
-        try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{1,2}", value):
             year, month = (int(x) for x in value.split("-"))
-            return datetime.date(year, month, 1)
-        except (ValueError, TypeError):
-            return today.replace(day=1)
+            if 1 <= month <= 12 and EARLIEST_DATE.year <= year <= LATEST_DATE.year:
+                return datetime.date(year, month, 1)
+        return today.replace(day=1)

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from govcenter.actions import Action
 from govcenter.files import private_file_response
-from govcenter.forms import parse_pk
+from govcenter.forms import parse_pk, search_query
 from govcenter.jurisdiction import is_admin, sees_residents
 from govcenter.pagination import WindowPage
 from grids.models import Resident
@@ -131,7 +131,7 @@ def resident_search(request):
     if not rules.can_file(user):
         raise PermissionDenied
     grid = get_object_or_404(worker_grids(user), pk=parse_pk(request.GET.get("grid")) or 0)
-    q = request.GET.get("resident_q", "").strip()
+    q = search_query(request.GET.get("resident_q"))
     chosen_pk = parse_pk(request.GET.get("resident"))
     residents = list(
         Resident.objects.filter(grid=grid)

@@ -23,10 +23,33 @@ def _areas(n: int):
 
 @pytest.mark.parametrize(
     ("raw", "number"),
-    [(None, 1), ("", 1), ("3", 3), (" 2 ", 2), ("0", 1), ("-2", 1), ("x", 1), ("1.5", 1)],
+    [
+        (None, 1),
+        ("", 1),
+        ("3", 3),
+        (" 2 ", 2),
+        ("0", 1),
+        ("-2", 1),
+        ("x", 1),
+        ("1.5", 1),
+        (str(pagination.MAX_PAGE), pagination.MAX_PAGE),
+        (str(pagination.MAX_PAGE + 1), 1),
+        ("9223372036854775807", 1),
+        ("9" * 20, 1),
+        ("0" * 30 + "2", 1),
+    ],
 )
 def test_page_number_is_a_positive_integer_or_one(raw, number):
     assert page_number(raw) == number
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("raw", ["9223372036854775807", "9" * 20, str(pagination.MAX_PAGE)])
+def test_a_page_number_too_large_for_the_database_shows_page_one(raw):
+    """Its OFFSET would not fit a 64-bit integer (SQLite: "Python int too large to convert
+    to SQLite INTEGER", PostgreSQL: "bigint out of range")."""
+    page = WindowPage.from_request(RequestFactory().get("/", {"page": raw}), _areas(3), 25)
+    assert page.number == 1 and len(page) == 3
 
 
 @pytest.mark.django_db

@@ -10,7 +10,21 @@ from govcenter.forms import parse_pk
 
 @pytest.mark.parametrize(
     ("raw", "pk"),
-    [("12", 12), (" 7 ", 7), (3, 3), ("0", 0), (None, None), ("", None), ("-1", None), ("1.0", None), ("x", None)],
+    [
+        ("12", 12),
+        (" 7 ", 7),
+        (3, 3),
+        ("0", 0),
+        (None, None),
+        ("", None),
+        ("-1", None),
+        ("1.0", None),
+        ("x", None),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),  # no database id is that large: SQLite and PostgreSQL ids are 64-bit
+        ("9" * 20, None),
+        ("9" * 5000, None),  # int() refuses more than 4,300 digits
+    ],
 )
 def test_parse_pk(raw, pk):
     assert parse_pk(raw) == pk

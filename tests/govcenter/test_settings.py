@@ -248,7 +248,7 @@ def test_redis_broker_takes_its_visibility_timeout_from_the_environment(tmp_path
         CELERY_VISIBILITY_TIMEOUT="86400",
     )
     assert values["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/3"
-    assert values["CELERY_BROKER_TRANSPORT_OPTIONS"] == {"visibility_timeout": 86400}
+    assert values["CELERY_BROKER_TRANSPORT_OPTIONS"]["visibility_timeout"] == 86400
     assert not (tmp_path / "var" / "broker").exists()
 
 
@@ -283,3 +283,24 @@ def test_reveals_per_hour_below_one_refuses_to_start(tmp_path):
     result = run_python("import django; django.setup()", clean_env(tmp_path, PII_REVEALS_PER_HOUR="0"))
     assert result.returncode != 0
     assert "PII_REVEALS_PER_HOUR must be 1 or more" in result.stderr
+
+
+def test_redis_broker_never_waits_longer_than_the_connection_timeout(tmp_path):
+    """A Redis that accepts connections and never answers must not hold a web request:
+    connecting and every answer are bounded by CELERY_BROKER_CONNECTION_TIMEOUT, and sends
+    are not retried."""
+    names = ("CELERY_BROKER_TRANSPORT_OPTIONS", "CELERY_BROKER_CONNECTION_TIMEOUT", "CELERY_TASK_PUBLISH_RETRY")
+    default = load_settings(tmp_path, *names, CELERY_BROKER_URL="redis://127.0.0.1:6379/3")
+    assert default["CELERY_BROKER_CONNECTION_TIMEOUT"] == 1.0
+    assert default["CELERY_TASK_PUBLISH_RETRY"] is False
+    options = default["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    assert options["socket_connect_timeout"] == options["socket_timeout"] == 1.0
+    tuned = load_settings(
+        tmp_path,
+        *names,
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/3",
+        CELERY_BROKER_CONNECTION_TIMEOUT="0.5",
+        CELERY_BROKER_TRANSPORT_OPTIONS='{"socket_timeout": 5}',  # e.g. for a worker on a slow Redis
+    )
+    options = tuned["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    assert (options["socket_connect_timeout"], options["socket_timeout"]) == (0.5, 5)

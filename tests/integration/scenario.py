@@ -5,6 +5,7 @@ database and broker (the test passes them in DATABASE_URL / CELERY_BROKER_URL):
     python -m tests.integration.scenario sweep       sends disputes.tasks.escalate_overdue through the broker
     python -m tests.integration.scenario state       prints JSON: levels, escalation events, notifications
     python -m tests.integration.scenario web-escalate  escalates through the web (test client); prints seconds taken
+    python -m tests.integration.scenario web-register  registers a dispute through the web as grid1; prints seconds
 """
 
 from __future__ import annotations
@@ -123,6 +124,55 @@ def web_escalate() -> None:
     print(json.dumps({"status": response.status_code, "seconds": took, "level": d.level}))
 
 
+def web_register() -> None:
+    """Register a dispute through the web page, as grid1, and time the request (after one
+    warm-up GET of the form, so that loading templates is not counted)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from disputes.models import Dispute
+    from govcenter.models import Notification, User
+    from grids.models import Grid
+
+    grid = Grid.objects.get(code="330102001001001")
+    client = Client()
+    client.force_login(User.objects.get(username="grid1"))
+    client.get(reverse("disputes:register"))
+    summary = f"挂起的代理{time.monotonic_ns()}"
+    data = {
+        "source": "grid_inspection",
+        "category": "neighbourhood",
+        "risk_level": "general",
+        "summary": summary,
+        "description": "测试",
+        "occurred_on": timezone.localdate().isoformat(),
+        "grid": grid.pk,
+        "parties-TOTAL_FORMS": "1",
+        "parties-INITIAL_FORMS": "0",
+        "parties-MIN_NUM_FORMS": "0",
+        "parties-MAX_NUM_FORMS": "20",
+        "parties-0-role": "applicant",
+        "parties-0-kind": "person",
+        "parties-0-name": "张三",
+    }
+    started = time.monotonic()
+    response = client.post(reverse("disputes:register"), data)
+    took = time.monotonic() - started
+    saved = Dispute.objects.filter(summary=summary)
+    print(
+        json.dumps(
+            {
+                "status": response.status_code,
+                "seconds": took,
+                "saved": saved.count(),
+                "undelivered": Notification.objects.filter(
+                    url__in=[d.get_absolute_url() for d in saved], delivered_at__isnull=True
+                ).count(),
+            }
+        )
+    )
+
+
 if __name__ == "__main__":
     step = sys.argv[1]
     if step == "setup":
@@ -137,5 +187,7 @@ if __name__ == "__main__":
         state()
     elif step == "web-escalate":
         web_escalate()
+    elif step == "web-register":
+        web_register()
     else:
         raise SystemExit(__doc__)

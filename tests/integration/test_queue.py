@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_brokers import FakeBroker
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -182,6 +184,21 @@ def test_web_keeps_working_when_the_broker_is_down(stack_env, tmp_path):
         worker.terminate()
         worker.wait(timeout=30)
     assert state, (tmp_path / "worker.log").read_text()[-3000:]
+
+
+@pytest.mark.parametrize("answer_ping", [False, True], ids=["silent", "answers-only-ping"])
+def test_a_hung_broker_never_holds_a_dispute_registration(stack_env, answer_ping):
+    """A Redis that accepts connections and never answers (or answers the probe's PING and
+    then nothing): the registration comes back at once (302), the dispute is saved once and
+    its e-mail copy waits in the database for the catch-up. Run with the real settings, so
+    the socket timeouts of the transport options are those of settings.py."""
+    scenario("setup", stack_env, "0")
+    with FakeBroker(answer_ping=answer_ping) as hung:
+        result = scenario("web-register", dict(stack_env, CELERY_BROKER_URL=hung.url))
+        assert hung.connections >= 1
+    assert result["status"] == 302 and result["saved"] == 1, result
+    assert result["undelivered"] >= 1, result
+    assert result["seconds"] < 3.0, result
 
 
 @pytest.mark.redis

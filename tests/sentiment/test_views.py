@@ -450,6 +450,16 @@ def test_resubmitting_the_same_draft_shows_the_log_filed_first(world, login):
             "This number cannot be negative.",
             r'name="participants" value="-3"',
         ),
+        (  # more than PostgreSQL's integer column holds: a message, not a 500
+            {"kind": "publicity", "participants": "2147483648"},
+            "Ensure this value is less than or equal to 100000.",
+            r'name="participants" value="2147483648"',
+        ),
+        (
+            {"kind": "publicity", "households_reached": "9" * 20},
+            "Ensure this value is less than or equal to 100000.",
+            r'name="households_reached" value="9{20}"',
+        ),
         ({"category": ""}, "Tap a category.", "咨询医保缴费"),
         ({"next_step": "dispute", "resident": ""}, "A dispute needs the person concerned", "咨询医保缴费"),
         ({"accompanied_by": "POLICE3"}, "Select a valid choice", "咨询医保缴费"),
