@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Everything settings.py reads from the environment (CELERY_* and *_FILE included below).
 SETTINGS_ENV = {
     "DEBUG",
+    "TRUSTED_PROXIES",
+    "RECORDS_BEGIN",
     "SECRET_KEY",
     "PII_ENCRYPTION_KEYS",
     "PII_HASH_KEY",
