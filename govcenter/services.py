@@ -137,7 +137,8 @@ def _reveal_limit_alert(*, user: User, limit: int, at: datetime.datetime) -> Non
             "user": user.display_name,
             "username": user.username,
             "role": user.get_role_display(),
-            "place": f", {district.name}" if district is not None else "",
+            # The separator is the language's own (a Chinese comma in Chinese).
+            "place": str(_(", %(district)s")) % {"district": district.name} if district is not None else "",
             "limit": limit,
             "time": formats.date_format(timezone.localtime(at), "Y-m-d H:i"),
         }

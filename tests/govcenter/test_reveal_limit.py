@@ -133,7 +133,8 @@ def test_the_alert_is_written_in_the_portals_language_the_refusal_in_the_users(w
     people = residents(world, LIMIT)
     for r in people:
         reveal(world.village1_user, r)
-    with pytest.raises(RevealLimitReached, match="You have seen"):  # the page's language: English here
+    # Changing LANGUAGE_CODE resets the active language: the page's language is English again here.
+    with translation.override("en"), pytest.raises(RevealLimitReached, match="You have seen"):
         reveal(world.village1_user, people[0])
     with translation.override("zh-hans"):
         role = str(world.village1_user.get_role_display())
