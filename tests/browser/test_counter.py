@@ -42,7 +42,7 @@ def test_the_matter_of_a_log_counts_its_characters_on_a_phone(live_server, phone
 
     area.fill("咨询医保缴费")
     assert re.fullmatch(rf"\D*6\D+{limits.NARRATIVE}\D*", shown.inner_text())
-    page.wait_for_function("document.getElementById('id_matter-counter').textContent.includes('6')")
+    page.wait_for_function("() => document.getElementById('id_matter-counter').textContent.includes('6')")
     assert "text-danger" not in shown.get_attribute("class")
 
     area.fill("字" * (limits.NARRATIVE + 10))  # a long paste is cut by the browser at maxlength
@@ -54,7 +54,7 @@ def test_the_matter_of_a_log_counts_its_characters_on_a_phone(live_server, phone
     # The browser keeps a draft; reopened, the count follows the restored text.
     area.fill("路灯坏了")
     key = f"sentiment-log-draft:{w.grid1_user.pk}"
-    page.wait_for_function(f"(window.localStorage.getItem('{key}') || '').includes('路灯坏了')")
+    page.wait_for_function(f"() => (window.localStorage.getItem('{key}') || '').includes('路灯坏了')")
     page.reload()
     assert page.locator("textarea[name=matter]").input_value() == "路灯坏了"
     assert re.fullmatch(rf"\D*4\D+{limits.NARRATIVE}\D*", shown.inner_text())
