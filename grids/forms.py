@@ -4,6 +4,8 @@ Choice lists are cut to the user's jurisdiction (``grids.selectors``) and every 
 clerk can break by typing is checked here, with a message on the field, so that bad
 input re-renders the form with what was typed instead of reaching the database.
 Layouts are one column on phones and two on wider screens (crispy FormHelper).
+Forms only validate and normalise: the writes are ``grids.services``' (the views pass
+``cleaned_data`` to one service function).
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ ROLE_FOR_DUTY = {duty: role for role, duty in DUTY_FOR_ROLE.items()}
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
+class ValidateOnly:
+    """A ModelForm whose saving is a service's job: ``save()`` would skip what the service
+    adds (the ID number's encryption, the care tags, the history's user, a lost race)."""
+
+    def save(self, commit: bool = True):
+        raise TypeError(f"{type(self).__name__} only validates; save through grids.services.")
+
+
 def _helper(*layout) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False  # templates own the <form>, its buttons and the cancel link
@@ -53,7 +63,7 @@ def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class GridForm(ModelForm):
+class GridForm(ValidateOnly, ModelForm):
     """Create or edit a grid. The village must be one the user's centre covers whole;
     it is fixed once the grid exists (its households and residents carry it)."""
 
@@ -220,7 +230,7 @@ def _clean_phone(value: str, *, landline_ok: bool = False) -> str:
         raise
 
 
-class HouseholdForm(ModelForm):
+class HouseholdForm(ValidateOnly, ModelForm):
     """A household of one grid; the grid comes from the page, not from the form."""
 
     class Meta:
@@ -247,7 +257,7 @@ class HouseholdForm(ModelForm):
         return _clean_phone(self.cleaned_data.get("phone"), landline_ok=True)
 
 
-class ResidentForm(ModelForm):
+class ResidentForm(ValidateOnly, ModelForm):
     """Register or update a resident.
 
     The ID number is a plain field, never filled from the database: on edit it stays
@@ -410,12 +420,3 @@ class ResidentForm(ModelForm):
                 "household", _("This household belongs to another grid (%(grid)s).") % {"grid": household.grid}
             )
         return cleaned
-
-    def save(self, commit: bool = True) -> Resident:
-        resident = super().save(commit=False)
-        if self.cleaned_data.get("id_number"):
-            resident.set_id_number(self.cleaned_data["id_number"])
-        if commit:
-            resident.save()
-            self._save_m2m()
-        return resident

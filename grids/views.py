@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -68,13 +67,13 @@ def _township_names(villages) -> dict[int, str]:
     return {v.pk: names.get(v.path[: 2 * Area.steplen], "") for v in villages}
 
 
-def _save(form, *, field: str | None, message: str):
-    """Save a valid form; a constraint lost to a concurrent request becomes a form error."""
+def _write(form, service, **kwargs):
+    """Call one service with the valid form's data; a constraint lost to a concurrent
+    request (ConflictError) becomes an error on the form, and None is returned."""
     try:
-        with transaction.atomic():
-            return form.save()
-    except IntegrityError:
-        form.add_error(field, message)
+        return service(data=form.cleaned_data, **kwargs)
+    except services.ConflictError as e:
+        form.add_error(e.field, str(e))
         return None
 
 
@@ -178,7 +177,7 @@ def grid_create(request):
     initial = {"village": parse_pk(request.GET.get("village"))}
     form = GridForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        grid = _save(form, field="code", message=_("Another grid has just been saved with this code."))
+        grid = _write(form, services.grid_create, actor=user)
         if grid is not None:
             messages.success(request, _("Grid %(name)s created.") % {"name": grid.name})
             return redirect(grid)
@@ -198,7 +197,7 @@ def grid_edit(request, pk: int):
     _require(can_manage_grids(user))
     form = GridForm(request.POST or None, instance=grid, user=user)
     if request.method == "POST" and form.is_valid():
-        saved = _save(form, field="code", message=_("Another grid has just been saved with this code."))
+        saved = _write(form, services.grid_update, grid=grid, actor=user)
         if saved is not None:
             messages.success(request, _("Grid %(name)s saved.") % {"name": saved.name})
             return redirect(saved)
@@ -296,7 +295,7 @@ def household_create(request, pk: int):
     _require(can_edit_residents(user))
     form = HouseholdForm(request.POST or None, grid=grid)
     if request.method == "POST" and form.is_valid():
-        household = _save(form, field="number", message=_("This grid already has a household with this number."))
+        household = _write(form, services.household_create, grid=grid, actor=user)
         if household is not None:
             messages.success(request, _("Household %(name)s registered.") % {"name": household})
             return redirect(household)
@@ -331,7 +330,7 @@ def household_edit(request, pk: int):
     _require(can_edit_residents(user))
     form = HouseholdForm(request.POST or None, instance=household, grid=household.grid)
     if request.method == "POST" and form.is_valid():
-        saved = _save(form, field="number", message=_("This grid already has a household with this number."))
+        saved = _write(form, services.household_update, household=household, actor=user)
         if saved is not None:
             messages.success(request, _("Household %(name)s saved.") % {"name": saved})
             return redirect(saved)
@@ -462,7 +461,7 @@ def resident_create(request):
         initial["household"] = household
     form = ResidentForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        resident = _save(form, field="id_number", message=_("A resident with this ID number is already registered."))
+        resident = _write(form, services.resident_create, actor=user)
         if resident is not None:
             messages.success(request, _("Resident %(name)s registered.") % {"name": resident.name})
             return redirect(resident)
@@ -480,7 +479,7 @@ def resident_edit(request, pk: int):
     _require(can_edit_residents(user))
     form = ResidentForm(request.POST or None, instance=resident, user=user)
     if request.method == "POST" and form.is_valid():
-        saved = _save(form, field="id_number", message=_("A resident with this ID number is already registered."))
+        saved = _write(form, services.resident_update, resident=resident, actor=user)
         if saved is not None:
             messages.success(request, _("Resident %(name)s saved.") % {"name": saved.name})
             return redirect(saved)
