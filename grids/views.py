@@ -23,7 +23,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from govcenter.clientip import client_ip
-from govcenter.filters import filters_open
 from govcenter.forms import parse_pk
 from govcenter.jurisdiction import can_edit_residents, can_manage_grids, can_reveal_id_numbers
 from govcenter.models import Area, PersonalDataAccess
@@ -133,7 +132,6 @@ def grid_list(request):
             "nav_active": "grids",
             "breadcrumbs": [(_("Grids"), "")],
             "filter": grid_filter,
-            "filters_open": filters_open(request, grid_filter),
             "page": page,
             "may_manage": can_manage_grids(user),
         },
@@ -363,7 +361,6 @@ def resident_list(request):
             "nav_active": "residents",
             "breadcrumbs": [(_("Residents"), "")],
             "filter": resident_filter,
-            "filters_open": filters_open(request, resident_filter),
             "page": _window(request, resident_filter.qs),
             "may_edit": can_edit_residents(user),
         },
