@@ -214,6 +214,19 @@ class MembershipEndForm(Form):
         return ended_on
 
 
+def clean_new_id_number(raw: str, *, resident: Resident) -> str:
+    """An ID number typed for ``resident`` (on the portal's form or in admin): "" when left
+    empty, else the valid number, refused when another resident holds it."""
+    if not pii.normalize_id_number(raw):
+        return ""
+    value = pii.validate_id_number(raw)
+    # Exact match through the keyed hash over all residents (not only the visible ones),
+    # and a message that says nothing about where the other record is.
+    if Resident.objects.filter(id_number_hash=pii.keyed_hash(value)).exclude(pk=resident.pk).exists():
+        raise forms.ValidationError(_("A resident with this ID number is already registered."), code="duplicate")
+    return value
+
+
 def _clean_phone(value: str, *, landline_ok: bool = False) -> str:
     value = (value or "").strip()
     if not value:
@@ -364,15 +377,7 @@ class ResidentForm(ValidateOnly, ModelForm):
             field.help_text = _("Choose the grid first; this list then shows its households.")
 
     def clean_id_number(self):
-        raw = self.cleaned_data.get("id_number", "")
-        if not pii.normalize_id_number(raw):
-            return ""
-        value = pii.validate_id_number(raw)
-        # Exact match through the keyed hash over all residents (not only the visible ones),
-        # and a message that says nothing about where the other record is.
-        if Resident.objects.filter(id_number_hash=pii.keyed_hash(value)).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(_("A resident with this ID number is already registered."), code="duplicate")
-        return value
+        return clean_new_id_number(self.cleaned_data.get("id_number", ""), resident=self.instance)
 
     def clean_phone(self):
         return _clean_phone(self.cleaned_data.get("phone"))

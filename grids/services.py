@@ -125,10 +125,11 @@ def _resident_save(resident: Resident, *, actor: User | None, data: Mapping[str,
     return resident
 
 
-def resident_create(*, actor: User | None, data: Mapping[str, Any]) -> Resident:
+def resident_create(*, actor: User | None, data: Mapping[str, Any], resident: Resident | None = None) -> Resident:
     """Register a resident from the resident form's cleaned data (birth date and gender
-    already taken from the ID number where left empty)."""
-    return _resident_save(Resident(), actor=actor, data=data)
+    already taken from the ID number where left empty). ``resident``: the unsaved instance
+    to fill (Django admin hands its own); a new one by default."""
+    return _resident_save(resident or Resident(), actor=actor, data=data)
 
 
 def resident_update(*, resident: Resident, actor: User | None, data: Mapping[str, Any]) -> Resident:

@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 
 from govcenter import pii
 from grids import services
@@ -187,3 +188,63 @@ def test_grid_with_a_code_taken_meanwhile_is_a_conflict(world):
         services.grid_create(actor=world.village1_user, data=data)
     assert (e.value.field, str(e.value)) == ("code", "Another grid has just been saved with this code.")
     assert not Grid.objects.filter(name="重复").exists()
+
+
+# --- Django admin writes through the same services -------------------------------
+
+
+def test_admin_registers_and_edits_a_resident_through_the_service(world, login):
+    client = login(world.admin)
+    number = make_id_number(datetime.date(1985, 6, 1))
+    tag = CareTag.objects.get(code="elderly-alone")
+    data = {
+        "grid": world.grid1.pk,
+        "household": world.household1.pk,
+        "relation": "",
+        "name": "钱多多",
+        "id_number": number,
+        "gender": "M",
+        "birth_date": "",
+        "ethnicity": "汉族",
+        "phone": "",
+        "address": "",
+        "care_tags": [tag.pk],
+        "note": "",
+    }
+    response = client.post(reverse("admin:grids_resident_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    r = Resident.objects.get(name="钱多多")
+    assert (r.reveal_id_number(), r.id_number_hash, r.birth_date) == (
+        number,
+        pii.keyed_hash(number),
+        datetime.date(1985, 6, 1),
+    )
+    assert list(r.care_tags.all()) == [tag]
+    assert r.history.latest().history_user == world.admin
+
+    # Left empty on edit, the ID number on record stays.
+    response = client.post(
+        reverse("admin:grids_resident_change", args=[r.pk]),
+        {**data, "id_number": "", "name": "钱多", "birth_date": "1985-06-01", "care_tags": []},
+    )
+    assert response.status_code == 302
+    r = Resident.objects.get(pk=r.pk)
+    assert (r.name, r.reveal_id_number(), list(r.care_tags.all())) == ("钱多", number, [])
+
+
+def test_admin_refuses_an_id_number_another_resident_holds(world, login):
+    response = login(world.admin).post(
+        reverse("admin:grids_resident_change", args=[world.resident2.pk]),
+        {
+            "grid": world.grid2.pk,
+            "household": "",
+            "name": "李小红",
+            "gender": "F",
+            "birth_date": "1980-05-17",
+            "ethnicity": "汉族",
+            "id_number": world.resident1.reveal_id_number(),
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["id_number"]
+    assert errors == ["A resident with this ID number is already registered."]
