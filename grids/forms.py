@@ -59,6 +59,19 @@ def _half(*fields) -> Row:
     return Row(*(Column(f, css_class="col-12 col-md-6") for f in fields))
 
 
+def _reloads(name: str, target: str, *, url: str) -> Field:
+    """A select whose change fetches ``url`` with the form's values and swaps in the
+    ``target`` field from the answer (htmx, same page): its choices follow this one."""
+    return Field(
+        name,
+        hx_get=url,
+        hx_target=f"#div_id_{target}",
+        hx_select=f"#div_id_{target}",
+        hx_swap="outerHTML",
+        hx_trigger="change",
+    )
+
+
 def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -141,20 +154,9 @@ class MembershipForm(Form):
         self.fields["user"].help_text = _(
             "Grid workers of this village and police officers of the station covering it, who are not in this team now."
         )
-        url = reverse("grids:membership_add", args=[grid.pk])
         self.helper = _helper(
-            _half(
-                # Changing the duty reloads the list of people who can take it (htmx, same page).
-                Field(
-                    "duty",
-                    hx_get=url,
-                    hx_target="#div_id_user",
-                    hx_select="#div_id_user",
-                    hx_swap="outerHTML",
-                    hx_trigger="change",
-                ),
-                "user",
-            ),
+            # Changing the duty reloads the list of people who can take it.
+            _half(_reloads("duty", "user", url=reverse("grids:membership_add", args=[grid.pk])), "user"),
             _half("started_on", "note"),
         )
 
@@ -334,20 +336,9 @@ class ResidentForm(ValidateOnly, ModelForm):
         else:
             f["id_number"].help_text = _("18 characters, as on the identity card.")
         self._limit_households()
-        household_url = reverse("grids:resident_create")
         self.helper = _helper(
-            _half(
-                # Changing the grid reloads the household list for that grid (htmx, same page).
-                Field(
-                    "grid",
-                    hx_get=household_url,
-                    hx_target="#div_id_household",
-                    hx_select="#div_id_household",
-                    hx_swap="outerHTML",
-                    hx_trigger="change",
-                ),
-                "household",
-            ),
+            # Changing the grid reloads the household list for that grid.
+            _half(_reloads("grid", "household", url=reverse("grids:resident_create")), "household"),
             _half("name", "relation"),
             _half("id_number", "phone"),
             _half("gender", "birth_date"),
