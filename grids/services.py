@@ -60,8 +60,9 @@ def _assign(instance: models.Model, data: Mapping[str, Any], fields: tuple[str, 
 
 
 def _save(instance: models.Model, *, actor: User | None, field: str, message: str) -> None:
-    """Save in a transaction (a savepoint inside another one) with ``actor`` as the history's user; a unique constraint lost to a
-    concurrent request becomes ConflictError (the caller's transaction stays usable)."""
+    """Save in a transaction (a savepoint inside another one), ``actor`` as the history's
+    user; a unique constraint lost to a concurrent request becomes ConflictError, and the
+    caller's transaction stays usable."""
     if actor is not None:
         instance._history_user = actor
     try:
