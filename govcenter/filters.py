@@ -39,6 +39,12 @@ class BootstrapFilterSet(django_filters.FilterSet):
             form._bootstrapped = True
         return form
 
+    @property
+    def folded_in_use(self) -> bool:
+        """Whether a filter besides the first (the search box) is set: the filters folded
+        away on phones then start unfolded (``templates/_filter_form.html``)."""
+        return self.is_bound and any(self.data.get(name) for name in list(self.filters)[1:])
+
 
 def _bound(field: forms.Field, filter_, model) -> None:
     if isinstance(field, forms.DateField):

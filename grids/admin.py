@@ -25,11 +25,10 @@ from govcenter.pii import (
     birth_date_from_id,
     gender_from_id,
     id_number_search_hash,
-    keyed_hash,
-    normalize_id_number,
-    validate_id_number,
 )
 
+from . import services
+from .forms import clean_new_id_number
 from .models import CareTag, Grid, GridMembership, Household, Resident, ResidentQuerySet
 from .services import DUTY_FOR_ROLE, membership_add
 
@@ -368,32 +367,11 @@ class ResidentAdminForm(ModelForm):
 
     class Meta:
         model = Resident
-        fields = [
-            "grid",
-            "household",
-            "relation",
-            "name",
-            "gender",
-            "birth_date",
-            "ethnicity",
-            "phone",
-            "address",
-            "care_tags",
-            "note",
-        ]
+        fields = [*services.RESIDENT_FIELDS, "care_tags"]
         widgets = {"care_tags": forms.CheckboxSelectMultiple}
 
     def clean_id_number(self) -> str:
-        raw = normalize_id_number(self.cleaned_data.get("id_number", ""))
-        if not raw:
-            return ""
-        value = validate_id_number(raw)
-        others = Resident.objects.filter(id_number_hash=keyed_hash(value))
-        if self.instance.pk:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise ValidationError(gettext("A resident with this ID number is already registered."))
-        return value
+        return clean_new_id_number(self.cleaned_data.get("id_number", ""), resident=self.instance)
 
     def clean_phone(self) -> str:
         from govcenter.pii import validate_mobile
@@ -421,11 +399,6 @@ class ResidentAdminForm(ModelForm):
                 self.add_error("gender", gettext("The gender does not match the ID number (its 17th digit)."))
         return cleaned
 
-    def save(self, commit=True):
-        if self.cleaned_data.get("id_number"):
-            self.instance.set_id_number(self.cleaned_data["id_number"])
-        return super().save(commit=commit)
-
 
 @admin.register(Resident)
 class ResidentAdmin(AuditHistoryAdmin):
@@ -446,6 +419,14 @@ class ResidentAdmin(AuditHistoryAdmin):
         (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        # Through grids.services, as the portal's pages write: the ID number encrypted,
+        # hashed and masked, the care tags, the administrator as the history's user.
+        if change:
+            services.resident_update(resident=obj, actor=request.user, data=form.cleaned_data)
+        else:
+            services.resident_create(resident=obj, actor=request.user, data=form.cleaned_data)
 
     def get_search_results(self, request, queryset, search_term):
         # An exact ID number is found through its keyed hash (the number itself is

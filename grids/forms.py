@@ -4,6 +4,8 @@ Choice lists are cut to the user's jurisdiction (``grids.selectors``) and every 
 clerk can break by typing is checked here, with a message on the field, so that bad
 input re-renders the form with what was typed instead of reaching the database.
 Layouts are one column on phones and two on wider screens (crispy FormHelper).
+Forms only validate and normalise: the writes are ``grids.services``' (the views pass
+``cleaned_data`` to one service function).
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ ROLE_FOR_DUTY = {duty: role for role, duty in DUTY_FOR_ROLE.items()}
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
+class ValidateOnly:
+    """A ModelForm whose saving is a service's job: ``save()`` would skip what the service
+    adds (the ID number's encryption, the care tags, the history's user, a lost race)."""
+
+    def save(self, commit: bool = True):
+        raise TypeError(f"{type(self).__name__} only validates; save through grids.services.")
+
+
 def _helper(*layout) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False  # templates own the <form>, its buttons and the cancel link
@@ -49,11 +59,24 @@ def _half(*fields) -> Row:
     return Row(*(Column(f, css_class="col-12 col-md-6") for f in fields))
 
 
+def _reloads(name: str, target: str, *, url: str) -> Field:
+    """A select whose change fetches ``url`` with the form's values and swaps in the
+    ``target`` field from the answer (htmx, same page): its choices follow this one."""
+    return Field(
+        name,
+        hx_get=url,
+        hx_target=f"#div_id_{target}",
+        hx_select=f"#div_id_{target}",
+        hx_swap="outerHTML",
+        hx_trigger="change",
+    )
+
+
 def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class GridForm(ModelForm):
+class GridForm(ValidateOnly, ModelForm):
     """Create or edit a grid. The village must be one the user's centre covers whole;
     it is fixed once the grid exists (its households and residents carry it)."""
 
@@ -131,20 +154,9 @@ class MembershipForm(Form):
         self.fields["user"].help_text = _(
             "Grid workers of this village and police officers of the station covering it, who are not in this team now."
         )
-        url = reverse("grids:membership_add", args=[grid.pk])
         self.helper = _helper(
-            _half(
-                # Changing the duty reloads the list of people who can take it (htmx, same page).
-                Field(
-                    "duty",
-                    hx_get=url,
-                    hx_target="#div_id_user",
-                    hx_select="#div_id_user",
-                    hx_swap="outerHTML",
-                    hx_trigger="change",
-                ),
-                "user",
-            ),
+            # Changing the duty reloads the list of people who can take it.
+            _half(_reloads("duty", "user", url=reverse("grids:membership_add", args=[grid.pk])), "user"),
             _half("started_on", "note"),
         )
 
@@ -204,6 +216,19 @@ class MembershipEndForm(Form):
         return ended_on
 
 
+def clean_new_id_number(raw: str, *, resident: Resident) -> str:
+    """An ID number typed for ``resident`` (on the portal's form or in admin): "" when left
+    empty, else the valid number, refused when another resident holds it."""
+    if not pii.normalize_id_number(raw):
+        return ""
+    value = pii.validate_id_number(raw)
+    # Exact match through the keyed hash over all residents (not only the visible ones),
+    # and a message that says nothing about where the other record is.
+    if Resident.objects.filter(id_number_hash=pii.keyed_hash(value)).exclude(pk=resident.pk).exists():
+        raise forms.ValidationError(_("A resident with this ID number is already registered."), code="duplicate")
+    return value
+
+
 def _clean_phone(value: str, *, landline_ok: bool = False) -> str:
     value = (value or "").strip()
     if not value:
@@ -220,7 +245,7 @@ def _clean_phone(value: str, *, landline_ok: bool = False) -> str:
         raise
 
 
-class HouseholdForm(ModelForm):
+class HouseholdForm(ValidateOnly, ModelForm):
     """A household of one grid; the grid comes from the page, not from the form."""
 
     class Meta:
@@ -247,7 +272,7 @@ class HouseholdForm(ModelForm):
         return _clean_phone(self.cleaned_data.get("phone"), landline_ok=True)
 
 
-class ResidentForm(ModelForm):
+class ResidentForm(ValidateOnly, ModelForm):
     """Register or update a resident.
 
     The ID number is a plain field, never filled from the database: on edit it stays
@@ -311,20 +336,9 @@ class ResidentForm(ModelForm):
         else:
             f["id_number"].help_text = _("18 characters, as on the identity card.")
         self._limit_households()
-        household_url = reverse("grids:resident_create")
         self.helper = _helper(
-            _half(
-                # Changing the grid reloads the household list for that grid (htmx, same page).
-                Field(
-                    "grid",
-                    hx_get=household_url,
-                    hx_target="#div_id_household",
-                    hx_select="#div_id_household",
-                    hx_swap="outerHTML",
-                    hx_trigger="change",
-                ),
-                "household",
-            ),
+            # Changing the grid reloads the household list for that grid.
+            _half(_reloads("grid", "household", url=reverse("grids:resident_create")), "household"),
             _half("name", "relation"),
             _half("id_number", "phone"),
             _half("gender", "birth_date"),
@@ -354,15 +368,7 @@ class ResidentForm(ModelForm):
             field.help_text = _("Choose the grid first; this list then shows its households.")
 
     def clean_id_number(self):
-        raw = self.cleaned_data.get("id_number", "")
-        if not pii.normalize_id_number(raw):
-            return ""
-        value = pii.validate_id_number(raw)
-        # Exact match through the keyed hash over all residents (not only the visible ones),
-        # and a message that says nothing about where the other record is.
-        if Resident.objects.filter(id_number_hash=pii.keyed_hash(value)).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(_("A resident with this ID number is already registered."), code="duplicate")
-        return value
+        return clean_new_id_number(self.cleaned_data.get("id_number", ""), resident=self.instance)
 
     def clean_phone(self):
         return _clean_phone(self.cleaned_data.get("phone"))
@@ -410,12 +416,3 @@ class ResidentForm(ModelForm):
                 "household", _("This household belongs to another grid (%(grid)s).") % {"grid": household.grid}
             )
         return cleaned
-
-    def save(self, commit: bool = True) -> Resident:
-        resident = super().save(commit=False)
-        if self.cleaned_data.get("id_number"):
-            resident.set_id_number(self.cleaned_data["id_number"])
-        if commit:
-            resident.save()
-            self._save_m2m()
-        return resident

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +23,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from govcenter.clientip import client_ip
-from govcenter.filters import filters_open
 from govcenter.forms import parse_pk
 from govcenter.jurisdiction import can_edit_residents, can_manage_grids, can_reveal_id_numbers
 from govcenter.models import Area, PersonalDataAccess
@@ -68,14 +66,20 @@ def _township_names(villages) -> dict[int, str]:
     return {v.pk: names.get(v.path[: 2 * Area.steplen], "") for v in villages}
 
 
-def _save(form, *, field: str | None, message: str):
-    """Save a valid form; a constraint lost to a concurrent request becomes a form error."""
-    try:
-        with transaction.atomic():
-            return form.save()
-    except IntegrityError:
-        form.add_error(field, message)
-        return None
+def _save_page(request, form, service, *, success, page: dict, **service_kwargs):
+    """The create and edit pages: a valid POST calls one service with the form's data,
+    says ``success(saved)`` and goes to the saved object; otherwise (a GET, bad input, a
+    constraint lost to a concurrent request, which becomes an error on the form) the
+    form page again, with ``page`` as ``_form_page``'s arguments."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = service(data=form.cleaned_data, **service_kwargs)
+        except services.ConflictError as e:
+            form.add_error(e.field, str(e))
+        else:
+            messages.success(request, success(saved))
+            return redirect(saved)
+    return _form_page(request, form, **page)
 
 
 def _grid_crumbs(grid: Grid) -> list[tuple[str, str]]:
@@ -134,7 +138,6 @@ def grid_list(request):
             "nav_active": "grids",
             "breadcrumbs": [(_("Grids"), "")],
             "filter": grid_filter,
-            "filters_open": filters_open(request, grid_filter),
             "page": page,
             "may_manage": can_manage_grids(user),
         },
@@ -177,17 +180,14 @@ def grid_create(request):
     _require(can_manage_grids(user))
     initial = {"village": parse_pk(request.GET.get("village"))}
     form = GridForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        grid = _save(form, field="code", message=_("Another grid has just been saved with this code."))
-        if grid is not None:
-            messages.success(request, _("Grid %(name)s created.") % {"name": grid.name})
-            return redirect(grid)
-    return _form_page(
+    grids_url = reverse("grids:grid_list")
+    return _save_page(
         request,
         form,
-        title=_("New grid"),
-        crumbs=[(_("Grids"), reverse("grids:grid_list"))],
-        cancel_url=reverse("grids:grid_list"),
+        services.grid_create,
+        actor=user,
+        success=lambda grid: _("Grid %(name)s created.") % {"name": grid.name},
+        page={"title": _("New grid"), "crumbs": [(_("Grids"), grids_url)], "cancel_url": grids_url},
     )
 
 
@@ -197,13 +197,14 @@ def grid_edit(request, pk: int):
     grid = get_object_or_404(grids_visible_to(user).select_related("village"), pk=pk)
     _require(can_manage_grids(user))
     form = GridForm(request.POST or None, instance=grid, user=user)
-    if request.method == "POST" and form.is_valid():
-        saved = _save(form, field="code", message=_("Another grid has just been saved with this code."))
-        if saved is not None:
-            messages.success(request, _("Grid %(name)s saved.") % {"name": saved.name})
-            return redirect(saved)
-    return _form_page(
-        request, form, title=_("Edit grid"), crumbs=_grid_crumbs(grid), cancel_url=grid.get_absolute_url()
+    return _save_page(
+        request,
+        form,
+        services.grid_update,
+        grid=grid,
+        actor=user,
+        success=lambda saved: _("Grid %(name)s saved.") % {"name": saved.name},
+        page={"title": _("Edit grid"), "crumbs": _grid_crumbs(grid), "cancel_url": grid.get_absolute_url()},
     )
 
 
@@ -295,13 +296,14 @@ def household_create(request, pk: int):
     grid = get_object_or_404(grids_visible_to(user).select_related("village"), pk=pk)
     _require(can_edit_residents(user))
     form = HouseholdForm(request.POST or None, grid=grid)
-    if request.method == "POST" and form.is_valid():
-        household = _save(form, field="number", message=_("This grid already has a household with this number."))
-        if household is not None:
-            messages.success(request, _("Household %(name)s registered.") % {"name": household})
-            return redirect(household)
-    return _form_page(
-        request, form, title=_("New household"), crumbs=_grid_crumbs(grid), cancel_url=grid.get_absolute_url()
+    return _save_page(
+        request,
+        form,
+        services.household_create,
+        grid=grid,
+        actor=user,
+        success=lambda household: _("Household %(name)s registered.") % {"name": household},
+        page={"title": _("New household"), "crumbs": _grid_crumbs(grid), "cancel_url": grid.get_absolute_url()},
     )
 
 
@@ -330,17 +332,18 @@ def household_edit(request, pk: int):
     household = get_object_or_404(households_visible_to(user).select_related("grid__village"), pk=pk)
     _require(can_edit_residents(user))
     form = HouseholdForm(request.POST or None, instance=household, grid=household.grid)
-    if request.method == "POST" and form.is_valid():
-        saved = _save(form, field="number", message=_("This grid already has a household with this number."))
-        if saved is not None:
-            messages.success(request, _("Household %(name)s saved.") % {"name": saved})
-            return redirect(saved)
-    return _form_page(
+    return _save_page(
         request,
         form,
-        title=_("Edit household"),
-        crumbs=[*_grid_crumbs(household.grid), (str(household), household.get_absolute_url())],
-        cancel_url=household.get_absolute_url(),
+        services.household_update,
+        household=household,
+        actor=user,
+        success=lambda saved: _("Household %(name)s saved.") % {"name": saved},
+        page={
+            "title": _("Edit household"),
+            "crumbs": [*_grid_crumbs(household.grid), (str(household), household.get_absolute_url())],
+            "cancel_url": household.get_absolute_url(),
+        },
     )
 
 
@@ -364,7 +367,6 @@ def resident_list(request):
             "nav_active": "residents",
             "breadcrumbs": [(_("Residents"), "")],
             "filter": resident_filter,
-            "filters_open": filters_open(request, resident_filter),
             "page": _window(request, resident_filter.qs),
             "may_edit": can_edit_residents(user),
         },
@@ -443,10 +445,6 @@ def resident_reveal_id(request, pk: int):
     return response
 
 
-def _resident_form_page(request, form, *, title: str, crumbs, cancel_url: str):
-    return _form_page(request, form, title=title, crumbs=crumbs, cancel_url=cancel_url, nav_active="residents")
-
-
 @login_required
 def resident_create(request):
     user = request.user
@@ -461,16 +459,18 @@ def resident_create(request):
         )
         initial["household"] = household
     form = ResidentForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        resident = _save(form, field="id_number", message=_("A resident with this ID number is already registered."))
-        if resident is not None:
-            messages.success(request, _("Resident %(name)s registered.") % {"name": resident.name})
-            return redirect(resident)
     crumbs = [(_("Residents"), reverse("grids:resident_list"))]
     cancel = reverse("grids:resident_list")
     if grid is not None:
         crumbs, cancel = _grid_crumbs(grid), grid.get_absolute_url()
-    return _resident_form_page(request, form, title=_("New resident"), crumbs=crumbs, cancel_url=cancel)
+    return _save_page(
+        request,
+        form,
+        services.resident_create,
+        actor=user,
+        success=lambda resident: _("Resident %(name)s registered.") % {"name": resident.name},
+        page={"title": _("New resident"), "crumbs": crumbs, "cancel_url": cancel, "nav_active": "residents"},
+    )
 
 
 @login_required
@@ -479,15 +479,17 @@ def resident_edit(request, pk: int):
     resident = get_object_or_404(residents_visible_to(user).select_related("grid__village", "household"), pk=pk)
     _require(can_edit_residents(user))
     form = ResidentForm(request.POST or None, instance=resident, user=user)
-    if request.method == "POST" and form.is_valid():
-        saved = _save(form, field="id_number", message=_("A resident with this ID number is already registered."))
-        if saved is not None:
-            messages.success(request, _("Resident %(name)s saved.") % {"name": saved.name})
-            return redirect(saved)
-    return _resident_form_page(
+    return _save_page(
         request,
         form,
-        title=_("Edit resident"),
-        crumbs=[(_("Residents"), reverse("grids:resident_list")), (resident.name, resident.get_absolute_url())],
-        cancel_url=resident.get_absolute_url(),
+        services.resident_update,
+        resident=resident,
+        actor=user,
+        success=lambda saved: _("Resident %(name)s saved.") % {"name": saved.name},
+        page={
+            "title": _("Edit resident"),
+            "crumbs": [(_("Residents"), reverse("grids:resident_list")), (resident.name, resident.get_absolute_url())],
+            "cancel_url": resident.get_absolute_url(),
+            "nav_active": "residents",
+        },
     )
