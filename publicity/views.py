@@ -112,9 +112,9 @@ def _tabs(user) -> list[tuple[str, str, str]]:
     return tabs
 
 
-def _render(request, template: str, context: dict, *, tab: str = "", status: int = 200):
+def _render(request, template: str, context: dict, *, tab: str = ""):
     context = {"nav_active": "publicity", "tabs": _tabs(request.user), "tab": tab, **context}
-    return render(request, template, context, status=status)
+    return render(request, template, context)
 
 
 def _service(form, call) -> tuple[bool, object]:
@@ -179,7 +179,7 @@ def campaign_list(request):
     )
 
 
-def _detail_page(request, c: Campaign, *, bound: dict | None = None, status: int = 200):
+def _detail_page(request, c: Campaign, *, bound: dict | None = None):
     user = request.user
     events = list(c.events.filter(kind__in=CampaignEvent.REVIEW_KINDS).select_related("actor"))
     distributions = []
@@ -208,7 +208,6 @@ def _detail_page(request, c: Campaign, *, bound: dict | None = None, status: int
             "today": timezone.localdate(),
         },
         tab="list",
-        status=status,
     )
 
 
