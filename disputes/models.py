@@ -11,21 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits, uploads
 from govcenter.history import admin_edit_history
+from govcenter.levels import LEVEL_ORDER, Level
+from govcenter.levels import next_level as level_above
+from govcenter.levels import previous_level as level_below
 from govcenter.models import Area, Department
 from govcenter.pii import ProtectedIdNumber
+from govcenter.timeline import LevelMove, TimelineEvent
 from grids.models import Grid, Resident
-
-
-class Level(models.TextChoices):
-    """Handling level, in escalation order."""
-
-    VILLAGE = "village", _("Village")
-    TOWNSHIP = "township", _("Township")
-    DISTRICT = "district", _("District")
-    DEPARTMENT = "department", _("Functional department")
-
-
-LEVEL_ORDER = [Level.VILLAGE, Level.TOWNSHIP, Level.DISTRICT, Level.DEPARTMENT]
 
 
 class RiskLevel(models.TextChoices):
@@ -262,8 +254,7 @@ class Dispute(models.Model):
         return LEVEL_ORDER.index(self.level)
 
     def next_level(self) -> str | None:
-        i = self.level_index
-        return LEVEL_ORDER[i + 1] if i + 1 < len(LEVEL_ORDER) else None
+        return level_above(self.level)
 
     def escalates_automatically(self) -> bool:
         """Whether the overdue sweep can move this case one level up by itself.
@@ -281,10 +272,7 @@ class Dispute(models.Model):
 
     def previous_level(self) -> str | None:
         """The level that sent the case up to the current one (never below where it was registered)."""
-        i = self.level_index
-        if i <= LEVEL_ORDER.index(self.registered_level):
-            return None
-        return LEVEL_ORDER[i - 1]
+        return level_below(self.level, floor=self.registered_level)
 
     @property
     def flags(self) -> list[str]:
@@ -484,8 +472,11 @@ class PoliceReview(models.Model):
         return f"{self.dispute} · {self.author}"
 
 
-class DisputeEvent(models.Model):
+class DisputeEvent(TimelineEvent, LevelMove):
     """One step on the dispute's timeline. Written by the services only; never edited."""
+
+    item_field = "dispute"
+    snapshot_fields = ("status", "due_at")
 
     class Kind(models.TextChoices):
         REGISTERED = "registered", _("Registered")
@@ -508,31 +499,10 @@ class DisputeEvent(models.Model):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events", verbose_name=_("dispute"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-        help_text=_("Empty for automatic steps."),
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    from_level = models.CharField(_("from level"), max_length=12, choices=Level.choices, blank=True)
-    to_level = models.CharField(_("to level"), max_length=12, choices=Level.choices, blank=True)
     status = models.CharField(_("status after"), max_length=24, choices=Dispute.Status.choices)
-    note = models.TextField(_("note"), max_length=limits.NARRATIVE, blank=True)
     due_at = models.DateTimeField(_("deadline after"), null=True, blank=True)
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
-        ordering = ["at", "pk"]
         indexes = [models.Index(fields=["dispute", "at"], name="dispute_event_timeline")]
-
-    def __str__(self) -> str:
-        return f"{self.dispute} · {self.get_kind_display()}"
-
-    @property
-    def actor_label(self) -> str:
-        return str(self.actor) if self.actor_id else str(_("automatic"))

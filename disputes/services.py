@@ -16,6 +16,7 @@ from govcenter import uploads
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.models import Area, Department, User
 from govcenter.services import notification_send
+from govcenter.timeline import WorkflowError
 from grids.models import Grid, Resident
 
 from . import rules
@@ -39,7 +40,7 @@ Kind = DisputeEvent.Kind
 Role = User.Role
 
 
-class DisputeError(Exception):
+class DisputeError(WorkflowError):
     """A step that is not allowed now; the message is shown to the user and nothing changed."""
 
 

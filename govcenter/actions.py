@@ -1,8 +1,8 @@
 """The actions panel of a detail page: the steps the user may take on the object now.
 
-Each app's view builds the list from its ``rules`` (which mirror the checks of its
-``services``, the authority) and hands it to the template, which draws one folded form
-per step (``templates/_actions.html`` for the accordion style).
+``govcenter.steps.Flow.actions`` builds the list from a flow's table of steps (exactly
+the steps whose rule holds) and the page hands it to ``templates/_actions.html``, which
+draws one folded form per step.
 """
 
 from __future__ import annotations

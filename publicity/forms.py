@@ -3,7 +3,8 @@
 Everything a clerk can get wrong by typing is checked here, with a message on the
 field, so that bad input re-renders the page with what was typed instead of reaching
 a service. The services check again (and alone decide who may act); choice lists are
-cut to what the user may choose.
+cut to what the user may choose by ``publicity.selectors`` and passed in by the view
+(forms hold no queries of their own).
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits
 from govcenter.forms import Form, PlausibleDateField, choice_buttons
 from govcenter.models import Area, User
-from grids.models import Grid, GridMembership
+from grids.models import Grid
 
 from .files import leaflet_max_bytes, validate_leaflet
-from .models import Assignment, Audience, Campaign, PublicityForm, Topic, VillageDistribution
+from .models import Assignment, Audience, Campaign, PublicityForm, Topic
 from .services import CampaignData
 
 
@@ -160,12 +162,11 @@ class DistributeForm(Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, campaign: Campaign, district: Area, **kwargs):
+    def __init__(self, *args, campaign: Campaign, townships: QuerySet[Area], villages: QuerySet[Area], **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        below = Area.objects.filter(path__startswith=district.path).order_by("code")
-        self.fields["townships"].queryset = below.filter(level=Area.Level.TOWNSHIP)
-        self.fields["villages"].queryset = below.filter(level=Area.Level.VILLAGE)
+        self.fields["townships"].queryset = townships
+        self.fields["villages"].queryset = villages
 
     def clean(self):
         data = super().clean()
@@ -183,18 +184,15 @@ class GridChoiceField(forms.ModelMultipleChoiceField):
 
 
 class HandOutForm(Form):
-    """The grids of the village that have not had the campaign yet, and a due date."""
+    """Some of ``grids`` (those of the village that have not had the campaign yet), and a due date."""
 
     grids = GridChoiceField(label=_("Grids"), queryset=Grid.objects.none(), widget=forms.CheckboxSelectMultiple)
     due_on = PlausibleDateField(label=_("Due on"), allow_future=True)
 
-    def __init__(self, *args, distribution: VillageDistribution, campaign: Campaign, **kwargs):
+    def __init__(self, *args, campaign: Campaign, grids: QuerySet[Grid], **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        assigned = distribution.assignments.values("grid_id")
-        self.fields["grids"].queryset = (
-            Grid.objects.filter(village_id=distribution.village_id).exclude(pk__in=assigned).order_by("code")
-        )
+        self.fields["grids"].queryset = grids
         self.fields["grids"].error_messages["required"] = _("Choose at least one grid.")
         today = _today()
         self.fields["due_on"].initial = max(campaign.ends_on, today)
@@ -275,7 +273,7 @@ class ActivityForm(Form):
     )
     photos = MultipleFileField(label=_("Photos"), required=False, help_text=_("JPG or PNG, up to 6."))
 
-    def __init__(self, *args, assignment: Assignment, user: User, **kwargs):
+    def __init__(self, *args, assignment: Assignment, companions: QuerySet[User], **kwargs):
         super().__init__(*args, **kwargs)
         self.assignment = assignment
         campaign = assignment.campaign
@@ -289,12 +287,7 @@ class ActivityForm(Form):
         self.fields["held_on"].initial = today
         self.fields["held_on"].widget.attrs.update({"max": today.isoformat(), "min": campaign.starts_on.isoformat()})
         self.fields["held_time"].initial = timezone.localtime().strftime("%H:%M")
-        self.fields["accompanied_by"].queryset = User.objects.filter(
-            is_active=True,
-            grid_memberships__grid_id=assignment.grid_id,
-            grid_memberships__ended_on__isnull=True,
-            grid_memberships__duty__in=[GridMembership.Duty.COMMUNITY_POLICE, GridMembership.Duty.AUXILIARY_POLICE],
-        ).order_by("grid_memberships__duty", "pk")
+        self.fields["accompanied_by"].queryset = companions
         self.fields["accompanied_by"].widget.attrs["class"] = "form-select"
 
     def clean_held_on(self):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from govcenter import limits, uploads
 from govcenter.history import admin_edit_history
 from govcenter.models import Area
+from govcenter.timeline import TimelineEvent
 from grids.models import Grid
 from sentiment.models import Log
 
@@ -287,9 +288,13 @@ class Assignment(models.Model):
         return not self.is_done and self.due_on < (today or timezone.localdate())
 
 
-class CampaignEvent(models.Model):
+class CampaignEvent(TimelineEvent):
     """One step of a campaign's history (review, distribution, hand-out, activities, done).
-    Written by the services only; never edited."""
+    Written by the services only; never edited. The step of a village's copy or of a grid's
+    assignment also names it."""
+
+    item_field = "campaign"
+    snapshot_fields = ("status",)
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Drafted")
@@ -328,34 +333,16 @@ class CampaignEvent(models.Model):
         verbose_name=_("distribution"),
     )
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
     status = models.CharField(_("status after"), max_length=12, choices=Campaign.Status.choices)
-    note = models.TextField(_("note"), max_length=limits.NARRATIVE, blank=True)
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("campaign event")
         verbose_name_plural = _("campaign events")
-        ordering = ["at", "pk"]
         indexes = [
             # The review history on the campaign page; an assignment's own steps.
             models.Index(fields=["campaign", "at"], name="campaign_event_timeline"),
             models.Index(fields=["assignment", "at"], name="campaign_event_assignment"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.campaign} · {self.get_kind_display()}"
-
-    @property
-    def actor_label(self) -> str:
-        return str(self.actor) if self.actor_id else str(_("automatic"))
 
 
 class Activity(models.Model):

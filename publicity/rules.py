@@ -1,20 +1,31 @@
-"""Who may take which step on a campaign, a distribution or an assignment.
+"""Who may take which step on a campaign, a distribution or an assignment, now.
+
+One function per step covers role AND state (the rules of the flows' steps, see
+``govcenter.steps``): the pages offer exactly the steps whose rule holds, and the
+services ask the same rule again inside their transaction (``_require(rules.can_submit(
+actor, c))``). A refusal is a falsy ``Denied`` saying why, the message the service shows;
+the state is checked before the role, so a step that is over says so to everyone.
 
 Visibility itself comes from ``govcenter.jurisdiction`` (through ``publicity.selectors``);
-these rules answer the narrower question "may this user act on this item now". The
-services check them again and alone decide; the pages use them to offer only the
-steps that will be accepted.
+these rules answer the narrower question "may this user act on this item now".
 """
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from govcenter.jurisdiction import CENTRE_ROLES, is_admin, scope_of
+from govcenter.levels import serves_grid
 from govcenter.models import User
+from govcenter.steps import Denied, check
 
 from .models import Assignment, Campaign, VillageDistribution
 
 Role = User.Role
 Status = Campaign.Status
+
+Answer = bool | Denied
 
 
 def centre_area_id(user) -> int | None:
@@ -35,17 +46,46 @@ def is_owner_staff(user, campaign: Campaign) -> bool:
     return centre_area_id(user) == campaign.owner_area_id
 
 
-def can_draft(user) -> bool:
+def _district_centre(user, campaign: Campaign) -> bool:
+    return is_district_staff_of(user, campaign) or is_admin(user)
+
+
+def _status_is(campaign: Campaign, statuses, message: str) -> Answer:
+    """The campaign is in one of ``statuses``; else ``message`` % its status."""
+    return check(campaign.status in statuses, lambda: str(message) % {"status": campaign.get_status_display()})
+
+
+# --- drafting and review ---------------------------------------------------------------------
+
+
+def can_draft(user) -> Answer:
     """District, township and village centres draft campaigns for their own area."""
-    return centre_area_id(user) is not None
+    return check(
+        centre_area_id(user) is not None,
+        gettext_lazy("Only district, township and village centres draft campaigns."),
+    )
 
 
-def can_edit(user, campaign: Campaign) -> bool:
-    return campaign.is_editable and (is_owner_staff(user, campaign) or is_admin(user))
+def can_edit(user, campaign: Campaign) -> Answer:
+    return _status_is(
+        campaign,
+        Campaign.EDITABLE_STATUSES,
+        gettext_lazy("Only a draft or a returned campaign can be changed (this one is %(status)s)."),
+    ) and check(
+        is_owner_staff(user, campaign) or is_admin(user),
+        gettext_lazy("Only the centre that drafted this campaign can change it."),
+    )
 
 
-def can_submit(user, campaign: Campaign) -> bool:
-    return can_edit(user, campaign)
+def can_submit(user, campaign: Campaign) -> Answer:
+    return _status_is(
+        campaign,
+        Campaign.EDITABLE_STATUSES,
+        gettext_lazy("This campaign has already been submitted (%(status)s)."),
+    ) and check(
+        is_owner_staff(user, campaign) or is_admin(user),
+        gettext_lazy("Only the centre that drafted this campaign can submit it."),
+    )
 
 
 def works_the_review_queue(user) -> bool:
@@ -54,42 +94,79 @@ def works_the_review_queue(user) -> bool:
     return is_admin(user) or user.role == Role.DISTRICT_STAFF
 
 
-def can_review(user, campaign: Campaign) -> bool:
-    """Approve or return: the district centre only."""
-    return campaign.status == Status.SUBMITTED and (is_district_staff_of(user, campaign) or is_admin(user))
+def can_approve(user, campaign: Campaign) -> Answer:
+    """Approve a submitted campaign: the district centre only."""
+    return _status_is(
+        campaign,
+        (Status.SUBMITTED,),
+        gettext_lazy("Only a submitted campaign can be approved (this one is %(status)s)."),
+    ) and check(_district_centre(user, campaign), gettext_lazy("Only the district centre can approve campaigns."))
 
 
-def can_distribute(user, campaign: Campaign) -> bool:
+def can_return(user, campaign: Campaign) -> Answer:
+    """Return a submitted campaign with a note: the district centre only."""
+    return _status_is(
+        campaign,
+        (Status.SUBMITTED,),
+        gettext_lazy("Only a submitted campaign can be returned (this one is %(status)s)."),
+    ) and check(_district_centre(user, campaign), gettext_lazy("Only the district centre can return campaigns."))
+
+
+def can_distribute(user, campaign: Campaign) -> Answer:
     """Send an approved campaign to villages (again, to add more): the district centre."""
-    return campaign.status in (Status.APPROVED, Status.DISTRIBUTED) and (
-        is_district_staff_of(user, campaign) or is_admin(user)
-    )
+    return _status_is(
+        campaign,
+        (Status.APPROVED, Status.DISTRIBUTED),
+        gettext_lazy("Only an approved campaign can be distributed (this one is %(status)s)."),
+    ) and check(_district_centre(user, campaign), gettext_lazy("Only the district centre can distribute campaigns."))
 
 
-def can_close(user, campaign: Campaign) -> bool:
-    return campaign.status in (Status.APPROVED, Status.DISTRIBUTED) and (
-        is_district_staff_of(user, campaign) or is_admin(user)
-    )
+def can_close(user, campaign: Campaign) -> Answer:
+    return _status_is(
+        campaign,
+        (Status.APPROVED, Status.DISTRIBUTED),
+        gettext_lazy("Only an approved or distributed campaign can be closed (this one is %(status)s)."),
+    ) and check(_district_centre(user, campaign), gettext_lazy("Only the district centre can close campaigns."))
 
 
-def can_hand_out(user, distribution: VillageDistribution, campaign: Campaign | None = None) -> bool:
+# --- villages and grid teams -------------------------------------------------------------------
+
+
+def can_hand_out(user, distribution: VillageDistribution, campaign: Campaign | None = None) -> Answer:
     """Hand a distributed campaign to the village's grids: that village's centre."""
     campaign = campaign or distribution.campaign
-    if campaign.status != Status.DISTRIBUTED:
-        return False
-    return is_admin(user) or (user.role == Role.VILLAGE_CLERK and centre_area_id(user) == distribution.village_id)
+    return _status_is(
+        campaign,
+        (Status.DISTRIBUTED,),
+        gettext_lazy("This campaign is %(status)s; it cannot be handed out now."),
+    ) and check(
+        is_admin(user) or (user.role == Role.VILLAGE_CLERK and centre_area_id(user) == distribution.village_id),
+        gettext_lazy("Only the village centre can hand this campaign to its grids."),
+    )
 
 
-def serves_grid(user, grid_id: int) -> bool:
-    """A grid worker of the grid's team now."""
-    return user.role == Role.GRID_WORKER and grid_id in scope_of(user).grid_ids
+def _grid_team_at_work(assignment: Assignment, campaign: Campaign) -> Answer:
+    """The campaign runs and the assignment is open: its grid team may still work on it."""
+    return _status_is(
+        campaign,
+        (Status.DISTRIBUTED,),
+        gettext_lazy("This campaign is %(status)s; nothing can be recorded now."),
+    ) and check(not assignment.is_done, gettext_lazy("This assignment is already done."))
 
 
-def can_record_activity(user, assignment: Assignment, campaign: Campaign | None = None) -> bool:
+def can_record_activity(user, assignment: Assignment, campaign: Campaign | None = None) -> Answer:
     """The grid team records activities (as sentiment logs) until the assignment is done."""
     campaign = campaign or assignment.campaign
-    return campaign.status == Status.DISTRIBUTED and not assignment.is_done and serves_grid(user, assignment.grid_id)
+    return _grid_team_at_work(assignment, campaign) and check(
+        serves_grid(user, assignment.grid_id),
+        lambda: _("Only the grid workers of %(grid)s record its activities.") % {"grid": assignment.grid},
+    )
 
 
-def can_complete(user, assignment: Assignment, campaign: Campaign | None = None) -> bool:
-    return can_record_activity(user, assignment, campaign)
+def can_complete(user, assignment: Assignment, campaign: Campaign | None = None) -> Answer:
+    """The grid team marks its assignment done (the service also wants one activity)."""
+    campaign = campaign or assignment.campaign
+    return _grid_team_at_work(assignment, campaign) and check(
+        serves_grid(user, assignment.grid_id),
+        lambda: _("Only the grid team of %(grid)s can mark this done.") % {"grid": assignment.grid},
+    )

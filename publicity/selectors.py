@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from govcenter.jurisdiction import scope_of
 from govcenter.models import Area, User
+from grids.models import Grid, GridMembership
 
 from .models import Activity, Assignment, Campaign, VillageDistribution
 from .rules import centre_area_id
@@ -76,6 +77,31 @@ def activities_visible_to(user) -> QuerySet[Activity]:
             district="assignment__district",
         )
     )
+
+
+# --- the choices of the forms (passed in by the views) ---------------------------------------
+
+
+def distribution_places(campaign: Campaign) -> dict[str, QuerySet[Area]]:
+    """The townships and villages of the campaign's district: where it may be distributed."""
+    below = Area.objects.filter(path__startswith=campaign.district.path).order_by("code")
+    return {"townships": below.filter(level=Area.Level.TOWNSHIP), "villages": below.filter(level=Area.Level.VILLAGE)}
+
+
+def grids_to_hand_out(distribution: VillageDistribution) -> QuerySet[Grid]:
+    """The grids of the village that have not had the campaign yet."""
+    assigned = distribution.assignments.values("grid_id")
+    return Grid.objects.filter(village_id=distribution.village_id).exclude(pk__in=assigned).order_by("code")
+
+
+def activity_companions(assignment: Assignment) -> QuerySet[User]:
+    """Who may accompany the grid team's activity: the police serving its grid now."""
+    return User.objects.filter(
+        is_active=True,
+        grid_memberships__grid_id=assignment.grid_id,
+        grid_memberships__ended_on__isnull=True,
+        grid_memberships__duty__in=[GridMembership.Duty.COMMUNITY_POLICE, GridMembership.Duty.AUXILIARY_POLICE],
+    ).order_by("grid_memberships__duty", "pk")
 
 
 def district_staff(district_id: int) -> QuerySet[User]:

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from govcenter import uploads
+from govcenter.levels import local_date
 from govcenter.models import Area, User
-from govcenter.services import notification_send
+from govcenter.timeline import WorkflowError, workflow_helpers
 from grids.models import Grid
 from grids.selectors import grid_workers_of
 from sentiment.models import Log
@@ -38,13 +39,14 @@ Status = Campaign.Status
 Kind = CampaignEvent.Kind
 
 
-class PublicityError(Exception):
+class PublicityError(WorkflowError):
     """A step that is not allowed now, or input that cannot be accepted; the message is
     shown to the user and nothing changed. ``field`` names the form field it is about."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+
+# The kernel's helpers (govcenter.timeline): one event on the campaign's timeline, an inbox
+# message linking to the item, the item's row locked, and the rule's refusal as our error.
+_event, _notify, _locked, _require = workflow_helpers(CampaignEvent, PublicityError)
 
 
 @dataclass
@@ -63,39 +65,6 @@ class CampaignData:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise PublicityError(message)
-
-
-def local_date(at: datetime.datetime) -> datetime.date:
-    from django.utils import timezone
-
-    return timezone.localtime(at).date()
-
-
-def _event(
-    campaign: Campaign,
-    kind: str,
-    actor: User | None,
-    at: datetime.datetime,
-    *,
-    note: str = "",
-    assignment: Assignment | None = None,
-    distribution: VillageDistribution | None = None,
-) -> CampaignEvent:
-    return CampaignEvent.objects.create(
-        campaign=campaign,
-        kind=kind,
-        actor=actor,
-        at=at,
-        note=note,
-        status=campaign.status,
-        assignment=assignment,
-        distribution=distribution,
-    )
-
-
 def _record(text, **values) -> str:
     """Text written into a record (an event note, a log's generated matter) in the portal's
     language, whatever the language of the page that wrote it, so records read alike.
@@ -103,16 +72,6 @@ def _record(text, **values) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         rendered = str(text)
         return rendered % values if values else rendered
-
-
-def _notify(users, title: str, url: str, body: str = "") -> None:
-    notification_send(recipients=users, title=title, body=body, url=url)
-
-
-def _locked(campaign: Campaign) -> Campaign:
-    """The current row, locked for the rest of the transaction (a no-op lock on SQLite,
-    whose IMMEDIATE transactions already serialise writers)."""
-    return Campaign.objects.select_for_update().get(pk=campaign.pk)
 
 
 def _check_data(data: CampaignData) -> CampaignData:
@@ -160,7 +119,7 @@ def campaign_create(
     *, actor: User, at: datetime.datetime, data: CampaignData, leaflet: UploadedFile | None = None
 ) -> Campaign:
     """A new draft of the actor's centre (district, township or village)."""
-    _require(rules.can_draft(actor), _("Only district, township and village centres draft campaigns."))
+    _require(rules.can_draft(actor))
     data = _check_data(data)
     leaflet = _accepted_leaflet(leaflet) if leaflet else None
     owner = Area.objects.get(pk=rules.centre_area_id(actor))
@@ -202,12 +161,7 @@ def campaign_update(
     old_file = None
     with transaction.atomic():
         c = _locked(campaign)
-        _require(
-            c.is_editable,
-            _("Only a draft or a returned campaign can be changed (this one is %(status)s).")
-            % {"status": c.get_status_display()},
-        )
-        _require(rules.can_edit(actor, c), _("Only the centre that drafted this campaign can change it."))
+        _require(rules.can_edit(actor, c))
         c.title, c.topic, c.content = data.title, data.topic, data.content
         c.audiences, c.allowed_forms = data.audiences, data.allowed_forms
         c.starts_on, c.ends_on = data.starts_on, data.ends_on
@@ -228,39 +182,25 @@ def campaign_submit(*, campaign: Campaign, actor: User, at: datetime.datetime, n
     """Send a draft (or a returned campaign, changed) to the district centre for review."""
     with transaction.atomic():
         c = _locked(campaign)
-        _require(
-            c.is_editable,
-            _("This campaign has already been submitted (%(status)s).") % {"status": c.get_status_display()},
-        )
-        _require(rules.can_submit(actor, c), _("Only the centre that drafted this campaign can submit it."))
+        _require(rules.can_submit(actor, c))
         c.status, c.submitted_at = Status.SUBMITTED, at
         c.save()
         _event(c, Kind.SUBMITTED, actor, at, note=note)
-        _notify(
-            district_staff(c.district_id),
-            _("Campaign to review: %(title)s") % {"title": c.title},
-            c.get_absolute_url(),
-            note,
-        )
+        _notify(c, district_staff(c.district_id), _("Campaign to review: %(title)s") % {"title": c.title}, note)
     return _finish(campaign)
 
 
 def campaign_approve(*, campaign: Campaign, actor: User, at: datetime.datetime, note: str = "") -> Campaign:
     with transaction.atomic():
         c = _locked(campaign)
-        _require(
-            c.status == Status.SUBMITTED,
-            _("Only a submitted campaign can be approved (this one is %(status)s).")
-            % {"status": c.get_status_display()},
-        )
-        _require(rules.can_review(actor, c), _("Only the district centre can approve campaigns."))
+        _require(rules.can_approve(actor, c))
         c.status, c.reviewed_at, c.reviewed_by, c.review_note = Status.APPROVED, at, actor, note
         c.save()
         _event(c, Kind.APPROVED, actor, at, note=note)
         _notify(
+            c,
             [*area_staff(c.owner_area_id), c.created_by],
             _("Campaign approved: %(title)s") % {"title": c.title},
-            c.get_absolute_url(),
             note,
         )
     return _finish(campaign)
@@ -271,20 +211,15 @@ def campaign_return(*, campaign: Campaign, actor: User, at: datetime.datetime, n
     note = (note or "").strip()
     with transaction.atomic():
         c = _locked(campaign)
-        _require(
-            c.status == Status.SUBMITTED,
-            _("Only a submitted campaign can be returned (this one is %(status)s).")
-            % {"status": c.get_status_display()},
-        )
-        _require(rules.can_review(actor, c), _("Only the district centre can return campaigns."))
-        _require(bool(note), _("Say what should be changed."))
+        _require(rules.can_return(actor, c))
+        _require(bool(note), _("Say what should be changed."), "note")
         c.status, c.reviewed_at, c.reviewed_by, c.review_note = Status.RETURNED, at, actor, note
         c.save()
         _event(c, Kind.RETURNED, actor, at, note=note)
         _notify(
+            c,
             [*area_staff(c.owner_area_id), c.created_by],
             _("Campaign returned for changes: %(title)s") % {"title": c.title},
-            c.get_absolute_url(),
             note,
         )
     return _finish(campaign)
@@ -294,12 +229,7 @@ def campaign_close(*, campaign: Campaign, actor: User, at: datetime.datetime, no
     """End the campaign: no more hand-outs or activities; the figures stay as they are."""
     with transaction.atomic():
         c = _locked(campaign)
-        _require(
-            c.status in (Status.APPROVED, Status.DISTRIBUTED),
-            _("Only an approved or distributed campaign can be closed (this one is %(status)s).")
-            % {"status": c.get_status_display()},
-        )
-        _require(rules.can_close(actor, c), _("Only the district centre can close campaigns."))
+        _require(rules.can_close(actor, c))
         c.status, c.closed_at = Status.CLOSED, at
         c.save()
         _event(c, Kind.CLOSED, actor, at, note=note)
@@ -333,12 +263,7 @@ def campaign_distribute(
     areas = list(areas)
     with transaction.atomic():
         c = _locked(campaign)
-        _require(
-            c.status in (Status.APPROVED, Status.DISTRIBUTED),
-            _("Only an approved campaign can be distributed (this one is %(status)s).")
-            % {"status": c.get_status_display()},
-        )
-        _require(rules.can_distribute(actor, c), _("Only the district centre can distribute campaigns."))
+        _require(rules.can_distribute(actor, c))
         _require(bool(areas), _("Choose at least one township or village."))
         district = Area.objects.get(pk=c.district_id)
         _require(
@@ -387,7 +312,7 @@ def campaign_distribute(
             by_village.setdefault(clerk.area_id, []).append(clerk)
         for d in created:
             if d.village_id in by_village:
-                _notify(by_village[d.village_id], title, d.get_absolute_url())
+                _notify(d, by_village[d.village_id], title)
     _finish(campaign)
     return created
 
@@ -409,14 +334,7 @@ def assignments_hand_out(
     grids = list(grids)
     with transaction.atomic():
         c = _locked(distribution.campaign)
-        _require(
-            c.status == Status.DISTRIBUTED,
-            _("This campaign is %(status)s; it cannot be handed out now.") % {"status": c.get_status_display()},
-        )
-        _require(
-            rules.can_hand_out(actor, distribution, c),
-            _("Only the village centre can hand this campaign to its grids."),
-        )
+        _require(rules.can_hand_out(actor, distribution, c))
         _require(bool(grids), _("Choose at least one grid."))
         _require(all(g.village_id == distribution.village_id for g in grids), _("Choose grids of this village."))
         today = local_date(at)
@@ -460,13 +378,13 @@ def assignments_hand_out(
         workers = grid_workers_of([a.grid_id for a in created]).prefetch_related("grid_memberships")
         for a in created:
             _notify(
+                a,
                 [
                     w
                     for w in workers
                     if any(m.grid_id == a.grid_id and m.ended_on is None for m in w.grid_memberships.all())
                 ],
                 title,
-                a.get_absolute_url(),
             )
     return created
 
@@ -518,15 +436,7 @@ def activity_record(
     with transaction.atomic():
         c = _locked(assignment.campaign)
         a = Assignment.objects.select_for_update().select_related("grid__village").get(pk=assignment.pk)
-        _require(
-            c.status == Status.DISTRIBUTED,
-            _("This campaign is %(status)s; nothing can be recorded now.") % {"status": c.get_status_display()},
-        )
-        _require(not a.is_done, _("This assignment is already done."))
-        _require(
-            rules.can_record_activity(actor, a, c),
-            _("Only the grid workers of %(grid)s record its activities.") % {"grid": a.grid},
-        )
+        _require(rules.can_record_activity(actor, a, c))
         if form not in c.allowed_forms:
             raise PublicityError(
                 _("This campaign is carried out as %(forms)s.") % {"forms": "、".join(c.form_labels())}, "form"
@@ -585,14 +495,7 @@ def assignment_complete(*, assignment: Assignment, actor: User, at: datetime.dat
     with transaction.atomic():
         c = _locked(assignment.campaign)
         a = Assignment.objects.select_for_update().get(pk=assignment.pk)
-        _require(not a.is_done, _("This assignment is already done."))
-        _require(
-            c.status == Status.DISTRIBUTED,
-            _("This campaign is %(status)s; nothing can be recorded now.") % {"status": c.get_status_display()},
-        )
-        _require(
-            rules.can_complete(actor, a, c), _("Only the grid team of %(grid)s can mark this done.") % {"grid": a.grid}
-        )
+        _require(rules.can_complete(actor, a, c))
         _require(a.activities.exists(), _("Record at least one activity before marking this assignment done."))
         a.done_at, a.done_by, a.done_note = at, actor, (note or "").strip()
         a.save(update_fields=["done_at", "done_by", "done_note"])

@@ -14,7 +14,6 @@ urlpatterns = [
     path("assignments/", views.assignment_list, name="assignments"),
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
     path("assignments/<int:pk>/activity/", views.activity_create, name="activity_create"),
-    path("assignments/<int:pk>/done/", views.assignment_complete, name="assignment_complete"),
     path("activities/", views.activity_list, name="activities"),
     path("activities/export.xlsx", views.activity_export, name="activity_export"),
     path("<int:pk>/", views.campaign_detail, name="detail"),
@@ -22,9 +21,8 @@ urlpatterns = [
     path("<int:pk>/leaflet/", views.leaflet, name="leaflet"),
     path("<int:pk>/distribute/", views.campaign_distribute, name="distribute"),
     path("<int:pk>/progress/", views.progress, name="progress"),
-    # One POST URL per review step (GET answers 405).
-    path("<int:pk>/submit/", views.campaign_submit, name="submit"),
-    path("<int:pk>/approve/", views.campaign_approve, name="approve"),
-    path("<int:pk>/return/", views.campaign_return, name="return"),
-    path("<int:pk>/close/", views.campaign_close, name="close"),
+    # One POST URL per step of the tables (GET answers 405): publicity:submit, approve,
+    # return, close (<pk>/<step>/) and publicity:assignment_complete (assignments/<pk>/done/).
+    *views.FLOW.urls(),
+    *views.ASSIGNMENT_FLOW.urls(),
 ]

@@ -4,9 +4,16 @@ team's assignments and activities, the progress page and the activity export.
 
 Every campaign, distribution, assignment and activity is looked up through its
 ``*_visible_to(user)`` selector: outside the user's jurisdiction it answers 404 on
-every URL, read or write. A step view validates its form, calls one service (which
-alone decides whether this user may take the step now; ``PublicityError`` carries the
-message) and redirects. A form with errors re-renders its page with what was typed.
+every URL, read or write.
+
+The steps taken from a detail page are the rows of two tables of steps (``govcenter.steps``):
+``FLOW`` for a campaign's review (submit, approve, return, close) and ``ASSIGNMENT_FLOW``
+for a grid team's assignment (mark done). Each row names its rule (``publicity.rules``,
+role and state), its form and its service; the page offers exactly the steps whose rule
+holds, and the kernel's one step view validates the form, calls the service (which asks
+the same rule again; ``PublicityError`` carries the message) and redirects. Drafting,
+editing, distributing, handing out and recording an activity have pages of their own:
+they answer 403 to a user the rule refuses and re-render with what was typed.
 """
 
 from __future__ import annotations
@@ -22,16 +29,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
-from govcenter.actions import Action
 from govcenter.files import private_file_response
 from govcenter.filters import filters_open
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.models import Area, User
 from govcenter.pagination import WindowPage
+from govcenter.steps import Flow, Step
 
-from . import exports, rules, services
+from . import exports, rules, selectors, services
 from .filters import ActivityFilter, AssignmentFilter, CampaignFilter
 from .forms import ActivityForm, CampaignForm, CompleteForm, DistributeForm, HandOutForm, NoteForm, ReturnForm
 from .models import Activity, Assignment, Campaign, CampaignEvent, VillageDistribution
@@ -63,14 +70,22 @@ def _window(request, queryset) -> WindowPage:
     return WindowPage.from_request(request, queryset, settings.PAGE_SIZE)
 
 
+def _campaigns_of(user):
+    """The campaigns ``user`` sees, with what their pages show of each."""
+    return campaigns_visible_to(user).select_related("owner_area", "district", "created_by", "reviewed_by")
+
+
+def _assignments_of(user):
+    """The assignments ``user`` sees, with what their pages show of each."""
+    return assignments_visible_to(user).select_related("campaign", "grid", "village", "township", "done_by")
+
+
 def _visible_campaign(request, pk: int) -> Campaign:
-    qs = campaigns_visible_to(request.user).select_related("owner_area", "district", "created_by", "reviewed_by")
-    return get_object_or_404(qs, pk=pk)
+    return get_object_or_404(_campaigns_of(request.user), pk=pk)
 
 
 def _visible_assignment(request, pk: int) -> Assignment:
-    qs = assignments_visible_to(request.user).select_related("campaign", "grid", "village", "township", "done_by")
-    return get_object_or_404(qs, pk=pk)
+    return get_object_or_404(_assignments_of(request.user), pk=pk)
 
 
 def _visible_distribution(request, pk: int) -> VillageDistribution:
@@ -97,9 +112,19 @@ def _tabs(user) -> list[tuple[str, str, str]]:
     return tabs
 
 
-def _render(request, template: str, context: dict, *, tab: str = "", status: int = 200):
+def _render(request, template: str, context: dict, *, tab: str = ""):
     context = {"nav_active": "publicity", "tabs": _tabs(request.user), "tab": tab, **context}
-    return render(request, template, context, status=status)
+    return render(request, template, context)
+
+
+def _service(form, call) -> tuple[bool, object]:
+    """Call a page's service with the valid form's data: (True, its result), or (False,
+    None) with the service's refusal on the form, beside the field it names."""
+    try:
+        return True, call(form.cleaned_data)
+    except PublicityError as e:
+        form.add_error(e.field if e.field in form.fields else None, str(e))
+        return False, None
 
 
 def _log_url(log) -> str:
@@ -154,28 +179,7 @@ def campaign_list(request):
     )
 
 
-def _actions(user, c: Campaign, bound: dict | None = None) -> list[Action]:
-    """The steps ``user`` may take on ``c`` now, mirroring the checks of ``services``."""
-    bound = bound or {}
-    actions: list[Action] = []
-
-    def add(name, form_class, title, submit, style="primary"):
-        form = bound.get(name) or (form_class(prefix=name) if form_class else None)
-        # The step the campaign waits for opens by itself; closing is never one click away.
-        expanded = name in bound or (not bound and name in ("submit", "approve"))
-        actions.append(Action(name, title, reverse(f"publicity:{name}", args=[c.pk]), form, submit, style, expanded))
-
-    if rules.can_submit(user, c):
-        add("submit", NoteForm, _("Submit to the district centre for review"), _("Submit for review"), "success")
-    if rules.can_review(user, c):
-        add("approve", NoteForm, _("Approve"), _("Approve this campaign"), "success")
-        add("return", ReturnForm, _("Return with a note"), _("Return for changes"), "warning")
-    if rules.can_close(user, c):
-        add("close", NoteForm, _("Close the campaign"), _("Close"), "secondary")
-    return actions
-
-
-def _detail_page(request, c: Campaign, *, bound: dict | None = None, status: int = 200):
+def _detail_page(request, c: Campaign, *, bound: dict | None = None):
     user = request.user
     events = list(c.events.filter(kind__in=CampaignEvent.REVIEW_KINDS).select_related("actor"))
     distributions = []
@@ -195,7 +199,7 @@ def _detail_page(request, c: Campaign, *, bound: dict | None = None, status: int
         {
             "campaign": c,
             "events": events,
-            "actions": _actions(user, c, bound),
+            "actions": FLOW.actions(user, c, bound),
             "may_edit": rules.can_edit(user, c),
             "may_distribute": rules.can_distribute(user, c),
             "distributions": distributions,
@@ -204,7 +208,6 @@ def _detail_page(request, c: Campaign, *, bound: dict | None = None, status: int
             "today": timezone.localdate(),
         },
         tab="list",
-        status=status,
     )
 
 
@@ -234,13 +237,13 @@ def campaign_create(request):
         raise PermissionDenied
     form = CampaignForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            campaign = services.campaign_create(
-                actor=user, at=timezone.now(), data=form.campaign_data(), leaflet=form.cleaned_data.get("leaflet")
-            )
-        except PublicityError as e:
-            form.add_error(None, str(e))
-        else:
+        done, campaign = _service(
+            form,
+            lambda d: services.campaign_create(
+                actor=user, at=timezone.now(), data=form.campaign_data(), leaflet=d.get("leaflet")
+            ),
+        )
+        if done:
             messages.success(request, _("Draft saved. Submit it to the district centre when it is ready."))
             return redirect(campaign)
     return _form_page(request, form, title=_("New campaign"))
@@ -254,90 +257,21 @@ def campaign_edit(request, pk: int):
         raise PermissionDenied
     form = CampaignForm(*_posted(request), campaign=campaign)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.campaign_update(
+        done, _saved = _service(
+            form,
+            lambda d: services.campaign_update(
                 campaign=campaign,
                 actor=user,
                 at=timezone.now(),
                 data=form.campaign_data(),
-                leaflet=form.cleaned_data.get("leaflet"),
-                remove_leaflet=form.cleaned_data.get("remove_leaflet", False),
-            )
-        except PublicityError as e:
-            form.add_error(None, str(e))
-        else:
+                leaflet=d.get("leaflet"),
+                remove_leaflet=d.get("remove_leaflet", False),
+            ),
+        )
+        if done:
             messages.success(request, _("Campaign saved."))
             return redirect(campaign)
     return _form_page(request, form, title=_("Edit campaign"), campaign=campaign)
-
-
-def _step(request, pk: int, name: str, form_class, call, success: str):
-    """A POST step of the detail page: validate, call the service, message, redirect;
-    a form with errors re-renders the detail page with it open and as typed."""
-    campaign = _visible_campaign(request, pk)
-    form = form_class(request.POST, prefix=name)
-    if not form.is_valid():
-        messages.error(request, _("Please correct the form below."))
-        return _detail_page(request, campaign, bound={name: form})
-    try:
-        call(campaign, form.cleaned_data)
-    except PublicityError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, success)
-    return redirect(campaign)
-
-
-@require_POST
-@login_required
-def campaign_submit(request, pk: int):
-    return _step(
-        request,
-        pk,
-        "submit",
-        NoteForm,
-        lambda c, d: services.campaign_submit(campaign=c, actor=request.user, at=timezone.now(), note=d["note"]),
-        _("Submitted to the district centre for review."),
-    )
-
-
-@require_POST
-@login_required
-def campaign_approve(request, pk: int):
-    return _step(
-        request,
-        pk,
-        "approve",
-        NoteForm,
-        lambda c, d: services.campaign_approve(campaign=c, actor=request.user, at=timezone.now(), note=d["note"]),
-        _("Campaign approved. Distribute it to townships and villages next."),
-    )
-
-
-@require_POST
-@login_required
-def campaign_return(request, pk: int):
-    return _step(
-        request,
-        pk,
-        "return",
-        ReturnForm,
-        lambda c, d: services.campaign_return(campaign=c, actor=request.user, at=timezone.now(), note=d["note"]),
-        _("Campaign returned to its drafting centre with your note."),
-    )
-
-
-@require_POST
-@login_required
-def campaign_close(request, pk: int):
-    return _step(
-        request,
-        pk,
-        "close",
-        NoteForm,
-        lambda c, d: services.campaign_close(campaign=c, actor=request.user, at=timezone.now(), note=d["note"]),
-        _("Campaign closed."),
-    )
 
 
 @login_required
@@ -382,13 +316,15 @@ def campaign_distribute(request, pk: int):
     campaign = _visible_campaign(request, pk)
     if not rules.can_distribute(user, campaign):
         raise PermissionDenied
-    form = DistributeForm(_posted(request)[0], campaign=campaign, district=campaign.district)
+    form = DistributeForm(_posted(request)[0], campaign=campaign, **selectors.distribution_places(campaign))
     if request.method == "POST" and form.is_valid():
-        try:
-            created = services.campaign_distribute(campaign=campaign, actor=user, at=timezone.now(), areas=form.areas())
-        except PublicityError as e:
-            form.add_error(None, str(e))
-        else:
+        done, created = _service(
+            form,
+            lambda d: services.campaign_distribute(
+                campaign=campaign, actor=user, at=timezone.now(), areas=form.areas()
+            ),
+        )
+        if done:
             if created:
                 messages.success(request, _("Distributed to %(n)d villages.") % {"n": len(created)})
             else:
@@ -461,19 +397,15 @@ def hand_out(request, pk: int):
     may_hand_out = rules.can_hand_out(user, distribution, campaign)
     form = None
     if may_hand_out:
-        form = HandOutForm(_posted(request)[0], distribution=distribution, campaign=campaign)
+        form = HandOutForm(_posted(request)[0], campaign=campaign, grids=selectors.grids_to_hand_out(distribution))
         if request.method == "POST" and form.is_valid():
-            try:
-                created = services.assignments_hand_out(
-                    distribution=distribution,
-                    actor=user,
-                    at=timezone.now(),
-                    grids=form.cleaned_data["grids"],
-                    due_on=form.cleaned_data["due_on"],
-                )
-            except PublicityError as e:
-                form.add_error(None, str(e))
-            else:
+            done, created = _service(
+                form,
+                lambda d: services.assignments_hand_out(
+                    distribution=distribution, actor=user, at=timezone.now(), grids=d["grids"], due_on=d["due_on"]
+                ),
+            )
+            if done:
                 if created:
                     messages.success(request, _("Handed to %(n)d grids.") % {"n": len(created)})
                 else:
@@ -531,7 +463,7 @@ def assignment_list(request):
     )
 
 
-def _assignment_page(request, a: Assignment, *, complete_form=None, status: int = 200):
+def _assignment_page(request, a: Assignment, *, bound: dict | None = None):
     user = request.user
     activities = list(
         a.activities.select_related("log", "log__recorded_by")
@@ -551,39 +483,19 @@ def _assignment_page(request, a: Assignment, *, complete_form=None, status: int 
             "events": list(a.events.select_related("actor")),
             "overdue": a.is_overdue(),
             "may_record": may_record,
-            "may_complete": rules.can_complete(user, a, a.campaign),
-            "complete_form": complete_form or CompleteForm(prefix="complete"),
+            "actions": ASSIGNMENT_FLOW.actions(user, a, bound),
             "totals": {
                 "people": sum(x.log.participants or 0 for x in activities),
                 "households": sum(x.log.households_reached or 0 for x in activities),
             },
         },
         tab="mine" if user.role == Role.GRID_WORKER else "assignments",
-        status=status,
     )
 
 
 @login_required
 def assignment_detail(request, pk: int):
     return _assignment_page(request, _visible_assignment(request, pk))
-
-
-@require_POST
-@login_required
-def assignment_complete(request, pk: int):
-    a = _visible_assignment(request, pk)
-    form = CompleteForm(request.POST, prefix="complete")
-    if not form.is_valid():
-        return _assignment_page(request, a, complete_form=form)
-    try:
-        services.assignment_complete(
-            assignment=a, actor=request.user, at=timezone.now(), note=form.cleaned_data["note"]
-        )
-    except PublicityError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, _("Assignment marked done."))
-    return redirect(a)
 
 
 @login_required
@@ -593,11 +505,11 @@ def activity_create(request, pk: int):
     a = _visible_assignment(request, pk)
     if not rules.can_record_activity(user, a, a.campaign):
         raise PermissionDenied
-    form = ActivityForm(*_posted(request), assignment=a, user=user)
+    form = ActivityForm(*_posted(request), assignment=a, companions=selectors.activity_companions(a))
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.activity_record(
+        done, _activity = _service(
+            form,
+            lambda d: services.activity_record(
                 assignment=a,
                 actor=user,
                 at=timezone.now(),
@@ -609,10 +521,9 @@ def activity_create(request, pk: int):
                 matter=d["matter"],
                 accompanied_by=d.get("accompanied_by"),
                 photos=d["photos"],
-            )
-        except PublicityError as e:
-            form.add_error(e.field if e.field in form.fields else None, str(e))
-        else:
+            ),
+        )
+        if done:
             messages.success(request, _("Activity recorded."))
             return redirect(a)
     return _render(
@@ -688,3 +599,90 @@ def progress(request, pk: int):
         },
         tab="list",
     )
+
+
+# --- the tables of steps -------------------------------------------------------------------------
+# One row per step taken from a detail page, in the order the page offers them: its rule
+# (role and state, asked by the page and again by the service), its form and its service.
+# ``govcenter.steps`` draws the actions panel from it and takes every step's POST URL.
+
+FLOW = Flow(
+    namespace="publicity",
+    visible=_campaigns_of,
+    detail=_detail_page,
+    error=PublicityError,
+    refused=gettext_lazy("You cannot take this step on this campaign now."),
+    prefixed=True,  # every step's form has a "note"
+    steps=[
+        Step(
+            name="submit",
+            title=gettext_lazy("Submit to the district centre for review"),
+            submit=gettext_lazy("Submit for review"),
+            style="success",
+            rule=rules.can_submit,
+            form=NoteForm,
+            perform=lambda c: services.campaign_submit(campaign=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            success=gettext_lazy("Submitted to the district centre for review."),
+            opens=True,
+        ),
+        Step(
+            name="approve",
+            title=gettext_lazy("Approve"),
+            submit=gettext_lazy("Approve this campaign"),
+            style="success",
+            rule=rules.can_approve,
+            form=NoteForm,
+            perform=lambda c: services.campaign_approve(campaign=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            success=gettext_lazy("Campaign approved. Distribute it to townships and villages next."),
+            opens=True,
+        ),
+        Step(
+            name="return",
+            title=gettext_lazy("Return with a note"),
+            submit=gettext_lazy("Return for changes"),
+            style="warning",
+            rule=rules.can_return,
+            form=ReturnForm,
+            perform=lambda c: services.campaign_return(campaign=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            success=gettext_lazy("Campaign returned to its drafting centre with your note."),
+        ),
+        # Closing is never one click away: it stays folded.
+        Step(
+            name="close",
+            title=gettext_lazy("Close the campaign"),
+            submit=gettext_lazy("Close"),
+            style="secondary",
+            rule=rules.can_close,
+            form=NoteForm,
+            perform=lambda c: services.campaign_close(campaign=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            success=gettext_lazy("Campaign closed."),
+        ),
+    ],
+)
+
+ASSIGNMENT_FLOW = Flow(
+    namespace="publicity",
+    visible=_assignments_of,
+    detail=_assignment_page,
+    error=PublicityError,
+    refused=gettext_lazy("You cannot take this step on this assignment now."),
+    prefixed=True,
+    url_prefix="assignments/",
+    steps=[
+        Step(
+            name="complete",
+            url_name="assignment_complete",
+            path="done",
+            title=gettext_lazy("Mark this assignment done"),
+            submit=gettext_lazy("Mark done"),
+            style="success",
+            rule=rules.can_complete,
+            form=CompleteForm,
+            perform=lambda c: services.assignment_complete(
+                assignment=c.item, actor=c.actor, at=c.at, note=c.data["note"]
+            ),
+            success=gettext_lazy("Assignment marked done."),
+            opens=True,
+        ),
+    ],
+)

@@ -170,7 +170,7 @@ def test_grid_worker_records_an_activity_and_marks_done_on_a_phone(live_server, 
         page.click("main form button[type=submit]")
         page.wait_for_url(live_server.url + w.assignment.get_absolute_url())
         assert "5组祠堂前" in page.locator("body").inner_text()
-        page.click("#complete button[type=submit]")
+        page.click("#action-complete button[type=submit]")  # the kernel's actions panel (templates/_actions.html)
         page.wait_for_url(live_server.url + w.assignment.get_absolute_url())
         assert page.evaluate(NO_OVERFLOW)
         page.screenshot(path=ARTIFACTS / "publicity-assignment-done-375.png", full_page=True)

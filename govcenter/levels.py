@@ -1,0 +1,197 @@
+"""Handling levels of the case-workflow kernel: the level enum and its order, who staffs
+a level, whom a level may put in charge, the grid test, and the district's time zone.
+
+Every case-like flow (disputes, sentiment logs, and the hotline items and warnings to
+come) moves an *item* between the centres of one place and, from the district, to a
+functional department. An item is any model instance with these attributes (the
+"item protocol"; the foreign keys' ``_id`` columns are enough):
+
+- ``level``: a ``Level`` value, where the item is handled now;
+- ``district_id`` (never None), ``township_id``, ``village_id``, ``grid_id`` (None when
+  the item is placed no lower than that);
+- ``department_id``: the functional department the district assigned it to, or None.
+
+Rules in the apps build on ``is_level_staff`` and ``serves_grid``; services notify
+``level_staff``; forms offer ``handler_choices`` (passed in by the view, see
+``govcenter.steps``). The database values of ``Level`` are those the apps stored before
+the kernel existed, so no data migration was needed.
+
+Settled differences between the former copies:
+
+- ``is_level_staff``: a level whose place the item lacks (a dispute known only down to
+  its township has no village) has no staff. Sentiment's copy compared ``area_id`` with
+  a possibly empty place, so a village clerk without an area matched an item without a
+  village; the disputes' copy (kept) did not.
+- ``serves_grid(user, grid_id)`` takes the grid's id (two of the three copies did); it is
+  False for ``None``.
+- ``handler_choices`` at village level offers the village cadres and the grid workers of
+  the item's grid (disputes' rule), or of every grid of the village with
+  ``whole_village=True`` (sentiment's rule, kept for its logs).
+"""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    """Handling level, in escalation order (``LEVEL_ORDER``)."""
+
+    VILLAGE = "village", _("Village")
+    TOWNSHIP = "township", _("Township")
+    DISTRICT = "district", _("District")
+    DEPARTMENT = "department", _("Functional department")
+
+
+LEVEL_ORDER: list[str] = [Level.VILLAGE, Level.TOWNSHIP, Level.DISTRICT, Level.DEPARTMENT]
+
+
+def level_index(level: str) -> int:
+    return LEVEL_ORDER.index(level)
+
+
+def next_level(level: str) -> str | None:
+    """The level above ``level`` (the department above the district), or None at the top."""
+    i = LEVEL_ORDER.index(level)
+    return LEVEL_ORDER[i + 1] if i + 1 < len(LEVEL_ORDER) else None
+
+
+def previous_level(level: str, *, floor: str | None = None) -> str | None:
+    """The level below ``level``, never below ``floor`` (e.g. where the item was registered):
+    None at the bottom or at the floor."""
+    i = LEVEL_ORDER.index(level)
+    if i == 0 or (floor is not None and i <= LEVEL_ORDER.index(floor)):
+        return None
+    return LEVEL_ORDER[i - 1]
+
+
+def levels_below(level: str) -> list[str]:
+    """The levels below ``level``, bottom first (those a result travels back down to)."""
+    return LEVEL_ORDER[: LEVEL_ORDER.index(level)]
+
+
+def levels_above(level: str, *, inclusive: bool = False) -> list[str]:
+    """The levels above ``level`` (and ``level`` itself with ``inclusive``), bottom first."""
+    i = LEVEL_ORDER.index(level)
+    return LEVEL_ORDER[i if inclusive else i + 1 :]
+
+
+def _roles():
+    from .models import User
+
+    return User.Role
+
+
+def _role_levels() -> dict[str, str]:
+    """The centre roles and the level each staffs."""
+    Role = _roles()
+    return {
+        Role.VILLAGE_CLERK: Level.VILLAGE,
+        Role.TOWNSHIP_STAFF: Level.TOWNSHIP,
+        Role.DISTRICT_STAFF: Level.DISTRICT,
+        Role.DEPARTMENT_STAFF: Level.DEPARTMENT,
+    }
+
+
+def level_of(user) -> str | None:
+    """The level whose centre (or department) ``user`` works at, from their role; None for
+    grid workers, police and administrators."""
+    return _role_levels().get(getattr(user, "role", None))
+
+
+def _place_of(item, level: str) -> tuple[str, int | None]:
+    """(the user attribute, the item's id) that decide who staffs ``level`` for ``item``."""
+    if level == Level.VILLAGE:
+        return "area_id", item.village_id
+    if level == Level.TOWNSHIP:
+        return "area_id", item.township_id
+    if level == Level.DISTRICT:
+        return "area_id", item.district_id
+    if level == Level.DEPARTMENT:
+        return "department_id", item.department_id
+    return "", None
+
+
+def is_level_staff(user, item, level: str | None = None) -> bool:
+    """Whether ``user`` works at the centre (or department) handling ``item`` at ``level``
+    (default: its current level). Administrators staff every level. A level whose place
+    the item lacks has no staff."""
+    from .jurisdiction import is_admin
+
+    if is_admin(user):
+        return True
+    level = level or item.level
+    attribute, place_id = _place_of(item, level)
+    return place_id is not None and level_of(user) == level and getattr(user, attribute, None) == place_id
+
+
+def level_staff(item, level: str | None = None) -> QuerySet:
+    """The active users who work at the centre or department handling ``item`` at ``level``
+    (default: its current level): whom a service notifies. Empty if the item lacks that place."""
+    from .models import User
+
+    level = level or item.level
+    attribute, place_id = _place_of(item, level)
+    role = {value: key for key, value in _role_levels().items()}.get(level)
+    if place_id is None or role is None:
+        return User.objects.none()
+    return User.objects.filter(is_active=True, role=role, **{attribute: place_id})
+
+
+def grid_workers(*, grid_id: int | None = None, village_id: int | None = None) -> QuerySet:
+    """Active grid workers serving ``grid_id`` (or any grid of ``village_id``) now."""
+    from .models import User
+
+    memberships = Q(grid_memberships__ended_on__isnull=True)
+    if grid_id is not None:
+        memberships &= Q(grid_memberships__grid_id=grid_id)
+    elif village_id is not None:
+        memberships &= Q(grid_memberships__grid__village_id=village_id)
+    else:
+        return User.objects.none()
+    return User.objects.filter(memberships, is_active=True, role=_roles().GRID_WORKER)
+
+
+def handler_choices(item, *, whole_village: bool = False) -> QuerySet:
+    """Whom the current level may put in charge of ``item``: that level's staff, and at
+    village level also the grid workers of the item's grid (of every grid of its village
+    with ``whole_village``). Ordered by role, then name."""
+    from .models import User
+
+    staff = level_staff(item, item.level)
+    if item.level == Level.VILLAGE:
+        if whole_village:
+            workers = grid_workers(village_id=item.village_id)
+        else:
+            workers = grid_workers(grid_id=item.grid_id) if item.grid_id else User.objects.none()
+        people = User.objects.filter(Q(pk__in=staff.values("pk")) | Q(pk__in=workers.values("pk")))
+    else:
+        people = staff
+    return people.order_by("role", "full_name", "username")
+
+
+def serves_grid(user, grid_id: int | None) -> bool:
+    """A grid worker serving the grid ``grid_id`` now (False for None)."""
+    from .jurisdiction import scope_of
+
+    return (
+        grid_id is not None
+        and getattr(user, "role", None) == _roles().GRID_WORKER
+        and grid_id in scope_of(user).grid_ids
+    )
+
+
+def local_zone() -> ZoneInfo:
+    """The district's time zone (``TIME_ZONE``): days and deadlines are counted in it."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_date(at: datetime.datetime) -> datetime.date:
+    """The calendar day of the moment ``at`` in the district's time zone."""
+    return at.astimezone(local_zone()).date()
