@@ -215,6 +215,15 @@ def can_record_follow_up(user, dispute: Dispute):
     ) and check(visits(user, dispute), _("You cannot record follow-up visits for this dispute."))
 
 
+def can_lift_supervision(user, dispute: Dispute):
+    """The district centre ends the supervision (督办) of an open case."""
+    return (
+        is_open(dispute)
+        and check(dispute.supervised_at is not None, _("This dispute is not under supervision."))
+        and check(is_level_staff(user, dispute, Level.DISTRICT), _("Only the district centre can lift supervision."))
+    )
+
+
 def can_add_police_review(user, dispute: Dispute):
     return check(
         is_police_of(user, dispute), _("Only police of this jurisdiction can add a police opinion.")

@@ -442,6 +442,25 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
     return _finish(dispute, d)
 
 
+def dispute_lift_supervision(*, dispute: Dispute, actor: User, at: datetime.datetime, note: str) -> Dispute:
+    """The district centre ends the supervision of a case; the level handling it is told."""
+    with transaction.atomic():
+        d = _locked(dispute)
+        _require(rules.can_lift_supervision(actor, d))
+        _require(bool(note.strip()), _("Say why the supervision ends."))
+        d.supervised_at = None
+        d.save()
+        _event(d, Kind.SUPERVISION_LIFTED, actor, at, note=note)
+        _notify_level(
+            d,
+            d.level,
+            _("Supervision of dispute %(number)s was lifted") % {"number": d.number},
+            note,
+            extra=[d.handler] if d.handler_id else (),
+        )
+    return _finish(dispute, d)
+
+
 # --- results ----------------------------------------------------------------------------------
 
 

@@ -48,6 +48,7 @@ from .forms import (
     EscalateForm,
     FeedbackForm,
     FollowUpForm,
+    LiftSupervisionForm,
     MediationForm,
     PartyFormSet,
     PoliceReviewForm,
@@ -485,6 +486,18 @@ FLOW = Flow(
                 notes=c.data["notes"],
             ),
             success=_follow_up_recorded,
+        ),
+        Step(
+            name="unsupervise",
+            title=gettext_lazy("Lift the supervision (督办)"),
+            submit=gettext_lazy("Lift the supervision"),
+            style="secondary",
+            rule=rules.can_lift_supervision,
+            form=LiftSupervisionForm,
+            perform=lambda c: services.dispute_lift_supervision(
+                dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"]
+            ),
+            success=gettext_lazy("Supervision lifted."),
         ),
         Step(
             name="police",

@@ -48,6 +48,7 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "unresolved": {"result": "一方起诉", "referral": "litigation"},
         "followup": {"visited_on": today, "finding": "stable", "notes": ""},
         "police": {"opinion": "无风险", "flags_criminal_risk": False},
+        "unsupervise": {"note": "已整改"},
     }[step_name]
 
 
@@ -82,7 +83,10 @@ def _states(world):
     s.dispute_accept(dispute=resolved, actor=world.village1_user, at=T0)
     s.dispute_resolve(dispute=resolved, actor=world.village1_user, at=at(hours=1), result="ok")
     district = register(world.district1, source=Dispute.Source.HOTLINE_12345)
+    supervised = register(world.grid1_user, grid=world.grid1)
+    Dispute.objects.filter(pk=supervised.pk).update(supervised_at=T0)
     return {
+        "under supervision": supervised,
         "registered at village": village,
         "accepted at village": accepted,
         "accepted at township": township,
