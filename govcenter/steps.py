@@ -25,8 +25,9 @@ Steps
     ``lambda c: services.dispute_accept(dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"])``.
     ``title``, ``style`` and ``success`` may be callables of the item (``title`` of the
     target, for a step with targets). ``form_kwargs(user, item)`` gives the step's form
-    its own arguments, e.g. its choices from the app's selectors (forms hold no selectors). A step with ``targets`` is offered once per target
-    (e.g. once per pending follow-up visit), and its URL ends in the target's id.
+    its own arguments, e.g. its choices from the app's selectors (forms hold no
+    selectors). A step with ``targets`` is offered once per target (e.g. once per
+    pending follow-up visit), and its URL ends in the target's id.
 
 Flows
     ``Flow(namespace, visible, steps, detail, error, refused, form_kwargs=...)``:
@@ -44,8 +45,10 @@ The step view (one for every step of every flow), on POST:
    200) with that form unfolded as typed; if not, the ``refused`` message and a redirect
    (never "correct the errors below" on a page that shows no form);
 3. the form is valid: ``perform`` calls the service, which checks the rule again inside
-   its transaction. Its error is shown as a message (next to the field it names, if the
-   step is offered); success gives the step's ``success`` message. Both redirect to the item.
+   its transaction (so a user the rule refuses learns why: the service raises the
+   rule's reason, e.g. "This dispute has already been accepted."). Its error is shown as
+   a message (next to the field it names, if the step is offered); success gives the
+   step's ``success`` message. Both redirect to the item.
 
 The page template includes ``templates/_actions.html`` with ``actions``.
 """
