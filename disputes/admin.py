@@ -20,9 +20,9 @@ from govcenter import admin as govcenter_admin
 from govcenter.admin import EstimatedCountPaginator
 from govcenter.admin_history import AdminEditHistoryAdmin
 from govcenter.forms import ModelForm, check_plausible_date
+from govcenter.levels import local_zone
 from govcenter.pii import id_number_search_hash
 
-from .deadlines import local_zone
 from .models import (
     Attachment,
     DeadlinePolicy,

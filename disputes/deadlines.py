@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime
 import logging
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from django.conf import settings
+
+from govcenter.levels import local_zone
 
 from .models import DeadlinePolicy, FollowUpRule
 
@@ -36,10 +36,6 @@ DEFAULT_DAYS = {
     ("major", "department"): 7,
 }
 DEFAULT_FOLLOW_UP_DAYS = (7, 30)
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 @lru_cache(maxsize=32)

@@ -24,12 +24,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from govcenter.levels import local_zone
 from govcenter.models import Area, Department, Notification, PoliceStation, User
 from govcenter.pii import id_check_char
 from grids.models import Grid, GridMembership, Resident
 
 from . import services as s
-from .deadlines import DEFAULT_DAYS, DEFAULT_FOLLOW_UP_DAYS, local_zone
+from .deadlines import DEFAULT_DAYS, DEFAULT_FOLLOW_UP_DAYS
 from .models import DeadlinePolicy, Dispute, FollowUp, FollowUpRule, Level, MediationRecord, Party, PoliceReview
 
 logger = logging.getLogger(__name__)

@@ -19,13 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from govcenter.filters import BootstrapFilterSet
 from govcenter.forms import clean_text_field, parse_pk
 from govcenter.jurisdiction import is_admin
+from govcenter.levels import local_zone
 from govcenter.models import Area, User
 from grids.models import Grid
 from grids.selectors import areas_visible_to, villages_visible_to
 
-from .deadlines import local_zone
-from .forms import cascade_places, grids_for, villages_for
+from .forms import cascade_places
 from .models import Dispute, Level, RiskLevel
+from .selectors import grids_for, villages_for
 
 Role = User.Role
 
@@ -107,7 +108,7 @@ def _chosen_township(request) -> Area | None:
     return request._ledger_township
 
 
-# Village and grid choices follow the rule of the registration form (``forms.villages_for``):
+# Village and grid choices follow the rule of the registration form (``selectors.villages_for``):
 # cut to the area chosen above; for a district, offered once a township is chosen.
 def _villages(request):
     user = _user(request)

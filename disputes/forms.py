@@ -3,7 +3,9 @@
 Everything a clerk can get wrong by typing is checked here, with a message on the
 field, so that bad input re-renders the page with what was typed instead of reaching
 a service. The services check again (and alone decide who may act); the forms only
-spare the user a round trip. Choice lists are cut to the user's jurisdiction.
+spare the user a round trip. Choice lists are cut to the user's jurisdiction; a step
+form's choices (handlers, departments, places) come from ``selectors`` through the
+table of steps (``views.FLOW``), not from the form.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, User
 from grids.models import Grid, Resident
-from grids.selectors import areas_visible_to, grids_visible_to, residents_visible_to, villages_visible_to
+from grids.selectors import residents_visible_to
 
 from . import rules
 from .files import validate_upload
 from .models import Attachment, Dispute, FollowUp, Level, MediationRecord, Party
-from .selectors import handler_choices
+from .selectors import grids_for, townships_for, villages_for
 
 Role = User.Role
 
@@ -74,10 +76,28 @@ class _StepForm(Form):
                 field.widget.attrs["max"] = _today().isoformat()
 
 
+class _CascadingPlaces:
+    """A form whose village and grid choices follow the township and village chosen above
+    them (the registration and diversion forms)."""
+
+    def _chosen(self, name: str, queryset):
+        """The object currently chosen in field ``name`` (submitted or initial), if allowed."""
+        raw = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+        pk = parse_pk(getattr(raw, "pk", raw))
+        return queryset.filter(pk=pk).first() if pk else None
+
+    def _cascade(self) -> None:
+        """Style the place selects and let them reload (``cascade_places``)."""
+        for name in ("township", "village", "grid"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "form-select"
+        cascade_places(self)
+
+
 # --- registration ----------------------------------------------------------------------
 
 
-class RegisterForm(Form):
+class RegisterForm(_CascadingPlaces, Form):
     """The facts of a new dispute; the parties come in ``PartyFormSet`` beside it.
 
     Where it is depends on who registers: a grid worker picks one of their grids; a
@@ -169,16 +189,7 @@ class RegisterForm(Form):
                 self.fields["grid"].empty_label = None if len(grids) == 1 else "---------"
                 if len(grids) == 1:
                     self.fields["grid"].initial = grids[0].pk
-        for name in ("township", "village", "grid"):
-            if name in self.fields:
-                self.fields[name].widget.attrs["class"] = "form-select"
-        cascade_places(self)
-
-    def _chosen(self, name: str, queryset):
-        """The object currently chosen in field ``name`` (submitted or initial), if allowed."""
-        raw = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
-        pk = parse_pk(getattr(raw, "pk", raw))
-        return queryset.filter(pk=pk).first() if pk else None
+        self._cascade()
 
     def place_kwargs(self) -> dict:
         """The grid / village / township arguments of ``dispute_register`` for this user."""
@@ -219,33 +230,6 @@ def cascade_places(form) -> None:
                 "hx-include": above,
             }
         )
-
-
-def townships_for(user):
-    return areas_visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
-
-
-def villages_for(user, *, township: Area | None):
-    """Villages to offer: those of the chosen township; without one, all the user's villages
-    if they are few (a township or less), none for a district or administrator (hundreds)."""
-    villages = villages_visible_to(user).order_by("code")
-    if township is not None:
-        return villages.filter(path__startswith=township.path)
-    if is_admin(user) or user.role == Role.DISTRICT_STAFF:
-        return villages.none()
-    return villages
-
-
-def grids_for(user, *, village: Area | None, township: Area | None = None):
-    """Grids to offer, following the same rule as ``villages_for``."""
-    grids = grids_visible_to(user).select_related("village").order_by("code")
-    if village is not None:
-        return grids.filter(village=village)
-    if is_admin(user) or user.role == Role.DISTRICT_STAFF:
-        return grids.none()
-    if township is not None:
-        return grids.filter(village__path__startswith=township.path)
-    return grids
 
 
 class PartyForm(Form):
@@ -329,10 +313,10 @@ class AssignHandlerForm(_StepForm):
     id_prefix = "assign"
     handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, handlers, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["handler"]
-        field.queryset = handler_choices(self.dispute).order_by("full_name", "username")
+        field.queryset = handlers
         field.label_from_instance = lambda u: f"{u.display_name} · {u.get_role_display()}"
         field.initial = self.dispute.handler_id
 
@@ -360,7 +344,7 @@ class MediationForm(_StepForm):
         super().__init__(*args, **kwargs)
         self.fields["held_on"].initial = _today
         self.fields["held_on"].widget.attrs["min"] = self.dispute.occurred_on.isoformat()
-        if self.user is not None and police_linkage_only(self.user, self.dispute):
+        if self.user is not None and rules.police_linkage_only(self.user, self.dispute):
             # Police record their part as police-mediation linkage (警调联动) only.
             linkage = MediationRecord.Method.POLICE_LINKAGE
             self.fields["method"].choices = [(linkage, MediationRecord.Method(linkage).label)]
@@ -381,16 +365,6 @@ class MediationForm(_StepForm):
         return validate_upload(upload) if upload else None
 
 
-def police_linkage_only(user, dispute: Dispute) -> bool:
-    """Police who are not otherwise handling the case record only police-mediation linkage
-    (the same test ``services.dispute_record_mediation`` applies)."""
-    return (
-        rules.is_police_of(user, dispute)
-        and not rules.can_handle(user, dispute)
-        and not rules.serves_grid(user, dispute)
-    )
-
-
 class EscalateForm(_StepForm):
     id_prefix = "escalate"
     reason = _text(
@@ -401,12 +375,10 @@ class EscalateForm(_StepForm):
     )
     department = forms.ModelChoiceField(label=_("Functional department"), queryset=Department.objects.none())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
         if self.dispute.next_level() == Level.DEPARTMENT:
-            self.fields["department"].queryset = Department.objects.filter(
-                district_id=self.dispute.district_id, is_active=True
-            ).order_by("name")
+            self.fields["department"].queryset = departments
             self.fields["department"].error_messages["required"] = _(
                 "Choose the functional department that will handle it."
             )
@@ -493,6 +465,15 @@ class FollowUpForm(_StepForm):
         return day
 
 
+class LiftSupervisionForm(_StepForm):
+    id_prefix = "unsupervise"
+    note = forms.CharField(
+        label=_("Why the supervision ends"),
+        max_length=500,
+        error_messages={"required": _("Say why the supervision ends.")},
+    )
+
+
 class PoliceReviewForm(_StepForm):
     id_prefix = "police"
     opinion = _text(
@@ -501,7 +482,7 @@ class PoliceReviewForm(_StepForm):
     flags_criminal_risk = forms.BooleanField(label=_("Risk of turning criminal (民转刑)"), required=False)
 
 
-class DivertForm(_StepForm):
+class DivertForm(_CascadingPlaces, _StepForm):
     """District staff send a district-level item down to a township, or a village and grid."""
 
     id_prefix = "divert"
@@ -510,27 +491,17 @@ class DivertForm(_StepForm):
     grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, townships, villages, grids, **kwargs):
+        """``townships``, ``villages`` and ``grids`` of the dispute's district
+        (``selectors.district_places``); villages and grids are cut to the choice above."""
         super().__init__(*args, **kwargs)
-        district = self.dispute.district
-        townships = Area.objects.filter(level=Area.Level.TOWNSHIP, path__startswith=district.path).order_by("code")
         self.fields["township"].queryset = townships
         township = self._chosen("township", townships)
-        villages = (
-            Area.objects.filter(level=Area.Level.VILLAGE, path__startswith=township.path)
-            if township
-            else Area.objects.none()
-        )
-        self.fields["village"].queryset = villages.order_by("code")
+        villages = villages.filter(path__startswith=township.path) if township else villages.none()
+        self.fields["village"].queryset = villages
         village = self._chosen("village", villages)
-        self.fields["grid"].queryset = (
-            Grid.objects.filter(village=village).order_by("code") if village else Grid.objects.none()
-        )
-        for name in ("township", "village", "grid"):
-            self.fields[name].widget.attrs["class"] = "form-select"
-        cascade_places(self)
-
-    _chosen = RegisterForm._chosen
+        self.fields["grid"].queryset = grids.filter(village=village) if village else grids.none()
+        self._cascade()
 
 
 class AttachmentForm(_StepForm):

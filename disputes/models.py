@@ -486,6 +486,7 @@ class DisputeEvent(TimelineEvent, LevelMove):
         MEDIATION = "mediation", _("Mediation recorded")
         ESCALATED = "escalated", _("Escalated")
         SUPERVISED = "supervised", _("Placed under supervision")
+        SUPERVISION_LIFTED = "supervision_lifted", _("Supervision lifted")
         FEEDBACK_RETURNED = "feedback_returned", _("Result returned down")
         FEEDBACK_CONFIRMED = "feedback_confirmed", _("Returned result confirmed")
         FEEDBACK_REJECTED = "feedback_rejected", _("Returned result rejected")

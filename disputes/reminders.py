@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from govcenter.levels import level_staff, local_zone
 from govcenter.models import User
 from govcenter.reminders import Reminder, register_reminder_kind
 
-from .deadlines import end_of_day, local_zone
+from .deadlines import end_of_day
 from .models import Dispute, FollowUp
-from .selectors import level_staff
 
 
 @register_reminder_kind("dispute-due")

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from govcenter.jurisdiction import scope_of
-from govcenter.models import User
+from govcenter import levels
+from govcenter.jurisdiction import is_admin, scope_of
+from govcenter.models import Area, Department, User
+from grids.models import Grid
+from grids.selectors import areas_visible_to, grids_visible_to, villages_visible_to
 
-from .models import Dispute, Level, Party
+from .models import Dispute, Party
+
+Role = User.Role
 
 
 def disputes_visible_to(user) -> QuerySet[Dispute]:
@@ -24,42 +29,53 @@ def ledger_rows(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
     )
 
 
-def level_staff(dispute: Dispute, level: str) -> QuerySet[User]:
-    """The people who work at the centre or department handling ``dispute`` at ``level``."""
-    users = User.objects.filter(is_active=True)
-    if level == Level.VILLAGE:
-        return (
-            users.filter(role=User.Role.VILLAGE_CLERK, area_id=dispute.village_id)
-            if dispute.village_id
-            else users.none()
-        )
-    if level == Level.TOWNSHIP:
-        return (
-            users.filter(role=User.Role.TOWNSHIP_STAFF, area_id=dispute.township_id)
-            if dispute.township_id
-            else users.none()
-        )
-    if level == Level.DISTRICT:
-        return users.filter(role=User.Role.DISTRICT_STAFF, area_id=dispute.district_id)
-    if level == Level.DEPARTMENT:
-        return (
-            users.filter(role=User.Role.DEPARTMENT_STAFF, department_id=dispute.department_id)
-            if dispute.department_id
-            else users.none()
-        )
-    return users.none()
-
-
 def handler_choices(dispute: Dispute) -> QuerySet[User]:
-    """Who may be named handler at the current level: that level's staff, and at village
-    level also the grid workers serving the dispute's grid."""
-    staff = level_staff(dispute, dispute.level)
-    if dispute.level == Level.VILLAGE and dispute.grid_id:
-        workers = User.objects.filter(
-            is_active=True,
-            role=User.Role.GRID_WORKER,
-            grid_memberships__grid_id=dispute.grid_id,
-            grid_memberships__ended_on__isnull=True,
-        )
-        return (staff | workers).distinct()
-    return staff
+    """Who may be named handler at the current level (``govcenter.levels.handler_choices``:
+    that level's staff, and at village level the grid workers of the dispute's grid), by name."""
+    return levels.handler_choices(dispute).order_by("full_name", "username")
+
+
+def department_choices(dispute: Dispute) -> QuerySet[Department]:
+    """The functional departments the district may assign ``dispute`` to."""
+    return Department.objects.filter(district_id=dispute.district_id, is_active=True).order_by("name")
+
+
+def district_places(dispute: Dispute) -> dict[str, QuerySet]:
+    """The townships, villages and grids of the dispute's district (a diversion's choices;
+    the form narrows villages and grids to what is chosen above them)."""
+    district = dispute.district
+    return {
+        "townships": Area.objects.filter(level=Area.Level.TOWNSHIP, path__startswith=district.path).order_by("code"),
+        "villages": Area.objects.filter(level=Area.Level.VILLAGE, path__startswith=district.path).order_by("code"),
+        "grids": Grid.objects.filter(village__path__startswith=district.path).order_by("code"),
+    }
+
+
+# --- the registration form's places (also the ledger filter's) --------------------------------
+
+
+def townships_for(user) -> QuerySet[Area]:
+    return areas_visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
+
+
+def villages_for(user, *, township: Area | None) -> QuerySet[Area]:
+    """Villages to offer: those of the chosen township; without one, all the user's villages
+    if they are few (a township or less), none for a district or administrator (hundreds)."""
+    villages = villages_visible_to(user).order_by("code")
+    if township is not None:
+        return villages.filter(path__startswith=township.path)
+    if is_admin(user) or user.role == Role.DISTRICT_STAFF:
+        return villages.none()
+    return villages
+
+
+def grids_for(user, *, village: Area | None, township: Area | None = None) -> QuerySet[Grid]:
+    """Grids to offer, following the same rule as ``villages_for``."""
+    grids = grids_visible_to(user).select_related("village").order_by("code")
+    if village is not None:
+        return grids.filter(village=village)
+    if is_admin(user) or user.role == Role.DISTRICT_STAFF:
+        return grids.none()
+    if township is not None:
+        return grids.filter(village__path__startswith=township.path)
+    return grids

@@ -1,6 +1,9 @@
-"""Every step of a dispute's life is one function here: it checks who may take it,
-runs in a transaction, writes one timeline event, and notifies the people concerned.
-Views, tasks and the admin call these; nothing else changes a dispute's state."""
+"""Every step of a dispute's life is one function here: it asks the step's rule
+(``rules.can_<step>``, the same the detail page asks; a refusal says why), checks its
+input, runs in a transaction, writes one timeline event, and notifies the people
+concerned. Views (through the table of steps in ``views.FLOW``), tasks and the admin
+call these; nothing else changes a dispute's state. The helpers ``_event``, ``_notify``,
+``_locked`` and ``_require`` are the kernel's (``govcenter.timeline``)."""
 
 from __future__ import annotations
 
@@ -14,13 +17,13 @@ from django.utils.translation import gettext as _
 
 from govcenter import uploads
 from govcenter.jurisdiction import is_admin, scope_of
+from govcenter.levels import handler_choices, level_staff, local_date, local_zone
 from govcenter.models import Area, Department, User
-from govcenter.services import notification_send
-from govcenter.timeline import WorkflowError
+from govcenter.timeline import WorkflowError, workflow_helpers
 from grids.models import Grid, Resident
 
 from . import rules
-from .deadlines import deadline_for, follow_up_dates, local_zone
+from .deadlines import deadline_for, follow_up_dates
 from .files import validate_upload
 from .models import (
     Attachment,
@@ -33,7 +36,6 @@ from .models import (
     Party,
     PoliceReview,
 )
-from .selectors import level_staff
 
 Status = Dispute.Status
 Kind = DisputeEvent.Kind
@@ -80,60 +82,12 @@ def ledger_number_next(*, district: Area, year: int) -> str:
     return f"MD-{district.district_code}-{year}-{seq:06d}"
 
 
-def _event(
-    dispute: Dispute,
-    kind: str,
-    actor: User | None,
-    at: datetime.datetime,
-    *,
-    note: str = "",
-    from_level: str = "",
-    to_level: str = "",
-) -> DisputeEvent:
-    return DisputeEvent.objects.create(
-        dispute=dispute,
-        kind=kind,
-        actor=actor,
-        at=at,
-        note=note,
-        from_level=from_level,
-        to_level=to_level,
-        status=dispute.status,
-        due_at=dispute.due_at,
-    )
-
-
-def _notify(dispute: Dispute, users, title: str, body: str = "") -> None:
-    notification_send(recipients=users, title=title, body=body, url=dispute.get_absolute_url())
+# Write a timeline event, notify, re-read the row locked, refuse with DisputeError.
+_event, _notify, _locked, _require = workflow_helpers(DisputeEvent, DisputeError)
 
 
 def _notify_level(dispute: Dispute, level: str, title: str, body: str = "", *, extra=()) -> None:
     _notify(dispute, [*level_staff(dispute, level), *extra], title, body)
-
-
-def _locked(dispute: Dispute) -> Dispute:
-    """The current row, locked for the rest of the transaction (a no-op lock on SQLite,
-    whose IMMEDIATE transactions already serialise writers)."""
-    return Dispute.objects.select_for_update().get(pk=dispute.pk)
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise DisputeError(message)
-
-
-def _require_open(d: Dispute) -> None:
-    if d.status == Status.ARCHIVED:
-        raise DisputeError(_("This dispute is archived; nothing can be changed."))
-    if not d.is_open:
-        raise DisputeError(_("This dispute is closed (%(status)s).") % {"status": d.get_status_display()})
-
-
-def _require_handler(actor: User, d: Dispute) -> None:
-    if not rules.can_handle(actor, d):
-        raise DisputeError(
-            _("Only the %(level)s centre handling this dispute can do that.") % {"level": d.get_level_display()}
-        )
 
 
 def _finish(dispute: Dispute, _locked_copy: Dispute) -> Dispute:
@@ -173,9 +127,7 @@ def dispute_register(
     """
     _require(rules.can_register(actor), _("Your role cannot register disputes."))
     _require(any(p.role == Party.Role.APPLICANT for p in parties), _("A dispute needs at least one applicant."))
-    _require(
-        occurred_on <= at.astimezone(local_zone()).date(), _("The date the dispute arose cannot be in the future.")
-    )
+    _require(occurred_on <= local_date(at), _("The date the dispute arose cannot be in the future."))
     if grid is not None:
         village = grid.village
     if village is not None:
@@ -274,9 +226,7 @@ def dispute_divert(
     township, or a village, of their district."""
     with transaction.atomic():
         d = _locked(dispute)
-        _require_open(d)
-        _require(rules.can_divert(actor, d), _("Only district staff can divert a dispute that is at district level."))
-        _require(d.status == Status.REGISTERED, _("Only a dispute not yet accepted at district level can be diverted."))
+        _require(rules.can_divert(actor, d))
         _require(
             township.level == Area.Level.TOWNSHIP and township.code.startswith(d.district.prefix),
             _("Choose a township of this district."),
@@ -309,9 +259,7 @@ def dispute_divert(
 def dispute_accept(*, dispute: Dispute, actor: User, at: datetime.datetime, note: str = "") -> Dispute:
     with transaction.atomic():
         d = _locked(dispute)
-        _require_open(d)
-        _require_handler(actor, d)
-        _require(d.status == Status.REGISTERED, _("This dispute has already been accepted."))
+        _require(rules.can_accept(actor, d))
         d.status = Status.ACCEPTED
         if d.handler_id is None and actor.role != Role.ADMINISTRATOR and not actor.is_superuser:
             d.handler = actor
@@ -321,12 +269,9 @@ def dispute_accept(*, dispute: Dispute, actor: User, at: datetime.datetime, note
 
 
 def dispute_assign_handler(*, dispute: Dispute, actor: User, at: datetime.datetime, handler: User) -> Dispute:
-    from .selectors import handler_choices
-
     with transaction.atomic():
         d = _locked(dispute)
-        _require_open(d)
-        _require_handler(actor, d)
+        _require(rules.can_assign(actor, d))
         _require(
             handler_choices(d).filter(pk=handler.pk).exists(),
             _("%(person)s does not work at the level handling this dispute.") % {"person": handler.display_name},
@@ -384,17 +329,12 @@ def dispute_record_mediation(
     agreement = _accepted(agreement) if agreement else None  # decoded before the row is locked
     with transaction.atomic():
         d = _locked(dispute)
-        _require_open(d)
-        _require(rules.can_record_mediation(actor, d), _("You cannot record mediation for this dispute."))
-        if rules.is_police_of(actor, d) and not rules.can_handle(actor, d) and not rules.serves_grid(actor, d):
-            _require(
-                method == MediationRecord.Method.POLICE_LINKAGE,
-                _("Police record mediation as police-mediation linkage."),
-            )
+        _require(rules.can_record_mediation(actor, d))
         _require(
-            d.status in (Status.ACCEPTED, Status.IN_MEDIATION), _("Accept the dispute before recording mediation.")
+            method == MediationRecord.Method.POLICE_LINKAGE or not rules.police_linkage_only(actor, d),
+            _("Police record mediation as police-mediation linkage."),
         )
-        _require(held_on <= at.astimezone(local_zone()).date(), _("The mediation date cannot be in the future."))
+        _require(held_on <= local_date(at), _("The mediation date cannot be in the future."))
         _require(held_on >= d.occurred_on, _("The mediation date cannot be before the dispute arose."))
         file = _attach(d, actor, Attachment.Kind.AGREEMENT, agreement) if agreement else None
         record = MediationRecord.objects.create(
@@ -434,22 +374,19 @@ def dispute_escalate(
     expected_level, expected_due = dispute.level, dispute.due_at  # as the caller read them
     with transaction.atomic():
         d = Dispute.objects.get(pk=dispute.pk)
-        _require_open(d)
         if actor is not None:
-            _require_handler(actor, d)
+            _require(rules.can_escalate(actor, d))
         else:
+            _require(rules.is_open(d))
             _require(d.is_overdue(at), _("This dispute is not overdue."))
+            _require(rules.can_move_up(d))
         target = d.next_level()
-        _require(target is not None, _("This dispute is already at the top level (functional department)."))
-        _require(d.status != Status.AWAITING_CONFIRMATION, _("Confirm or reject the returned result first."))
         if target == Level.DEPARTMENT:
             _require(department is not None, _("Choose the functional department that will handle it."))
             _require(
                 department.district_id == d.district_id and department.is_active,
                 _("Choose an active department of this district."),
             )
-        if target == Level.TOWNSHIP:
-            _require(d.township_id is not None, _("This dispute has no township to escalate to."))
         new_due = deadline_for(risk_level=d.risk_level, level=target, at=at)
         moved = Dispute.objects.filter(pk=d.pk, level=expected_level, due_at=expected_due, status=d.status).update(
             level=target,
@@ -483,7 +420,7 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
     expected_due = dispute.due_at  # as the caller read it
     with transaction.atomic():
         d = Dispute.objects.get(pk=dispute.pk)
-        _require_open(d)
+        _require(rules.is_open(d))
         _require(
             not d.escalates_automatically(), _("This case can still move up a level; it is escalated, not supervised.")
         )
@@ -505,6 +442,25 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
     return _finish(dispute, d)
 
 
+def dispute_lift_supervision(*, dispute: Dispute, actor: User, at: datetime.datetime, note: str) -> Dispute:
+    """The district centre ends the supervision of a case; the level handling it is told."""
+    with transaction.atomic():
+        d = _locked(dispute)
+        _require(rules.can_lift_supervision(actor, d))
+        _require(bool(note.strip()), _("Say why the supervision ends."))
+        d.supervised_at = None
+        d.save()
+        _event(d, Kind.SUPERVISION_LIFTED, actor, at, note=note)
+        _notify_level(
+            d,
+            d.level,
+            _("Supervision of dispute %(number)s was lifted") % {"number": d.number},
+            note,
+            extra=[d.handler] if d.handler_id else (),
+        )
+    return _finish(dispute, d)
+
+
 # --- results ----------------------------------------------------------------------------------
 
 
@@ -518,9 +474,7 @@ def dispute_resolve(
     agreement = _accepted(agreement) if agreement else None  # decoded before the row is locked
     with transaction.atomic():
         d = _locked(dispute)
-        _require_open(d)
-        _require_handler(actor, d)
-        _require(d.status in (Status.ACCEPTED, Status.IN_MEDIATION), _("Accept the dispute before resolving it."))
+        _require(rules.can_resolve(actor, d))
         _require(bool(result.strip()), _("Describe the result."))
         if agreement:
             _attach(d, actor, Attachment.Kind.AGREEMENT, agreement)
@@ -545,9 +499,7 @@ def dispute_close_unresolved(
 ) -> Dispute:
     with transaction.atomic():
         d = _locked(dispute)
-        _require_open(d)
-        _require_handler(actor, d)
-        _require(d.status in (Status.ACCEPTED, Status.IN_MEDIATION), _("Accept the dispute before closing it."))
+        _require(rules.can_close_unresolved(actor, d))
         _require(referral in Dispute.Referral.values, _("Choose where the parties were referred."))
         _require(bool(result.strip()), _("Describe why it could not be resolved."))
         d.status, d.result, d.referral, d.resolved_at = Status.NOT_RESOLVED, result, referral, at
@@ -560,11 +512,8 @@ def dispute_return_feedback(*, dispute: Dispute, actor: User, at: datetime.datet
     """Send the handling result down to the level that sent the case up, for it to confirm."""
     with transaction.atomic():
         d = _locked(dispute)
-        _require_open(d)
-        _require_handler(actor, d)
-        _require(d.status in (Status.ACCEPTED, Status.IN_MEDIATION), _("Accept the dispute before returning a result."))
+        _require(rules.can_return_feedback(actor, d))
         sender = d.previous_level()
-        _require(sender is not None, _("This dispute was registered at this level; resolve it here instead."))
         _require(bool(result.strip()), _("Describe the result."))
         from_level = d.level
         d.level, d.status, d.result = sender, Status.AWAITING_CONFIRMATION, result
@@ -580,8 +529,7 @@ def dispute_return_feedback(*, dispute: Dispute, actor: User, at: datetime.datet
 def dispute_confirm_feedback(*, dispute: Dispute, actor: User, at: datetime.datetime, note: str = "") -> Dispute:
     with transaction.atomic():
         d = _locked(dispute)
-        _require(d.status == Status.AWAITING_CONFIRMATION, _("There is no returned result to confirm."))
-        _require_handler(actor, d)
+        _require(rules.can_confirm_feedback(actor, d))
         d.status, d.resolved_at = Status.RESOLVED, at
         d.save()
         _schedule_follow_ups(d, at)
@@ -593,8 +541,7 @@ def dispute_reject_feedback(*, dispute: Dispute, actor: User, at: datetime.datet
     """The returned result does not settle the matter: the case goes back up to the level that returned it."""
     with transaction.atomic():
         d = _locked(dispute)
-        _require(d.status == Status.AWAITING_CONFIRMATION, _("There is no returned result to reject."))
-        _require_handler(actor, d)
+        _require(rules.can_reject_feedback(actor, d))
         _require(bool(reason.strip()), _("Say why the result does not settle the dispute."))
         from_level, target = d.level, d.next_level()
         d.level, d.status = target, Status.ACCEPTED
@@ -621,13 +568,12 @@ def dispute_record_follow_up(
     """Record a follow-up visit. Stable on the last one archives the case; flared up reopens it."""
     with transaction.atomic():
         d = _locked(dispute)
-        _require(d.status == Status.RESOLVED, _("Follow-up visits are recorded for resolved disputes only."))
-        _require(rules.can_follow_up(actor, d), _("You cannot record follow-up visits for this dispute."))
+        _require(rules.can_record_follow_up(actor, d))
         fu = FollowUp.objects.select_for_update().get(pk=follow_up.pk, dispute=d)
         _require(fu.is_pending, _("This follow-up visit has already been recorded."))
-        _require(visited_on <= at.astimezone(local_zone()).date(), _("The visit date cannot be in the future."))
+        _require(visited_on <= local_date(at), _("The visit date cannot be in the future."))
         _require(
-            d.resolved_at is None or visited_on >= d.resolved_at.astimezone(local_zone()).date(),
+            d.resolved_at is None or visited_on >= local_date(d.resolved_at),
             _("The visit date cannot be before the dispute was resolved."),
         )
         _require(finding in FollowUp.Finding.values, _("Choose what the visit found."))
@@ -660,8 +606,7 @@ def dispute_add_police_review(
     the dispute turning criminal (民转刑), which raises the flag on the case."""
     with transaction.atomic():
         d = _locked(dispute)
-        _require(rules.can_review_as_police(actor, d), _("Only police of this jurisdiction can add a police opinion."))
-        _require(d.status != Status.ARCHIVED, _("This dispute is archived; nothing can be changed."))
+        _require(rules.can_add_police_review(actor, d))
         _require(bool(opinion.strip()), _("Write the opinion."))
         review = PoliceReview.objects.create(
             dispute=d, author=actor, opinion=opinion, flags_criminal_risk=flags_criminal_risk
@@ -686,8 +631,7 @@ def dispute_add_attachment(
     upload = _accepted(upload)  # decoded before the row is locked
     with transaction.atomic():
         d = _locked(dispute)
-        _require(d.status != Status.ARCHIVED, _("This dispute is archived; nothing can be changed."))
-        _require(rules.can_attach(actor, d), _("You cannot add files to this dispute."))
+        _require(rules.can_attach(actor, d))
         attachment = _attach(d, actor, kind, upload)
         _event(d, Kind.ATTACHMENT, actor, at, note=f"{attachment.get_kind_display()}: {attachment.original_name}")
     return attachment

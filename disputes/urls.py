@@ -17,18 +17,6 @@ urlpatterns = [
     path("parties/<int:pk>/reveal/", views.party_reveal, name="party_reveal"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/print/", views.print_sheet, name="print"),
-    # One POST URL per step (GET answers 405).
-    path("<int:pk>/accept/", views.accept, name="accept"),
-    path("<int:pk>/assign/", views.assign, name="assign"),
-    path("<int:pk>/mediation/", views.mediation, name="mediation"),
-    path("<int:pk>/escalate/", views.escalate, name="escalate"),
-    path("<int:pk>/feedback/", views.feedback, name="feedback"),
-    path("<int:pk>/confirm/", views.confirm, name="confirm"),
-    path("<int:pk>/reject/", views.reject, name="reject"),
-    path("<int:pk>/resolve/", views.resolve, name="resolve"),
-    path("<int:pk>/unresolved/", views.unresolved, name="unresolved"),
-    path("<int:pk>/followup/<int:followup_pk>/", views.followup, name="followup"),
-    path("<int:pk>/police-review/", views.police_review, name="police_review"),
-    path("<int:pk>/attachment/", views.attach, name="attach"),
-    path("<int:pk>/divert/", views.divert, name="divert"),
+    # One POST URL per step of the table (GET answers 405): disputes:accept, ...
+    *views.FLOW.urls(),
 ]

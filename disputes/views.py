@@ -3,17 +3,17 @@ URL per step, printing and exports.
 
 Every dispute (and every party or attachment, through its dispute) is looked up in
 ``disputes_visible_to(user)``: outside the user's jurisdiction it answers 404 on every
-URL. A step view validates its form, calls one service (which alone decides whether
-this user may take the step now; ``DisputeError`` carries the message), and redirects
-to the detail page. A form with errors re-renders the detail page with the form as
-typed, so nothing is lost. The detail page offers only the steps ``rules`` allow.
+URL. The steps are the rows of ``FLOW`` (the table of steps, ``govcenter.steps``): the
+detail page offers exactly the steps whose rule holds, and the kernel's one step view
+validates the step's form, calls its service (which asks the same rule again;
+``DisputeError`` carries the message) and redirects to the detail page. A form with
+errors re-renders the detail page with the form as typed, so nothing is lost.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
 
 from django import forms as django_forms
 from django.conf import settings
@@ -22,22 +22,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from govcenter.actions import Action
 from govcenter.clientip import client_ip
 from govcenter.files import private_file_response
 from govcenter.forms import parse_pk, search_query
 from govcenter.pagination import WindowPage, capped_count
 from govcenter.services import RevealLimitReached, personal_data_reveal
+from govcenter.steps import Flow, Step
 from grids.selectors import residents_visible_to, villages_visible_to
 
-from . import exports, rules, services
+from . import exports, rules, selectors, services
 from .filters import DisputeFilter
 from .forms import (
     AcceptForm,
@@ -48,6 +48,7 @@ from .forms import (
     EscalateForm,
     FeedbackForm,
     FollowUpForm,
+    LiftSupervisionForm,
     MediationForm,
     PartyFormSet,
     PoliceReviewForm,
@@ -55,12 +56,9 @@ from .forms import (
     RejectForm,
     ResolveForm,
     UnresolvedForm,
-    grids_for,
-    townships_for,
-    villages_for,
 )
-from .models import Attachment, Dispute, FollowUp, Level, Party
-from .selectors import disputes_visible_to, ledger_rows
+from .models import Attachment, Dispute, Level, Party
+from .selectors import disputes_visible_to, grids_for, ledger_rows, townships_for, villages_for
 from .services import DisputeError, PartyData
 
 Status = Dispute.Status
@@ -72,98 +70,21 @@ RESIDENT_SEARCH_LIMIT = 10
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _visible(request, pk: int) -> Dispute:
-    qs = disputes_visible_to(request.user).select_related(
+def _visible_to(user):
+    """The disputes ``user`` sees, with what the detail page shows of each."""
+    return disputes_visible_to(user).select_related(
         "district", "township", "village", "grid", "handler", "department", "registered_by"
     )
-    return get_object_or_404(qs, pk=pk)
+
+
+def _visible(request, pk: int) -> Dispute:
+    return get_object_or_404(_visible_to(request.user), pk=pk)
 
 
 def _ledger_filter(request) -> DisputeFilter:
     """The list's filter over the user's jurisdiction; the print and export views use the
     same, so they hold exactly the rows the list shows."""
     return DisputeFilter(request.GET or None, queryset=disputes_visible_to(request.user), request=request)
-
-
-# --- the actions panel -----------------------------------------------------------------------
-
-
-def available_actions(
-    user, dispute: Dispute, bound: dict[str, django_forms.Form] | None = None, follow_ups: list[FollowUp] | None = None
-) -> list[Action]:
-    """The steps ``user`` may take on ``dispute`` in its current status, in the order a clerk
-    would consider them. Mirrors the checks of ``services`` (which remain the authority)."""
-    bound = bound or {}
-    actions: list[Action] = []
-    status = dispute.status
-    handles = rules.can_handle(user, dispute)
-    working = status in (Status.ACCEPTED, Status.IN_MEDIATION)
-
-    def add(name, form_class, url_name, title, submit, style="primary", url_args=(), **form_kwargs):
-        form = bound.get(name) or form_class(dispute=dispute, user=user, **form_kwargs)
-        url = reverse(f"disputes:{url_name}", args=[dispute.pk, *url_args])
-        actions.append(Action(name, title, url, form, submit, style, expanded=name in bound))
-
-    if status == Status.REGISTERED and handles:
-        add("accept", AcceptForm, "accept", _("Accept"), _("Accept this dispute"), "success")
-    if status == Status.REGISTERED and rules.can_divert(user, dispute):
-        add("divert", DivertForm, "divert", _("Divert to a township or village"), _("Divert"), "secondary")
-    if working and rules.can_record_mediation(user, dispute):
-        add("mediation", MediationForm, "mediation", _("Record mediation"), _("Save the mediation record"))
-    if working and handles:
-        add("resolve", ResolveForm, "resolve", _("Resolve"), _("Mark as resolved"), "success")
-        if dispute.previous_level():
-            add(
-                "feedback",
-                FeedbackForm,
-                "feedback",
-                _("Return the result to the %(level)s") % {"level": Level(dispute.previous_level()).label},
-                _("Return the result"),
-                "success",
-            )
-    if status == Status.AWAITING_CONFIRMATION and handles:
-        add("confirm", ConfirmForm, "confirm", _("Confirm the returned result"), _("Confirm: resolved"), "success")
-        add("reject", RejectForm, "reject", _("Reject the returned result"), _("Reject and send back up"), "danger")
-    target = dispute.next_level()
-    if (
-        dispute.is_open
-        and status != Status.AWAITING_CONFIRMATION
-        and target
-        and handles
-        and (target != Level.TOWNSHIP or dispute.township_id)
-    ):
-        add(
-            "escalate",
-            EscalateForm,
-            "escalate",
-            _("Escalate to the %(level)s") % {"level": Level(target).label},
-            _("Escalate"),
-            "warning",
-        )
-    if dispute.is_open and handles:
-        add("assign", AssignHandlerForm, "assign", _("Assign a handler"), _("Assign"), "secondary")
-    if working and handles:
-        add(
-            "unresolved", UnresolvedForm, "unresolved", _("Close as not resolved"), _("Close as not resolved"), "danger"
-        )
-    if status == Status.RESOLVED and rules.can_follow_up(user, dispute):
-        pending = follow_ups if follow_ups is not None else list(dispute.follow_ups.all())
-        for fu in pending:
-            if fu.is_pending:
-                add(
-                    f"followup{fu.pk}",
-                    FollowUpForm,
-                    "followup",
-                    _("Record the follow-up visit due %(day)s") % {"day": fu.due_on.isoformat()},
-                    _("Save the visit"),
-                    url_args=(fu.pk,),
-                    follow_up=fu,
-                )
-    if status != Status.ARCHIVED and rules.can_review_as_police(user, dispute):
-        add("police", PoliceReviewForm, "police_review", _("Add a police opinion"), _("Save the opinion"))
-    if status != Status.ARCHIVED and rules.can_attach(user, dispute):
-        add("attach", AttachmentForm, "attach", _("Add a file"), _("Upload"), "secondary")
-    return actions
 
 
 def _detail_page(request, dispute: Dispute, *, bound: dict | None = None, revealed: dict[int, str] | None = None):
@@ -185,7 +106,7 @@ def _detail_page(request, dispute: Dispute, *, bound: dict | None = None, reveal
             "police_reviews": list(dispute.police_reviews.select_related("author")),
             "follow_ups": follow_ups,
             "events": list(dispute.events.select_related("actor")),
-            "actions": available_actions(user, dispute, bound, follow_ups),
+            "actions": FLOW.actions(user, dispute, bound),
             "may_reveal": rules.can_reveal_ids(user, dispute),
         },
     )
@@ -386,259 +307,229 @@ def detail(request, pk: int):
     return _detail_page(request, _visible(request, pk))
 
 
-# --- steps -------------------------------------------------------------------------------------
+# --- the table of steps ------------------------------------------------------------------------
+# One row per step, in the order the detail page offers them: its rule (role and state,
+# asked by the page and again by the service), its form and the service it calls.
+# ``govcenter.steps`` draws the actions panel from it and takes every step's POST.
 
 
-def _step(
-    request,
-    dispute: Dispute,
-    name: str,
-    form_class,
-    perform: Callable[[Dispute, dict], object],
-    success: Callable[[Dispute], str],
-    **form_kwargs,
-):
-    """Validate the step's form, call the service, message, redirect (CONVENTIONS: a view).
-
-    A form with errors re-renders the detail page with the form as typed (status 200).
-    """
-    form = form_class(request.POST, request.FILES, dispute=dispute, user=request.user, **form_kwargs)
-    if not form.is_valid():
-        if any(a.name == name for a in available_actions(request.user, dispute)):
-            return _detail_page(request, dispute, bound={name: form})
-        messages.error(request, _("You cannot take this step on this dispute now."))
-        return redirect(dispute)
-    try:
-        perform(dispute, form.cleaned_data)
-    except DisputeError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, success(dispute))
-    return redirect(dispute)
+def _follow_up_recorded(d: Dispute) -> str:
+    return {
+        Status.ARCHIVED: _("Follow-up visit recorded; the dispute is archived."),
+        Status.RESOLVED: _("Follow-up visit recorded."),
+    }.get(d.status, _("Follow-up visit recorded; the dispute flared up again and is reopened."))
 
 
-@require_POST
-@login_required
-def accept(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "accept",
-        AcceptForm,
-        lambda d, data: services.dispute_accept(dispute=d, actor=request.user, at=timezone.now(), note=data["note"]),
-        lambda d: _("Dispute %(number)s accepted.") % {"number": d.number},
-    )
-
-
-@require_POST
-@login_required
-def assign(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "assign",
-        AssignHandlerForm,
-        lambda d, data: services.dispute_assign_handler(
-            dispute=d, actor=request.user, at=timezone.now(), handler=data["handler"]
+FLOW = Flow(
+    namespace="disputes",
+    visible=_visible_to,
+    detail=_detail_page,
+    error=DisputeError,
+    refused=gettext_lazy("You cannot take this step on this dispute now."),
+    form_kwargs=lambda user, d: {"dispute": d, "user": user},
+    steps=[
+        Step(
+            name="accept",
+            title=gettext_lazy("Accept"),
+            submit=gettext_lazy("Accept this dispute"),
+            style="success",
+            rule=rules.can_accept,
+            form=AcceptForm,
+            perform=lambda c: services.dispute_accept(dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            success=lambda d: _("Dispute %(number)s accepted.") % {"number": d.number},
         ),
-        lambda d: _("%(person)s now handles this dispute.") % {"person": d.handler.display_name},
-    )
-
-
-@require_POST
-@login_required
-def mediation(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "mediation",
-        MediationForm,
-        lambda d, data: services.dispute_record_mediation(
-            dispute=d,
-            actor=request.user,
-            at=timezone.now(),
-            held_on=data["held_on"],
-            method=data["method"],
-            mediator_kinds=data["mediator_kinds"],
-            mediators=data["mediators"],
-            outcome=data["outcome"],
-            notes=data["notes"],
-            agreement=data["agreement"],
+        Step(
+            name="divert",
+            title=gettext_lazy("Divert to a township or village"),
+            submit=gettext_lazy("Divert"),
+            style="secondary",
+            rule=rules.can_divert,
+            form=DivertForm,
+            form_kwargs=lambda user, d: selectors.district_places(d),
+            perform=lambda c: services.dispute_divert(
+                dispute=c.item,
+                actor=c.actor,
+                at=c.at,
+                township=c.data["township"],
+                village=c.data["village"],
+                grid=c.data["grid"],
+                note=c.data["note"],
+            ),
+            success=lambda d: _("Dispute diverted to %(place)s.") % {"place": d.village or d.township},
         ),
-        lambda d: _("Mediation recorded."),
-    )
-
-
-@require_POST
-@login_required
-def escalate(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "escalate",
-        EscalateForm,
-        lambda d, data: services.dispute_escalate(
-            dispute=d, actor=request.user, at=timezone.now(), reason=data["reason"], department=data.get("department")
+        Step(
+            name="mediation",
+            title=gettext_lazy("Record mediation"),
+            submit=gettext_lazy("Save the mediation record"),
+            rule=rules.can_record_mediation,
+            form=MediationForm,
+            perform=lambda c: services.dispute_record_mediation(
+                dispute=c.item,
+                actor=c.actor,
+                at=c.at,
+                held_on=c.data["held_on"],
+                method=c.data["method"],
+                mediator_kinds=c.data["mediator_kinds"],
+                mediators=c.data["mediators"],
+                outcome=c.data["outcome"],
+                notes=c.data["notes"],
+                agreement=c.data["agreement"],
+            ),
+            success=gettext_lazy("Mediation recorded."),
         ),
-        lambda d: _("Escalated to %(level)s.") % {"level": d.get_level_display()},
-    )
-
-
-@require_POST
-@login_required
-def feedback(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "feedback",
-        FeedbackForm,
-        lambda d, data: services.dispute_return_feedback(
-            dispute=d, actor=request.user, at=timezone.now(), result=data["result"]
+        Step(
+            name="resolve",
+            title=gettext_lazy("Resolve"),
+            submit=gettext_lazy("Mark as resolved"),
+            style="success",
+            rule=rules.can_resolve,
+            form=ResolveForm,
+            perform=lambda c: services.dispute_resolve(
+                dispute=c.item, actor=c.actor, at=c.at, result=c.data["result"], agreement=c.data["agreement"]
+            ),
+            success=lambda d: _("Dispute %(number)s resolved; follow-up visits are scheduled.") % {"number": d.number},
         ),
-        lambda d: _("Result returned to the %(level)s for confirmation.") % {"level": d.get_level_display()},
-    )
-
-
-@require_POST
-@login_required
-def confirm(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "confirm",
-        ConfirmForm,
-        lambda d, data: services.dispute_confirm_feedback(
-            dispute=d, actor=request.user, at=timezone.now(), note=data["note"]
+        Step(
+            name="feedback",
+            title=lambda d: _("Return the result to the %(level)s") % {"level": Level(d.previous_level()).label},
+            submit=gettext_lazy("Return the result"),
+            style="success",
+            rule=rules.can_return_feedback,
+            form=FeedbackForm,
+            perform=lambda c: services.dispute_return_feedback(
+                dispute=c.item, actor=c.actor, at=c.at, result=c.data["result"]
+            ),
+            success=lambda d: (
+                _("Result returned to the %(level)s for confirmation.") % {"level": d.get_level_display()}
+            ),
         ),
-        lambda d: _("Result confirmed: the dispute is resolved."),
-    )
-
-
-@require_POST
-@login_required
-def reject(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "reject",
-        RejectForm,
-        lambda d, data: services.dispute_reject_feedback(
-            dispute=d, actor=request.user, at=timezone.now(), reason=data["reason"]
+        Step(
+            name="confirm",
+            title=gettext_lazy("Confirm the returned result"),
+            submit=gettext_lazy("Confirm: resolved"),
+            style="success",
+            rule=rules.can_confirm_feedback,
+            form=ConfirmForm,
+            perform=lambda c: services.dispute_confirm_feedback(
+                dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"]
+            ),
+            success=gettext_lazy("Result confirmed: the dispute is resolved."),
         ),
-        lambda d: _("Result rejected: the dispute is back with the %(level)s.") % {"level": d.get_level_display()},
-    )
-
-
-@require_POST
-@login_required
-def resolve(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "resolve",
-        ResolveForm,
-        lambda d, data: services.dispute_resolve(
-            dispute=d, actor=request.user, at=timezone.now(), result=data["result"], agreement=data["agreement"]
+        Step(
+            name="reject",
+            title=gettext_lazy("Reject the returned result"),
+            submit=gettext_lazy("Reject and send back up"),
+            style="danger",
+            rule=rules.can_reject_feedback,
+            form=RejectForm,
+            perform=lambda c: services.dispute_reject_feedback(
+                dispute=c.item, actor=c.actor, at=c.at, reason=c.data["reason"]
+            ),
+            success=lambda d: (
+                _("Result rejected: the dispute is back with the %(level)s.") % {"level": d.get_level_display()}
+            ),
         ),
-        lambda d: _("Dispute %(number)s resolved; follow-up visits are scheduled.") % {"number": d.number},
-    )
-
-
-@require_POST
-@login_required
-def unresolved(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "unresolved",
-        UnresolvedForm,
-        lambda d, data: services.dispute_close_unresolved(
-            dispute=d, actor=request.user, at=timezone.now(), result=data["result"], referral=data["referral"]
+        Step(
+            name="escalate",
+            title=lambda d: _("Escalate to the %(level)s") % {"level": Level(d.next_level()).label},
+            submit=gettext_lazy("Escalate"),
+            style="warning",
+            rule=rules.can_escalate,
+            form=EscalateForm,
+            form_kwargs=lambda user, d: {"departments": selectors.department_choices(d)},
+            perform=lambda c: services.dispute_escalate(
+                dispute=c.item, actor=c.actor, at=c.at, reason=c.data["reason"], department=c.data.get("department")
+            ),
+            success=lambda d: _("Escalated to %(level)s.") % {"level": d.get_level_display()},
         ),
-        lambda d: _("Dispute %(number)s closed as not resolved.") % {"number": d.number},
-    )
-
-
-@require_POST
-@login_required
-def followup(request, pk: int, followup_pk: int):
-    dispute = _visible(request, pk)
-    follow_up = get_object_or_404(FollowUp, pk=followup_pk, dispute=dispute)
-    return _step(
-        request,
-        _visible(request, pk),
-        f"followup{follow_up.pk}",
-        FollowUpForm,
-        lambda d, data: services.dispute_record_follow_up(
-            dispute=d,
-            follow_up=follow_up,
-            actor=request.user,
-            at=timezone.now(),
-            visited_on=data["visited_on"],
-            finding=data["finding"],
-            notes=data["notes"],
+        Step(
+            name="assign",
+            title=gettext_lazy("Assign a handler"),
+            submit=gettext_lazy("Assign"),
+            style="secondary",
+            rule=rules.can_assign,
+            form=AssignHandlerForm,
+            form_kwargs=lambda user, d: {"handlers": selectors.handler_choices(d)},
+            perform=lambda c: services.dispute_assign_handler(
+                dispute=c.item, actor=c.actor, at=c.at, handler=c.data["handler"]
+            ),
+            success=lambda d: _("%(person)s now handles this dispute.") % {"person": d.handler.display_name},
         ),
-        lambda d: {
-            Status.ARCHIVED: _("Follow-up visit recorded; the dispute is archived."),
-            Status.RESOLVED: _("Follow-up visit recorded."),
-        }.get(d.status, _("Follow-up visit recorded; the dispute flared up again and is reopened.")),
-        follow_up=follow_up,
-    )
-
-
-@require_POST
-@login_required
-def police_review(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "police",
-        PoliceReviewForm,
-        lambda d, data: services.dispute_add_police_review(
-            dispute=d,
-            actor=request.user,
-            at=timezone.now(),
-            opinion=data["opinion"],
-            flags_criminal_risk=data["flags_criminal_risk"],
+        Step(
+            name="unresolved",
+            title=gettext_lazy("Close as not resolved"),
+            submit=gettext_lazy("Close as not resolved"),
+            style="danger",
+            rule=rules.can_close_unresolved,
+            form=UnresolvedForm,
+            perform=lambda c: services.dispute_close_unresolved(
+                dispute=c.item, actor=c.actor, at=c.at, result=c.data["result"], referral=c.data["referral"]
+            ),
+            success=lambda d: _("Dispute %(number)s closed as not resolved.") % {"number": d.number},
         ),
-        lambda d: _("Police opinion saved."),
-    )
-
-
-@require_POST
-@login_required
-def divert(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "divert",
-        DivertForm,
-        lambda d, data: services.dispute_divert(
-            dispute=d,
-            actor=request.user,
-            at=timezone.now(),
-            township=data["township"],
-            village=data["village"],
-            grid=data["grid"],
-            note=data["note"],
+        Step(
+            name="followup",
+            title=lambda fu: _("Record the follow-up visit due %(day)s") % {"day": fu.due_on.isoformat()},
+            submit=gettext_lazy("Save the visit"),
+            rule=rules.can_record_follow_up,
+            form=FollowUpForm,
+            targets=lambda d: d.follow_ups.all(),
+            offered=lambda fu: fu.is_pending,
+            target_kwarg="follow_up",
+            perform=lambda c: services.dispute_record_follow_up(
+                dispute=c.item,
+                follow_up=c.target,
+                actor=c.actor,
+                at=c.at,
+                visited_on=c.data["visited_on"],
+                finding=c.data["finding"],
+                notes=c.data["notes"],
+            ),
+            success=_follow_up_recorded,
         ),
-        lambda d: _("Dispute diverted to %(place)s.") % {"place": d.village or d.township},
-    )
-
-
-@require_POST
-@login_required
-def attach(request, pk: int):
-    return _step(
-        request,
-        _visible(request, pk),
-        "attach",
-        AttachmentForm,
-        lambda d, data: services.dispute_add_attachment(
-            dispute=d, actor=request.user, at=timezone.now(), kind=data["kind"], upload=data["file"]
+        Step(
+            name="unsupervise",
+            title=gettext_lazy("Lift the supervision (督办)"),
+            submit=gettext_lazy("Lift the supervision"),
+            style="secondary",
+            rule=rules.can_lift_supervision,
+            form=LiftSupervisionForm,
+            perform=lambda c: services.dispute_lift_supervision(
+                dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"]
+            ),
+            success=gettext_lazy("Supervision lifted."),
         ),
-        lambda d: _("File added."),
-    )
+        Step(
+            name="police",
+            url_name="police_review",
+            title=gettext_lazy("Add a police opinion"),
+            submit=gettext_lazy("Save the opinion"),
+            rule=rules.can_add_police_review,
+            form=PoliceReviewForm,
+            perform=lambda c: services.dispute_add_police_review(
+                dispute=c.item,
+                actor=c.actor,
+                at=c.at,
+                opinion=c.data["opinion"],
+                flags_criminal_risk=c.data["flags_criminal_risk"],
+            ),
+            success=gettext_lazy("Police opinion saved."),
+        ),
+        Step(
+            name="attach",
+            path="attachment",
+            title=gettext_lazy("Add a file"),
+            submit=gettext_lazy("Upload"),
+            style="secondary",
+            rule=rules.can_attach,
+            form=AttachmentForm,
+            perform=lambda c: services.dispute_add_attachment(
+                dispute=c.item, actor=c.actor, at=c.at, kind=c.data["kind"], upload=c.data["file"]
+            ),
+            success=gettext_lazy("File added."),
+        ),
+    ],
+)
 
 
 # --- personal data and files --------------------------------------------------------------------

@@ -24,8 +24,10 @@ Steps
     ``target``, ``request``) and calls one service, e.g.
     ``lambda c: services.dispute_accept(dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"])``.
     ``title``, ``style`` and ``success`` may be callables of the item (``title`` of the
-    target, for a step with targets). A step with ``targets`` is offered once per target
-    (e.g. once per pending follow-up visit), and its URL ends in the target's id.
+    target, for a step with targets). ``form_kwargs(user, item)`` gives the step's form
+    its own arguments, e.g. its choices from the app's selectors (forms hold no
+    selectors). A step with ``targets`` is offered once per target (e.g. once per
+    pending follow-up visit), and its URL ends in the target's id.
 
 Flows
     ``Flow(namespace, visible, steps, detail, error, refused, form_kwargs=...)``:
@@ -43,8 +45,10 @@ The step view (one for every step of every flow), on POST:
    200) with that form unfolded as typed; if not, the ``refused`` message and a redirect
    (never "correct the errors below" on a page that shows no form);
 3. the form is valid: ``perform`` calls the service, which checks the rule again inside
-   its transaction. Its error is shown as a message (next to the field it names, if the
-   step is offered); success gives the step's ``success`` message. Both redirect to the item.
+   its transaction (so a user the rule refuses learns why: the service raises the
+   rule's reason, e.g. "This dispute has already been accepted."). Its error is shown as
+   a message (next to the field it names, if the step is offered); success gives the
+   step's ``success`` message. Both redirect to the item.
 
 The page template includes ``templates/_actions.html`` with ``actions``.
 """
@@ -134,6 +138,8 @@ class Step:
     style: Text = "primary"
     url_name: str = ""
     path: str = ""
+    # This step's own form arguments (its choices, from the app's selectors), added to the flow's.
+    form_kwargs: Callable[[Any, Any], dict] | None = None
     # Steps taken on one of the item's targets (e.g. a follow-up visit): ``targets(item)``
     # is where the URL's target id is looked up (404 outside); ``offered(target)`` which of
     # them the page offers the step for; the form gets the target as ``target_kwarg``.
@@ -186,6 +192,8 @@ class Flow:
         if step.form is None:
             return None
         kwargs = dict(self.form_kwargs(user, item))
+        if step.form_kwargs is not None:
+            kwargs.update(step.form_kwargs(user, item))
         if step.targets is not None:
             kwargs[step.target_kwarg] = target
         if self.prefixed:

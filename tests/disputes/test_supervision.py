@@ -62,3 +62,44 @@ def test_ledger_filters_supervised_cases(world, login):
 def test_district_staff_have_the_menu_entry(world, login):
     assert reverse("disputes:supervision") in login(world.district1).get(reverse("home")).text
     assert reverse("disputes:supervision") not in login(world.grid1_user).get(reverse("home")).text
+
+
+# --- lifting the supervision (a step of the table) ---------------------------------------------
+
+
+def supervised(world) -> Dispute:
+    d = register(world.grid1_user, grid=world.grid1)
+    Dispute.objects.filter(pk=d.pk).update(supervised_at=timezone.now())
+    return Dispute.objects.get(pk=d.pk)
+
+
+def test_district_lifts_the_supervision_with_a_reason(world, login):
+    d = supervised(world)
+    client = login(world.district1)
+    assert "unsupervise" in {a.name for a in client.get(d.get_absolute_url()).context["actions"]}
+    response = client.post(reverse("disputes:unsupervise", args=[d.pk]), {"note": "已整改到位"}, follow=True)
+    d.refresh_from_db()
+    assert d.supervised_at is None and "Supervision lifted." in [str(m) for m in response.context["messages"]]
+    event = d.events.get(kind="supervision_lifted")
+    assert (event.actor, event.note) == (world.district1, "已整改到位")
+    assert world.village1_user.notifications.filter(title__contains=d.number).exists()
+    assert "unsupervise" not in {a.name for a in client.get(d.get_absolute_url()).context["actions"]}
+
+
+def test_lifting_needs_a_reason_and_the_district_centre(world, login):
+    d = supervised(world)
+    response = login(world.district1).post(reverse("disputes:unsupervise", args=[d.pk]), {"note": ""})
+    assert response.status_code == 200  # the form comes back with its error
+    assert "note" in {a.name: a for a in response.context["actions"]}["unsupervise"].form.errors
+    client = login(world.village1_user)
+    assert "unsupervise" not in {a.name for a in client.get(d.get_absolute_url()).context["actions"]}
+    response = client.post(reverse("disputes:unsupervise", args=[d.pk]), {"note": "想解除"}, follow=True)
+    assert "Only the district centre can lift supervision." in [str(m) for m in response.context["messages"]]
+    assert (
+        login(world.village2_user).post(reverse("disputes:unsupervise", args=[d.pk]), {"note": "x"}).status_code == 404
+    )
+    client.logout()
+    response = client.post(reverse("disputes:unsupervise", args=[d.pk]), {"note": "x"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    d.refresh_from_db()
+    assert d.supervised_at is not None
