@@ -24,7 +24,8 @@ Steps
     ``target``, ``request``) and calls one service, e.g.
     ``lambda c: services.dispute_accept(dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"])``.
     ``title``, ``style`` and ``success`` may be callables of the item (``title`` of the
-    target, for a step with targets). A step with ``targets`` is offered once per target
+    target, for a step with targets). ``form_kwargs(user, item)`` gives the step's form
+    its own arguments, e.g. its choices from the app's selectors (forms hold no selectors). A step with ``targets`` is offered once per target
     (e.g. once per pending follow-up visit), and its URL ends in the target's id.
 
 Flows
@@ -134,6 +135,8 @@ class Step:
     style: Text = "primary"
     url_name: str = ""
     path: str = ""
+    # This step's own form arguments (its choices, from the app's selectors), added to the flow's.
+    form_kwargs: Callable[[Any, Any], dict] | None = None
     # Steps taken on one of the item's targets (e.g. a follow-up visit): ``targets(item)``
     # is where the URL's target id is looked up (404 outside); ``offered(target)`` which of
     # them the page offers the step for; the form gets the target as ``target_kwarg``.
@@ -186,6 +189,8 @@ class Flow:
         if step.form is None:
             return None
         kwargs = dict(self.form_kwargs(user, item))
+        if step.form_kwargs is not None:
+            kwargs.update(step.form_kwargs(user, item))
         if step.targets is not None:
             kwargs[step.target_kwarg] = target
         if self.prefixed:
