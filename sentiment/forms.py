@@ -5,7 +5,8 @@ radio groups drawn as big toggle buttons; today's date, the time and the worker'
 are preset; the resident is picked from search results; only the matter is typed.
 Input a user can get wrong is checked here with a message on the field; the services
 check again (and alone decide who may act). Choice lists are cut to the user's
-jurisdiction.
+jurisdiction; a step form's choices (handlers, departments) come from the selectors
+through the table of steps (``views.FLOW``), not from the form.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from grids.models import Resident
 
 from .models import AgencyMatter, Log
 from .photos import MAX_PHOTOS, check_photo
-from .selectors import department_choices, handler_choices, police_of_grids, worker_grids
+from .selectors import police_of_grids, worker_grids
 from .services import DEFAULT_AGENCY_DAYS
 
 NON_NEGATIVE = _("This number cannot be negative.")
@@ -226,16 +227,12 @@ class LogForm(Form):
 
 
 class _StepForm(Form):
-    """A form of one step on the detail page, with its own prefix so that several can sit
-    on one page without clashing ids."""
+    """A form of one step on the detail page (``views.FLOW`` prefixes its fields with the
+    step's name, so that several sit on one page without clashing ids)."""
 
-    prefix_name = ""
-
-    def __init__(self, *args, log: Log, user: User | None = None, **kwargs):
-        kwargs.setdefault("prefix", self.prefix_name)
+    def __init__(self, *args, log: Log, **kwargs):
         super().__init__(*args, **kwargs)
         self.log = log
-        self.user = user
         for field in self.fields.values():
             if isinstance(field.widget, forms.RadioSelect | forms.CheckboxInput | forms.ClearableFileInput):
                 continue
@@ -244,12 +241,12 @@ class _StepForm(Form):
 
 
 class ReportUpForm(_StepForm):
-    prefix_name = "report"
     note = _text(_("Why it goes up"), max_length=limits.REASON, rows=2)
 
 
 class HandleHereForm(_StepForm):
-    prefix_name = "handle"
+    """``handlers``: whom the level may put in charge (``govcenter.levels.handler_choices``)."""
+
     handler = forms.ModelChoiceField(
         queryset=User.objects.none(),
         label=_("Person in charge"),
@@ -257,24 +254,24 @@ class HandleHereForm(_StepForm):
     )
     note = _text(_("Instructions"), max_length=limits.NOTE, rows=2)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, handlers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = handler_choices(self.log)
+        self.fields["handler"].queryset = handlers
         self.fields["handler"].label_from_instance = lambda u: f"{u.display_name} · {u.get_role_display()}"
 
 
 class AssignDepartmentForm(_StepForm):
-    prefix_name = "department"
+    """``departments``: the active departments of the log's district (``selectors.department_choices``)."""
+
     department = forms.ModelChoiceField(queryset=None, label=_("Functional department"))
     note = _text(_("Instructions"), max_length=limits.NOTE, rows=2)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = department_choices(self.log)
+        self.fields["department"].queryset = departments
 
 
 class FeedBackForm(_StepForm):
-    prefix_name = "feedback"
     result = _text(
         _("Result"),
         max_length=limits.REASON,
@@ -285,7 +282,6 @@ class FeedBackForm(_StepForm):
 
 
 class ToDisputeForm(_StepForm):
-    prefix_name = "dispute"
     category = forms.ChoiceField(label=_("Dispute category"), choices=Dispute.Category.choices)
     summary = forms.CharField(label=_("Summary"), max_length=200)
     respondent_name = forms.CharField(label=_("Respondent (if known)"), max_length=100, required=False)
@@ -300,7 +296,6 @@ class ToDisputeForm(_StepForm):
 
 
 class PhotosForm(_StepForm):
-    prefix_name = "photos"
     photos = PhotosField(label=_("Photos"), required=True)
 
 
