@@ -347,7 +347,7 @@ def _handle_title(log: Log) -> str:
 FLOW = Flow(
     namespace="sentiment",
     visible=_detail_rows,
-    detail=lambda request, log, bound=None: _detail_page(request, log, bound=bound),
+    detail=_detail_page,
     error=LogError,
     refused=gettext_lazy("You cannot take this step on this log now."),
     form_kwargs=lambda user, log: {"log": log},
