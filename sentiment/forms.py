@@ -16,6 +16,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,11 +24,10 @@ from disputes.models import Dispute, RiskLevel
 from govcenter import limits
 from govcenter.forms import EARLIEST_DATE, LATEST_DATE, Form, PlausibleDateField, choice_buttons, parse_pk
 from govcenter.models import User
-from grids.models import Resident
+from grids.models import Grid, Resident
 
 from .models import AgencyMatter, Log
 from .photos import MAX_PHOTOS, check_photo
-from .selectors import police_of_grids, worker_grids
 from .services import DEFAULT_AGENCY_DAYS
 
 NON_NEGATIVE = _("This number cannot be negative.")
@@ -88,8 +88,8 @@ def _local_now() -> datetime.datetime:
 
 
 class LogForm(Form):
-    """The filing form. ``user`` is the grid worker; their grids and the police of those
-    grids are the choices."""
+    """The filing form. ``grids``: the grids the worker serves (``selectors.worker_grids``);
+    ``police``: the police of those grids (``selectors.police_of_grids``), who may accompany."""
 
     grid = forms.ModelChoiceField(
         queryset=None,
@@ -155,16 +155,13 @@ class LogForm(Form):
     photos = PhotosField(label=_("Photos"), required=False)
     client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=36)
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, grids: QuerySet[Grid], police: QuerySet[User], **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
-        grids = worker_grids(user)
         self.grids = list(grids)
         self.fields["grid"].queryset = grids
         self.fields["grid"].label_from_instance = lambda g: g.name
         self.fields["resident"].queryset = Resident.objects.filter(grid__in=[g.pk for g in self.grids])
-        police = police_of_grids([g.pk for g in self.grids]).order_by("role", "full_name", "username")
-        self.fields["accompanied_by"].queryset = police
+        self.fields["accompanied_by"].queryset = police.order_by("role", "full_name", "username")
         self.fields["accompanied_by"].label_from_instance = lambda u: u.display_name
         now = _local_now()
         self.fields["occurred_on"].initial = now.date()

@@ -49,7 +49,14 @@ from .forms import (
 )
 from .models import AgencyMatter, Level, Log, LogPhoto
 from .search import name_matches, query_is_long_enough, rank
-from .selectors import agency_matters_visible_to, department_choices, log_rows, logs_visible_to, worker_grids
+from .selectors import (
+    agency_matters_visible_to,
+    department_choices,
+    log_rows,
+    logs_visible_to,
+    police_of_grids,
+    worker_grids,
+)
 from .services import LogAlreadyFiled, LogError
 
 Status = Log.Status
@@ -98,7 +105,7 @@ def file_log(request):
     if not rules.can_file(user):
         raise PermissionDenied
     if request.method == "POST":
-        form = LogForm(request.POST, request.FILES, user=user)
+        form = _log_form(user, request.POST, request.FILES)
         if form.is_valid():
             try:
                 log = services.log_file(actor=user, at=timezone.now(), **form.service_kwargs())
@@ -111,7 +118,7 @@ def file_log(request):
                 messages.success(request, _("Log filed: %(summary)s") % {"summary": log.summary})
                 return redirect(log)
     else:
-        form = LogForm(user=user, initial={"client_token": uuid.uuid4().hex})
+        form = _log_form(user, initial={"client_token": uuid.uuid4().hex})
     return render(
         request,
         "sentiment/file.html",
@@ -122,6 +129,12 @@ def file_log(request):
             "draft_key": f"sentiment-log-draft:{user.pk}",
         },
     )
+
+
+def _log_form(user, *args, **kwargs) -> LogForm:
+    """The filing form with its choices: the worker's grids and their police."""
+    grids = worker_grids(user)
+    return LogForm(*args, grids=grids, police=police_of_grids(grids), **kwargs)
 
 
 def _resident_label(r: Resident) -> dict:
