@@ -5,7 +5,8 @@ radio groups drawn as big toggle buttons; today's date, the time and the worker'
 are preset; the resident is picked from search results; only the matter is typed.
 Input a user can get wrong is checked here with a message on the field; the services
 check again (and alone decide who may act). Choice lists are cut to the user's
-jurisdiction.
+jurisdiction; a step form's choices (handlers, departments) come from the selectors
+through the table of steps (``views.FLOW``), not from the form.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,11 +24,10 @@ from disputes.models import Dispute, RiskLevel
 from govcenter import limits
 from govcenter.forms import EARLIEST_DATE, LATEST_DATE, Form, PlausibleDateField, choice_buttons, parse_pk
 from govcenter.models import User
-from grids.models import Resident
+from grids.models import Grid, Resident
 
 from .models import AgencyMatter, Log
 from .photos import MAX_PHOTOS, check_photo
-from .selectors import department_choices, handler_choices, police_of_grids, worker_grids
 from .services import DEFAULT_AGENCY_DAYS
 
 NON_NEGATIVE = _("This number cannot be negative.")
@@ -87,8 +88,8 @@ def _local_now() -> datetime.datetime:
 
 
 class LogForm(Form):
-    """The filing form. ``user`` is the grid worker; their grids and the police of those
-    grids are the choices."""
+    """The filing form. ``grids``: the grids the worker serves (``selectors.worker_grids``);
+    ``police``: the police of those grids (``selectors.police_of_grids``), who may accompany."""
 
     grid = forms.ModelChoiceField(
         queryset=None,
@@ -154,16 +155,13 @@ class LogForm(Form):
     photos = PhotosField(label=_("Photos"), required=False)
     client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=36)
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, grids: QuerySet[Grid], police: QuerySet[User], **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
-        grids = worker_grids(user)
         self.grids = list(grids)
         self.fields["grid"].queryset = grids
         self.fields["grid"].label_from_instance = lambda g: g.name
         self.fields["resident"].queryset = Resident.objects.filter(grid__in=[g.pk for g in self.grids])
-        police = police_of_grids([g.pk for g in self.grids]).order_by("role", "full_name", "username")
-        self.fields["accompanied_by"].queryset = police
+        self.fields["accompanied_by"].queryset = police.order_by("role", "full_name", "username")
         self.fields["accompanied_by"].label_from_instance = lambda u: u.display_name
         now = _local_now()
         self.fields["occurred_on"].initial = now.date()
@@ -226,16 +224,12 @@ class LogForm(Form):
 
 
 class _StepForm(Form):
-    """A form of one step on the detail page, with its own prefix so that several can sit
-    on one page without clashing ids."""
+    """A form of one step on the detail page (``views.FLOW`` prefixes its fields with the
+    step's name, so that several sit on one page without clashing ids)."""
 
-    prefix_name = ""
-
-    def __init__(self, *args, log: Log, user: User | None = None, **kwargs):
-        kwargs.setdefault("prefix", self.prefix_name)
+    def __init__(self, *args, log: Log, **kwargs):
         super().__init__(*args, **kwargs)
         self.log = log
-        self.user = user
         for field in self.fields.values():
             if isinstance(field.widget, forms.RadioSelect | forms.CheckboxInput | forms.ClearableFileInput):
                 continue
@@ -244,12 +238,12 @@ class _StepForm(Form):
 
 
 class ReportUpForm(_StepForm):
-    prefix_name = "report"
     note = _text(_("Why it goes up"), max_length=limits.REASON, rows=2)
 
 
 class HandleHereForm(_StepForm):
-    prefix_name = "handle"
+    """``handlers``: whom the level may put in charge (``govcenter.levels.handler_choices``)."""
+
     handler = forms.ModelChoiceField(
         queryset=User.objects.none(),
         label=_("Person in charge"),
@@ -257,24 +251,24 @@ class HandleHereForm(_StepForm):
     )
     note = _text(_("Instructions"), max_length=limits.NOTE, rows=2)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, handlers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = handler_choices(self.log)
+        self.fields["handler"].queryset = handlers
         self.fields["handler"].label_from_instance = lambda u: f"{u.display_name} · {u.get_role_display()}"
 
 
 class AssignDepartmentForm(_StepForm):
-    prefix_name = "department"
+    """``departments``: the active departments of the log's district (``selectors.department_choices``)."""
+
     department = forms.ModelChoiceField(queryset=None, label=_("Functional department"))
     note = _text(_("Instructions"), max_length=limits.NOTE, rows=2)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = department_choices(self.log)
+        self.fields["department"].queryset = departments
 
 
 class FeedBackForm(_StepForm):
-    prefix_name = "feedback"
     result = _text(
         _("Result"),
         max_length=limits.REASON,
@@ -285,7 +279,6 @@ class FeedBackForm(_StepForm):
 
 
 class ToDisputeForm(_StepForm):
-    prefix_name = "dispute"
     category = forms.ChoiceField(label=_("Dispute category"), choices=Dispute.Category.choices)
     summary = forms.CharField(label=_("Summary"), max_length=200)
     respondent_name = forms.CharField(label=_("Respondent (if known)"), max_length=100, required=False)
@@ -300,7 +293,6 @@ class ToDisputeForm(_StepForm):
 
 
 class PhotosForm(_StepForm):
-    prefix_name = "photos"
     photos = PhotosField(label=_("Photos"), required=True)
 
 

@@ -20,20 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from disputes.models import Dispute
 from govcenter import limits, uploads
 from govcenter.history import admin_edit_history
+from govcenter.levels import LEVEL_ORDER, Level, levels_below
 from govcenter.models import Area, Department
+from govcenter.timeline import LevelMove, TimelineEvent
 from grids.models import Grid, Resident
-
-
-class Level(models.TextChoices):
-    """Where a reported log is handled, in reporting order."""
-
-    VILLAGE = "village", _("Village")
-    TOWNSHIP = "township", _("Township")
-    DISTRICT = "district", _("District")
-    DEPARTMENT = "department", _("Functional department")
-
-
-LEVEL_ORDER = [Level.VILLAGE, Level.TOWNSHIP, Level.DISTRICT, Level.DEPARTMENT]
 
 
 class LogQuerySet(models.QuerySet):
@@ -279,7 +269,7 @@ class Log(models.Model):
 
     def reporting_levels(self) -> list[str]:
         """The levels below the current one that the log passed through (they get the feedback)."""
-        return LEVEL_ORDER[: self.level_index]
+        return levels_below(self.level)
 
     @property
     def is_reported(self) -> bool:
@@ -417,8 +407,11 @@ class AgencyMatter(models.Model):
         return self.is_open and self.due_on < (today or timezone.localdate())
 
 
-class LogEvent(models.Model):
+class LogEvent(TimelineEvent, LevelMove):
     """One step on a log's timeline. Written by the services only; never edited."""
+
+    item_field = "log"
+    snapshot_fields = ("status",)
 
     class Kind(models.TextChoices):
         FILED = "filed", _("Filed")
@@ -433,29 +426,9 @@ class LogEvent(models.Model):
 
     log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="events", verbose_name=_("log"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    from_level = models.CharField(_("from level"), max_length=12, choices=Level.choices, blank=True)
-    to_level = models.CharField(_("to level"), max_length=12, choices=Level.choices, blank=True)
     status = models.CharField(_("status after"), max_length=12, choices=Log.Status.choices)
-    note = models.TextField(_("note"), max_length=limits.NARRATIVE, blank=True)
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("log timeline event")
         verbose_name_plural = _("log timeline events")
-        ordering = ["at", "pk"]
         indexes = [models.Index(fields=["log", "at"], name="log_event_timeline")]  # the detail page's timeline
-
-    def __str__(self) -> str:
-        return f"{self.log_id} · {self.get_kind_display()}"
-
-    @property
-    def actor_label(self) -> str:
-        return str(self.actor) if self.actor_id else str(_("automatic"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from disputes.deadlines import end_of_day, local_zone
+from disputes.deadlines import end_of_day
+from govcenter.levels import Level, level_staff, local_date
 from govcenter.models import User
 from govcenter.reminders import Reminder, register_reminder_kind
 
@@ -18,8 +19,8 @@ def agency_matters_due(at, horizon):
     A matter is due at the end of its due day (local time); ``reminders_send`` claims
     (matter, stage, deadline) once, so each stage reaches each recipient once.
     """
-    today = at.astimezone(local_zone()).date()
-    last = (at + horizon).astimezone(local_zone()).date()
+    today = local_date(at)
+    last = local_date(at + horizon)
     rows = (
         AgencyMatter.objects.open()
         .filter(due_on__gte=today, due_on__lte=last)
@@ -29,9 +30,7 @@ def agency_matters_due(at, horizon):
     clerks: dict[int, list[User]] = {}  # village pk -> its clerks, fetched once per village
     for m in rows.iterator(chunk_size=500):
         if m.village_id not in clerks:
-            clerks[m.village_id] = list(
-                User.objects.filter(is_active=True, role=User.Role.VILLAGE_CLERK, area_id=m.village_id)
-            )
+            clerks[m.village_id] = list(level_staff(m, Level.VILLAGE))  # the matter carries its log's places
         yield Reminder(
             subject=m,
             deadline=end_of_day(m.due_on),

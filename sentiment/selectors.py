@@ -1,14 +1,15 @@
-"""Reads of the sentiment log, always starting from the jurisdiction rule."""
+"""Reads of the sentiment log, always starting from the jurisdiction rule. Who staffs a
+level and whom it may put in charge come from the kernel (``govcenter.levels``)."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from govcenter.jurisdiction import scope_of
 from govcenter.models import Department, User
 from grids.models import GridMembership
 
-from .models import AgencyMatter, Level, Log
+from .models import AgencyMatter, Log
 
 Role = User.Role
 
@@ -36,46 +37,17 @@ def log_rows(qs: QuerySet[Log]) -> QuerySet[Log]:
     )
 
 
-def level_staff(log: Log, level: str) -> QuerySet[User]:
-    """The people who work at the centre or department handling ``log`` at ``level``."""
-    users = User.objects.filter(is_active=True)
-    if level == Level.VILLAGE:
-        return users.filter(role=Role.VILLAGE_CLERK, area_id=log.village_id)
-    if level == Level.TOWNSHIP:
-        return users.filter(role=Role.TOWNSHIP_STAFF, area_id=log.township_id)
-    if level == Level.DISTRICT:
-        return users.filter(role=Role.DISTRICT_STAFF, area_id=log.district_id)
-    if level == Level.DEPARTMENT and log.department_id:
-        return users.filter(role=Role.DEPARTMENT_STAFF, department_id=log.department_id)
-    return users.none()
-
-
-def handler_choices(log: Log) -> QuerySet[User]:
-    """Whom the current level may put in charge: at village level a village cadre (the
-    clerks) or a grid worker of the village; above it, that centre's own staff."""
-    staff = level_staff(log, log.level)
-    if log.level == Level.VILLAGE:
-        workers = User.objects.filter(
-            is_active=True,
-            role=Role.GRID_WORKER,
-            grid_memberships__grid__village_id=log.village_id,
-            grid_memberships__ended_on__isnull=True,
-        )
-        return User.objects.filter(Q(pk__in=staff.values("pk")) | Q(pk__in=workers.values("pk"))).order_by(
-            "role", "full_name", "username"
-        )
-    return staff.order_by("full_name", "username")
-
-
 def department_choices(log: Log) -> QuerySet[Department]:
+    """The active departments of the log's district (whom the district may assign it to)."""
     return Department.objects.filter(district_id=log.district_id, is_active=True).order_by("name")
 
 
 def police_of_grids(grid_ids) -> QuerySet[User]:
-    """Community and auxiliary police serving these grids now: who may accompany a visit."""
+    """Community and auxiliary police serving these grids now: who may accompany a visit.
+    ``grid_ids``: ids, or a queryset of grids (then a subquery)."""
     return User.objects.filter(
         is_active=True,
-        grid_memberships__grid_id__in=list(grid_ids),
+        grid_memberships__grid__in=grid_ids,
         grid_memberships__ended_on__isnull=True,
         grid_memberships__duty__in=[GridMembership.Duty.COMMUNITY_POLICE, GridMembership.Duty.AUXILIARY_POLICE],
     ).distinct()

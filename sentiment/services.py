@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 
 from disputes.models import Dispute, Party
 from disputes.services import DisputeError, PartyData, dispute_register
+from govcenter.levels import handler_choices, level_staff, local_date, serves_grid
 from govcenter.models import Area, Department, User
-from govcenter.services import notification_send
+from govcenter.timeline import WorkflowError, workflow_helpers
 from govcenter.uploads import ReencodedImage, is_reencoded
 from grids.models import Grid, GridMembership, Resident
 from grids.selectors import grid_workers_of
@@ -34,7 +35,6 @@ from grids.selectors import grid_workers_of
 from . import rules
 from .models import AgencyMatter, Level, Log, LogEvent, LogPhoto
 from .photos import MAX_PHOTOS, check_photo
-from .selectors import handler_choices, level_staff
 
 Status = Log.Status
 Kind = LogEvent.Kind
@@ -73,13 +73,9 @@ def agency_type_for(category: str) -> str:
     return AGENCY_TYPE_OF.get(category, AgencyMatter.Type.OTHER)
 
 
-class LogError(Exception):
+class LogError(WorkflowError):
     """A step that is not allowed, or input that cannot be accepted; the message is shown to
     the user and nothing changed. ``field`` names the form field it is about, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class LogAlreadyFiled(LogError):
@@ -93,19 +89,8 @@ class LogAlreadyFiled(LogError):
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _require(condition: bool, message: str, field: str | None = None) -> None:
-    if not condition:
-        raise LogError(message, field)
-
-
-def _local_zone():
-    from disputes.deadlines import local_zone
-
-    return local_zone()
-
-
-def _today(at: datetime.datetime) -> datetime.date:
-    return at.astimezone(_local_zone()).date()
+# The kernel's service helpers (govcenter.timeline), bound to the log's timeline and error.
+_event, _notify, _locked, _require = workflow_helpers(LogEvent, LogError)
 
 
 def _places(grid: Grid) -> tuple[Area, Area, Area]:
@@ -114,33 +99,6 @@ def _places(grid: Grid) -> tuple[Area, Area, Area]:
     township = Area.objects.get(code=Area.parent_code_of(village.code))
     district = Area.objects.get(code=Area.parent_code_of(township.code))
     return village, township, district
-
-
-def _event(
-    log: Log,
-    kind: str,
-    actor: User | None,
-    at: datetime.datetime,
-    *,
-    note: str = "",
-    from_level: str = "",
-    to_level: str = "",
-) -> LogEvent:
-    return LogEvent.objects.create(
-        log=log, kind=kind, actor=actor, at=at, note=note, from_level=from_level, to_level=to_level, status=log.status
-    )
-
-
-def _notify(log: Log, users: Iterable[User | None], title: str, body: str = "", *, skip: User | None = None) -> None:
-    recipients = [u for u in users if u is not None and (skip is None or u.pk != skip.pk)]
-    if recipients:
-        notification_send(recipients=recipients, title=title, body=body, url=log.get_absolute_url())
-
-
-def _locked(log: Log) -> Log:
-    """The current row, locked for the rest of the transaction (SQLite's IMMEDIATE
-    transactions already serialise writers)."""
-    return Log.objects.select_for_update().get(pk=log.pk)
 
 
 def _finish(log: Log) -> Log:
@@ -230,7 +188,7 @@ def log_file(
     raises ``LogAlreadyFiled`` carrying the first.
     """
     _require(rules.can_file(actor), _("Only grid workers file sentiment logs."))
-    _require(rules.serves_grid(actor, grid.pk), _("You can file logs only in the grids you serve."), "grid")
+    _require(serves_grid(actor, grid.pk), _("You can file logs only in the grids you serve."), "grid")
     if client_token:
         earlier = Log.objects.filter(recorded_by=actor, client_token=client_token).first()
         if earlier is not None:
@@ -240,7 +198,7 @@ def log_file(
     _require(kind in Log.Kind.values, _("Choose what kind of work this was."), "kind")
     _require(category in Log.Category.values, _("Choose a category."), "category")
     _require(next_step in NextStep.values, _("Choose the next step."), "next_step")
-    _require(_today(occurred_at) <= _today(at), _("The date cannot be in the future."), "occurred_on")
+    _require(local_date(occurred_at) <= local_date(at), _("The date cannot be in the future."), "occurred_on")
     _require(occurred_at <= at + CLOCK_TOLERANCE, _("The time cannot be in the future."), "occurred_time")
     visitor_name = (visitor_name or "").strip()
     if resident is not None:
@@ -279,9 +237,9 @@ def log_file(
     if next_step == NextStep.AGENCY:
         agency_type = agency_type or agency_type_for(category)
         _require(agency_type in AgencyMatter.Type.values, _("Choose the type of agency matter."), "agency_type")
-        agency_due_on = agency_due_on or _today(at) + datetime.timedelta(days=DEFAULT_AGENCY_DAYS)
+        agency_due_on = agency_due_on or local_date(at) + datetime.timedelta(days=DEFAULT_AGENCY_DAYS)
         _require(
-            agency_due_on >= _today(occurred_at),
+            agency_due_on >= local_date(occurred_at),
             _("The agency matter cannot be due before the visit."),
             "agency_due_on",
         )
@@ -390,7 +348,7 @@ def log_file(
 def log_add_photos(*, log: Log, actor: User, at: datetime.datetime, photos: Iterable[UploadedFile]) -> list[LogPhoto]:
     with transaction.atomic():
         current = _locked(log)
-        _require(rules.can_add_photos(actor, current), _("Only the grid worker who filed this log can add photos."))
+        _require(rules.can_add_photos(actor, current))
         checked = _check_photos(photos, already=current.photos.count())
         _require(bool(checked), _("Choose at least one photo."), "photos")
         saved = _save_photos(current, actor, at, checked)
@@ -407,11 +365,7 @@ def agency_matter_complete(*, matter: AgencyMatter, actor: User, at: datetime.da
     result = (result or "").strip()
     with transaction.atomic():
         m = AgencyMatter.objects.select_for_update().select_related("log").get(pk=matter.pk)
-        _require(m.is_open, _("This agency matter is already completed."))
-        _require(
-            rules.can_complete_agency(actor, m),
-            _("Only the assignee, a grid worker of the grid or the village centre can complete this matter."),
-        )
+        _require(rules.can_complete_agency(actor, m))
         _require(bool(result), _("Describe the result."), "result")
         m.status, m.result, m.completed_at, m.completed_by = AgencyMatter.Status.DONE, result, at, actor
         m.save()
@@ -477,7 +431,7 @@ def _register_dispute(
             category=category,
             summary=(summary or log.summary)[:200],
             description=description,
-            occurred_on=_today(log.occurred_at),
+            occurred_on=local_date(log.occurred_at),
             parties=_parties_of(log, respondent_name),
             risk_level=risk_level,
             grid=log.grid,
@@ -510,11 +464,7 @@ def log_to_dispute(
     """
     with transaction.atomic():
         current = _locked(log)
-        _require(
-            current.dispute_id is None,
-            _("This log is already linked to dispute %(number)s.") % {"number": getattr(current.dispute, "number", "")},
-        )
-        _require(rules.can_turn_into_dispute(actor, current), _("You cannot turn this log into a dispute."))
+        _require(rules.can_turn_into_dispute(actor, current))
         category = category or dispute_category_for(current)
         _require(category in Dispute.Category.values, _("Choose a dispute category."), "category")
         dispute = _register_dispute(
@@ -552,15 +502,7 @@ def log_report_up(*, log: Log, actor: User, at: datetime.datetime, note: str = "
     """The village centre reports a log to the township, the township to the district."""
     with transaction.atomic():
         current = _locked(log)
-        _require(current.in_flow, _("This log is not waiting in the reporting flow."))
-        _require(
-            current.level in (Level.VILLAGE, Level.TOWNSHIP),
-            _("The district assigns logs to a functional department instead of reporting them up."),
-        )
-        _require(
-            rules.can_report_up(actor, current),
-            _("Only the %(level)s centre handling this log can report it up.") % {"level": current.get_level_display()},
-        )
+        _require(rules.can_report_up(actor, current))
         from_level, target = current.level, current.next_level()
         current.level, current.status, current.handler, current.reported_at = target, Status.REPORTED_UP, None, at
         current.save()
@@ -580,14 +522,9 @@ def log_handle_here(*, log: Log, actor: User, at: datetime.datetime, handler: Us
     the centre's own staff at township and district level."""
     with transaction.atomic():
         current = _locked(log)
-        _require(current.in_flow, _("This log is not waiting in the reporting flow."))
+        _require(rules.can_handle_here(actor, current))
         _require(
-            rules.can_handle_here(actor, current),
-            _("Only the %(level)s centre handling this log can put someone in charge.")
-            % {"level": current.get_level_display()},
-        )
-        _require(
-            handler_choices(current).filter(pk=handler.pk).exists(),
+            handler_choices(current, whole_village=True).filter(pk=handler.pk).exists(),
             _("%(person)s does not work at the level handling this log.") % {"person": handler.display_name},
             "handler",
         )
@@ -623,11 +560,7 @@ def log_assign_department(
     """The district registers the log and assigns it to a functional department."""
     with transaction.atomic():
         current = _locked(log)
-        _require(current.in_flow, _("This log is not waiting in the reporting flow."))
-        _require(
-            rules.can_assign_department(actor, current),
-            _("Only the district centre assigns logs at district level to a department."),
-        )
+        _require(rules.can_assign_department(actor, current))
         _require(
             department.district_id == current.district_id and department.is_active,
             _("Choose an active department of this district."),
@@ -671,11 +604,7 @@ def log_feed_back(*, log: Log, actor: User, at: datetime.datetime, result: str) 
     result = (result or "").strip()
     with transaction.atomic():
         current = _locked(log)
-        _require(current.in_flow, _("This log is not waiting in the reporting flow."))
-        _require(
-            rules.can_feed_back(actor, current),
-            _("Only the level handling this log, or the person in charge, can feed back a result."),
-        )
+        _require(rules.can_feed_back(actor, current))
         _require(bool(result), _("Describe the result."), "result")
         current.status, current.feedback, current.fed_back_at, current.fed_back_by = Status.FED_BACK, result, at, actor
         current.save()

@@ -18,11 +18,6 @@ urlpatterns = [
     path("agency/<int:pk>/", views.agency_complete, name="agency_complete"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/print/", views.print_log, name="print"),
-    # One POST URL per step (GET answers 405).
-    path("<int:pk>/report-up/", views.report_up, name="report_up"),
-    path("<int:pk>/handle/", views.handle_here, name="handle_here"),
-    path("<int:pk>/department/", views.assign_department, name="assign_department"),
-    path("<int:pk>/feed-back/", views.feed_back, name="feed_back"),
-    path("<int:pk>/dispute/", views.to_dispute, name="to_dispute"),
-    path("<int:pk>/photos/", views.add_photos, name="add_photos"),
+    # One POST URL per step of the table (GET answers 405): sentiment:report_up, ...
+    *views.FLOW.urls(),
 ]

@@ -4,16 +4,16 @@ POST URL per step, printing, photos, and agency matters.
 
 Every log (and every photo or agency matter, through its log or its own denormalised
 places) is looked up in the user's visible rows: outside the jurisdiction it answers
-404 on every URL. A step view validates its form, calls one service (which alone
-decides whether this user may take the step now; ``LogError`` carries the message) and
-redirects to the detail page; a form with errors re-renders the page with what was
-typed. The detail page offers only the steps ``rules`` allow.
+404 on every URL. The steps on a log's page are the table ``FLOW`` (``govcenter.steps``):
+each names its rule (``rules``, role and state), its form and its service; the page offers
+exactly the steps whose rule holds, the one generic step view takes them, and the service
+asks the same rule again. To add a step: its rule, its service function, its form, and one
+row in ``FLOW``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,16 +21,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
-from govcenter.actions import Action
 from govcenter.files import private_file_response
 from govcenter.forms import parse_pk, search_query
 from govcenter.jurisdiction import is_admin, sees_residents
+from govcenter.levels import handler_choices, levels_above
 from govcenter.pagination import WindowPage
+from govcenter.steps import Flow, Step
 from grids.models import Resident
 
 from . import exports, rules, services
@@ -46,9 +47,16 @@ from .forms import (
     ReportUpForm,
     ToDisputeForm,
 )
-from .models import LEVEL_ORDER, AgencyMatter, Level, Log, LogPhoto
+from .models import AgencyMatter, Level, Log, LogPhoto
 from .search import name_matches, query_is_long_enough, rank
-from .selectors import agency_matters_visible_to, log_rows, logs_visible_to, worker_grids
+from .selectors import (
+    agency_matters_visible_to,
+    department_choices,
+    log_rows,
+    logs_visible_to,
+    police_of_grids,
+    worker_grids,
+)
 from .services import LogAlreadyFiled, LogError
 
 Status = Log.Status
@@ -58,8 +66,13 @@ RESIDENT_RESULTS = 12
 # --- helpers -----------------------------------------------------------------------------
 
 
+def _detail_rows(user):
+    """The logs ``user`` sees, with what the detail page shows."""
+    return log_rows(logs_visible_to(user)).select_related("fed_back_by")
+
+
 def _visible(request, pk: int) -> Log:
-    return get_object_or_404(log_rows(logs_visible_to(request.user)).select_related("fed_back_by"), pk=pk)
+    return get_object_or_404(_detail_rows(request.user), pk=pk)
 
 
 def _log_filter(request) -> LogFilter:
@@ -92,7 +105,7 @@ def file_log(request):
     if not rules.can_file(user):
         raise PermissionDenied
     if request.method == "POST":
-        form = LogForm(request.POST, request.FILES, user=user)
+        form = _log_form(user, request.POST, request.FILES)
         if form.is_valid():
             try:
                 log = services.log_file(actor=user, at=timezone.now(), **form.service_kwargs())
@@ -105,7 +118,7 @@ def file_log(request):
                 messages.success(request, _("Log filed: %(summary)s") % {"summary": log.summary})
                 return redirect(log)
     else:
-        form = LogForm(user=user, initial={"client_token": uuid.uuid4().hex})
+        form = _log_form(user, initial={"client_token": uuid.uuid4().hex})
     return render(
         request,
         "sentiment/file.html",
@@ -116,6 +129,12 @@ def file_log(request):
             "draft_key": f"sentiment-log-draft:{user.pk}",
         },
     )
+
+
+def _log_form(user, *args, **kwargs) -> LogForm:
+    """The filing form with its choices: the worker's grids and their police."""
+    grids = worker_grids(user)
+    return LogForm(*args, grids=grids, police=police_of_grids(grids), **kwargs)
 
 
 def _resident_label(r: Resident) -> dict:
@@ -200,14 +219,6 @@ def _queue_level(request) -> str:
     return level
 
 
-def _above(level: str) -> list[str]:
-    return LEVEL_ORDER[LEVEL_ORDER.index(level) + 1 :]
-
-
-def _at_or_above(level: str) -> list[str]:
-    return LEVEL_ORDER[LEVEL_ORDER.index(level) :]
-
-
 def queue_rows(logs, level: str, tab: str):
     """The rows of one tab of a level's incoming queue (within the user's visible logs)."""
     if tab == "new":
@@ -215,8 +226,12 @@ def queue_rows(logs, level: str, tab: str):
     if tab == "in_hand":
         return logs.filter(level=level, status=Status.IN_HAND).order_by("reported_at", "pk")
     if tab == "reported_up":
-        return logs.filter(level__in=_above(level), status__in=Log.OPEN_FLOW_STATUSES).order_by("-reported_at", "-pk")
-    return logs.filter(level__in=_at_or_above(level), status=Status.FED_BACK).order_by("-fed_back_at", "-pk")
+        return logs.filter(level__in=levels_above(level), status__in=Log.OPEN_FLOW_STATUSES).order_by(
+            "-reported_at", "-pk"
+        )
+    return logs.filter(level__in=levels_above(level, inclusive=True), status=Status.FED_BACK).order_by(
+        "-fed_back_at", "-pk"
+    )
 
 
 @login_required
@@ -229,7 +244,7 @@ def queue(request):
     counts = logs.filter(status__in=Log.OPEN_FLOW_STATUSES).aggregate(
         new=Count("pk", filter=Q(level=level, status__in=Log.AWAITING_STATUSES)),
         in_hand=Count("pk", filter=Q(level=level, status=Status.IN_HAND)),
-        reported_up=Count("pk", filter=Q(level__in=_above(level))),
+        reported_up=Count("pk", filter=Q(level__in=levels_above(level))),
     )
     tabs = [
         ("new", _("New"), counts["new"]),
@@ -304,67 +319,8 @@ def monthly(request):
 # --- detail and steps ------------------------------------------------------------------------
 
 
-def available_actions(user, log: Log, bound: dict | None = None) -> list[Action]:
-    """The steps ``user`` may take on ``log`` now, in the order a clerk would consider them.
-    Mirrors the checks of ``services`` (which remain the authority)."""
-    bound = bound or {}
-    actions: list[Action] = []
-
-    def add(name, form_class, url_name, title, submit, style="primary"):
-        form = bound.get(name) or form_class(log=log, user=user)
-        actions.append(
-            Action(
-                name,
-                title,
-                reverse(f"sentiment:{url_name}", args=[log.pk]),
-                form,
-                submit,
-                style,
-                expanded=name in bound,
-            )
-        )
-
-    if rules.can_feed_back(user, log):
-        add("feedback", FeedBackForm, "feed_back", _("Feed the result back"), _("Feed back"), "success")
-    if rules.can_handle_here(user, log):
-        title = (
-            _("Handle here: put someone in charge") if log.status != Status.IN_HAND else _("Change who is in charge")
-        )
-        add("handle", HandleHereForm, "handle_here", title, _("Assign"), "primary")
-    if rules.can_report_up(user, log):
-        target = Level(log.next_level()).label
-        add(
-            "report",
-            ReportUpForm,
-            "report_up",
-            _("Report up to the %(level)s") % {"level": target},
-            _("Report up"),
-            "warning",
-        )
-    if rules.can_assign_department(user, log):
-        add(
-            "department",
-            AssignDepartmentForm,
-            "assign_department",
-            _("Assign to a functional department"),
-            _("Assign"),
-            "warning",
-        )
-    if rules.can_turn_into_dispute(user, log):
-        add(
-            "dispute",
-            ToDisputeForm,
-            "to_dispute",
-            _("Turn into a dispute"),
-            _("Register in the dispute ledger"),
-            "danger" if log.next_step == Log.NextStep.DISPUTE else "secondary",
-        )
-    if rules.can_add_photos(user, log):
-        add("photos", PhotosForm, "add_photos", _("Add photos"), _("Upload"), "secondary")
-    return actions
-
-
-def _detail_page(request, log: Log, *, bound: dict | None = None, status: int = 200):
+def _detail_page(request, log: Log, *, bound: dict | None = None):
+    """The log's page; ``bound`` holds a step's form that came back with errors (``FLOW``)."""
     user = request.user
     matters = list(log.agency_matters.select_related("assignee", "completed_by"))
     today = timezone.localdate()
@@ -380,11 +336,10 @@ def _detail_page(request, log: Log, *, bound: dict | None = None, status: int = 
             "events": list(log.events.select_related("actor")),
             "photos": list(log.photos.all()),
             "matters": matters,
-            "actions": available_actions(user, log, bound),
+            "actions": FLOW.actions(user, log, bound),
             "may_see_residents": sees_residents(user),
             "is_recorder": log.recorded_by_id == user.pk,
         },
-        status=status,
     )
 
 
@@ -393,118 +348,110 @@ def detail(request, pk: int):
     return _detail_page(request, _visible(request, pk))
 
 
-def _step(
-    request, pk: int, name: str, form_class, perform: Callable[[Log, dict], object], success: Callable[[Log], str]
-):
-    """Validate the step's form, call the service, message, redirect (CONVENTIONS: a view).
-    A form with errors re-renders the detail page with the form as typed."""
-    log = _visible(request, pk)
-    form = form_class(request.POST, request.FILES, log=log, user=request.user)
-    if not form.is_valid():
-        if any(a.name == name for a in available_actions(request.user, log)):
-            return _detail_page(request, log, bound={name: form})
-        messages.error(request, _("You cannot take this step on this log now."))
-        return redirect(log)
-    try:
-        perform(log, form.cleaned_data)
-    except LogError as e:
-        if e.field and e.field in form.fields and any(a.name == name for a in available_actions(request.user, log)):
-            form.add_error(e.field, str(e))
-            return _detail_page(request, log, bound={name: form})
-        messages.error(request, str(e))
-    else:
-        messages.success(request, success(log))
-    return redirect(log)
+# --- the table of steps on a log's page, in the order a clerk would consider them ---------------
 
 
-@require_POST
-@login_required
-def report_up(request, pk: int):
-    return _step(
-        request,
-        pk,
-        "report",
-        ReportUpForm,
-        lambda log, d: services.log_report_up(log=log, actor=request.user, at=timezone.now(), note=d["note"]),
-        lambda log: _("Reported up to the %(level)s centre.") % {"level": log.get_level_display()},
-    )
+def _handle_title(log: Log) -> str:
+    if log.status == Status.IN_HAND:
+        return _("Change who is in charge")
+    return _("Handle here: put someone in charge")
 
 
-@require_POST
-@login_required
-def handle_here(request, pk: int):
-    return _step(
-        request,
-        pk,
-        "handle",
-        HandleHereForm,
-        lambda log, d: services.log_handle_here(
-            log=log, actor=request.user, at=timezone.now(), handler=d["handler"], note=d["note"]
+FLOW = Flow(
+    namespace="sentiment",
+    visible=_detail_rows,
+    detail=_detail_page,
+    error=LogError,
+    refused=gettext_lazy("You cannot take this step on this log now."),
+    form_kwargs=lambda user, log: {"log": log},
+    prefixed=True,  # fields named "report-note", "handle-handler", ...
+    steps=[
+        Step(
+            name="feedback",
+            url_name="feed_back",
+            title=gettext_lazy("Feed the result back"),
+            submit=gettext_lazy("Feed back"),
+            style="success",
+            rule=rules.can_feed_back,
+            form=FeedBackForm,
+            perform=lambda c: services.log_feed_back(log=c.item, actor=c.actor, at=c.at, result=c.data["result"]),
+            success=gettext_lazy("Result fed back; the grid worker and the reporting centres are notified."),
         ),
-        lambda log: _("%(person)s is now in charge of this log.") % {"person": log.handler.display_name},
-    )
-
-
-@require_POST
-@login_required
-def assign_department(request, pk: int):
-    return _step(
-        request,
-        pk,
-        "department",
-        AssignDepartmentForm,
-        lambda log, d: services.log_assign_department(
-            log=log, actor=request.user, at=timezone.now(), department=d["department"], note=d["note"]
+        Step(
+            name="handle",
+            url_name="handle_here",
+            path="handle",
+            title=_handle_title,
+            submit=gettext_lazy("Assign"),
+            rule=rules.can_handle_here,
+            form=HandleHereForm,
+            form_kwargs=lambda user, log: {"handlers": handler_choices(log, whole_village=True)},
+            perform=lambda c: services.log_handle_here(
+                log=c.item, actor=c.actor, at=c.at, handler=c.data["handler"], note=c.data["note"]
+            ),
+            success=lambda log: _("%(person)s is now in charge of this log.") % {"person": log.handler.display_name},
         ),
-        lambda log: _("Assigned to %(department)s.") % {"department": log.department},
-    )
-
-
-@require_POST
-@login_required
-def feed_back(request, pk: int):
-    return _step(
-        request,
-        pk,
-        "feedback",
-        FeedBackForm,
-        lambda log, d: services.log_feed_back(log=log, actor=request.user, at=timezone.now(), result=d["result"]),
-        lambda log: _("Result fed back; the grid worker and the reporting centres are notified."),
-    )
-
-
-@require_POST
-@login_required
-def to_dispute(request, pk: int):
-    return _step(
-        request,
-        pk,
-        "dispute",
-        ToDisputeForm,
-        lambda log, d: services.log_to_dispute(
-            log=log,
-            actor=request.user,
-            at=timezone.now(),
-            category=d["category"],
-            summary=d["summary"],
-            respondent_name=d["respondent_name"],
-            risk_level=d["risk_level"],
+        Step(
+            name="report",
+            url_name="report_up",
+            title=lambda log: _("Report up to the %(level)s") % {"level": Level(log.next_level()).label},
+            submit=gettext_lazy("Report up"),
+            style="warning",
+            rule=rules.can_report_up,
+            form=ReportUpForm,
+            perform=lambda c: services.log_report_up(log=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            success=lambda log: _("Reported up to the %(level)s centre.") % {"level": log.get_level_display()},
         ),
-        lambda log: _("Registered in the dispute ledger as %(number)s.") % {"number": log.dispute.number},
-    )
-
-
-@require_POST
-@login_required
-def add_photos(request, pk: int):
-    return _step(
-        request,
-        pk,
-        "photos",
-        PhotosForm,
-        lambda log, d: services.log_add_photos(log=log, actor=request.user, at=timezone.now(), photos=d["photos"]),
-        lambda log: _("Photos added."),
-    )
+        Step(
+            name="department",
+            url_name="assign_department",
+            path="department",
+            title=gettext_lazy("Assign to a functional department"),
+            submit=gettext_lazy("Assign"),
+            style="warning",
+            rule=rules.can_assign_department,
+            form=AssignDepartmentForm,
+            form_kwargs=lambda user, log: {"departments": department_choices(log)},
+            perform=lambda c: services.log_assign_department(
+                log=c.item, actor=c.actor, at=c.at, department=c.data["department"], note=c.data["note"]
+            ),
+            success=lambda log: _("Assigned to %(department)s.") % {"department": log.department},
+        ),
+        Step(
+            name="dispute",
+            url_name="to_dispute",
+            path="dispute",
+            title=gettext_lazy("Turn into a dispute"),
+            submit=gettext_lazy("Register in the dispute ledger"),
+            # The worker chose "turn into a dispute" but the ledger entry is still missing.
+            style=lambda log: "danger" if log.next_step == Log.NextStep.DISPUTE else "secondary",
+            rule=rules.can_turn_into_dispute,
+            form=ToDisputeForm,
+            perform=lambda c: services.log_to_dispute(
+                log=c.item,
+                actor=c.actor,
+                at=c.at,
+                category=c.data["category"],
+                summary=c.data["summary"],
+                respondent_name=c.data["respondent_name"],
+                risk_level=c.data["risk_level"],
+            ),
+            success=lambda log: _("Registered in the dispute ledger as %(number)s.") % {"number": log.dispute.number},
+        ),
+        Step(
+            name="photos",
+            url_name="add_photos",
+            path="photos",
+            title=gettext_lazy("Add photos"),
+            submit=gettext_lazy("Upload"),
+            style="secondary",
+            rule=rules.can_add_photos,
+            form=PhotosForm,
+            perform=lambda c: services.log_add_photos(log=c.item, actor=c.actor, at=c.at, photos=c.data["photos"]),
+            success=gettext_lazy("Photos added."),
+        ),
+    ],
+)
 
 
 @login_required
