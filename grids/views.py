@@ -17,17 +17,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from govcenter.clientip import client_ip
 from govcenter.forms import parse_pk
 from govcenter.jurisdiction import can_edit_residents, can_manage_grids, can_reveal_id_numbers
 from govcenter.models import Area, PersonalDataAccess
 from govcenter.pagination import WindowPage
-from govcenter.services import RevealLimitReached, personal_data_reveal
+from govcenter.reveal import reveal_response
 
 from . import services
 from .filters import GridFilter, ResidentFilter
@@ -426,23 +424,14 @@ def resident_reveal_id(request, pk: int):
     user = request.user
     resident = get_object_or_404(residents_visible_to(user).select_related("grid__village", "household"), pk=pk)
     _require(can_reveal_id_numbers(user, village_id=resident.village_id))
-    htmx = request.headers.get("HX-Request") == "true"
-    try:
-        id_number = personal_data_reveal(user=user, subject=resident, ip_address=client_ip(request))
-    except RevealLimitReached as e:
-        # htmx swaps only 2xx answers: the refusal replaces the button in place.
-        if htmx:
-            response = render(request, "grids/_revealed_id.html", {"refused": str(e), "resident": resident})
-        else:
-            messages.error(request, str(e))
-            response = redirect(resident)
-    else:
-        if htmx:
-            response = render(request, "grids/_revealed_id.html", {"id_number": id_number, "resident": resident})
-        else:
-            response = _resident_page(request, resident, revealed_id=id_number)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return reveal_response(
+        request,
+        resident,
+        fragment="grids/_revealed_id.html",
+        context={"resident": resident},
+        page=lambda id_number: _resident_page(request, resident, revealed_id=id_number),
+        back=resident,
+    )
 
 
 @login_required
