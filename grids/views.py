@@ -64,19 +64,22 @@ def _township_names(villages) -> dict[int, str]:
     return {v.pk: names.get(v.path[: 2 * Area.steplen], "") for v in villages}
 
 
-def _save_page(request, form, service, *, success, page: dict, **service_kwargs):
-    """The create and edit pages: a valid POST calls one service with the form's data,
-    says ``success(saved)`` and goes to the saved object; otherwise (a GET, bad input, a
-    constraint lost to a concurrent request, which becomes an error on the form) the
+def _save_page(request, form, service, *, success, page: dict, then=None, error_field=None, **service_kwargs):
+    """The create, edit and team pages: a valid POST calls one service with the form's
+    data, says ``success(saved)`` and goes to ``then`` (by default the saved object);
+    otherwise (a GET, bad input, a constraint lost to a concurrent request, a team change
+    the rules refuse, which become an error on the form, the latter on ``error_field``) the
     form page again, with ``page`` as ``_form_page``'s arguments."""
     if request.method == "POST" and form.is_valid():
         try:
             saved = service(data=form.cleaned_data, **service_kwargs)
         except services.ConflictError as e:
             form.add_error(e.field, str(e))
+        except services.TeamError as e:
+            form.add_error(error_field, str(e))
         else:
             messages.success(request, success(saved))
-            return redirect(saved)
+            return redirect(then or saved)
     return _form_page(request, form, **page)
 
 
@@ -218,32 +221,27 @@ def membership_add(request, pk: int):
     form = MembershipForm(
         request.POST or None, grid=grid, initial={"duty": duty} if duty in GridMembership.Duty.values else {}
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            membership = services.membership_add(
-                grid=grid, user=data["user"], duty=data["duty"], started_on=data["started_on"], note=data["note"]
-            )
-        except services.TeamError as e:
-            form.add_error(None, str(e))
-        else:
-            messages.success(
-                request,
-                _("%(person)s joined the team as %(duty)s.")
-                % {"person": membership.user.display_name, "duty": membership.get_duty_display()},
-            )
-            return redirect(grid)
-    return _form_page(
+    return _save_page(
         request,
         form,
-        title=_("Add to the team"),
-        crumbs=_grid_crumbs(grid),
-        cancel_url=grid.get_absolute_url(),
-        intro=_(
-            "A grid has one or more grid workers, exactly one community police officer and at most two "
-            "auxiliary police officers at a time."
+        lambda data: services.membership_add(
+            grid=grid, user=data["user"], duty=data["duty"], started_on=data["started_on"], note=data["note"]
         ),
-        submit=_("Add"),
+        success=lambda membership: (
+            _("%(person)s joined the team as %(duty)s.")
+            % {"person": membership.user.display_name, "duty": membership.get_duty_display()}
+        ),
+        then=grid,
+        page={
+            "title": _("Add to the team"),
+            "crumbs": _grid_crumbs(grid),
+            "cancel_url": grid.get_absolute_url(),
+            "intro": _(
+                "A grid has one or more grid workers, exactly one community police officer and at most two "
+                "auxiliary police officers at a time."
+            ),
+            "submit": _("Add"),
+        },
     )
 
 
@@ -257,31 +255,28 @@ def membership_end(request, pk: int):
         messages.info(request, _("This membership has already ended."))
         return redirect(grid)
     form = MembershipEndForm(request.POST or None, membership=membership)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_end(membership=membership, ended_on=form.cleaned_data["ended_on"])
-        except services.TeamError as e:
-            form.add_error("ended_on", str(e))
-        else:
-            messages.success(
-                request,
-                _("%(person)s's membership as %(duty)s ended.")
-                % {"person": membership.user.display_name, "duty": membership.get_duty_display()},
-            )
-            return redirect(grid)
-    return _form_page(
+    return _save_page(
         request,
         form,
-        title=_("End membership"),
-        crumbs=_grid_crumbs(grid),
-        cancel_url=grid.get_absolute_url(),
-        intro=_("%(person)s · %(duty)s since %(date)s")
-        % {
-            "person": membership.user.display_name,
-            "duty": membership.get_duty_display(),
-            "date": membership.started_on.isoformat(),
+        lambda data: services.membership_end(membership=membership, ended_on=data["ended_on"]),
+        success=lambda _ended: (
+            _("%(person)s's membership as %(duty)s ended.")
+            % {"person": membership.user.display_name, "duty": membership.get_duty_display()}
+        ),
+        then=grid,
+        error_field="ended_on",
+        page={
+            "title": _("End membership"),
+            "crumbs": _grid_crumbs(grid),
+            "cancel_url": grid.get_absolute_url(),
+            "intro": _("%(person)s · %(duty)s since %(date)s")
+            % {
+                "person": membership.user.display_name,
+                "duty": membership.get_duty_display(),
+                "date": membership.started_on.isoformat(),
+            },
+            "submit": _("End membership"),
         },
-        submit=_("End membership"),
     )
 
 
