@@ -23,17 +23,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from govcenter.clientip import client_ip
 from govcenter.files import private_file_response
 from govcenter.forms import parse_pk, search_query
 from govcenter.pagination import WindowPage, capped_count
-from govcenter.services import RevealLimitReached, personal_data_reveal
+from govcenter.reveal import reveal_response
 from govcenter.steps import Flow, Step
 from grids.selectors import residents_visible_to, villages_visible_to
 
@@ -549,23 +547,14 @@ def party_reveal(request, pk: int):
     dispute = _visible(request, party.dispute_id)
     if not (rules.can_reveal_ids(user, dispute) and party.has_id_number):
         raise PermissionDenied
-    htmx = request.headers.get("HX-Request") == "true"
-    try:
-        id_number = personal_data_reveal(user=user, subject=party, ip_address=client_ip(request))
-    except RevealLimitReached as e:
-        # htmx swaps only 2xx answers: the refusal replaces the button in place.
-        if htmx:
-            response = render(request, "disputes/_party_id.html", {"party": party, "refused": str(e)})
-        else:
-            messages.error(request, str(e))
-            response = redirect(dispute)
-    else:
-        if htmx:
-            response = render(request, "disputes/_party_id.html", {"party": party, "id_number": id_number})
-        else:
-            response = _detail_page(request, dispute, revealed={party.pk: id_number})
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return reveal_response(
+        request,
+        party,
+        fragment="disputes/_party_id.html",
+        context={"party": party},
+        page=lambda id_number: _detail_page(request, dispute, revealed={party.pk: id_number}),
+        back=dispute,
+    )
 
 
 @login_required

@@ -17,17 +17,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from govcenter.clientip import client_ip
 from govcenter.forms import parse_pk
 from govcenter.jurisdiction import can_edit_residents, can_manage_grids, can_reveal_id_numbers
 from govcenter.models import Area, PersonalDataAccess
 from govcenter.pagination import WindowPage
-from govcenter.services import RevealLimitReached, personal_data_reveal
+from govcenter.reveal import reveal_response
 
 from . import services
 from .filters import GridFilter, ResidentFilter
@@ -66,19 +64,22 @@ def _township_names(villages) -> dict[int, str]:
     return {v.pk: names.get(v.path[: 2 * Area.steplen], "") for v in villages}
 
 
-def _save_page(request, form, service, *, success, page: dict, **service_kwargs):
-    """The create and edit pages: a valid POST calls one service with the form's data,
-    says ``success(saved)`` and goes to the saved object; otherwise (a GET, bad input, a
-    constraint lost to a concurrent request, which becomes an error on the form) the
+def _save_page(request, form, service, *, success, page: dict, then=None, error_field=None, **service_kwargs):
+    """The create, edit and team pages: a valid POST calls one service with the form's
+    data, says ``success(saved)`` and goes to ``then`` (by default the saved object);
+    otherwise (a GET, bad input, a constraint lost to a concurrent request, a team change
+    the rules refuse, which become an error on the form, the latter on ``error_field``) the
     form page again, with ``page`` as ``_form_page``'s arguments."""
     if request.method == "POST" and form.is_valid():
         try:
             saved = service(data=form.cleaned_data, **service_kwargs)
         except services.ConflictError as e:
             form.add_error(e.field, str(e))
+        except services.TeamError as e:
+            form.add_error(error_field, str(e))
         else:
             messages.success(request, success(saved))
-            return redirect(saved)
+            return redirect(then or saved)
     return _form_page(request, form, **page)
 
 
@@ -220,32 +221,27 @@ def membership_add(request, pk: int):
     form = MembershipForm(
         request.POST or None, grid=grid, initial={"duty": duty} if duty in GridMembership.Duty.values else {}
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            membership = services.membership_add(
-                grid=grid, user=data["user"], duty=data["duty"], started_on=data["started_on"], note=data["note"]
-            )
-        except services.TeamError as e:
-            form.add_error(None, str(e))
-        else:
-            messages.success(
-                request,
-                _("%(person)s joined the team as %(duty)s.")
-                % {"person": membership.user.display_name, "duty": membership.get_duty_display()},
-            )
-            return redirect(grid)
-    return _form_page(
+    return _save_page(
         request,
         form,
-        title=_("Add to the team"),
-        crumbs=_grid_crumbs(grid),
-        cancel_url=grid.get_absolute_url(),
-        intro=_(
-            "A grid has one or more grid workers, exactly one community police officer and at most two "
-            "auxiliary police officers at a time."
+        lambda data: services.membership_add(
+            grid=grid, user=data["user"], duty=data["duty"], started_on=data["started_on"], note=data["note"]
         ),
-        submit=_("Add"),
+        success=lambda membership: (
+            _("%(person)s joined the team as %(duty)s.")
+            % {"person": membership.user.display_name, "duty": membership.get_duty_display()}
+        ),
+        then=grid,
+        page={
+            "title": _("Add to the team"),
+            "crumbs": _grid_crumbs(grid),
+            "cancel_url": grid.get_absolute_url(),
+            "intro": _(
+                "A grid has one or more grid workers, exactly one community police officer and at most two "
+                "auxiliary police officers at a time."
+            ),
+            "submit": _("Add"),
+        },
     )
 
 
@@ -259,31 +255,28 @@ def membership_end(request, pk: int):
         messages.info(request, _("This membership has already ended."))
         return redirect(grid)
     form = MembershipEndForm(request.POST or None, membership=membership)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_end(membership=membership, ended_on=form.cleaned_data["ended_on"])
-        except services.TeamError as e:
-            form.add_error("ended_on", str(e))
-        else:
-            messages.success(
-                request,
-                _("%(person)s's membership as %(duty)s ended.")
-                % {"person": membership.user.display_name, "duty": membership.get_duty_display()},
-            )
-            return redirect(grid)
-    return _form_page(
+    return _save_page(
         request,
         form,
-        title=_("End membership"),
-        crumbs=_grid_crumbs(grid),
-        cancel_url=grid.get_absolute_url(),
-        intro=_("%(person)s · %(duty)s since %(date)s")
-        % {
-            "person": membership.user.display_name,
-            "duty": membership.get_duty_display(),
-            "date": membership.started_on.isoformat(),
+        lambda data: services.membership_end(membership=membership, ended_on=data["ended_on"]),
+        success=lambda _ended: (
+            _("%(person)s's membership as %(duty)s ended.")
+            % {"person": membership.user.display_name, "duty": membership.get_duty_display()}
+        ),
+        then=grid,
+        error_field="ended_on",
+        page={
+            "title": _("End membership"),
+            "crumbs": _grid_crumbs(grid),
+            "cancel_url": grid.get_absolute_url(),
+            "intro": _("%(person)s · %(duty)s since %(date)s")
+            % {
+                "person": membership.user.display_name,
+                "duty": membership.get_duty_display(),
+                "date": membership.started_on.isoformat(),
+            },
+            "submit": _("End membership"),
         },
-        submit=_("End membership"),
     )
 
 
@@ -426,23 +419,14 @@ def resident_reveal_id(request, pk: int):
     user = request.user
     resident = get_object_or_404(residents_visible_to(user).select_related("grid__village", "household"), pk=pk)
     _require(can_reveal_id_numbers(user, village_id=resident.village_id))
-    htmx = request.headers.get("HX-Request") == "true"
-    try:
-        id_number = personal_data_reveal(user=user, subject=resident, ip_address=client_ip(request))
-    except RevealLimitReached as e:
-        # htmx swaps only 2xx answers: the refusal replaces the button in place.
-        if htmx:
-            response = render(request, "grids/_revealed_id.html", {"refused": str(e), "resident": resident})
-        else:
-            messages.error(request, str(e))
-            response = redirect(resident)
-    else:
-        if htmx:
-            response = render(request, "grids/_revealed_id.html", {"id_number": id_number, "resident": resident})
-        else:
-            response = _resident_page(request, resident, revealed_id=id_number)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return reveal_response(
+        request,
+        resident,
+        fragment="grids/_revealed_id.html",
+        context={"resident": resident},
+        page=lambda id_number: _resident_page(request, resident, revealed_id=id_number),
+        back=resident,
+    )
 
 
 @login_required
