@@ -108,10 +108,8 @@ def test_procfile_worker_consumes_tasks_sent_through_the_broker(tmp_path, broker
     """Send one task before the worker starts (it must wait in the broker) and one while it
     runs (the path of a web request), and see the worker run both."""
     broker_url = None
-    if broker == "redis":
+    if broker == "redis":  # the marker skips it unless CELERY_BROKER_URL is Redis
         broker_url = redis_broker_url()
-        if broker_url is None:
-            pytest.skip("CELERY_BROKER_URL is not a redis:// URL (CI sets one)")
     env = stack_env(tmp_path, broker_url)
     waiting = send(env, "--migrate")  # clear_expired_sessions needs the session table
 
