@@ -26,44 +26,20 @@ ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
-def postgres_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
 @pytest.fixture
-def stack_env(tmp_path):
-    """Environment for the processes: a fresh database (a new PostgreSQL database when the
-    suite runs on PostgreSQL, else an SQLite file) and a private var/ directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
+def stack_env(fresh_database_url, tmp_path):
+    """Environment for the processes: a fresh database (a copy of the session's migrated one,
+    on PostgreSQL when the suite runs on it, else SQLite) and a private var/ directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "CELERY_BROKER_URL"))}
     env.update(
         VAR_DIR=str(tmp_path / "var"),
         DJANGO_SETTINGS_MODULE="govcenter.settings",
         PYTHONPATH=str(ROOT),
         CELERY_TASK_ALWAYS_EAGER="0",
         DEBUG="1",
+        DATABASE_URL=fresh_database_url,
     )
-    created_db = None
-    pg = postgres_url()
-    if pg:
-        import psycopg
-
-        name = f"govcenter_it_{uuid.uuid4().hex[:8]}"
-        base = pg.rsplit("/", 1)[0]
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        created_db = (base, name)
-        env["DATABASE_URL"] = f"{base}/{name}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'it.sqlite3'}"
-    env.pop("CELERY_BROKER_URL", None)
-    run(["manage.py", "migrate", "-v0"], env)
-    yield env
-    if created_db:
-        import psycopg
-
-        with psycopg.connect(created_db[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{created_db[1]}" WITH (FORCE)')
+    return env
 
 
 def run(args: list[str], env: dict, timeout: float = 120) -> str:
