@@ -66,6 +66,10 @@ def pytest_configure(config):
 
     # Hashing 15 demo passwords per test with PBKDF2 would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # WhiteNoise indexes every static file (stat and headers) each time a middleware chain is
+    # built, i.e. for every test client: half the cost of a small page. Tests ask for no
+    # static file but in the browser, so look files up when asked for instead.
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 def _missing_service(marker: str) -> str | None:
