@@ -119,8 +119,8 @@ def kept_for_the_module(django_db_blocker):
     For a module-scoped fixture whose data is costly to make: it opens a transaction around
     the module's tests; each test (``db``) runs in a savepoint of it, rolled back after the
     test, so a test that writes leaks nothing into the next one (pytest-django's "wrapping
-    tests in higher-scoped transactions"). Not for ``transactional_db`` tests, which
-    pytest-django runs after the others, once the module's transaction is gone."""
+    tests in higher-scoped transactions"). Not in a module with ``transactional_db`` tests:
+    they would run inside the module's transaction."""
     from django.db import transaction
 
     with django_db_blocker.unblock(), transaction.atomic():
@@ -135,9 +135,9 @@ def seeded_demo(request, django_db_setup, django_db_blocker, tmp_path_factory):
     in every test, leaflets under a temporary MEDIA_ROOT. Tests read it through ``db``
     (see ``kept_for_the_module``). It has ``at``, the time the seed ended; ``output``, what
     the command printed; ``on_commit``, the callbacks it left for the commit (mail to
-    send); ``counts``, the rows per model right after it; ``media``, the MEDIA_ROOT. Every test of the
-    module that uses the database sees the demo: a test needing an empty one (``world``)
-    belongs in another module."""
+    send); ``counts``, the rows per model right after it; ``media``, the MEDIA_ROOT.
+    Every test of the module that uses the database sees the demo: a test needing an
+    empty one (``world``) belongs in another module."""
     from django.apps import apps
     from django.core.management import call_command
     from django.db import connection
