@@ -1,10 +1,25 @@
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 
 from .factories import build_world
 
 
 @pytest.fixture
-def world(db):
+def world(request, db):
+    if getattr(request.module, "_seeded_demo", False):
+        raise pytest.UsageError(
+            f"{request.module.__name__} keeps the seeded demo for all its tests (fixture seeded_demo): "
+            "a test on tests.factories' world belongs in another module"
+        )
     return build_world()
 
 
@@ -51,17 +66,142 @@ def pytest_configure(config):
 
     # Hashing 15 demo passwords per test with PBKDF2 would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # WhiteNoise indexes every static file (stat and headers) each time a middleware chain is
+    # built, i.e. for every test client: half the cost of a small page. Tests ask for no
+    # static file but in the browser, so look files up when asked for instead.
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+def _missing_service(marker: str) -> str | None:
+    """Why tests marked ``postgres`` or ``redis`` cannot run with this configuration, or None."""
+    from django.conf import settings
+
+    if marker == "postgres" and "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if marker == "redis" and not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        return "needs a Redis broker: set CELERY_BROKER_URL=redis://... (CI does)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` or ``redis`` skip, with the reason, when DATABASE_URL is not
+    PostgreSQL or CELERY_BROKER_URL not Redis; with them (CI's second run) they run."""
+    reasons = {marker: _missing_service(marker) for marker in ("postgres", "redis")}
+    for item in items:
+        for marker, reason in reasons.items():
+            if reason and item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@contextlib.contextmanager
+def _tasks_run_eagerly():
+    from govcenter.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
 
 
 @pytest.fixture(autouse=True)
 def _celery_eager():
     """Unit tests run tasks in-process; the queue itself is tested in tests/integration."""
-    from govcenter.celery import app
+    with _tasks_run_eagerly():
+        yield
 
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
+
+@contextlib.contextmanager
+def kept_for_the_module(django_db_blocker):
+    """Data written inside stays for the tests of one module and is rolled back after them.
+
+    For a module-scoped fixture whose data is costly to make: it opens a transaction around
+    the module's tests; each test (``db``) runs in a savepoint of it, rolled back after the
+    test, so a test that writes leaks nothing into the next one (pytest-django's "wrapping
+    tests in higher-scoped transactions"). Not in a module with ``transactional_db`` tests:
+    they would run inside the module's transaction."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """``manage.py seed_demo`` once for the module (seeding takes seconds: once per test
+    was about two of the suite's five CPU minutes), in English with tasks run eagerly as
+    in every test, leaflets under a temporary MEDIA_ROOT. Tests read it through ``db``
+    (see ``kept_for_the_module``). It has ``at``, the time the seed ended; ``output``, what
+    the command printed; ``on_commit``, the callbacks it left for the commit (mail to
+    send); ``counts``, the rows per model right after it; ``media``, the MEDIA_ROOT.
+    Every test of the module that uses the database sees the demo: a test needing an
+    empty one (``world``) belongs in another module."""
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import override_settings
+    from django.utils import timezone, translation
+
+    media = tmp_path_factory.mktemp("demo-media")
+    with (
+        override_settings(LANGUAGE_CODE="en", MEDIA_ROOT=media),
+        translation.override("en"),
+        _tasks_run_eagerly(),
+        kept_for_the_module(django_db_blocker),
+    ):
+        start = len(connection.run_on_commit)
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        request.module._seeded_demo = True
+        yield SimpleNamespace(
+            at=timezone.now(),
+            output=out.getvalue(),
+            on_commit=[func for _sids, func, _robust in connection.run_on_commit[start:]],
+            counts={model._meta.label: model._default_manager.count() for model in apps.get_models()},
+            media=media,
+        )
+        request.module._seeded_demo = False
+
+
+@pytest.fixture(scope="session")
+def migrate_in_a_process():
+    """migrate_in_a_process(database_url, var_dir): ``manage.py migrate`` in a process of its
+    own, as the tests that start workers and web processes need their database."""
+    root = Path(__file__).resolve().parents[1]
+
+    def migrate(database_url: str, var_dir: Path) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "CELERY_"))}
+        env.update(
+            VAR_DIR=str(var_dir),
+            DATABASE_URL=database_url,
+            DJANGO_SETTINGS_MODULE="govcenter.settings",
+            PYTHONPATH=str(root),
+            DEBUG="1",
+        )
+        out = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert out.returncode == 0, out.stderr[-3000:]
+
+    return migrate
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(migrate_in_a_process, tmp_path_factory):
+    """An SQLite file with every migration applied, made once for the session: tests whose
+    processes need a database copy it instead of migrating (about seven CPU seconds) each
+    time. The migrations' data (the default policy, the care tags) holds no keys, so a copy
+    serves any VAR_DIR."""
+    where = tmp_path_factory.mktemp("migrated")
+    migrate_in_a_process(f"sqlite:///{where / 'migrated.sqlite3'}", where / "var")
+    return where / "migrated.sqlite3"
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from disputes import services as s
 from disputes.models import Dispute, LedgerCounter, Party
@@ -121,15 +121,9 @@ def _run_in_threads(work, n_threads: int = 2) -> list[list[str]]:
     return results
 
 
-def _require_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_never_share_a_number(world):
-    _require_postgres()
     actors = [(world.grid1_user, {"grid": world.grid1}), (world.village2_user, {"village": world.village2})]
 
     def work(i: int) -> list[str]:
@@ -151,7 +145,6 @@ def test_concurrent_registrations_never_share_a_number(world):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_counter_increments_in_separate_transactions(world):
-    _require_postgres()
 
     def work(i: int) -> list[str]:
         numbers = []

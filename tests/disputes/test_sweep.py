@@ -6,7 +6,7 @@ import datetime
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from disputes import services as s
 from disputes.models import Dispute, DisputeEvent, Level
@@ -57,8 +57,6 @@ def test_the_task_runs_the_sweep(world):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sweeping_at_once_escalate_each_case_once():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL for real concurrent transactions: set DATABASE_URL=postgres://...")
     from tests.factories import build_world
 
     w = build_world()

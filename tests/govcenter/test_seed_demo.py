@@ -21,19 +21,20 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded(db):
-    call_command("seed_demo", stdout=StringIO())
+def seeded(seeded_demo, db):
+    """The demo, seeded once for this module (tests/conftest.py ``seeded_demo``); what a test
+    writes is rolled back after it."""
+    return seeded_demo
 
 
-def test_seed_demo_twice_gives_the_same_counts(db):
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    first = counts()
+def test_seed_demo_twice_gives_the_same_counts(seeded):
+    first = seeded.counts  # right after the first seed
+    assert counts() == first
     pks = set(Resident.objects.values_list("pk", flat=True))
     call_command("seed_demo", stdout=StringIO())
     assert counts() == first
     assert set(Resident.objects.values_list("pk", flat=True)) == pks
-    assert "portal-demo-2026" in out.getvalue() and "police1" in out.getvalue()
+    assert "portal-demo-2026" in seeded.output and "police1" in seeded.output
 
 
 def test_seed_demo_makes_a_district_of_realistic_size(seeded):
@@ -160,13 +161,9 @@ def test_demo_module_lookup_tells_a_missing_demo_from_a_broken_one(tmp_path, mon
         demo_module("brokendemoapp")
 
 
-def test_seed_demo_queues_no_mail_for_its_history(db, django_capture_on_commit_callbacks):
-    from django.core.management import call_command
-
+def test_seed_demo_queues_no_mail_for_its_history(seeded):
     from govcenter.models import Notification
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        call_command("seed_demo", verbosity=0)
-    assert callbacks == []
+    assert seeded.on_commit == []  # what django_capture_on_commit_callbacks would have caught
     assert Notification.objects.exists()
     assert not Notification.objects.filter(delivered_at__isnull=True).exists()

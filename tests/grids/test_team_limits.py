@@ -7,7 +7,7 @@ import datetime
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.urls import reverse
 
 from grids.models import GridMembership
@@ -132,12 +132,7 @@ def test_grid_detail_hides_the_add_link_for_a_full_slot(world, login):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL): SQLite serialises writers"
-)
 def test_two_simultaneous_requests_for_the_last_police_slot_give_exactly_one_officer():
-    if connection.vendor != "postgresql":  # pragma: no cover - the marker above already skips
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
     world = build_world()
     grid = world.grid1b  # no community police officer yet
     candidates = [police(world, "police8"), police(world, "police9")]

@@ -2,8 +2,9 @@
 of `make run`, and Redis), and a database the worker and these steps share.
 
 Each step runs as its own process (tests/integration/scenario.py) so that the worker
-and the steps see the same committed data, as in production. Without Redis the Redis
-cases are skipped with the reason shown; CI always has Redis.
+and the steps see the same committed data, as in production. The Redis cases (marker
+``redis``) run when CELERY_BROKER_URL names Redis, as in CI's second run, and skip with
+the reason otherwise; they empty the Redis database of TEST_REDIS_URL (default: 14).
 """
 
 from __future__ import annotations
@@ -25,52 +26,20 @@ ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def postgres_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
 @pytest.fixture
-def stack_env(tmp_path):
-    """Environment for the processes: a fresh database (a new PostgreSQL database when the
-    suite runs on PostgreSQL, else an SQLite file) and a private var/ directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
+def stack_env(fresh_database_url, tmp_path):
+    """Environment for the processes: a fresh database (a copy of the session's migrated one,
+    on PostgreSQL when the suite runs on it, else SQLite) and a private var/ directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "CELERY_BROKER_URL"))}
     env.update(
         VAR_DIR=str(tmp_path / "var"),
         DJANGO_SETTINGS_MODULE="govcenter.settings",
         PYTHONPATH=str(ROOT),
         CELERY_TASK_ALWAYS_EAGER="0",
         DEBUG="1",
+        DATABASE_URL=fresh_database_url,
     )
-    created_db = None
-    pg = postgres_url()
-    if pg:
-        import psycopg
-
-        name = f"govcenter_it_{uuid.uuid4().hex[:8]}"
-        base = pg.rsplit("/", 1)[0]
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        created_db = (base, name)
-        env["DATABASE_URL"] = f"{base}/{name}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'it.sqlite3'}"
-    env.pop("CELERY_BROKER_URL", None)
-    run(["manage.py", "migrate", "-v0"], env)
-    yield env
-    if created_db:
-        import psycopg
-
-        with psycopg.connect(created_db[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{created_db[1]}" WITH (FORCE)')
+    return env
 
 
 def run(args: list[str], env: dict, timeout: float = 120) -> str:
@@ -146,8 +115,6 @@ def test_sweep_through_the_embedded_broker(stack_env, tmp_path):
 
 @pytest.mark.redis
 def test_sweep_through_redis(stack_env, tmp_path):
-    if not redis_reachable():
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379: the real-queue test needs it (CI starts it)")
     stack_env["CELERY_BROKER_URL"] = REDIS_URL
     import redis
 
@@ -205,8 +172,6 @@ def test_a_hung_broker_never_holds_a_dispute_registration(stack_env, answer_ping
 def test_two_workers_on_redis_escalate_and_remind_each_case_once(stack_env, tmp_path):
     """Two worker processes take two sweeps and two reminder runs at the same moment:
     every overdue case is escalated exactly once and reminded exactly once."""
-    if not redis_reachable():
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379: the real-queue test needs it (CI starts it)")
     import redis
 
     stack_env["CELERY_BROKER_URL"] = REDIS_URL
@@ -242,8 +207,6 @@ def test_a_worker_killed_mid_sweep_leaves_the_rest_to_a_redelivery(stack_env, tm
     """kill -9 the worker while it escalates: the task was acknowledged late, so Redis hands
     it to the next worker after the visibility timeout, and that run escalates the rest
     without touching the cases already done."""
-    if not redis_reachable():
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379: the real-queue test needs it (CI starts it)")
     import signal
 
     import redis

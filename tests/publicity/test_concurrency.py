@@ -7,7 +7,7 @@ import datetime
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from publicity import services as s
 from publicity.models import Assignment, VillageDistribution
@@ -15,13 +15,7 @@ from tests.factories import build_world
 
 from .helpers import approved, at, distributed
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL): SQLite serialises writers"
-    ),
-]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(n: int, action) -> list[object]:

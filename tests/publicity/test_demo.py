@@ -19,9 +19,10 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", verbosity=0)
+def seeded(seeded_demo, db):
+    """The demo, seeded once for this module with the leaflets under a temporary MEDIA_ROOT
+    (tests/conftest.py ``seeded_demo``); what a test writes is rolled back after it."""
+    return seeded_demo
 
 
 def test_campaigns_in_every_state(seeded):
