@@ -129,12 +129,17 @@ def check_plausible_date(
     return day
 
 
+def date_input() -> forms.DateInput:
+    """The browser's date picker, its value written the way it reads it (ISO)."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class PlausibleDateField(forms.DateField):
     """A date picker for the date of a record (``check_plausible_date``). ``allow_future``
     for dates ahead (due dates, a campaign's period); ``future_message`` names the date."""
 
     def __init__(self, *, allow_future: bool = False, future_message=None, **kwargs):
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        kwargs.setdefault("widget", date_input())
         super().__init__(**kwargs)
         self.allow_future = allow_future
         self.future_message = future_message

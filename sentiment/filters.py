@@ -12,15 +12,15 @@ from __future__ import annotations
 import datetime
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter.filters import BootstrapFilterSet
+from govcenter.forms import date_input
 from govcenter.jurisdiction import sees_residents
 from govcenter.models import User
-from grids.filters import visible_grids
+from grids.filters import grid_filter
 from grids.selectors import grids_visible_to
 
 from .models import AgencyMatter, Log
@@ -46,10 +46,6 @@ def local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 class _Styled(BootstrapFilterSet):
     def drop_unless(self, condition: bool, *names: str) -> None:
         if not condition:
@@ -59,9 +55,7 @@ class _Styled(BootstrapFilterSet):
 
 class LogFilter(_Styled):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    grid = django_filters.ModelChoiceFilter(
-        queryset=visible_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
-    )
+    grid = grid_filter()
     kind = django_filters.ChoiceFilter(choices=Log.Kind.choices, label=_("Kind"), empty_label=_("Any kind"))
     category = django_filters.ChoiceFilter(
         choices=Log.Category.choices, label=_("Category"), empty_label=_("Any category")
@@ -73,8 +67,8 @@ class LogFilter(_Styled):
     worker = django_filters.ModelChoiceFilter(
         queryset=_workers, field_name="recorded_by", label=_("Grid worker"), empty_label=_("All workers")
     )
-    date_from = django_filters.DateFilter(method="filter_from", label=_("From"), widget=_date_widget())
-    date_to = django_filters.DateFilter(method="filter_to", label=_("Until"), widget=_date_widget())
+    date_from = django_filters.DateFilter(method="filter_from", label=_("From"), widget=date_input())
+    date_to = django_filters.DateFilter(method="filter_to", label=_("Until"), widget=date_input())
 
     class Meta:
         model = Log
@@ -110,9 +104,7 @@ class AgencyFilter(_Styled):
     state = django_filters.ChoiceFilter(
         choices=STATE_CHOICES, method="filter_state", label=_("Status"), empty_label=_("Open and done")
     )
-    grid = django_filters.ModelChoiceFilter(
-        queryset=visible_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
-    )
+    grid = grid_filter()
     matter_type = django_filters.ChoiceFilter(
         choices=AgencyMatter.Type.choices, label=_("Matter type"), empty_label=_("Any type")
     )
