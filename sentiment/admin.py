@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.admin import EstimatedCountPaginator, ReadOnlyInline
+from govcenter.admin import EstimatedCountPaginator, ReadOnlyAdmin, ReadOnlyInline, RecordAdmin
 from govcenter.admin_history import AdminEditHistoryAdmin
 
 from .models import AgencyMatter, Log, LogEvent, LogPhoto
@@ -155,9 +155,8 @@ class AgencyMatterAdmin(admin.ModelAdmin):
 
 
 @admin.register(LogEvent)
-class LogEventAdmin(admin.ModelAdmin):
+class LogEventAdmin(RecordAdmin):
     paginator = EstimatedCountPaginator
-    show_full_result_count = False
     list_display = ["at", "log", "kind", "actor", "from_level", "to_level", "status"]
     list_filter = ["kind"]
     list_select_related = ["actor", "log__resident"]
@@ -167,18 +166,9 @@ class LogEventAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in LogEvent._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LogPhoto)
-class LogPhotoAdmin(admin.ModelAdmin):
+class LogPhotoAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "log", "content_type", "size", "uploaded_by", "uploaded_at", "view"]
     list_select_related = ["uploaded_by", "log__resident"]
     ordering = ["-uploaded_at", "-pk"]
@@ -194,9 +184,3 @@ class LogPhotoAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
