@@ -89,7 +89,7 @@ def _local_now() -> datetime.datetime:
 
 class LogForm(Form):
     """The filing form. ``grids``: the grids the worker serves (``selectors.worker_grids``);
-    ``police``: the police of those grids (``selectors.police_of_grids``), who may accompany."""
+    ``police``: the police of those grids (``grids.selectors.police_of_grids``), who may accompany."""
 
     grid = forms.ModelChoiceField(
         queryset=None,
