@@ -42,13 +42,17 @@ def _note(label, *, required: bool = False, rows: int = 2) -> forms.CharField:
 
 
 class CampaignForm(Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    # A text field strips its value, so blanks alone are "required": the message says what to give.
+    title = forms.CharField(
+        label=_("Title"), max_length=200, error_messages={"required": _("Give the campaign a title.")}
+    )
     topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices, widget=choice_buttons(Topic.choices))
     content = forms.CharField(
         label=_("Content"),
         max_length=limits.NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What the grid teams tell people: key points, policies, phone numbers."),
+        error_messages={"required": _("Write the content of the campaign.")},
     )
     audiences = forms.MultipleChoiceField(
         label=_("Target audience"), choices=Audience.choices, widget=choice_buttons(Audience.choices, multiple=True)
@@ -85,18 +89,6 @@ class CampaignForm(Form):
         }
         if campaign is None or not campaign.leaflet:
             del self.fields["remove_leaflet"]
-
-    def clean_title(self):
-        value = self.cleaned_data["title"].strip()
-        if not value:
-            raise ValidationError(_("Give the campaign a title."), code="required")
-        return value
-
-    def clean_content(self):
-        value = self.cleaned_data["content"].strip()
-        if not value:
-            raise ValidationError(_("Write the content of the campaign."), code="required")
-        return value
 
     def clean_leaflet(self):
         upload = self.cleaned_data.get("leaflet")
@@ -246,7 +238,9 @@ class ActivityForm(Form):
     held_time = forms.TimeField(
         label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    place = forms.CharField(label=_("Place"), max_length=200)
+    place = forms.CharField(
+        label=_("Place"), max_length=200, error_messages={"required": _("Say where the activity took place.")}
+    )
     participants = forms.IntegerField(
         label=_("Participants"),
         min_value=0,
@@ -299,12 +293,6 @@ class ActivityForm(Form):
                 code="before_start",
             )
         return held_on
-
-    def clean_place(self):
-        value = self.cleaned_data["place"].strip()
-        if not value:
-            raise ValidationError(_("Say where the activity took place."), code="required")
-        return value
 
     def clean(self):
         data = super().clean()
