@@ -44,6 +44,17 @@ def _text(label, *, max_length: int, rows: int = 2, required: bool = False, **kw
     )
 
 
+def _result() -> forms.CharField:
+    """The result of handling a matter: of a log fed back, or of an agency matter completed."""
+    return _text(
+        _("Result"),
+        max_length=limits.REASON,
+        rows=3,
+        required=True,
+        error_messages={"required": _("Describe the result.")},
+    )
+
+
 def _count(label) -> forms.IntegerField:
     # max_value: the column (PositiveIntegerField) holds at most 2147483647 on PostgreSQL;
     # no single activity reaches more people than this (as for publicity activities).
@@ -269,13 +280,7 @@ class AssignDepartmentForm(_StepForm):
 
 
 class FeedBackForm(_StepForm):
-    result = _text(
-        _("Result"),
-        max_length=limits.REASON,
-        rows=3,
-        required=True,
-        error_messages={"required": _("Describe the result.")},
-    )
+    result = _result()
 
 
 class ToDisputeForm(_StepForm):
@@ -297,13 +302,7 @@ class PhotosForm(_StepForm):
 
 
 class AgencyCompleteForm(Form):
-    result = _text(
-        _("Result"),
-        max_length=limits.REASON,
-        rows=3,
-        required=True,
-        error_messages={"required": _("Describe the result.")},
-    )
+    result = _result()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
