@@ -42,14 +42,8 @@ class AgencyMatterInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("assignee")
 
 
-STATE_FIELDS = [
-    "grid",
-    "village",
-    "township",
-    "district",
-    "recorded_by",
-    "next_step",
-    "dispute",
+# The reporting flow's state: moved by the services only, shown in its own fieldset.
+FLOW_FIELDS = [
     "level",
     "status",
     "handler",
@@ -58,9 +52,18 @@ STATE_FIELDS = [
     "feedback",
     "fed_back_at",
     "fed_back_by",
-    "client_token",
-    "created_at",
-    "updated_at",
+]
+RECORD_FIELDS = ["client_token", "created_at", "updated_at"]
+STATE_FIELDS = [
+    "grid",
+    "village",
+    "township",
+    "district",
+    "recorded_by",
+    "next_step",
+    "dispute",
+    *FLOW_FIELDS,
+    *RECORD_FIELDS,
 ]
 
 
@@ -98,22 +101,8 @@ class LogAdmin(AdminEditHistoryAdmin):
         ),
         (_("Matter"), {"fields": ["matter", "policy_basis", "result", "next_step", "dispute"]}),
         (_("Publicity"), {"fields": ["publicity_form", "participants", "households_reached"]}),
-        (
-            _("Reporting flow"),
-            {
-                "fields": [
-                    "level",
-                    "status",
-                    "handler",
-                    "department",
-                    "reported_at",
-                    "feedback",
-                    "fed_back_at",
-                    "fed_back_by",
-                ]
-            },
-        ),
-        (_("Record"), {"fields": ["client_token", "created_at", "updated_at"]}),
+        (_("Reporting flow"), {"fields": FLOW_FIELDS}),
+        (_("Record"), {"fields": RECORD_FIELDS}),
     ]
 
     @admin.display(description=_("person"))
