@@ -129,6 +129,20 @@ def check_plausible_date(
     return day
 
 
+def people_count_field(label, *, required: bool = True, negative_message=None) -> forms.IntegerField:
+    """How many people or households an activity reached (a publicity activity, a sentiment
+    log of kind publicity): never negative, and no single activity reaches more than 100,000
+    (the column, a PositiveIntegerField, would hold up to 2147483647 on PostgreSQL)."""
+    return forms.IntegerField(
+        label=label,
+        required=required,
+        min_value=0,
+        max_value=100000,
+        error_messages={"min_value": negative_message or _("This number cannot be negative.")},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    )
+
+
 def date_input() -> forms.DateInput:
     """The browser's date picker, its value written the way it reads it (ISO)."""
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits
-from govcenter.forms import Form, PlausibleDateField, choice_buttons
+from govcenter.forms import Form, PlausibleDateField, choice_buttons, people_count_field
 from govcenter.models import Area, User
 from grids.models import Grid
 
@@ -241,19 +241,11 @@ class ActivityForm(Form):
     place = forms.CharField(
         label=_("Place"), max_length=200, error_messages={"required": _("Say where the activity took place.")}
     )
-    participants = forms.IntegerField(
-        label=_("Participants"),
-        min_value=0,
-        max_value=100000,
-        error_messages={"min_value": _("The number of participants cannot be negative.")},
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    participants = people_count_field(
+        _("Participants"), negative_message=_("The number of participants cannot be negative.")
     )
-    households = forms.IntegerField(
-        label=_("Households reached"),
-        min_value=0,
-        max_value=100000,
-        error_messages={"min_value": _("The number of households reached cannot be negative.")},
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    households = people_count_field(
+        _("Households reached"), negative_message=_("The number of households reached cannot be negative.")
     )
     matter = forms.CharField(
         label=_("What was done"),

@@ -22,15 +22,21 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute, RiskLevel
 from govcenter import limits
-from govcenter.forms import EARLIEST_DATE, LATEST_DATE, Form, PlausibleDateField, choice_buttons, parse_pk
+from govcenter.forms import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    Form,
+    PlausibleDateField,
+    choice_buttons,
+    parse_pk,
+    people_count_field,
+)
 from govcenter.models import User
 from grids.models import Grid, Resident
 
 from .models import AgencyMatter, Log
 from .photos import MAX_PHOTOS, check_photo
 from .services import DEFAULT_AGENCY_DAYS
-
-NON_NEGATIVE = _("This number cannot be negative.")
 
 
 def _text(label, *, max_length: int, rows: int = 2, required: bool = False, **kwargs) -> forms.CharField:
@@ -52,19 +58,6 @@ def _result() -> forms.CharField:
         rows=3,
         required=True,
         error_messages={"required": _("Describe the result.")},
-    )
-
-
-def _count(label) -> forms.IntegerField:
-    # max_value: the column (PositiveIntegerField) holds at most 2147483647 on PostgreSQL;
-    # no single activity reaches more people than this (as for publicity activities).
-    return forms.IntegerField(
-        label=label,
-        required=False,
-        min_value=0,
-        max_value=100000,
-        error_messages={"min_value": NON_NEGATIVE},
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
     )
 
 
@@ -161,8 +154,8 @@ class LogForm(Form):
     publicity_form = forms.ChoiceField(
         label=_("Form of publicity"), required=False, widget=choice_buttons(), choices=Log.PublicityForm.choices
     )
-    participants = _count(_("Participants"))
-    households_reached = _count(_("Households reached"))
+    participants = people_count_field(_("Participants"), required=False)
+    households_reached = people_count_field(_("Households reached"), required=False)
     photos = PhotosField(label=_("Photos"), required=False)
     client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=36)
 
