@@ -129,6 +129,17 @@ def check_plausible_date(
     return day
 
 
+def text_area(label, *, max_length: int, rows: int = 2, required: bool = False, **kwargs) -> forms.CharField:
+    """A text area of at most ``max_length`` characters (one of ``govcenter.limits``)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
+
+
 def people_count_field(label, *, required: bool = True, negative_message=None) -> forms.IntegerField:
     """How many people or households an activity reached (a publicity activity, a sentiment
     log of kind publicity): never negative, and no single activity reaches more than 100,000

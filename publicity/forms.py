@@ -10,6 +10,7 @@ cut to what the user may choose by ``publicity.selectors`` and passed in by the 
 from __future__ import annotations
 
 import datetime
+from functools import partial
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits
-from govcenter.forms import Form, PlausibleDateField, choice_buttons, people_count_field
+from govcenter.forms import Form, PlausibleDateField, choice_buttons, people_count_field, text_area
 from govcenter.models import Area, User
 from grids.models import Grid
 
@@ -35,10 +36,7 @@ def _date_widget(**attrs) -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
 
 
-def _note(label, *, required: bool = False, rows: int = 2) -> forms.CharField:
-    return forms.CharField(
-        label=label, required=required, max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": rows})
-    )
+_note = partial(text_area, max_length=limits.NOTE)
 
 
 class CampaignForm(Form):

@@ -30,6 +30,7 @@ from govcenter.forms import (
     choice_buttons,
     parse_pk,
     people_count_field,
+    text_area,
 )
 from govcenter.models import User
 from grids.models import Grid, Resident
@@ -39,20 +40,9 @@ from .photos import MAX_PHOTOS, check_photo
 from .services import DEFAULT_AGENCY_DAYS
 
 
-def _text(label, *, max_length: int, rows: int = 2, required: bool = False, **kwargs) -> forms.CharField:
-    """A text area of at most ``max_length`` characters (one of ``govcenter.limits``)."""
-    return forms.CharField(
-        label=label,
-        required=required,
-        max_length=max_length,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        **kwargs,
-    )
-
-
 def _result() -> forms.CharField:
     """The result of handling a matter: of a log fed back, or of an agency matter completed."""
-    return _text(
+    return text_area(
         _("Result"),
         max_length=limits.REASON,
         rows=3,
@@ -117,7 +107,7 @@ class LogForm(Form):
         error_messages={"invalid_choice": _("Pick the resident from the search results of your grid.")},
     )
     visitor_name = forms.CharField(label=_("Visitor not registered in the grid"), max_length=50, required=False)
-    matter = _text(
+    matter = text_area(
         _("Matter"),
         max_length=limits.NARRATIVE,
         rows=3,
@@ -127,7 +117,7 @@ class LogForm(Form):
     next_step = forms.ChoiceField(
         label=_("Next step"), choices=Log.NextStep.choices, widget=choice_buttons(), initial=Log.NextStep.ANSWERED
     )
-    result = _text(_("Result"), max_length=limits.REASON)
+    result = text_area(_("Result"), max_length=limits.REASON)
     agency_type = forms.ChoiceField(
         label=_("Agency matter"), choices=AgencyMatter.Type.choices, widget=choice_buttons(), required=False
     )
@@ -242,7 +232,7 @@ class _StepForm(Form):
 
 
 class ReportUpForm(_StepForm):
-    note = _text(_("Why it goes up"), max_length=limits.REASON, rows=2)
+    note = text_area(_("Why it goes up"), max_length=limits.REASON, rows=2)
 
 
 class HandleHereForm(_StepForm):
@@ -253,7 +243,7 @@ class HandleHereForm(_StepForm):
         label=_("Person in charge"),
         error_messages={"invalid_choice": _("Choose someone who works at this level.")},
     )
-    note = _text(_("Instructions"), max_length=limits.NOTE, rows=2)
+    note = text_area(_("Instructions"), max_length=limits.NOTE, rows=2)
 
     def __init__(self, *args, handlers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -265,7 +255,7 @@ class AssignDepartmentForm(_StepForm):
     """``departments``: the active departments of the log's district (``selectors.department_choices``)."""
 
     department = forms.ModelChoiceField(queryset=None, label=_("Functional department"))
-    note = _text(_("Instructions"), max_length=limits.NOTE, rows=2)
+    note = text_area(_("Instructions"), max_length=limits.NOTE, rows=2)
 
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
