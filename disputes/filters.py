@@ -16,7 +16,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.filters import BootstrapFilterSet
+from govcenter.filters import BootstrapFilterSet, request_user
 from govcenter.forms import clean_text_field, date_input, parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.levels import local_zone
@@ -85,10 +85,6 @@ AREA_FILTERS = {
 PRIMARY_FILTERS = ("q", "status", "level", "overdue")
 
 
-def _user(request):
-    return getattr(request, "user", None)
-
-
 def _chosen(request, name: str) -> int | None:
     return parse_pk(request.GET.get(name)) if request is not None else None
 
@@ -105,14 +101,14 @@ def _chosen_township(request) -> Area | None:
 # Village and grid choices follow the rule of the registration form (``selectors.villages_for``):
 # cut to the area chosen above; for a district, offered once a township is chosen.
 def _villages(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Area.objects.none()
     return villages_for(user, township=_chosen_township(request))
 
 
 def _grids(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Grid.objects.none()
     pk = _chosen(request, "village")
@@ -172,7 +168,7 @@ class DisputeFilter(BootstrapFilterSet):
     def __init__(self, *args, at: datetime.datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.at = at or timezone.now()
-        user = _user(self.request)
+        user = request_user(self.request)
         offered = ("township", "village", "grid") if user is None or is_admin(user) else AREA_FILTERS.get(user.role, ())
         for name in ("township", "village", "grid"):
             if name not in offered:

@@ -11,36 +11,32 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.filters import BootstrapFilterSet
+from govcenter.filters import BootstrapFilterSet, request_user
 from govcenter.models import Area
 
 from .models import CareTag, Grid, Resident, ResidentQuerySet
 from .selectors import areas_visible_to, grids_visible_to, villages_visible_to
 
 
-def _user(request):
-    return getattr(request, "user", None)
-
-
 # The choices of a township / village / grid filter: those of the user's jurisdiction
 # (a filter's ``queryset=`` callable, given the request). The publicity and sentiment
 # filters use them too.
 def visible_townships(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Area.objects.none()
     return areas_visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
 
 
 def visible_villages(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Area.objects.none()
     return villages_visible_to(user).order_by("code")
 
 
 def visible_grids(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Grid.objects.none()
     return grids_visible_to(user).order_by("code")

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.filters import BootstrapFilterSet
+from govcenter.filters import BootstrapFilterSet, request_user
 from govcenter.forms import date_input
 from grids.filters import grid_filter, township_filter, village_filter
 
@@ -21,12 +21,8 @@ from .models import Activity, Assignment, Campaign, PublicityForm, Topic
 from .selectors import campaigns_visible_to
 
 
-def _user(request):
-    return getattr(request, "user", None)
-
-
 def _campaigns(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Campaign.objects.none()
     return (

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.filters import BootstrapFilterSet
+from govcenter.filters import BootstrapFilterSet, request_user
 from govcenter.forms import date_input
 from govcenter.jurisdiction import sees_residents
 from govcenter.models import User
@@ -26,12 +26,8 @@ from grids.selectors import grids_visible_to
 from .models import AgencyMatter, Log
 
 
-def _user(request):
-    return getattr(request, "user", None)
-
-
 def _workers(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return User.objects.none()
     grids = grids_visible_to(user)
@@ -76,7 +72,7 @@ class LogFilter(_Styled):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        user = _user(self.request)
+        user = request_user(self.request)
         # Department staff see only the logs assigned to them: no grids to choose from.
         self.drop_unless(user is None or sees_residents(user), "grid", "worker")
         if "q" in self.form.fields:
