@@ -247,7 +247,7 @@ class DisputeAdmin(AdminEditHistoryAdmin):
 
 
 @admin.register(DisputeEvent)
-class DisputeEventAdmin(admin.ModelAdmin):
+class DisputeEventAdmin(govcenter_admin.RecordAdmin):
     """The timelines of all disputes, for audit: read-only."""
 
     list_display = ["at", "dispute", "kind", "actor", "from_level", "to_level", "status", "due_at"]
@@ -256,18 +256,7 @@ class DisputeEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_select_related = ["dispute", "actor"]
     fields = ["dispute", "kind", "at", "actor", "from_level", "to_level", "status", "due_at", "note"]
-    show_full_result_count = False
     paginator = EstimatedCountPaginator
-    list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Configuration -------------------------------------------------------------------------
@@ -293,7 +282,7 @@ class FollowUpRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerCounter)
-class LedgerCounterAdmin(admin.ModelAdmin):
+class LedgerCounterAdmin(govcenter_admin.RecordAdmin):
     """The last sequence number given out per district and year. Read-only: a lowered
     counter would hand out numbers that exist already."""
 
@@ -301,12 +290,3 @@ class LedgerCounterAdmin(admin.ModelAdmin):
     list_filter = ["year"]
     list_select_related = ["district"]
     fields = ["district", "year", "last"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

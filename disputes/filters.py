@@ -16,13 +16,14 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.filters import BootstrapFilterSet
-from govcenter.forms import clean_text_field, parse_pk
+from govcenter.filters import BootstrapFilterSet, request_user
+from govcenter.forms import clean_text_field, date_input, parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.levels import local_zone
 from govcenter.models import Area, User
+from grids.filters import grid_filter, township_filter, village_filter, visible_townships
 from grids.models import Grid
-from grids.selectors import areas_visible_to, villages_visible_to
+from grids.selectors import villages_visible_to
 
 from .forms import cascade_places
 from .models import Dispute, Level, RiskLevel
@@ -84,19 +85,8 @@ AREA_FILTERS = {
 PRIMARY_FILTERS = ("q", "status", "level", "overdue")
 
 
-def _user(request):
-    return getattr(request, "user", None)
-
-
 def _chosen(request, name: str) -> int | None:
     return parse_pk(request.GET.get(name)) if request is not None else None
-
-
-def _townships(request):
-    user = _user(request)
-    if user is None:
-        return Area.objects.none()
-    return areas_visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
 
 
 def _chosen_township(request) -> Area | None:
@@ -104,21 +94,21 @@ def _chosen_township(request) -> Area | None:
     choices both depend on it)."""
     if not hasattr(request, "_ledger_township"):
         pk = _chosen(request, "township")
-        request._ledger_township = _townships(request).filter(pk=pk).first() if pk else None
+        request._ledger_township = visible_townships(request).filter(pk=pk).first() if pk else None
     return request._ledger_township
 
 
 # Village and grid choices follow the rule of the registration form (``selectors.villages_for``):
 # cut to the area chosen above; for a district, offered once a township is chosen.
 def _villages(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Area.objects.none()
     return villages_for(user, township=_chosen_township(request))
 
 
 def _grids(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Grid.objects.none()
     pk = _chosen(request, "village")
@@ -156,24 +146,18 @@ class DisputeFilter(BootstrapFilterSet):
     flag = django_filters.ChoiceFilter(
         choices=FLAG_CHOICES, method="filter_flag", label=_("Flag"), empty_label=_("With or without")
     )
-    township = django_filters.ModelChoiceFilter(
-        queryset=_townships, field_name="township", label=_("Township"), empty_label=_("All townships")
-    )
-    village = django_filters.ModelChoiceFilter(
-        queryset=_villages, field_name="village", label=_("Village"), empty_label=_("All villages")
-    )
-    grid = django_filters.ModelChoiceFilter(
-        queryset=_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
-    )
+    township = township_filter()
+    village = village_filter(queryset=_villages)
+    grid = grid_filter(queryset=_grids)
     registered_from = django_filters.DateFilter(
         method="filter_registered_from",
         label=_("Registered from"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=date_input(),
     )
     registered_to = django_filters.DateFilter(
         method="filter_registered_to",
         label=_("Registered until"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=date_input(),
     )
     sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_sort", label=_("Order"), empty_label=None)
 
@@ -184,7 +168,7 @@ class DisputeFilter(BootstrapFilterSet):
     def __init__(self, *args, at: datetime.datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.at = at or timezone.now()
-        user = _user(self.request)
+        user = request_user(self.request)
         offered = ("township", "village", "grid") if user is None or is_admin(user) else AREA_FILTERS.get(user.role, ())
         for name in ("township", "village", "grid"):
             if name not in offered:

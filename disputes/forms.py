@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from functools import partial
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits, pii
-from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk
+from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk, text_area
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, User
 from grids.models import Grid, Resident
@@ -48,15 +49,8 @@ def _date_field(label, *, future_message) -> PlausibleDateField:
     return PlausibleDateField(label=label, future_message=future_message)
 
 
-def _text(label, *, max_length: int, rows: int = 3, required: bool = True, **kwargs) -> forms.CharField:
-    """A text area of at most ``max_length`` characters (one of ``govcenter.limits``)."""
-    return forms.CharField(
-        label=label,
-        required=required,
-        max_length=max_length,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        **kwargs,
-    )
+# The step forms' text areas: three rows, and required unless said otherwise.
+_text = partial(text_area, rows=3, required=True)
 
 
 class _StepForm(Form):

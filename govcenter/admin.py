@@ -271,6 +271,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class RecordAdmin(ReadOnlyAdmin):
+    """Rows written by the services (timelines, counters): not even deleted here."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["title", "recipient", "created_at", "read_at"]

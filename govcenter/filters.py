@@ -17,6 +17,12 @@ from django_filters.utils import get_model_field
 from .forms import EARLIEST_DATE, LATEST_DATE, MAX_ID, clean_text_field
 
 
+def request_user(request):
+    """The user a filter's choices are cut for (None when the filter is built without a
+    request: it then offers nothing)."""
+    return getattr(request, "user", None)
+
+
 class BootstrapFilterSet(django_filters.FilterSet):
     """Gives every widget Bootstrap's classes, so list pages can lay the filter out in a
     grid, bounds number and date fields to what the database can take, and cleans a search

@@ -129,12 +129,42 @@ def check_plausible_date(
     return day
 
 
+def text_area(label, *, max_length: int, rows: int = 2, required: bool = False, **kwargs) -> forms.CharField:
+    """A text area of at most ``max_length`` characters (one of ``govcenter.limits``)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
+
+
+def people_count_field(label, *, required: bool = True, negative_message=None) -> forms.IntegerField:
+    """How many people or households an activity reached (a publicity activity, a sentiment
+    log of kind publicity): never negative, and no single activity reaches more than 100,000
+    (the column, a PositiveIntegerField, would hold up to 2147483647 on PostgreSQL)."""
+    return forms.IntegerField(
+        label=label,
+        required=required,
+        min_value=0,
+        max_value=100000,
+        error_messages={"min_value": negative_message or _("This number cannot be negative.")},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    )
+
+
+def date_input() -> forms.DateInput:
+    """The browser's date picker, its value written the way it reads it (ISO)."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class PlausibleDateField(forms.DateField):
     """A date picker for the date of a record (``check_plausible_date``). ``allow_future``
     for dates ahead (due dates, a campaign's period); ``future_message`` names the date."""
 
     def __init__(self, *, allow_future: bool = False, future_message=None, **kwargs):
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        kwargs.setdefault("widget", date_input())
         super().__init__(**kwargs)
         self.allow_future = allow_future
         self.future_message = future_message

@@ -11,51 +11,63 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.filters import BootstrapFilterSet
+from govcenter.filters import BootstrapFilterSet, request_user
 from govcenter.models import Area
 
 from .models import CareTag, Grid, Resident, ResidentQuerySet
 from .selectors import areas_visible_to, grids_visible_to, villages_visible_to
 
 
-def _user(request):
-    return getattr(request, "user", None)
-
-
 # The choices of a township / village / grid filter: those of the user's jurisdiction
 # (a filter's ``queryset=`` callable, given the request). The publicity and sentiment
 # filters use them too.
 def visible_townships(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Area.objects.none()
     return areas_visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
 
 
 def visible_villages(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Area.objects.none()
     return villages_visible_to(user).order_by("code")
 
 
 def visible_grids(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Grid.objects.none()
     return grids_visible_to(user).order_by("code")
+
+
+# The township / village / grid filters of every list: labelled alike and, unless a list
+# cuts its choices further (the ledger's cascade), offering the user's jurisdiction.
+def township_filter(field_name: str = "township", *, queryset=visible_townships, **kwargs):
+    return django_filters.ModelChoiceFilter(
+        queryset=queryset, field_name=field_name, label=_("Township"), empty_label=_("All townships"), **kwargs
+    )
+
+
+def village_filter(field_name: str = "village", *, queryset=visible_villages, **kwargs):
+    return django_filters.ModelChoiceFilter(
+        queryset=queryset, field_name=field_name, label=_("Village"), empty_label=_("All villages"), **kwargs
+    )
+
+
+def grid_filter(field_name: str = "grid", *, queryset=visible_grids, **kwargs):
+    return django_filters.ModelChoiceFilter(
+        queryset=queryset, field_name=field_name, label=_("Grid"), empty_label=_("All grids"), **kwargs
+    )
 
 
 class GridFilter(BootstrapFilterSet):
     TEAM_CHOICES = (("complete", _("Complete team")), ("incomplete", _("Incomplete team")))
 
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    township = django_filters.ModelChoiceFilter(
-        queryset=visible_townships, method="filter_township", label=_("Township"), empty_label=_("All townships")
-    )
-    village = django_filters.ModelChoiceFilter(
-        queryset=visible_villages, field_name="village", label=_("Village"), empty_label=_("All villages")
-    )
+    township = township_filter(method="filter_township")
+    village = village_filter()
     team = django_filters.ChoiceFilter(
         choices=TEAM_CHOICES, method="filter_team", label=_("Team"), empty_label=_("Any team")
     )
@@ -92,9 +104,7 @@ class ResidentFilter(BootstrapFilterSet):
     assert {c for c, _label in AGE_BAND_CHOICES} == set(ResidentQuerySet.AGE_BANDS)
 
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
-    grid = django_filters.ModelChoiceFilter(
-        queryset=visible_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
-    )
+    grid = grid_filter()
     care_tag = django_filters.ModelChoiceFilter(
         queryset=CareTag.objects.all(),
         to_field_name="code",

@@ -29,32 +29,19 @@ class GridQuerySet(models.QuerySet):
     def team_complete(self, complete: bool = True) -> GridQuerySet:
         """A complete team: at least one grid worker and a community police officer."""
         Duty = GridMembership.Duty
-        has_worker = GridMembership.objects.filter(
-            grid=models.OuterRef("pk"), ended_on__isnull=True, duty=Duty.GRID_WORKER
-        )
-        has_police = GridMembership.objects.filter(
-            grid=models.OuterRef("pk"), ended_on__isnull=True, duty=Duty.COMMUNITY_POLICE
-        )
-        q = Q(models.Exists(has_worker)) & Q(models.Exists(has_police))
+        q = Q(_someone_serving(Duty.GRID_WORKER)) & Q(_someone_serving(Duty.COMMUNITY_POLICE))
         return self.filter(q) if complete else self.exclude(q)
 
     def without_police(self) -> GridQuerySet:
-        return self.exclude(
-            models.Exists(
-                GridMembership.objects.filter(
-                    grid=models.OuterRef("pk"), ended_on__isnull=True, duty=GridMembership.Duty.COMMUNITY_POLICE
-                )
-            )
-        )
+        return self.exclude(_someone_serving(GridMembership.Duty.COMMUNITY_POLICE))
 
     def without_worker(self) -> GridQuerySet:
-        return self.exclude(
-            models.Exists(
-                GridMembership.objects.filter(
-                    grid=models.OuterRef("pk"), ended_on__isnull=True, duty=GridMembership.Duty.GRID_WORKER
-                )
-            )
-        )
+        return self.exclude(_someone_serving(GridMembership.Duty.GRID_WORKER))
+
+
+def _someone_serving(duty: str) -> models.Exists:
+    """Whether the grid (the outer row) has someone serving in ``duty`` now."""
+    return models.Exists(GridMembership.objects.filter(grid=models.OuterRef("pk"), ended_on__isnull=True, duty=duty))
 
 
 class Grid(models.Model):

@@ -76,3 +76,16 @@ def grid_workers_of(grid_ids) -> QuerySet[User]:
         grid_memberships__grid_id__in=list(grid_ids),
         grid_memberships__ended_on__isnull=True,
     ).distinct()
+
+
+def police_of_grids(grid_ids) -> QuerySet[User]:
+    """Community and auxiliary police serving any of these grids now (an open membership):
+    who may accompany a visit or an activity. ``grid_ids``: ids, or a queryset of grids
+    (then a subquery)."""
+    Duty = GridMembership.Duty
+    return User.objects.filter(
+        is_active=True,
+        grid_memberships__grid__in=grid_ids,
+        grid_memberships__ended_on__isnull=True,
+        grid_memberships__duty__in=[Duty.COMMUNITY_POLICE, Duty.AUXILIARY_POLICE],
+    ).distinct()

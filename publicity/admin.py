@@ -16,21 +16,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import admin as govcenter_admin
-from govcenter.admin import ReadOnlyInline
+from govcenter.admin import ReadOnlyInline, RecordAdmin
 from govcenter.admin_history import AdminEditHistoryAdmin
 from govcenter.forms import ModelForm
 
 from .models import Activity, Assignment, Audience, Campaign, CampaignEvent, PublicityForm, VillageDistribution
-
-
-class ReadOnlyAdmin(govcenter_admin.ReadOnlyAdmin):
-    """Rows written by the services: not even deleted here."""
-
-    list_per_page = 100
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CampaignEventInline(ReadOnlyInline):
@@ -102,7 +92,7 @@ class CampaignAdmin(AdminEditHistoryAdmin):
 
 
 @admin.register(VillageDistribution)
-class VillageDistributionAdmin(ReadOnlyAdmin):
+class VillageDistributionAdmin(RecordAdmin):
     list_display = ["campaign", "village", "township", "distributed_by", "distributed_at"]
     list_filter = ["township"]
     search_fields = ["campaign__title", "village__name"]
@@ -149,7 +139,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ReadOnlyAdmin):
+class ActivityAdmin(RecordAdmin):
     list_display = ["held_on", "assignment", "log", "recorded_at"]
     date_hierarchy = "held_on"
     search_fields = ["assignment__campaign__title", "assignment__grid__name"]
@@ -158,7 +148,7 @@ class ActivityAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CampaignEvent)
-class CampaignEventAdmin(ReadOnlyAdmin):
+class CampaignEventAdmin(RecordAdmin):
     """The history of all campaigns, for audit: read-only."""
 
     list_display = ["at", "campaign", "kind", "actor", "status", "assignment"]

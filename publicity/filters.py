@@ -13,19 +13,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.filters import BootstrapFilterSet
-from grids.filters import visible_grids, visible_townships, visible_villages
+from govcenter.filters import BootstrapFilterSet, request_user
+from govcenter.forms import date_input
+from grids.filters import grid_filter, township_filter, village_filter
 
 from .models import Activity, Assignment, Campaign, PublicityForm, Topic
 from .selectors import campaigns_visible_to
 
 
-def _user(request):
-    return getattr(request, "user", None)
-
-
 def _campaigns(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return Campaign.objects.none()
     return (
@@ -33,10 +30,6 @@ def _campaigns(request):
         .filter(status__in=(Campaign.Status.DISTRIBUTED, Campaign.Status.CLOSED))
         .order_by("-starts_on", "-pk")
     )
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CampaignFilter(BootstrapFilterSet):
@@ -49,10 +42,10 @@ class CampaignFilter(BootstrapFilterSet):
     )
     # The period filter finds campaigns running at some time between the two dates.
     period_from = django_filters.DateFilter(
-        field_name="ends_on", lookup_expr="gte", label=_("Running from"), widget=_date_input()
+        field_name="ends_on", lookup_expr="gte", label=_("Running from"), widget=date_input()
     )
     period_to = django_filters.DateFilter(
-        field_name="starts_on", lookup_expr="lte", label=_("Running until"), widget=_date_input()
+        field_name="starts_on", lookup_expr="lte", label=_("Running until"), widget=date_input()
     )
 
     class Meta:
@@ -79,15 +72,9 @@ class AssignmentFilter(BootstrapFilterSet):
     state = django_filters.ChoiceFilter(
         choices=STATE_CHOICES, method="filter_state", label=_("State"), empty_label=_("Any state")
     )
-    township = django_filters.ModelChoiceFilter(
-        queryset=visible_townships, field_name="township", label=_("Township"), empty_label=_("All townships")
-    )
-    village = django_filters.ModelChoiceFilter(
-        queryset=visible_villages, field_name="village", label=_("Village"), empty_label=_("All villages")
-    )
-    grid = django_filters.ModelChoiceFilter(
-        queryset=visible_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
-    )
+    township = township_filter()
+    village = village_filter()
+    grid = grid_filter()
 
     class Meta:
         model = Assignment
@@ -115,24 +102,15 @@ class ActivityFilter(BootstrapFilterSet):
     form = django_filters.ChoiceFilter(
         choices=PublicityForm.choices, field_name="log__publicity_form", label=_("Form"), empty_label=_("Any form")
     )
-    township = django_filters.ModelChoiceFilter(
-        queryset=visible_townships,
-        field_name="assignment__township",
-        label=_("Township"),
-        empty_label=_("All townships"),
-    )
-    village = django_filters.ModelChoiceFilter(
-        queryset=visible_villages, field_name="assignment__village", label=_("Village"), empty_label=_("All villages")
-    )
-    grid = django_filters.ModelChoiceFilter(
-        queryset=visible_grids, field_name="assignment__grid", label=_("Grid"), empty_label=_("All grids")
-    )
+    township = township_filter("assignment__township")
+    village = village_filter("assignment__village")
+    grid = grid_filter("assignment__grid")
     assignment = django_filters.NumberFilter(field_name="assignment", widget=forms.HiddenInput)
     held_from = django_filters.DateFilter(
-        field_name="held_on", lookup_expr="gte", label=_("Held from"), widget=_date_input()
+        field_name="held_on", lookup_expr="gte", label=_("Held from"), widget=date_input()
     )
     held_to = django_filters.DateFilter(
-        field_name="held_on", lookup_expr="lte", label=_("Held until"), widget=_date_input()
+        field_name="held_on", lookup_expr="lte", label=_("Held until"), widget=date_input()
     )
 
     class Meta:

@@ -10,6 +10,7 @@ cut to what the user may choose by ``publicity.selectors`` and passed in by the 
 from __future__ import annotations
 
 import datetime
+from functools import partial
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits
-from govcenter.forms import Form, PlausibleDateField, choice_buttons
+from govcenter.forms import Form, PlausibleDateField, choice_buttons, people_count_field, text_area
 from govcenter.models import Area, User
 from grids.models import Grid
 
@@ -35,20 +36,21 @@ def _date_widget(**attrs) -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
 
 
-def _note(label, *, required: bool = False, rows: int = 2) -> forms.CharField:
-    return forms.CharField(
-        label=label, required=required, max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": rows})
-    )
+_note = partial(text_area, max_length=limits.NOTE)
 
 
 class CampaignForm(Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    # A text field strips its value, so blanks alone are "required": the message says what to give.
+    title = forms.CharField(
+        label=_("Title"), max_length=200, error_messages={"required": _("Give the campaign a title.")}
+    )
     topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices, widget=choice_buttons(Topic.choices))
     content = forms.CharField(
         label=_("Content"),
         max_length=limits.NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What the grid teams tell people: key points, policies, phone numbers."),
+        error_messages={"required": _("Write the content of the campaign.")},
     )
     audiences = forms.MultipleChoiceField(
         label=_("Target audience"), choices=Audience.choices, widget=choice_buttons(Audience.choices, multiple=True)
@@ -85,18 +87,6 @@ class CampaignForm(Form):
         }
         if campaign is None or not campaign.leaflet:
             del self.fields["remove_leaflet"]
-
-    def clean_title(self):
-        value = self.cleaned_data["title"].strip()
-        if not value:
-            raise ValidationError(_("Give the campaign a title."), code="required")
-        return value
-
-    def clean_content(self):
-        value = self.cleaned_data["content"].strip()
-        if not value:
-            raise ValidationError(_("Write the content of the campaign."), code="required")
-        return value
 
     def clean_leaflet(self):
         upload = self.cleaned_data.get("leaflet")
@@ -246,20 +236,14 @@ class ActivityForm(Form):
     held_time = forms.TimeField(
         label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    place = forms.CharField(label=_("Place"), max_length=200)
-    participants = forms.IntegerField(
-        label=_("Participants"),
-        min_value=0,
-        max_value=100000,
-        error_messages={"min_value": _("The number of participants cannot be negative.")},
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    place = forms.CharField(
+        label=_("Place"), max_length=200, error_messages={"required": _("Say where the activity took place.")}
     )
-    households = forms.IntegerField(
-        label=_("Households reached"),
-        min_value=0,
-        max_value=100000,
-        error_messages={"min_value": _("The number of households reached cannot be negative.")},
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    participants = people_count_field(
+        _("Participants"), negative_message=_("The number of participants cannot be negative.")
+    )
+    households = people_count_field(
+        _("Households reached"), negative_message=_("The number of households reached cannot be negative.")
     )
     matter = forms.CharField(
         label=_("What was done"),
@@ -299,12 +283,6 @@ class ActivityForm(Form):
                 code="before_start",
             )
         return held_on
-
-    def clean_place(self):
-        value = self.cleaned_data["place"].strip()
-        if not value:
-            raise ValidationError(_("Say where the activity took place."), code="required")
-        return value
 
     def clean(self):
         data = super().clean()

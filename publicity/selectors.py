@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from govcenter.jurisdiction import scope_of
 from govcenter.models import Area, User
-from grids.models import Grid, GridMembership
+from grids.models import Grid
+from grids.selectors import police_of_grids
 
 from .models import Activity, Assignment, Campaign, VillageDistribution
 from .rules import centre_area_id
@@ -96,12 +97,7 @@ def grids_to_hand_out(distribution: VillageDistribution) -> QuerySet[Grid]:
 
 def activity_companions(assignment: Assignment) -> QuerySet[User]:
     """Who may accompany the grid team's activity: the police serving its grid now."""
-    return User.objects.filter(
-        is_active=True,
-        grid_memberships__grid_id=assignment.grid_id,
-        grid_memberships__ended_on__isnull=True,
-        grid_memberships__duty__in=[GridMembership.Duty.COMMUNITY_POLICE, GridMembership.Duty.AUXILIARY_POLICE],
-    ).order_by("grid_memberships__duty", "pk")
+    return police_of_grids([assignment.grid_id]).order_by("grid_memberships__duty", "pk")
 
 
 def district_staff(district_id: int) -> QuerySet[User]:

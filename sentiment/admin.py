@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.admin import EstimatedCountPaginator, ReadOnlyInline
+from govcenter.admin import EstimatedCountPaginator, ReadOnlyAdmin, ReadOnlyInline, RecordAdmin
 from govcenter.admin_history import AdminEditHistoryAdmin
 
 from .models import AgencyMatter, Log, LogEvent, LogPhoto
@@ -42,14 +42,8 @@ class AgencyMatterInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("assignee")
 
 
-STATE_FIELDS = [
-    "grid",
-    "village",
-    "township",
-    "district",
-    "recorded_by",
-    "next_step",
-    "dispute",
+# The reporting flow's state: moved by the services only, shown in its own fieldset.
+FLOW_FIELDS = [
     "level",
     "status",
     "handler",
@@ -58,9 +52,18 @@ STATE_FIELDS = [
     "feedback",
     "fed_back_at",
     "fed_back_by",
-    "client_token",
-    "created_at",
-    "updated_at",
+]
+RECORD_FIELDS = ["client_token", "created_at", "updated_at"]
+STATE_FIELDS = [
+    "grid",
+    "village",
+    "township",
+    "district",
+    "recorded_by",
+    "next_step",
+    "dispute",
+    *FLOW_FIELDS,
+    *RECORD_FIELDS,
 ]
 
 
@@ -98,22 +101,8 @@ class LogAdmin(AdminEditHistoryAdmin):
         ),
         (_("Matter"), {"fields": ["matter", "policy_basis", "result", "next_step", "dispute"]}),
         (_("Publicity"), {"fields": ["publicity_form", "participants", "households_reached"]}),
-        (
-            _("Reporting flow"),
-            {
-                "fields": [
-                    "level",
-                    "status",
-                    "handler",
-                    "department",
-                    "reported_at",
-                    "feedback",
-                    "fed_back_at",
-                    "fed_back_by",
-                ]
-            },
-        ),
-        (_("Record"), {"fields": ["client_token", "created_at", "updated_at"]}),
+        (_("Reporting flow"), {"fields": FLOW_FIELDS}),
+        (_("Record"), {"fields": RECORD_FIELDS}),
     ]
 
     @admin.display(description=_("person"))
@@ -155,9 +144,8 @@ class AgencyMatterAdmin(admin.ModelAdmin):
 
 
 @admin.register(LogEvent)
-class LogEventAdmin(admin.ModelAdmin):
+class LogEventAdmin(RecordAdmin):
     paginator = EstimatedCountPaginator
-    show_full_result_count = False
     list_display = ["at", "log", "kind", "actor", "from_level", "to_level", "status"]
     list_filter = ["kind"]
     list_select_related = ["actor", "log__resident"]
@@ -167,18 +155,9 @@ class LogEventAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in LogEvent._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LogPhoto)
-class LogPhotoAdmin(admin.ModelAdmin):
+class LogPhotoAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "log", "content_type", "size", "uploaded_by", "uploaded_at", "view"]
     list_select_related = ["uploaded_by", "log__resident"]
     ordering = ["-uploaded_at", "-pk"]
@@ -194,9 +173,3 @@ class LogPhotoAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

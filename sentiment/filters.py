@@ -12,26 +12,22 @@ from __future__ import annotations
 import datetime
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.filters import BootstrapFilterSet
+from govcenter.filters import BootstrapFilterSet, request_user
+from govcenter.forms import date_input
 from govcenter.jurisdiction import sees_residents
 from govcenter.models import User
-from grids.filters import visible_grids
+from grids.filters import grid_filter
 from grids.selectors import grids_visible_to
 
 from .models import AgencyMatter, Log
 
 
-def _user(request):
-    return getattr(request, "user", None)
-
-
 def _workers(request):
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return User.objects.none()
     grids = grids_visible_to(user)
@@ -46,10 +42,6 @@ def local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 class _Styled(BootstrapFilterSet):
     def drop_unless(self, condition: bool, *names: str) -> None:
         if not condition:
@@ -59,9 +51,7 @@ class _Styled(BootstrapFilterSet):
 
 class LogFilter(_Styled):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    grid = django_filters.ModelChoiceFilter(
-        queryset=visible_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
-    )
+    grid = grid_filter()
     kind = django_filters.ChoiceFilter(choices=Log.Kind.choices, label=_("Kind"), empty_label=_("Any kind"))
     category = django_filters.ChoiceFilter(
         choices=Log.Category.choices, label=_("Category"), empty_label=_("Any category")
@@ -73,8 +63,8 @@ class LogFilter(_Styled):
     worker = django_filters.ModelChoiceFilter(
         queryset=_workers, field_name="recorded_by", label=_("Grid worker"), empty_label=_("All workers")
     )
-    date_from = django_filters.DateFilter(method="filter_from", label=_("From"), widget=_date_widget())
-    date_to = django_filters.DateFilter(method="filter_to", label=_("Until"), widget=_date_widget())
+    date_from = django_filters.DateFilter(method="filter_from", label=_("From"), widget=date_input())
+    date_to = django_filters.DateFilter(method="filter_to", label=_("Until"), widget=date_input())
 
     class Meta:
         model = Log
@@ -82,7 +72,7 @@ class LogFilter(_Styled):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        user = _user(self.request)
+        user = request_user(self.request)
         # Department staff see only the logs assigned to them: no grids to choose from.
         self.drop_unless(user is None or sees_residents(user), "grid", "worker")
         if "q" in self.form.fields:
@@ -110,9 +100,7 @@ class AgencyFilter(_Styled):
     state = django_filters.ChoiceFilter(
         choices=STATE_CHOICES, method="filter_state", label=_("Status"), empty_label=_("Open and done")
     )
-    grid = django_filters.ModelChoiceFilter(
-        queryset=visible_grids, field_name="grid", label=_("Grid"), empty_label=_("All grids")
-    )
+    grid = grid_filter()
     matter_type = django_filters.ChoiceFilter(
         choices=AgencyMatter.Type.choices, label=_("Matter type"), empty_label=_("Any type")
     )

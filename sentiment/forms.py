@@ -22,7 +22,16 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute, RiskLevel
 from govcenter import limits
-from govcenter.forms import EARLIEST_DATE, LATEST_DATE, Form, PlausibleDateField, choice_buttons, parse_pk
+from govcenter.forms import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    Form,
+    PlausibleDateField,
+    choice_buttons,
+    parse_pk,
+    people_count_field,
+    text_area,
+)
 from govcenter.models import User
 from grids.models import Grid, Resident
 
@@ -30,30 +39,15 @@ from .models import AgencyMatter, Log
 from .photos import MAX_PHOTOS, check_photo
 from .services import DEFAULT_AGENCY_DAYS
 
-NON_NEGATIVE = _("This number cannot be negative.")
 
-
-def _text(label, *, max_length: int, rows: int = 2, required: bool = False, **kwargs) -> forms.CharField:
-    """A text area of at most ``max_length`` characters (one of ``govcenter.limits``)."""
-    return forms.CharField(
-        label=label,
-        required=required,
-        max_length=max_length,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        **kwargs,
-    )
-
-
-def _count(label) -> forms.IntegerField:
-    # max_value: the column (PositiveIntegerField) holds at most 2147483647 on PostgreSQL;
-    # no single activity reaches more people than this (as for publicity activities).
-    return forms.IntegerField(
-        label=label,
-        required=False,
-        min_value=0,
-        max_value=100000,
-        error_messages={"min_value": NON_NEGATIVE},
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+def _result() -> forms.CharField:
+    """The result of handling a matter: of a log fed back, or of an agency matter completed."""
+    return text_area(
+        _("Result"),
+        max_length=limits.REASON,
+        rows=3,
+        required=True,
+        error_messages={"required": _("Describe the result.")},
     )
 
 
@@ -89,7 +83,7 @@ def _local_now() -> datetime.datetime:
 
 class LogForm(Form):
     """The filing form. ``grids``: the grids the worker serves (``selectors.worker_grids``);
-    ``police``: the police of those grids (``selectors.police_of_grids``), who may accompany."""
+    ``police``: the police of those grids (``grids.selectors.police_of_grids``), who may accompany."""
 
     grid = forms.ModelChoiceField(
         queryset=None,
@@ -113,7 +107,7 @@ class LogForm(Form):
         error_messages={"invalid_choice": _("Pick the resident from the search results of your grid.")},
     )
     visitor_name = forms.CharField(label=_("Visitor not registered in the grid"), max_length=50, required=False)
-    matter = _text(
+    matter = text_area(
         _("Matter"),
         max_length=limits.NARRATIVE,
         rows=3,
@@ -123,7 +117,7 @@ class LogForm(Form):
     next_step = forms.ChoiceField(
         label=_("Next step"), choices=Log.NextStep.choices, widget=choice_buttons(), initial=Log.NextStep.ANSWERED
     )
-    result = _text(_("Result"), max_length=limits.REASON)
+    result = text_area(_("Result"), max_length=limits.REASON)
     agency_type = forms.ChoiceField(
         label=_("Agency matter"), choices=AgencyMatter.Type.choices, widget=choice_buttons(), required=False
     )
@@ -150,8 +144,8 @@ class LogForm(Form):
     publicity_form = forms.ChoiceField(
         label=_("Form of publicity"), required=False, widget=choice_buttons(), choices=Log.PublicityForm.choices
     )
-    participants = _count(_("Participants"))
-    households_reached = _count(_("Households reached"))
+    participants = people_count_field(_("Participants"), required=False)
+    households_reached = people_count_field(_("Households reached"), required=False)
     photos = PhotosField(label=_("Photos"), required=False)
     client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=36)
 
@@ -238,7 +232,7 @@ class _StepForm(Form):
 
 
 class ReportUpForm(_StepForm):
-    note = _text(_("Why it goes up"), max_length=limits.REASON, rows=2)
+    note = text_area(_("Why it goes up"), max_length=limits.REASON, rows=2)
 
 
 class HandleHereForm(_StepForm):
@@ -249,7 +243,7 @@ class HandleHereForm(_StepForm):
         label=_("Person in charge"),
         error_messages={"invalid_choice": _("Choose someone who works at this level.")},
     )
-    note = _text(_("Instructions"), max_length=limits.NOTE, rows=2)
+    note = text_area(_("Instructions"), max_length=limits.NOTE, rows=2)
 
     def __init__(self, *args, handlers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -261,7 +255,7 @@ class AssignDepartmentForm(_StepForm):
     """``departments``: the active departments of the log's district (``selectors.department_choices``)."""
 
     department = forms.ModelChoiceField(queryset=None, label=_("Functional department"))
-    note = _text(_("Instructions"), max_length=limits.NOTE, rows=2)
+    note = text_area(_("Instructions"), max_length=limits.NOTE, rows=2)
 
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
@@ -269,13 +263,7 @@ class AssignDepartmentForm(_StepForm):
 
 
 class FeedBackForm(_StepForm):
-    result = _text(
-        _("Result"),
-        max_length=limits.REASON,
-        rows=3,
-        required=True,
-        error_messages={"required": _("Describe the result.")},
-    )
+    result = _result()
 
 
 class ToDisputeForm(_StepForm):
@@ -297,13 +285,7 @@ class PhotosForm(_StepForm):
 
 
 class AgencyCompleteForm(Form):
-    result = _text(
-        _("Result"),
-        max_length=limits.REASON,
-        rows=3,
-        required=True,
-        error_messages={"required": _("Describe the result.")},
-    )
+    result = _result()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

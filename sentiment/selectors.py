@@ -42,17 +42,6 @@ def department_choices(log: Log) -> QuerySet[Department]:
     return Department.objects.filter(district_id=log.district_id, is_active=True).order_by("name")
 
 
-def police_of_grids(grid_ids) -> QuerySet[User]:
-    """Community and auxiliary police serving these grids now: who may accompany a visit.
-    ``grid_ids``: ids, or a queryset of grids (then a subquery)."""
-    return User.objects.filter(
-        is_active=True,
-        grid_memberships__grid__in=grid_ids,
-        grid_memberships__ended_on__isnull=True,
-        grid_memberships__duty__in=[GridMembership.Duty.COMMUNITY_POLICE, GridMembership.Duty.AUXILIARY_POLICE],
-    ).distinct()
-
-
 def worker_grids(user):
     """The grids a grid worker serves now, in code order (where they may file logs)."""
     from grids.models import Grid

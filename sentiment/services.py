@@ -29,8 +29,8 @@ from govcenter.levels import handler_choices, level_staff, local_date, serves_gr
 from govcenter.models import Area, Department, User
 from govcenter.timeline import WorkflowError, workflow_helpers
 from govcenter.uploads import ReencodedImage, is_reencoded
-from grids.models import Grid, GridMembership, Resident
-from grids.selectors import grid_workers_of
+from grids.models import Grid, Resident
+from grids.selectors import grid_workers_of, police_of_grids
 
 from . import rules
 from .models import AgencyMatter, Level, Log, LogEvent, LogPhoto
@@ -139,15 +139,6 @@ def _save_photos(log: Log, actor: User, at: datetime.datetime, checked: list[Ree
     return saved
 
 
-def _serves_as_police(user: User, grid: Grid) -> bool:
-    return GridMembership.objects.filter(
-        grid=grid,
-        user=user,
-        ended_on__isnull=True,
-        duty__in=[GridMembership.Duty.COMMUNITY_POLICE, GridMembership.Duty.AUXILIARY_POLICE],
-    ).exists()
-
-
 # --- filing -----------------------------------------------------------------------------
 
 
@@ -211,7 +202,7 @@ def log_file(
         visitor_name = ""
     if accompanied_by is not None:
         _require(
-            _serves_as_police(accompanied_by, grid),
+            police_of_grids([grid.pk]).filter(pk=accompanied_by.pk).exists(),
             _("%(name)s is not the community or auxiliary police officer of %(grid)s.")
             % {"name": accompanied_by.display_name, "grid": grid.name},
             "accompanied_by",

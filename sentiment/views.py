@@ -33,6 +33,7 @@ from govcenter.levels import handler_choices, levels_above
 from govcenter.pagination import WindowPage
 from govcenter.steps import Flow, Step
 from grids.models import Resident
+from grids.selectors import police_of_grids
 
 from . import exports, rules, services
 from .filters import AgencyFilter, LogFilter
@@ -54,7 +55,6 @@ from .selectors import (
     department_choices,
     log_rows,
     logs_visible_to,
-    police_of_grids,
     worker_grids,
 )
 from .services import LogAlreadyFiled, LogError

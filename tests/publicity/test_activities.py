@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from govcenter.models import User
 from publicity import services as s
+from publicity.forms import ActivityForm
 from publicity.models import Activity, Assignment, CampaignEvent
 from publicity.services import PublicityError
 from sentiment.models import Log
@@ -49,6 +51,11 @@ def test_bad_activity_input_is_refused_and_nothing_is_filed(world, assignment, k
         activity(world, assignment, **kwargs)
     assert e.value.field == field
     assert not Log.objects.exists() and not Activity.objects.exists()
+
+
+def test_the_activity_form_refuses_a_blank_place_saying_what_to_give(world, assignment):
+    form = ActivityForm({"place": " \u200b "}, assignment=assignment, companions=User.objects.none())
+    assert form.errors["place"] == ["Say where the activity took place."]
 
 
 def test_a_photo_that_is_not_an_image_is_refused_through_the_log(world, assignment, settings, tmp_path):

@@ -45,3 +45,9 @@ def test_campaign_content_and_review_notes_are_limited():
     )
     form = ReturnForm({"note": "请\u202e补充电话"})
     assert form.is_valid() and form.cleaned_data["note"] == "请补充电话"
+
+
+def test_a_blank_title_or_content_is_refused_with_what_to_give(db):
+    form = CampaignForm(_campaign(title="  \u200b ", content=" \n "))
+    assert form.errors["title"] == ["Give the campaign a title."]
+    assert form.errors["content"] == ["Write the content of the campaign."]
