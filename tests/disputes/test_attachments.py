@@ -22,6 +22,9 @@ from tests import images
 
 from .ledger_helpers import PDF_BYTES, register, url
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 TOO_LARGE = "This image is too large: at most 50 megapixels."
 DAMAGED = "This image is damaged or incomplete; upload the file again."
 

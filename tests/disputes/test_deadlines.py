@@ -16,6 +16,9 @@ from disputes import deadlines
 from disputes import services as s
 from disputes.models import DeadlinePolicy, Dispute, FollowUpRule, Level, Party, RiskLevel
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 TZ = ZoneInfo("Asia/Shanghai")
 END = datetime.time(23, 59, 59)
 DayKind = DeadlinePolicy.DayKind

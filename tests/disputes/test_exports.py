@@ -21,6 +21,9 @@ from govcenter.exports import XLSX_CONTENT_TYPE
 
 from .ledger_helpers import days_ago, register, url
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 
 def _xlsx(response):
     assert response.status_code == 200

@@ -16,6 +16,9 @@ from tests.factories import make_id_number
 
 from .ledger_helpers import FAKE_PDF_BYTES, JPEG_BYTES, PDF_BYTES, PNG_BYTES, days_ago, register, url
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 UPLOAD_MESSAGE = "Only PDF, JPG or PNG files up to 10 MB."
 
 

@@ -18,6 +18,9 @@ from govcenter import pagination
 
 from .ledger_helpers import days_ago, register, url
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 FILTERS = {
     "status": "registered",
     "risk_level": "significant",

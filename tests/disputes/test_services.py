@@ -13,6 +13,9 @@ from tests.factories import make_user
 
 from .helpers import T0, at, parties, register
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 Status = Dispute.Status
 Kind = DisputeEvent.Kind
 

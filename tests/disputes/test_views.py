@@ -15,6 +15,9 @@ from tests.factories import make_id_number
 
 from .ledger_helpers import JPEG_BYTES, PDF_BYTES, PNG_BYTES, days_ago, messages_of, register, url
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 Kind = DisputeEvent.Kind
 Status = Dispute.Status
 

@@ -26,6 +26,9 @@ from sentiment.models import Log
 from tests.conftest import pass_second_factor
 from tests.factories import make_id_number, make_resident, make_user
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
 PROXY = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.7, 10.0.0.2"}

@@ -9,6 +9,9 @@ from django.urls import reverse
 
 from tests.factories import make_grid, make_resident
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 ROLES = [
     "admin",
     "district1",

@@ -13,6 +13,9 @@ from grids.forms import GridForm, HouseholdForm, MembershipEndForm, MembershipFo
 from grids.models import Grid, GridMembership, Household, Resident
 from tests.factories import make_id_number, make_user
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 
 @pytest.fixture(autouse=True)
 def english(client):

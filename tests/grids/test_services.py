@@ -16,6 +16,9 @@ from grids.forms import GridForm, HouseholdForm, ResidentForm
 from grids.models import CareTag, Grid, Household, Resident
 from tests.factories import make_id_number
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 
 def resident_data(world, **overrides) -> dict:
     data = {

@@ -15,6 +15,9 @@ from govcenter.models import PersonalDataAccess
 from grids.models import Grid, GridMembership, Household, Resident
 from tests.factories import make_grid, make_household, make_id_number, make_resident
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 
 @pytest.fixture(autouse=True)
 def english(client):

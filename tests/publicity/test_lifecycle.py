@@ -13,6 +13,9 @@ from publicity.services import PublicityError
 
 from .helpers import START, approved, at, data, distributed, draft, submitted
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 Status = Campaign.Status
 Kind = CampaignEvent.Kind
 

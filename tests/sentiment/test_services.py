@@ -17,6 +17,9 @@ from tests.factories import make_resident
 
 from .helpers import T0, at, at_department, at_district, at_township, file_log, reported
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 Status = Log.Status
 NextStep = Log.NextStep
 

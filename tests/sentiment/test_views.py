@@ -27,6 +27,9 @@ from tests.factories import make_resident
 
 from .helpers import at, file_log, reported
 
+# The module's tests read the world and roll back what they write: one world for them all.
+pytestmark = pytest.mark.usefixtures("world_for_the_module")
+
 PNG = images.PNG_BYTES  # real pictures: the portal decodes every uploaded image
 JPEG = images.JPEG_BYTES
 MARK = "东山村路灯坏了三盏"
