@@ -319,6 +319,7 @@ def _follow_up_recorded(d: Dispute) -> str:
 
 
 FLOW = Flow(
+    item_name="dispute",
     namespace="disputes",
     visible=_visible_to,
     detail=_detail_page,
@@ -333,7 +334,7 @@ FLOW = Flow(
             style="success",
             rule=rules.can_accept,
             form=AcceptForm,
-            perform=lambda c: services.dispute_accept(dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            service=services.dispute_accept,
             success=lambda d: _("Dispute %(number)s accepted.") % {"number": d.number},
         ),
         Step(
@@ -344,15 +345,7 @@ FLOW = Flow(
             rule=rules.can_divert,
             form=DivertForm,
             form_kwargs=lambda user, d: selectors.district_places(d),
-            perform=lambda c: services.dispute_divert(
-                dispute=c.item,
-                actor=c.actor,
-                at=c.at,
-                township=c.data["township"],
-                village=c.data["village"],
-                grid=c.data["grid"],
-                note=c.data["note"],
-            ),
+            service=services.dispute_divert,
             success=lambda d: _("Dispute diverted to %(place)s.") % {"place": d.village or d.township},
         ),
         Step(
@@ -361,18 +354,7 @@ FLOW = Flow(
             submit=gettext_lazy("Save the mediation record"),
             rule=rules.can_record_mediation,
             form=MediationForm,
-            perform=lambda c: services.dispute_record_mediation(
-                dispute=c.item,
-                actor=c.actor,
-                at=c.at,
-                held_on=c.data["held_on"],
-                method=c.data["method"],
-                mediator_kinds=c.data["mediator_kinds"],
-                mediators=c.data["mediators"],
-                outcome=c.data["outcome"],
-                notes=c.data["notes"],
-                agreement=c.data["agreement"],
-            ),
+            service=services.dispute_record_mediation,
             success=gettext_lazy("Mediation recorded."),
         ),
         Step(
@@ -382,9 +364,7 @@ FLOW = Flow(
             style="success",
             rule=rules.can_resolve,
             form=ResolveForm,
-            perform=lambda c: services.dispute_resolve(
-                dispute=c.item, actor=c.actor, at=c.at, result=c.data["result"], agreement=c.data["agreement"]
-            ),
+            service=services.dispute_resolve,
             success=lambda d: _("Dispute %(number)s resolved; follow-up visits are scheduled.") % {"number": d.number},
         ),
         Step(
@@ -394,9 +374,7 @@ FLOW = Flow(
             style="success",
             rule=rules.can_return_feedback,
             form=FeedbackForm,
-            perform=lambda c: services.dispute_return_feedback(
-                dispute=c.item, actor=c.actor, at=c.at, result=c.data["result"]
-            ),
+            service=services.dispute_return_feedback,
             success=lambda d: (
                 _("Result returned to the %(level)s for confirmation.") % {"level": d.get_level_display()}
             ),
@@ -408,9 +386,7 @@ FLOW = Flow(
             style="success",
             rule=rules.can_confirm_feedback,
             form=ConfirmForm,
-            perform=lambda c: services.dispute_confirm_feedback(
-                dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"]
-            ),
+            service=services.dispute_confirm_feedback,
             success=gettext_lazy("Result confirmed: the dispute is resolved."),
         ),
         Step(
@@ -420,9 +396,7 @@ FLOW = Flow(
             style="danger",
             rule=rules.can_reject_feedback,
             form=RejectForm,
-            perform=lambda c: services.dispute_reject_feedback(
-                dispute=c.item, actor=c.actor, at=c.at, reason=c.data["reason"]
-            ),
+            service=services.dispute_reject_feedback,
             success=lambda d: (
                 _("Result rejected: the dispute is back with the %(level)s.") % {"level": d.get_level_display()}
             ),
@@ -435,9 +409,7 @@ FLOW = Flow(
             rule=rules.can_escalate,
             form=EscalateForm,
             form_kwargs=lambda user, d: {"departments": selectors.department_choices(d)},
-            perform=lambda c: services.dispute_escalate(
-                dispute=c.item, actor=c.actor, at=c.at, reason=c.data["reason"], department=c.data.get("department")
-            ),
+            service=services.dispute_escalate,
             success=lambda d: _("Escalated to %(level)s.") % {"level": d.get_level_display()},
         ),
         Step(
@@ -448,9 +420,7 @@ FLOW = Flow(
             rule=rules.can_assign,
             form=AssignHandlerForm,
             form_kwargs=lambda user, d: {"handlers": selectors.handler_choices(d)},
-            perform=lambda c: services.dispute_assign_handler(
-                dispute=c.item, actor=c.actor, at=c.at, handler=c.data["handler"]
-            ),
+            service=services.dispute_assign_handler,
             success=lambda d: _("%(person)s now handles this dispute.") % {"person": d.handler.display_name},
         ),
         Step(
@@ -460,9 +430,7 @@ FLOW = Flow(
             style="danger",
             rule=rules.can_close_unresolved,
             form=UnresolvedForm,
-            perform=lambda c: services.dispute_close_unresolved(
-                dispute=c.item, actor=c.actor, at=c.at, result=c.data["result"], referral=c.data["referral"]
-            ),
+            service=services.dispute_close_unresolved,
             success=lambda d: _("Dispute %(number)s closed as not resolved.") % {"number": d.number},
         ),
         Step(
@@ -474,15 +442,7 @@ FLOW = Flow(
             targets=lambda d: d.follow_ups.all(),
             offered=lambda fu: fu.is_pending,
             target_kwarg="follow_up",
-            perform=lambda c: services.dispute_record_follow_up(
-                dispute=c.item,
-                follow_up=c.target,
-                actor=c.actor,
-                at=c.at,
-                visited_on=c.data["visited_on"],
-                finding=c.data["finding"],
-                notes=c.data["notes"],
-            ),
+            service=services.dispute_record_follow_up,
             success=_follow_up_recorded,
         ),
         Step(
@@ -492,9 +452,7 @@ FLOW = Flow(
             style="secondary",
             rule=rules.can_lift_supervision,
             form=LiftSupervisionForm,
-            perform=lambda c: services.dispute_lift_supervision(
-                dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"]
-            ),
+            service=services.dispute_lift_supervision,
             success=gettext_lazy("Supervision lifted."),
         ),
         Step(
@@ -504,13 +462,7 @@ FLOW = Flow(
             submit=gettext_lazy("Save the opinion"),
             rule=rules.can_add_police_review,
             form=PoliceReviewForm,
-            perform=lambda c: services.dispute_add_police_review(
-                dispute=c.item,
-                actor=c.actor,
-                at=c.at,
-                opinion=c.data["opinion"],
-                flags_criminal_risk=c.data["flags_criminal_risk"],
-            ),
+            service=services.dispute_add_police_review,
             success=gettext_lazy("Police opinion saved."),
         ),
         Step(

@@ -19,10 +19,13 @@ Rules
     a ``Denied``. A reason may be a callable, formatted only when it is shown.
 
 Steps
-    ``Step(name, title, submit, rule, form, perform, success, style=...)``: ``perform`` gets a
-    ``StepCall`` (``actor``, ``item``, ``data`` = the form's cleaned data, ``at`` = now,
-    ``target``, ``request``) and calls one service, e.g.
-    ``lambda c: services.dispute_accept(dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"])``.
+    ``Step(name, title, submit, rule, form, success, service=..., style=...)``: ``service``
+    is called with the item (under the flow's ``item_name``), ``actor``, ``at`` = now and the
+    form's cleaned data as keywords, e.g. ``service=services.dispute_accept`` for
+    ``dispute_accept(*, dispute, actor, at, note)`` and a form with one field ``note``. A
+    service whose keywords differ from the form's fields gets ``perform`` instead: a function
+    of a ``StepCall`` (``actor``, ``item``, ``data``, ``at``, ``target``, ``request``), e.g.
+    ``lambda c: services.dispute_add_attachment(dispute=c.item, ..., upload=c.data["file"])``.
     ``title``, ``style`` and ``success`` may be callables of the item (``title`` of the
     target, for a step with targets). ``form_kwargs(user, item)`` gives the step's form
     its own arguments, e.g. its choices from the app's selectors (forms hold no
@@ -133,8 +136,13 @@ class Step:
     submit: str
     rule: Callable[[Any, Any], Any]
     form: type[forms.Form] | None
-    perform: Callable[[StepCall], Any]
     success: Text
+    # What the step does: ``service`` is called as ``service(<item_name>=item, actor=...,
+    # at=..., **form.cleaned_data)`` (and the target under ``target_kwarg``), so a service
+    # whose keywords are the form's fields needs no glue; ``perform(StepCall)`` is for one
+    # that does.
+    service: Callable[..., Any] | None = None
+    perform: Callable[[StepCall], Any] | None = None
     style: Text = "primary"
     url_name: str = ""
     path: str = ""
@@ -177,11 +185,25 @@ class Flow:
     # Prefix each form's fields with its step's name (several forms with one field name on a page).
     prefixed: bool = False
     url_prefix: str = ""
+    # The keyword under which a step's ``service`` gets the item, e.g. "dispute".
+    item_name: str = "item"
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.steps]
         if len(names) != len(set(names)):
             raise ValueError(f"{self.namespace}: two steps share a name")
+        for s in self.steps:
+            if (s.service is None) == (s.perform is None):
+                raise ValueError(f"{self.namespace}: step {s.name} needs one of service and perform")
+
+    def perform(self, step: Step, call: StepCall):
+        """Call the step's service with the item, the actor, the time and the form's data."""
+        if step.perform is not None:
+            return step.perform(call)
+        kwargs = {self.item_name: call.item, "actor": call.actor, "at": call.at, **call.data}
+        if call.target is not None:
+            kwargs[step.target_kwarg] = call.target
+        return step.service(**kwargs)
 
     def step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)
@@ -258,7 +280,7 @@ class Flow:
         data = form.cleaned_data if form is not None else {}
         call = StepCall(actor=user, item=item, data=data, at=timezone.now(), target=target, request=request)
         try:
-            step.perform(call)
+            self.perform(step, call)
         except self.error as e:
             wrong = getattr(e, "field", None)
             if form is not None and wrong in form.fields and self.allows(step, user, item, target):

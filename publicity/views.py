@@ -607,6 +607,7 @@ def progress(request, pk: int):
 # ``govcenter.steps`` draws the actions panel from it and takes every step's POST URL.
 
 FLOW = Flow(
+    item_name="campaign",
     namespace="publicity",
     visible=_campaigns_of,
     detail=_detail_page,
@@ -621,7 +622,7 @@ FLOW = Flow(
             style="success",
             rule=rules.can_submit,
             form=NoteForm,
-            perform=lambda c: services.campaign_submit(campaign=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            service=services.campaign_submit,
             success=gettext_lazy("Submitted to the district centre for review."),
             opens=True,
         ),
@@ -632,7 +633,7 @@ FLOW = Flow(
             style="success",
             rule=rules.can_approve,
             form=NoteForm,
-            perform=lambda c: services.campaign_approve(campaign=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            service=services.campaign_approve,
             success=gettext_lazy("Campaign approved. Distribute it to townships and villages next."),
             opens=True,
         ),
@@ -643,7 +644,7 @@ FLOW = Flow(
             style="warning",
             rule=rules.can_return,
             form=ReturnForm,
-            perform=lambda c: services.campaign_return(campaign=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            service=services.campaign_return,
             success=gettext_lazy("Campaign returned to its drafting centre with your note."),
         ),
         # Closing is never one click away: it stays folded.
@@ -654,13 +655,14 @@ FLOW = Flow(
             style="secondary",
             rule=rules.can_close,
             form=NoteForm,
-            perform=lambda c: services.campaign_close(campaign=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            service=services.campaign_close,
             success=gettext_lazy("Campaign closed."),
         ),
     ],
 )
 
 ASSIGNMENT_FLOW = Flow(
+    item_name="assignment",
     namespace="publicity",
     visible=_assignments_of,
     detail=_assignment_page,
@@ -678,9 +680,7 @@ ASSIGNMENT_FLOW = Flow(
             style="success",
             rule=rules.can_complete,
             form=CompleteForm,
-            perform=lambda c: services.assignment_complete(
-                assignment=c.item, actor=c.actor, at=c.at, note=c.data["note"]
-            ),
+            service=services.assignment_complete,
             success=gettext_lazy("Assignment marked done."),
             opens=True,
         ),

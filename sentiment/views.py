@@ -358,6 +358,7 @@ def _handle_title(log: Log) -> str:
 
 
 FLOW = Flow(
+    item_name="log",
     namespace="sentiment",
     visible=_detail_rows,
     detail=_detail_page,
@@ -374,7 +375,7 @@ FLOW = Flow(
             style="success",
             rule=rules.can_feed_back,
             form=FeedBackForm,
-            perform=lambda c: services.log_feed_back(log=c.item, actor=c.actor, at=c.at, result=c.data["result"]),
+            service=services.log_feed_back,
             success=gettext_lazy("Result fed back; the grid worker and the reporting centres are notified."),
         ),
         Step(
@@ -386,9 +387,7 @@ FLOW = Flow(
             rule=rules.can_handle_here,
             form=HandleHereForm,
             form_kwargs=lambda user, log: {"handlers": handler_choices(log, whole_village=True)},
-            perform=lambda c: services.log_handle_here(
-                log=c.item, actor=c.actor, at=c.at, handler=c.data["handler"], note=c.data["note"]
-            ),
+            service=services.log_handle_here,
             success=lambda log: _("%(person)s is now in charge of this log.") % {"person": log.handler.display_name},
         ),
         Step(
@@ -399,7 +398,7 @@ FLOW = Flow(
             style="warning",
             rule=rules.can_report_up,
             form=ReportUpForm,
-            perform=lambda c: services.log_report_up(log=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            service=services.log_report_up,
             success=lambda log: _("Reported up to the %(level)s centre.") % {"level": log.get_level_display()},
         ),
         Step(
@@ -412,9 +411,7 @@ FLOW = Flow(
             rule=rules.can_assign_department,
             form=AssignDepartmentForm,
             form_kwargs=lambda user, log: {"departments": department_choices(log)},
-            perform=lambda c: services.log_assign_department(
-                log=c.item, actor=c.actor, at=c.at, department=c.data["department"], note=c.data["note"]
-            ),
+            service=services.log_assign_department,
             success=lambda log: _("Assigned to %(department)s.") % {"department": log.department},
         ),
         Step(
@@ -427,15 +424,7 @@ FLOW = Flow(
             style=lambda log: "danger" if log.next_step == Log.NextStep.DISPUTE else "secondary",
             rule=rules.can_turn_into_dispute,
             form=ToDisputeForm,
-            perform=lambda c: services.log_to_dispute(
-                log=c.item,
-                actor=c.actor,
-                at=c.at,
-                category=c.data["category"],
-                summary=c.data["summary"],
-                respondent_name=c.data["respondent_name"],
-                risk_level=c.data["risk_level"],
-            ),
+            service=services.log_to_dispute,
             success=lambda log: _("Registered in the dispute ledger as %(number)s.") % {"number": log.dispute.number},
         ),
         Step(
@@ -447,7 +436,7 @@ FLOW = Flow(
             style="secondary",
             rule=rules.can_add_photos,
             form=PhotosForm,
-            perform=lambda c: services.log_add_photos(log=c.item, actor=c.actor, at=c.at, photos=c.data["photos"]),
+            service=services.log_add_photos,
             success=gettext_lazy("Photos added."),
         ),
     ],

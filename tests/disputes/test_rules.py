@@ -55,8 +55,9 @@ def _data(world, step_name: str, d: Dispute) -> dict:
 def _service_accepts(step, actor, d: Dispute, data: dict, target) -> bool:
     try:
         with transaction.atomic():
-            step.perform(
-                StepCall(actor=actor, item=Dispute.objects.get(pk=d.pk), data=data, at=timezone.now(), target=target)
+            FLOW.perform(
+                step,
+                StepCall(actor=actor, item=Dispute.objects.get(pk=d.pk), data=data, at=timezone.now(), target=target),
             )
             raise _Undo
     except _Undo:

@@ -44,7 +44,7 @@ def _service_accepts(step, actor, log: Log, data: dict) -> bool:
     """Whether the step's service takes the step (rolled back either way)."""
     try:
         with transaction.atomic():
-            step.perform(StepCall(actor=actor, item=Log.objects.get(pk=log.pk), data=data, at=timezone.now()))
+            FLOW.perform(step, StepCall(actor=actor, item=Log.objects.get(pk=log.pk), data=data, at=timezone.now()))
             raise _Undo
     except _Undo:
         return True
