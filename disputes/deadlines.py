@@ -1,24 +1,19 @@
 """Deadlines: days from the policy table, counted in the district's time zone.
 
-Working days follow China's statutory calendar (holidays and adjusted working
-days) from the ``chinesecalendar`` package. For a year it does not cover yet, only
-weekends are skipped and a warning is logged once per year, so that deadlines keep
-working until the package is updated (see README: keeping chinesecalendar current).
+Working days follow the working-day calendar the administrator keeps
+(``govcenter.calendar``: statutory holidays and adjusted working days). For a year
+with no entries only weekends are skipped, a warning is logged and shown on the
+administrators' home page (see README: the working-day calendar).
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
-from functools import lru_cache
 
-import chinese_calendar
-
+from govcenter.calendar import add_working_days
 from govcenter.levels import local_zone
 
 from .models import DeadlinePolicy, FollowUpRule
-
-logger = logging.getLogger(__name__)
 
 # Used when the administrator has not entered a row for a (risk level, level) pair.
 DEFAULT_DAYS = {
@@ -36,33 +31,6 @@ DEFAULT_DAYS = {
     ("major", "department"): 7,
 }
 DEFAULT_FOLLOW_UP_DAYS = (7, 30)
-
-
-@lru_cache(maxsize=32)
-def _warn_uncovered(year: int) -> None:
-    logger.warning(
-        "chinesecalendar has no statutory holidays for %s; counting only weekends as rest days. "
-        "Upgrade the chinesecalendar package when the State Council publishes that year's calendar.",
-        year,
-    )
-
-
-def is_working_day(day: datetime.date) -> bool:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        _warn_uncovered(day.year)
-        return day.weekday() < 5
-
-
-def add_working_days(day: datetime.date, n: int) -> datetime.date:
-    """The n-th working day after ``day`` (``day`` itself does not count)."""
-    counted = 0
-    while counted < n:
-        day += datetime.timedelta(days=1)
-        if is_working_day(day):
-            counted += 1
-    return day
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:

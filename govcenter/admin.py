@@ -1,5 +1,5 @@
 """Django admin for the project package: users, areas, police stations, departments,
-and the read-only trails (notifications, personal-data accesses).
+the working-day calendar, and the read-only trails (notifications, personal-data accesses).
 
 Sized for a county (300 villages, thousands of users) and beyond: every foreign key to
 a big table is an autocomplete, list pages select their related rows in the same
@@ -8,18 +8,25 @@ query, and large append-only tables skip the unfiltered COUNT(*).
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, QuerySet
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .admin_history import AuditHistoryAdmin
+from .calendar_import import CalendarFileError, calendar_import, read_calendar_file
 from .forms import CleanTextMixin, ModelForm
-from .models import Area, Department, Notification, PersonalDataAccess, PoliceStation, ReminderSent, User
+from .models import Area, CalendarDay, Department, Notification, PersonalDataAccess, PoliceStation, ReminderSent, User
 from .services import area_add_or_update
 
 # --- Areas ------------------------------------------------------------------------
@@ -308,6 +315,92 @@ class ReminderSentAdmin(ReadOnlyAdmin):
     list_display = ["sent_at", "kind", "content_type", "object_id", "deadline"]
     list_filter = ["kind", "content_type"]
     date_hierarchy = "sent_at"
+
+
+# --- The working-day calendar ----------------------------------------------------------
+
+
+class CalendarYearFilter(admin.SimpleListFilter):
+    title = _("year")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = sorted({d.year for d in CalendarDay.objects.dates("date", "year")}, reverse=True)
+        return [(str(y), str(y)) for y in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(date__year=int(self.value()))
+        return queryset
+
+
+class CalendarImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "XLSX or CSV (UTF-8 or GB18030), one row a day: date (2027-01-01), rest or work "
+            "(休 / 班 / rest / work), name (春节 …). A header row starting with “date” or 日期 is skipped."
+        ),
+    )
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AuditHistoryAdmin):
+    """The statutory holidays and adjusted working days every working-day deadline counts with."""
+
+    form = ModelForm
+    list_display = ["date", "weekday", "kind", "name"]
+    list_filter = [CalendarYearFilter, "kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    ordering = ["-date"]
+    list_per_page = 100
+    change_list_template = "admin/govcenter/calendarday/change_list.html"
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, obj: CalendarDay) -> str:
+        return date_format(obj.date, "l")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="govcenter_calendarday_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        """Upload a year's calendar; all rows or none, each wrong row named by its number."""
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        form = CalendarImportForm(request.POST or None, request.FILES or None)
+        errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                rows = read_calendar_file(form.cleaned_data["file"])
+            except CalendarFileError as e:
+                form.add_error("file", str(e))
+            else:
+                result = calendar_import(rows)
+                if not rows:
+                    form.add_error("file", gettext("The file has no rows."))
+                elif not result.ok:
+                    errors = result.errors
+                    messages.error(
+                        request,
+                        gettext("%(n)d errors; nothing was saved.") % {"n": len(result.errors)},
+                    )
+                else:
+                    messages.success(
+                        request,
+                        gettext("Imported: %(created)d added, %(updated)d changed, %(unchanged)d unchanged.")
+                        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+                    )
+                    return redirect("admin:govcenter_calendarday_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Import the working-day calendar"),
+            "form": form,
+            "row_errors": errors,
+        }
+        return render(request, "admin/govcenter/calendarday/import.html", context)
 
 
 # --- Login locks and the second factor -------------------------------------------------

@@ -14,7 +14,7 @@ class GovcenterConfig(AppConfig):
     default = True
 
     def ready(self):
-        from . import uploads
+        from . import calendar, uploads  # noqa: F401  (calendar: its signal receivers)
 
         uploads.apply_pillow_limit()
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from . import limits
+from .history import audit_history
 
 
 class Area(MP_Node):
@@ -333,3 +334,41 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.content_type_id}:{self.object_id} @ {self.deadline:%Y-%m-%d %H:%M}"
+
+
+class CalendarDay(models.Model):
+    """A day the statutory calendar makes different from an ordinary week: a holiday
+    (rest, also on the weekend days a holiday spans) or an adjusted working day (work,
+    often a Saturday or Sunday). Every other day is a working day from Monday to Friday.
+
+    The administrator keeps the table (Django admin, or an XLSX / CSV import); the
+    migration seeds it from ``chinesecalendar`` for the years that package covers. A
+    year with no row at all is a year nobody has entered: ``govcenter.calendar`` then
+    counts weekends only and warns.
+    """
+
+    class Kind(models.TextChoices):
+        REST = "rest", _("Rest day (holiday)")
+        WORK = "work", _("Working day (adjusted)")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The holiday as the State Council's notice names it (e.g. 春节); for a working day, the holiday it makes up for."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = audit_history(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("working-day calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".rstrip()

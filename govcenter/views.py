@@ -13,10 +13,12 @@ from django.views.decorators.http import require_POST
 
 from grids.selectors import areas_visible_to, grids_visible_to
 
+from .calendar import missing_years
 from .context_processors import quick_actions
 from .forms import ProfileForm
 from .jurisdiction import scope_of, sees_residents
-from .models import Area, Notification
+from .levels import local_date
+from .models import Area, Notification, User
 from .selectors import jurisdiction_overview
 
 
@@ -32,8 +34,16 @@ def home(request):
             "sees_residents": sees_residents(request.user),
             "overview": jurisdiction_overview(request.user),
             "quick_actions": quick_actions(request.user),
+            "calendar_missing_years": _calendar_missing_years(request.user),
         },
     )
+
+
+def _calendar_missing_years(user) -> list[int]:
+    """Years without a working-day calendar, for those who keep it or answer for the deadlines."""
+    if not (user.is_superuser or user.role in (User.Role.ADMINISTRATOR, User.Role.DISTRICT_STAFF)):
+        return []
+    return missing_years(local_date(timezone.now()))
 
 
 @login_required

@@ -119,6 +119,17 @@ def _celery_eager():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_django_cache():
+    """Django's cache (local memory in tests) outlives each test's rolled-back transaction:
+    what a test cached (e.g. a year of the working-day calendar it had edited) must not
+    answer the next test."""
+    from django.core.cache import cache
+
+    yield
+    cache.clear()
+
+
 @contextlib.contextmanager
 def kept_for_the_module(django_db_blocker):
     """Data written inside stays for the tests of one module and is rolled back after them.

@@ -1,6 +1,7 @@
 """Deadlines from the policy table, counted in Asia/Shanghai: Chinese working days (statutory
-holidays and adjusted working days from chinesecalendar), calendar days, the weekend-only
-fallback for years the package does not cover, and follow-up dates."""
+holidays and adjusted working days from the administrator's calendar, seeded from
+chinesecalendar), calendar days, the weekend-only fallback for years without entries, and
+follow-up dates. The calendar itself: tests/govcenter/test_calendar.py."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import datetime
 import logging
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
 import pytest
 from django.urls import reverse
 
 from disputes import deadlines
 from disputes import services as s
 from disputes.models import DeadlinePolicy, Dispute, FollowUpRule, Level, Party, RiskLevel
+from govcenter.calendar import is_working_day
+from govcenter.models import CalendarDay
 
 # The module's tests read the world and roll back what they write: one world for them all.
 pytestmark = pytest.mark.usefixtures("world_for_the_module")
@@ -43,13 +45,13 @@ def set_policy(days: int, day_kind: str, risk_level: str = RiskLevel.GENERAL, le
     )
 
 
-def test_the_2026_national_day_calendar_is_what_the_tests_assume():
-    # 1-7 October are the holiday; Saturday 10 October is an adjusted working day.
-    assert not any(chinese_calendar.is_workday(datetime.date(2026, 10, d)) for d in range(1, 8))
-    assert chinese_calendar.is_workday(datetime.date(2026, 10, 8))
-    assert chinese_calendar.is_workday(datetime.date(2026, 10, 9))
-    assert datetime.date(2026, 10, 10).weekday() == 5 and chinese_calendar.is_workday(datetime.date(2026, 10, 10))
-    assert not chinese_calendar.is_workday(datetime.date(2026, 10, 11))
+def test_the_2026_national_day_calendar_is_what_the_tests_assume(db):
+    # 1-7 October are the holiday; Saturday 10 October is an adjusted working day (seeded).
+    assert not any(is_working_day(datetime.date(2026, 10, d)) for d in range(1, 8))
+    assert is_working_day(datetime.date(2026, 10, 8))
+    assert is_working_day(datetime.date(2026, 10, 9))
+    assert datetime.date(2026, 10, 10).weekday() == 5 and is_working_day(datetime.date(2026, 10, 10))
+    assert not is_working_day(datetime.date(2026, 10, 11))
 
 
 def test_working_days_skip_national_day_and_count_the_adjusted_saturday(world):
@@ -110,16 +112,14 @@ def test_missing_policy_row_falls_back_to_the_default_working_days(world):
     assert d.due_at == local(2026, 10, 15, 23, 59, 59)
 
 
-def test_year_not_covered_by_chinesecalendar_counts_weekends_only_and_warns(world, caplog):
-    with pytest.raises(NotImplementedError):
-        chinese_calendar.is_workday(datetime.date(2030, 10, 1))
-    deadlines._warn_uncovered.cache_clear()  # warned once per year and process
+def test_year_without_calendar_entries_counts_weekends_only_and_warns(world, caplog):
+    assert not CalendarDay.objects.filter(date__year=2030).exists()
     set_policy(3, DayKind.WORKING)
-    with caplog.at_level(logging.WARNING, logger="disputes.deadlines"):
+    with caplog.at_level(logging.WARNING, logger="govcenter.calendar"):
         d = register(world, local(2030, 9, 27, 10, 0))  # a Friday
     # Mon 30 Sep, Tue 1 Oct, Wed 2 Oct: National Day is unknown for 2030, only weekends rest.
     assert d.due_at == local(2030, 10, 2, 23, 59, 59)
-    warnings = [r for r in caplog.records if r.name == "disputes.deadlines" and r.levelno == logging.WARNING]
+    warnings = [r for r in caplog.records if r.name == "govcenter.calendar" and r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "2030" in warnings[0].getMessage()
 
 
