@@ -4,8 +4,8 @@ database and broker (the test passes them in DATABASE_URL / CELERY_BROKER_URL):
     python -m tests.integration.scenario setup N     world + N overdue disputes; prints their ids
     python -m tests.integration.scenario sweep       sends disputes.tasks.escalate_overdue through the broker
     python -m tests.integration.scenario state       prints JSON: levels, escalation events, notifications
-    python -m tests.integration.scenario web-escalate  escalates through the web (test client); prints seconds taken
-    python -m tests.integration.scenario web-register  registers a dispute through the web as grid1; prints seconds
+    python -m tests.integration.scenario web-escalate  escalates through the web (test client); prints its broker calls (and seconds)
+    python -m tests.integration.scenario web-register  registers a dispute through the web as grid1; prints its broker calls
 """
 
 from __future__ import annotations
@@ -106,6 +106,52 @@ def state() -> None:
     )
 
 
+class BrokerCalls:
+    """Counts, during a request, the broker probes (``govcenter.queue._answers``: one
+    connection, bounded by CELERY_BROKER_CONNECTION_TIMEOUT) and the sends that got past
+    them (``Task.apply_async``: bounded by the transport's socket timeouts). The tests
+    assert these counts, not seconds: how long a request can wait for a broker is the
+    number of bounded calls times their bound."""
+
+    def __enter__(self):
+        from celery.app.task import Task
+
+        from govcenter import queue
+
+        self.probes = self.sends = 0
+        self._answers, self._apply_async = queue._answers, Task.apply_async
+
+        def answers(*args, **kwargs):
+            self.probes += 1
+            return self._answers(*args, **kwargs)
+
+        def apply_async(task, *args, **kwargs):
+            self.sends += 1
+            return self._apply_async(task, *args, **kwargs)
+
+        queue._answers, Task.apply_async = answers, apply_async
+        return self
+
+    def __exit__(self, *exc):
+        from celery.app.task import Task
+
+        from govcenter import queue
+
+        queue._answers, Task.apply_async = self._answers, self._apply_async
+
+    def report(self) -> dict:
+        from govcenter.celery import app
+
+        options = app.conf.broker_transport_options or {}
+        return {
+            "probes": self.probes,
+            "sends": self.sends,
+            "probe_timeout": settings.CELERY_BROKER_CONNECTION_TIMEOUT,
+            "socket_timeout": options.get("socket_timeout"),
+            "socket_connect_timeout": options.get("socket_connect_timeout"),
+        }
+
+
 def web_escalate() -> None:
     """Escalate one dispute through the web page, as village1, and time the request."""
     from django.test import Client
@@ -118,10 +164,11 @@ def web_escalate() -> None:
     client = Client()
     client.force_login(User.objects.get(username="village1"))
     started = time.monotonic()
-    response = client.post(reverse("disputes:escalate", args=[d.pk]), {"reason": "村级无法化解"})
+    with BrokerCalls() as calls:
+        response = client.post(reverse("disputes:escalate", args=[d.pk]), {"reason": "村级无法化解"})
     took = time.monotonic() - started
     d.refresh_from_db()
-    print(json.dumps({"status": response.status_code, "seconds": took, "level": d.level}))
+    print(json.dumps({"status": response.status_code, "seconds": took, "level": d.level, **calls.report()}))
 
 
 def web_register() -> None:
@@ -156,7 +203,8 @@ def web_register() -> None:
         "parties-0-name": "张三",
     }
     started = time.monotonic()
-    response = client.post(reverse("disputes:register"), data)
+    with BrokerCalls() as calls:
+        response = client.post(reverse("disputes:register"), data)
     took = time.monotonic() - started
     saved = Dispute.objects.filter(summary=summary)
     print(
@@ -164,6 +212,7 @@ def web_register() -> None:
             {
                 "status": response.status_code,
                 "seconds": took,
+                **calls.report(),
                 "saved": saved.count(),
                 "undelivered": Notification.objects.filter(
                     url__in=[d.get_absolute_url() for d in saved], delivered_at__isnull=True
