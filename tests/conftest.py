@@ -5,13 +5,15 @@ import copy
 import os
 import subprocess
 import sys
-from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from .factories import build_world
+
+# Set while tests/demo's seeded demo is kept in the database (tests/demo/conftest.py).
+DEMO_SEEDED = SimpleNamespace(is_set=False)
 
 
 @pytest.fixture
@@ -20,10 +22,10 @@ def world(request, db):
     ``world_for_the_module`` (``pytestmark = pytest.mark.usefixtures("world_for_the_module")``)
     the module's world instead, as fresh Python objects (a copy), its rows as built (what the
     previous test wrote was rolled back)."""
-    if getattr(request.module, "_seeded_demo", False):
+    if DEMO_SEEDED.is_set:
         raise pytest.UsageError(
-            f"{request.module.__name__} keeps the seeded demo for all its tests (fixture seeded_demo): "
-            "a test on tests.factories' world belongs in another module"
+            f"{request.module.__name__} runs while the seeded demo is kept (tests/demo, fixture seeded_demo): "
+            "a test on tests.factories' world belongs outside tests/demo"
         )
     if "world_for_the_module" in request.fixturenames:
         return copy.deepcopy(request.getfixturevalue("world_for_the_module"))
@@ -164,43 +166,6 @@ def world_for_the_module(django_db_setup, django_db_blocker):
         kept_for_the_module(django_db_blocker),
     ):
         yield build_world()
-
-
-@pytest.fixture(scope="module")
-def seeded_demo(request, django_db_setup, django_db_blocker, tmp_path_factory):
-    """``manage.py seed_demo`` once for the module (seeding takes seconds: once per test
-    was about two of the suite's five CPU minutes), in English with tasks run eagerly as
-    in every test, leaflets under a temporary MEDIA_ROOT. Tests read it through ``db``
-    (see ``kept_for_the_module``). It has ``at``, the time the seed ended; ``output``, what
-    the command printed; ``on_commit``, the callbacks it left for the commit (mail to
-    send); ``counts``, the rows per model right after it; ``media``, the MEDIA_ROOT.
-    Every test of the module that uses the database sees the demo: a test needing an
-    empty one (``world``) belongs in another module."""
-    from django.apps import apps
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test import override_settings
-    from django.utils import timezone, translation
-
-    media = tmp_path_factory.mktemp("demo-media")
-    with (
-        override_settings(LANGUAGE_CODE="en", MEDIA_ROOT=media),
-        translation.override("en"),
-        _tasks_run_eagerly(),
-        kept_for_the_module(django_db_blocker),
-    ):
-        start = len(connection.run_on_commit)
-        out = StringIO()
-        call_command("seed_demo", stdout=out)
-        request.module._seeded_demo = True
-        yield SimpleNamespace(
-            at=timezone.now(),
-            output=out.getvalue(),
-            on_commit=[func for _sids, func, _robust in connection.run_on_commit[start:]],
-            counts={model._meta.label: model._default_manager.count() for model in apps.get_models()},
-            media=media,
-        )
-        request.module._seeded_demo = False
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,8 @@ def counts() -> dict[str, int]:
 
 @pytest.fixture
 def seeded(seeded_demo, db):
-    """The demo, seeded once for this module with the leaflets under a temporary MEDIA_ROOT
-    (tests/conftest.py ``seeded_demo``); what a test writes is rolled back after it."""
+    """The demo, seeded once for tests/demo with the leaflets under a temporary MEDIA_ROOT
+    (tests/demo/conftest.py ``seeded_demo``); what a test writes is rolled back after it."""
     return seeded_demo
 
 

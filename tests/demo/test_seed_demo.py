@@ -22,7 +22,7 @@ def counts() -> dict[str, int]:
 
 @pytest.fixture
 def seeded(seeded_demo, db):
-    """The demo, seeded once for this module (tests/conftest.py ``seeded_demo``); what a test
+    """The demo, seeded once for tests/demo (tests/demo/conftest.py ``seeded_demo``); what a test
     writes is rolled back after it."""
     return seeded_demo
 
