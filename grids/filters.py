@@ -8,6 +8,7 @@ grid the user may not see. Construct them with ``request=`` (the views do).
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -65,7 +66,9 @@ def grid_filter(field_name: str = "grid", *, queryset=visible_grids, **kwargs):
 class GridFilter(BootstrapFilterSet):
     TEAM_CHOICES = (("complete", _("Complete team")), ("incomplete", _("Incomplete team")))
 
-    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    q = django_filters.CharFilter(
+        method="filter_search", label=_("Search"), widget=forms.TextInput(attrs={"placeholder": _("Grid name or code")})
+    )
     township = township_filter(method="filter_township")
     village = village_filter()
     team = django_filters.ChoiceFilter(
@@ -75,10 +78,6 @@ class GridFilter(BootstrapFilterSet):
     class Meta:
         model = Grid
         fields: list[str] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.form.fields["q"].widget.attrs["placeholder"] = _("Grid name or code")
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
@@ -103,7 +102,12 @@ class ResidentFilter(BootstrapFilterSet):
     )
     assert {c for c, _label in AGE_BAND_CHOICES} == set(ResidentQuerySet.AGE_BANDS)
 
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
+    q = django_filters.CharFilter(
+        field_name="name",
+        lookup_expr="icontains",
+        label=_("Name"),
+        widget=forms.TextInput(attrs={"placeholder": _("Part of a name")}),
+    )
     grid = grid_filter()
     care_tag = django_filters.ModelChoiceFilter(
         queryset=CareTag.objects.all(),
@@ -122,10 +126,6 @@ class ResidentFilter(BootstrapFilterSet):
     class Meta:
         model = Resident
         fields: list[str] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.form.fields["q"].widget.attrs["placeholder"] = _("Part of a name")
 
     def filter_age_band(self, queryset, name, value):
         return queryset.in_age_band(value)

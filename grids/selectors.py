@@ -10,28 +10,28 @@ from govcenter.models import Area, User
 from .models import Grid, GridMembership, Household, Resident
 
 
-def grids_visible_to(user) -> QuerySet[Grid]:
+def _in_scope(user, model, *, village: str, grid: str) -> QuerySet:
+    """The rows of model in the user's jurisdiction, reached through its village and grid
+    lookups; none for a user who does not see residents' data at all."""
     if not sees_residents(user):
-        return Grid.objects.none()
-    return Grid.objects.filter(scope_of(user).q(village="village", grid="pk"))
+        return model.objects.none()
+    return model.objects.filter(scope_of(user).q(village=village, grid=grid))
+
+
+def grids_visible_to(user) -> QuerySet[Grid]:
+    return _in_scope(user, Grid, village="village", grid="pk")
 
 
 def households_visible_to(user) -> QuerySet[Household]:
-    if not sees_residents(user):
-        return Household.objects.none()
-    return Household.objects.filter(scope_of(user).q(village="village", grid="grid"))
+    return _in_scope(user, Household, village="village", grid="grid")
 
 
 def residents_visible_to(user) -> QuerySet[Resident]:
-    if not sees_residents(user):
-        return Resident.objects.none()
-    return Resident.objects.filter(scope_of(user).q(village="village", grid="grid"))
+    return _in_scope(user, Resident, village="village", grid="grid")
 
 
 def memberships_visible_to(user) -> QuerySet[GridMembership]:
-    if not sees_residents(user):
-        return GridMembership.objects.none()
-    return GridMembership.objects.filter(scope_of(user).q(village="grid__village", grid="grid"))
+    return _in_scope(user, GridMembership, village="grid__village", grid="grid")
 
 
 def villages_visible_to(user) -> QuerySet[Area]:

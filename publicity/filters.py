@@ -33,7 +33,12 @@ def _campaigns(request):
 
 
 class CampaignFilter(BootstrapFilterSet):
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("Title"))
+    q = django_filters.CharFilter(
+        field_name="title",
+        lookup_expr="icontains",
+        label=_("Title"),
+        widget=forms.TextInput(attrs={"placeholder": _("Part of a title")}),
+    )
     status = django_filters.ChoiceFilter(
         choices=Campaign.Status.choices, field_name="status", label=_("Status"), empty_label=_("Any status")
     )
@@ -51,10 +56,6 @@ class CampaignFilter(BootstrapFilterSet):
     class Meta:
         model = Campaign
         fields: list[str] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.form.fields["q"].widget.attrs["placeholder"] = _("Part of a title")
 
 
 class AssignmentFilter(BootstrapFilterSet):

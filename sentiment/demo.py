@@ -317,16 +317,7 @@ def _seed_grid(rng, grid, places, start, today, now, existing) -> int:
     Log.objects.bulk_create([p[0] for p in planned], batch_size=500)
     events, matters = [], []
     for log, story, due, done_roll in planned:
-        events.append(
-            LogEvent(
-                log=log,
-                kind=LogEvent.Kind.FILED,
-                actor=log.recorded_by,
-                at=log.created_at,
-                note=str(Log.NextStep(log.next_step).label),
-                status=log.status,
-            )
-        )
+        events.append(_event(log, LogEvent.Kind.FILED, str(Log.NextStep(log.next_step).label)))
         if due is None:
             continue
         m = AgencyMatter(
@@ -342,16 +333,7 @@ def _seed_grid(rng, grid, places, start, today, now, existing) -> int:
             assignee=log.recorded_by,
             created_at=log.created_at,
         )
-        events.append(
-            LogEvent(
-                log=log,
-                kind=LogEvent.Kind.AGENCY_OPENED,
-                actor=log.recorded_by,
-                at=log.created_at,
-                note=f"{m.get_matter_type_display()} · {due:%Y-%m-%d}",
-                status=log.status,
-            )
-        )
+        events.append(_event(log, LogEvent.Kind.AGENCY_OPENED, f"{m.get_matter_type_display()} · {due:%Y-%m-%d}"))
         # Past due: most done (a few left overdue); not yet due: some done early.
         finished = done_roll < (0.93 if due < today else 0.25)
         if finished:
@@ -360,19 +342,18 @@ def _seed_grid(rng, grid, places, start, today, now, existing) -> int:
             m.status, m.completed_at, m.completed_by = AgencyMatter.Status.DONE, done_at, log.recorded_by
             m.result = "已办结，结果已告知本人"
             events.append(
-                LogEvent(
-                    log=log,
-                    kind=LogEvent.Kind.AGENCY_COMPLETED,
-                    actor=log.recorded_by,
-                    at=done_at,
-                    note=f"{m.get_matter_type_display()}: {m.result}",
-                    status=log.status,
-                )
+                _event(log, LogEvent.Kind.AGENCY_COMPLETED, f"{m.get_matter_type_display()}: {m.result}", at=done_at)
             )
         matters.append(m)
     AgencyMatter.objects.bulk_create(matters, batch_size=500)
     LogEvent.objects.bulk_create(events, batch_size=1000)
     return len(planned)
+
+
+def _event(log: Log, kind: str, note: str, *, at: datetime.datetime | None = None) -> LogEvent:
+    """An event on a demo log's timeline, by the grid worker who recorded it, at its filing
+    unless at says otherwise."""
+    return LogEvent(log=log, kind=kind, actor=log.recorded_by, at=at or log.created_at, note=note, status=log.status)
 
 
 def _file(grid: Grid, worker: User, token: str, when: datetime.datetime, matter: str, **kw) -> Log:
