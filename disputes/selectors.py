@@ -24,9 +24,7 @@ def disputes_visible_to(user) -> QuerySet[Dispute]:
 
 def ledger_rows(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
     """What a list, print or export row shows, fetched without per-row queries."""
-    return qs.select_related(
-        "village", "township", "grid", "handler", "department", "police_station"
-    ).prefetch_related(
+    return qs.select_related("village", "township", "grid", "handler", "department", "police_station").prefetch_related(
         Prefetch("parties", queryset=Party.objects.order_by("role", "pk"))
     )
 

@@ -372,8 +372,9 @@ FLOW = Flow(
             rule=rules.can_hand_to_mediation,
             form=HandOverForm,
             service=services.dispute_hand_to_mediation,
-            success=lambda d: _("Dispute %(number)s handed to %(place)s.")
-            % {"number": d.number, "place": d.get_handed_to_display()},
+            success=lambda d: (
+                _("Dispute %(number)s handed to %(place)s.") % {"number": d.number, "place": d.get_handed_to_display()}
+            ),
             opens=True,
         ),
         Step(

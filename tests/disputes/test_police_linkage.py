@@ -404,7 +404,9 @@ def test_the_district_assigns_a_case_to_a_department(world, login):
     )
     assert f"Assigned to {world.department.name}." in messages_of(response)
     d.refresh_from_db()
-    assert notes_of(world.dept1, d) == [f"Dispute {d.number} assigned to {world.department.name} by the district centre"]
+    assert notes_of(world.dept1, d) == [
+        f"Dispute {d.number} assigned to {world.department.name} by the district centre"
+    ]
     assert d.events.last().label == "Assigned to a functional department"
     s.dispute_accept(dispute=d, actor=world.dept1, at=timezone.now())
     assert rules.can_escalate(world.dept1, d).reason == (
