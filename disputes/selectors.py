@@ -34,12 +34,24 @@ def handler_choices(dispute: Dispute) -> QuerySet[User]:
     that level's staff, and at village level the grid workers of the dispute's grid), by name;
     in the police station's mediation room, the station's staff."""
     if dispute.in_station_room:
-        people = User.objects.filter(
-            is_active=True, role=Role.STATION_STAFF, police_station_id=dispute.police_station_id
-        )
+        people = station_staff(dispute)
     else:
         people = levels.handler_choices(dispute)
     return people.order_by("full_name", "username")
+
+
+def station_staff(dispute: Dispute) -> QuerySet[User]:
+    """The active staff of the police station that registered a 110 dispute."""
+    return User.objects.filter(is_active=True, role=Role.STATION_STAFF, police_station_id=dispute.police_station_id)
+
+
+def level_people(dispute: Dispute, level: str) -> QuerySet[User]:
+    """Who works on ``dispute`` at ``level`` (whom notifications and reminders go to): the
+    police station's staff while the station holds it (not yet handed to mediation, or in
+    its own mediation room), else the level's staff (``govcenter.levels.level_staff``)."""
+    if level == dispute.level and dispute.held_by_station:
+        return station_staff(dispute)
+    return levels.level_staff(dispute, level)
 
 
 def awaiting_station_confirmation(user) -> QuerySet[Dispute]:

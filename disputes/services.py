@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from govcenter import uploads
 from govcenter.jurisdiction import is_admin, scope_of
-from govcenter.levels import level_staff, local_date, local_zone
+from govcenter.levels import local_date, local_zone
 from govcenter.models import Area, Department, User
 from govcenter.timeline import WorkflowError, workflow_helpers
 from grids.models import Grid, Resident
@@ -86,21 +86,8 @@ def ledger_number_next(*, district: Area, year: int) -> str:
 _event, _notify, _locked, _require = workflow_helpers(DisputeEvent, DisputeError)
 
 
-def _station_staff(dispute: Dispute):
-    """The active staff of the police station that registered a 110 dispute."""
-    return User.objects.filter(is_active=True, role=Role.STATION_STAFF, police_station_id=dispute.police_station_id)
-
-
-def _level_people(dispute: Dispute, level: str):
-    """Who works on ``dispute`` at ``level``: the station's staff while the police station
-    holds it (not yet handed over, or in its own mediation room), else the level's staff."""
-    if level == dispute.level and dispute.held_by_station:
-        return _station_staff(dispute)
-    return level_staff(dispute, level)
-
-
 def _notify_level(dispute: Dispute, level: str, title: str, body: str = "", *, extra=()) -> None:
-    _notify(dispute, [*_level_people(dispute, level), *extra], title, body)
+    _notify(dispute, [*selectors.level_people(dispute, level), *extra], title, body)
 
 
 def _result_to_station(d: Dispute, body: str) -> None:
@@ -109,7 +96,7 @@ def _result_to_station(d: Dispute, body: str) -> None:
     if d.result_returns_to_station and d.station_confirmed_at is None:
         _notify(
             d,
-            _station_staff(d),
+            selectors.station_staff(d),
             _("Result of 110 dispute %(number)s returned to the station for confirmation") % {"number": d.number},
             body,
         )
@@ -298,7 +285,7 @@ def dispute_hand_to_mediation(
             "station": d.police_station,
         }
         if d.in_station_room:
-            _notify(d, _station_staff(d), title, note, skip=actor)
+            _notify(d, selectors.station_staff(d), title, note, skip=actor)
         else:
             _notify_level(d, level, title, note)
     return _finish(dispute, d)

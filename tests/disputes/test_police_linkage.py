@@ -417,3 +417,18 @@ def test_the_district_assigns_a_case_to_a_department(world, login):
     assert d.level == "district" and d.events.last().label == "Department's result returned to the district"
     html = client.get(url("detail", d.pk)).content.decode()
     assert "Assigned to a functional department" in html and "Escalated" not in html
+
+
+def test_while_the_station_holds_a_case_its_reminders_and_supervision_go_to_the_station(world):
+    from disputes.reminders import disputes_due
+
+    d = call_110(world.station1, world.village1)
+    soon = d.due_at - datetime.timedelta(hours=1)
+    (reminder,) = [r for r in disputes_due(soon, datetime.timedelta(days=1)) if r.subject.pk == d.pk]
+    assert world.station1 in reminder.recipients and world.village1_user not in reminder.recipients
+    late = d.due_at + datetime.timedelta(hours=1)
+    s.dispute_supervise(dispute=d, at=late)
+    d.refresh_from_db()
+    assert d.level == "village" and d.supervised_at == late  # supervised, not moved up
+    assert len(notes_of(world.station1, d)) == 1 and notes_of(world.village1_user, d) == []
+    assert len(notes_of(world.district1, d)) == 1
