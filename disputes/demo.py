@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -1100,6 +1101,132 @@ def _due_soon(seeder: Seeder, plan_n: int) -> Dispute | None:
     return d
 
 
+# 110 calls the police station registered and handed to mediation (警调联动): (summary,
+# with {a} for the applicant's surname, description, handed to, how it ends, days ago it came in). "confirmed" is resolved at the
+# centre and confirmed by the station; "returned" resolved and awaiting the station's
+# confirmation; "unresolved" closed not resolved, awaiting it; "mediating" still at the
+# centre; "room" mediated and resolved in the station's own mediation room; "held" not
+# yet handed over (the police1 officer registered it this morning).
+POLICE_CALLS = [
+    ("{a}某因邻居装修噪音报警，双方在楼道推搡", "110 接警：村民报称邻居连续多日深夜装修，上门理论时发生推搡，民警到场后双方情绪平稳，属民事纠纷。",
+     Dispute.HandedTo.VILLAGE, "confirmed", 24),
+    ("{a}某三轮车被剐蹭，对方拒绝赔偿报警", "110 接警：村道上两辆三轮车剐蹭，双方对责任和赔偿金额争执不下，报警求助。",
+     Dispute.HandedTo.VILLAGE, "returned", 12),
+    ("{a}某与包工头因工钱结算争吵报警", "110 接警：包工头与两名村民因 3 天工钱结算发生争吵，一方酒后拍桌子，民警到场劝开。",
+     Dispute.HandedTo.STATION_ROOM, "room", 9),
+    ("{a}某与邻居因宅基地界桩被移动争执报警", "110 接警：两户村民因界桩被人挪动互相指责，现场对峙，民警到场控制局面后移交调解。",
+     Dispute.HandedTo.TOWNSHIP, "mediating", 6),
+    ("{a}某兄弟因赡养费分摊争吵报警", "110 接警：三兄弟因母亲赡养费分摊在老宅争吵，邻居报警，民警到场后双方同意调解。",
+     Dispute.HandedTo.VILLAGE, "unresolved", 15),
+    ("{a}某家土鸡被邻居家狗咬死，索赔未果报警", "110 接警：村民家 5 只土鸡被邻居家狗咬死，索赔未果，双方争吵后报警。",
+     None, "held", 0),
+]  # fmt: skip
+
+
+def _police_calls(
+    seeder: Seeder, first_n: int, existing: set[str]
+) -> list[tuple[datetime.datetime, Callable[[], Dispute]]]:
+    """The station's 110 disputes in police-mediation linkage (POLICE_CALLS), in a village of
+    ``station1``'s station, so that station1 and police1 find work waiting: (registration
+    time, the function that registers it and takes it through its steps), so that the
+    seeder registers them in date order with the other disputes."""
+    cast = seeder.cast
+    station1 = User.objects.filter(username="station1", is_active=True, role=Role.STATION_STAFF).first()
+    if station1 is None or station1.police_station_id is None:
+        return []
+    covered = set(station1.police_station.villages.values_list("pk", flat=True))
+    village = next((v for v in cast.villages if v.pk in covered), None)
+    if village is None:
+        return []
+    police1 = User.objects.filter(
+        username="police1", is_active=True, role=Role.COMMUNITY_POLICE, police_station_id=station1.police_station_id
+    ).first()
+    jobs = []
+    for i, call in enumerate(POLICE_CALLS):
+        reference = f"{MARKER}{first_n + i:04d}"
+        if reference in existing:
+            continue
+        r = random.Random(SEED + first_n + i)
+        # Today's call came in within the last two hours (after the case that comes due soon).
+        back = datetime.timedelta(days=call[4], hours=r.randint(3, 9)) if call[4] else datetime.timedelta(hours=2)
+        alarm_at = seeder.now - back
+        registered_at = alarm_at + datetime.timedelta(minutes=r.randint(40, 90))
+        registrar = police1 if call[3] == "held" and police1 else station1
+        jobs.append(
+            (
+                registered_at,
+                partial(
+                    _police_call, seeder, call, r, village=village, reference=reference, alarm_at=alarm_at,
+                    at=registered_at, registrar=registrar, station1=station1,
+                ),
+            )
+        )  # fmt: skip
+    return jobs
+
+
+def _police_call(
+    seeder: Seeder,
+    call: tuple,
+    r: random.Random,
+    *,
+    village: Area,
+    reference: str,
+    alarm_at: datetime.datetime,
+    at: datetime.datetime,
+    registrar: User,
+    station1: User,
+) -> Dispute:
+    """One of POLICE_CALLS, registered at ``at`` and taken through its steps."""
+    cast = seeder.cast
+    summary, description, handed_to, end, _days_ago = call
+    clerk, township_staff = cast.clerk[village.pk], cast.township_staff[cast.township_of[village.pk].pk]
+    t = at
+    applicant, respondent = seeder.person(r, with_id=False)[0], seeder.person(r, with_id=False)[0]
+    d = s.dispute_register(
+        actor=registrar, at=t, village=village, source=Source.POLICE_110, category=Category.NEIGHBOURHOOD,
+        summary=summary.format(a=applicant[0]), description=description, occurred_on=alarm_at.astimezone(local_zone()).date(),
+        location=f"{village.name}{r.randint(1, 9)}组", source_reference=reference,
+        alarm_number=f"J{village.code[:6]}{alarm_at.astimezone(local_zone()):%Y%m%d}{r.randint(1, 999):04d}",
+        alarm_at=alarm_at,
+        parties=[s.PartyData(role=Party.Role.APPLICANT, name=applicant),
+                 s.PartyData(role=Party.Role.RESPONDENT, name=respondent)],
+    )  # fmt: skip
+    seeder._backdate(t)
+    if handed_to is None:
+        return d
+    t += datetime.timedelta(hours=1)
+    s.dispute_hand_to_mediation(dispute=d, actor=station1, at=t, handed_to=handed_to, note="双方同意调解")
+    seeder._backdate(t)
+    mediator = {Dispute.HandedTo.VILLAGE: clerk, Dispute.HandedTo.TOWNSHIP: township_staff}.get(handed_to, station1)
+    t += datetime.timedelta(hours=3)
+    s.dispute_accept(dispute=d, actor=mediator, at=t)
+    seeder._backdate(t)
+    t += datetime.timedelta(days=1)
+    s.dispute_record_mediation(
+        dispute=d, actor=mediator, at=t, held_on=t.astimezone(local_zone()).date(),
+        method=Method.POLICE_LINKAGE if handed_to == Dispute.HandedTo.STATION_ROOM else Method.COMMITTEE,
+        mediator_kinds=[Kind.COMMUNITY_POLICE, Kind.PEOPLES_MEDIATOR], mediators=f"{mediator.display_name}、人民调解员",
+        outcome=Outcome.FAILED if end == "unresolved" else Outcome.AGREEMENT,
+        notes="民警与调解员共同释法说理。",
+    )  # fmt: skip
+    seeder._backdate(t)
+    if end == "mediating":
+        return d
+    t += datetime.timedelta(hours=2)
+    if end == "unresolved":
+        s.dispute_close_unresolved(
+            dispute=d, actor=mediator, at=t, result="一方坚持起诉，调解不成。", referral=Dispute.Referral.LITIGATION
+        )
+    else:
+        s.dispute_resolve(dispute=d, actor=mediator, at=t, result="双方当场达成和解，签订调解协议。")
+    seeder._backdate(t)
+    if end == "confirmed":
+        t += datetime.timedelta(days=1)
+        s.dispute_station_confirm(dispute=d, actor=station1, at=t, note="已电话回访双方，结果属实。")
+        seeder._backdate(t)
+    return d
+
+
 def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispute]:
     """Create the demo ledger (the disputes not there yet) and return the new disputes.
 
@@ -1125,13 +1252,17 @@ def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispu
     # Registered in date order, so that ledger numbers rise with the registration time.
     for plan in todo:
         plan.registered_at = seeder.registration_time(plan)
-    todo.sort(key=lambda p: (p.registered_at, p.n))
+    # The 110 calls in police-mediation linkage join them in date order; the case that comes
+    # due soon is registered three hours ago.
+    jobs = [(plan.registered_at, plan.n, partial(seeder.run, plan)) for plan in todo]
+    if f"{MARKER}{special_n:04d}" not in existing:
+        jobs.append((seeder.now - datetime.timedelta(hours=3), special_n, partial(_due_soon, seeder, special_n)))
+    jobs += [(t, special_n + 1 + i, job) for i, (t, job) in enumerate(_police_calls(seeder, special_n + 1, existing))]
+    jobs.sort(key=lambda job: job[:2])
     created = []
     with transaction.atomic():
-        for plan in todo:
-            created.append(seeder.run(plan))
-        if f"{MARKER}{special_n:04d}" not in existing:
-            created.append(_due_soon(seeder, special_n))
+        for _t, _n, job in jobs:
+            created.append(job())
     if seeder.cut_short:
         logger.info("Demo ledger: %d stories stopped early to stay in the past.", seeder.cut_short)
     if stdout:

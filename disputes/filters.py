@@ -69,6 +69,13 @@ FLAG_CHOICES = (
 )
 FLAG_FIELDS = ("risk_criminal", "risk_mass_incident", "vulnerable_party")
 
+LINKAGE_CHOICES = (
+    ("linked", _("Police-mediation linkage (警调联动)")),
+    ("station_room", _("In the police station's mediation room")),
+    ("awaiting", _("Result awaiting the station's confirmation")),
+    ("confirmed", _("Result confirmed by the station")),
+)
+
 # Which area filters a role is offered: none for a department (its cases are assigned,
 # not placed), and only those below the user's own centre.
 AREA_FILTERS = {
@@ -145,6 +152,9 @@ class DisputeFilter(BootstrapFilterSet):
     )
     flag = django_filters.ChoiceFilter(
         choices=FLAG_CHOICES, method="filter_flag", label=_("Flag"), empty_label=_("With or without")
+    )
+    linkage = django_filters.ChoiceFilter(
+        choices=LINKAGE_CHOICES, method="filter_linkage", label=_("Police-mediation linkage"), empty_label=_("Any")
     )
     township = township_filter()
     village = village_filter(queryset=_villages)
@@ -230,6 +240,19 @@ class DisputeFilter(BootstrapFilterSet):
         if value in FLAG_FIELDS:
             return queryset.filter(**{value: True})
         return queryset
+
+    def filter_linkage(self, queryset, name, value):
+        linked = queryset.filter(police_station__isnull=False)
+        returned = [Dispute.HandedTo.VILLAGE, Dispute.HandedTo.TOWNSHIP]
+        if value == "station_room":
+            return linked.filter(handed_to=Dispute.HandedTo.STATION_ROOM)
+        if value == "awaiting":
+            return linked.filter(
+                handed_to__in=returned, status__in=Dispute.CLOSED_STATUSES, station_confirmed_at__isnull=True
+            )
+        if value == "confirmed":
+            return linked.filter(station_confirmed_at__isnull=False)
+        return linked
 
     def filter_registered_from(self, queryset, name, value):
         # Bounds as instants of local midnight, so the registered_at indexes serve the range.

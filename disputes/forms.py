@@ -30,7 +30,7 @@ from grids.selectors import residents_visible_to
 from . import rules
 from .files import validate_upload
 from .models import Attachment, Dispute, FollowUp, Level, MediationRecord, Party
-from .selectors import grids_for, townships_for, villages_for
+from .selectors import grids_for, station_villages, townships_for, villages_for
 
 Role = User.Role
 
@@ -137,6 +137,18 @@ class RegisterForm(_CascadingPlaces, Form):
     source_reference = forms.CharField(
         label=_("Source reference"), max_length=50, required=False, help_text=_("e.g. the 12345 work-order number")
     )
+    # The police's 110 calls (removed from the form for everyone else).
+    alarm_number = forms.CharField(
+        label=_("Alarm receipt number (接警单号)"),
+        max_length=50,
+        error_messages={"required": _("Enter the alarm receipt number (接警单号).")},
+    )
+    alarm_at = forms.DateTimeField(
+        label=_("Alarm received at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        error_messages={"required": _("Enter when the alarm was received.")},
+    )
 
     # The place fields each role fills in; the others are removed from the form.
     PLACE_FIELDS = {
@@ -144,12 +156,16 @@ class RegisterForm(_CascadingPlaces, Form):
         Role.VILLAGE_CLERK: ("grid",),
         Role.TOWNSHIP_STAFF: ("village", "grid"),
         Role.DISTRICT_STAFF: ("township", "village", "grid"),
+        Role.STATION_STAFF: ("village", "grid"),
+        Role.COMMUNITY_POLICE: ("village", "grid"),
     }
     DEFAULT_SOURCE = {
         Role.GRID_WORKER: Dispute.Source.GRID_INSPECTION,
         Role.VILLAGE_CLERK: Dispute.Source.WALK_IN,
         Role.TOWNSHIP_STAFF: Dispute.Source.WALK_IN,
         Role.DISTRICT_STAFF: Dispute.Source.HOTLINE_12345,
+        Role.STATION_STAFF: Dispute.Source.POLICE_110,
+        Role.COMMUNITY_POLICE: Dispute.Source.POLICE_110,
     }
 
     def __init__(self, *args, user: User, **kwargs):
@@ -164,6 +180,17 @@ class RegisterForm(_CascadingPlaces, Form):
         self.fields["occurred_on"].initial = _today
         self.fields["occurred_on"].widget.attrs["max"] = _today().isoformat()
         self.fields["summary"].widget.attrs["autocomplete"] = "off"
+        self.police = not admin and user.role in rules.POLICE_REGISTERING_ROLES
+        if self.police:
+            # The police register 110 calls, in a village their station covers.
+            police_110 = Dispute.Source.POLICE_110
+            self.fields["source"].choices = [(police_110, Dispute.Source(police_110).label)]
+            self.fields["source"].widget = choice_buttons(self.fields["source"].choices)
+            self.fields["village"].required = True
+            self.fields["alarm_at"].widget.attrs["max"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        else:
+            del self.fields["alarm_number"]
+            del self.fields["alarm_at"]
 
         # Choices the page shows are cut to what is chosen above them (htmx reloads them on
         # change, see views.place_options); validating against the cut list is also what
@@ -173,10 +200,14 @@ class RegisterForm(_CascadingPlaces, Form):
             self.fields["township"].queryset = townships_for(user)
             township = self._chosen("township", self.fields["township"].queryset)
         if "village" in self.fields:
-            self.fields["village"].queryset = villages_for(user, township=township)
+            self.fields["village"].queryset = (
+                station_villages(user) if self.police else villages_for(user, township=township)
+            )
             village = self._chosen("village", self.fields["village"].queryset)
         if "grid" in self.fields:
             grids = grids_for(user, village=village, township=township)
+            if self.police:
+                grids = grids.filter(village=village) if village else grids.none()
             self.fields["grid"].queryset = grids
             if user.role == Role.GRID_WORKER and not admin:
                 self.fields["grid"].required = True
@@ -196,6 +227,12 @@ class RegisterForm(_CascadingPlaces, Form):
             elif user.role == Role.TOWNSHIP_STAFF:
                 kwargs["township"] = user.area
         return kwargs
+
+    def alarm_kwargs(self) -> dict:
+        """The alarm receipt of a 110 call the police register (``dispute_register``)."""
+        if "alarm_number" not in self.fields:
+            return {}
+        return {"alarm_number": self.cleaned_data["alarm_number"], "alarm_at": self.cleaned_data["alarm_at"]}
 
 
 def cascade_places(form) -> None:
@@ -372,6 +409,10 @@ class EscalateForm(_StepForm):
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
         if self.dispute.next_level() == Level.DEPARTMENT:
+            # The district assigns (交办) the case to a department; it does not report up.
+            self.fields["reason"].label = _("Instructions to the department")
+            self.fields["reason"].help_text = _("What the department is to do; it returns its result to the district.")
+            self.fields["reason"].error_messages["required"] = _("Say what the department is to do.")
             self.fields["department"].queryset = departments
             self.fields["department"].error_messages["required"] = _(
                 "Choose the functional department that will handle it."
@@ -388,6 +429,24 @@ class FeedbackForm(_StepForm):
         help_text=_("Sent down to the level that escalated it, for confirmation."),
         error_messages={"required": _("Describe the result.")},
     )
+
+
+class HandOverForm(_StepForm):
+    """The police station hands a 110 dispute to mediation (警调联动)."""
+
+    id_prefix = "handover"
+    handed_to = forms.ChoiceField(
+        label=_("Mediated by"),
+        choices=Dispute.HandedTo.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose who mediates the dispute.")},
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class StationConfirmForm(_StepForm):
+    id_prefix = "stationconfirm"
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
 class ConfirmForm(_StepForm):

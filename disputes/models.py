@@ -14,7 +14,7 @@ from govcenter.history import admin_edit_history
 from govcenter.levels import LEVEL_ORDER, Level
 from govcenter.levels import next_level as level_above
 from govcenter.levels import previous_level as level_below
-from govcenter.models import Area, Department
+from govcenter.models import Area, Department, PoliceStation
 from govcenter.pii import ProtectedIdNumber
 from govcenter.timeline import LevelMove, TimelineEvent
 from grids.models import Grid, Resident
@@ -126,7 +126,16 @@ class Dispute(models.Model):
         LETTERS_VISITS = "letters_visits", _("Letters and visits")
         ADMIN_RECONSIDERATION = "admin_reconsideration", _("Administrative reconsideration")
 
+    class HandedTo(models.TextChoices):
+        """Where the police station handed a 110 dispute for mediation (警调联动)."""
+
+        VILLAGE = "village", _("Village centre")
+        TOWNSHIP = "township", _("Township centre")
+        STATION_ROOM = "station_room", _("The station's police mediation room (警务调解室)")
+
     OPEN_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.IN_MEDIATION, Status.AWAITING_CONFIRMATION)
+    # Closed with a result the police station confirms when it handed the case to a centre.
+    CLOSED_STATUSES = (Status.RESOLVED, Status.NOT_RESOLVED, Status.ARCHIVED)
     Level = Level
     RiskLevel = RiskLevel
 
@@ -192,6 +201,23 @@ class Dispute(models.Model):
         _("under supervision since"), null=True, blank=True, help_text=_("督办: overdue at the top level")
     )
 
+    # Police-mediation linkage (警调联动): a 110 call the police station registered and hands
+    # to mediation; the result returns to the station, which confirms it. ``police_station``
+    # is set only on such cases; ``handed_to`` is empty until the station hands it over.
+    police_station = models.ForeignKey(
+        PoliceStation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="linked_disputes",
+        verbose_name=_("police station (police-mediation linkage)"),
+    )
+    alarm_number = models.CharField(_("alarm receipt number (接警单号)"), max_length=50, blank=True)
+    alarm_at = models.DateTimeField(_("alarm received at"), null=True, blank=True)
+    handed_to = models.CharField(_("handed to"), max_length=16, choices=HandedTo.choices, blank=True)
+    handed_at = models.DateTimeField(_("handed to mediation at"), null=True, blank=True)
+    station_confirmed_at = models.DateTimeField(_("result confirmed by the station at"), null=True, blank=True)
+
     result = models.TextField(_("handling result"), max_length=limits.REASON, blank=True)
     referral = models.CharField(_("referred to"), max_length=24, choices=Referral.choices, blank=True)
     resolved_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -206,7 +232,17 @@ class Dispute(models.Model):
     # Administrators' edits only: every step of the workflow is on the case's timeline.
     history = admin_edit_history(
         excluded_fields=["search_text", "updated_at"],
-        no_db_index=["number", "district", "township", "village", "grid", "department", "handler", "registered_by"],
+        no_db_index=[
+            "number",
+            "district",
+            "township",
+            "village",
+            "grid",
+            "department",
+            "handler",
+            "registered_by",
+            "police_station",
+        ],
     )
 
     class Meta:
@@ -256,15 +292,68 @@ class Dispute(models.Model):
     def next_level(self) -> str | None:
         return level_above(self.level)
 
+    # --- police-mediation linkage (警调联动) ---------------------------------------------
+
+    @property
+    def is_police_linked(self) -> bool:
+        """A 110 dispute the police station registered (and hands, or handed, to mediation)."""
+        return self.police_station_id is not None
+
+    @property
+    def awaits_handover(self) -> bool:
+        """Registered by the police and not yet handed to mediation."""
+        return self.is_police_linked and not self.handed_to
+
+    @property
+    def in_station_room(self) -> bool:
+        """Mediated by the police station's own mediation room (its staff take the steps)."""
+        return self.is_police_linked and self.handed_to == self.HandedTo.STATION_ROOM
+
+    @property
+    def held_by_station(self) -> bool:
+        """With the police station rather than a centre: not yet handed over, or in its room."""
+        return self.awaits_handover or self.in_station_room
+
+    @property
+    def result_returns_to_station(self) -> bool:
+        """Handed to a centre: its result goes back to the station for confirmation."""
+        return self.is_police_linked and self.handed_to in (self.HandedTo.VILLAGE, self.HandedTo.TOWNSHIP)
+
+    @property
+    def awaits_station_confirmation(self) -> bool:
+        return (
+            self.result_returns_to_station and self.status in self.CLOSED_STATUSES and self.station_confirmed_at is None
+        )
+
+    def linkage_summary(self) -> str:
+        """The linkage in one line (ledger export, printed ledger): station, alarm receipt,
+        where it was handed, and whether the station confirmed the result."""
+        if not self.is_police_linked:
+            return ""
+        parts = [str(self.police_station)]
+        if self.alarm_number:
+            parts.append(_("alarm %(number)s") % {"number": self.alarm_number})
+        if self.handed_to:
+            parts.append(_("handed to %(place)s") % {"place": self.get_handed_to_display()})
+        else:
+            parts.append(str(_("not yet handed to mediation")))
+        if self.station_confirmed_at:
+            parts.append(str(_("confirmed by the station")))
+        elif self.awaits_station_confirmation:
+            parts.append(str(_("awaiting the station's confirmation")))
+        return " · ".join(parts)
+
     def escalates_automatically(self) -> bool:
         """Whether the overdue sweep can move this case one level up by itself.
 
-        It cannot at the top (department), from district level when no department has
-        been named (only the district centre can choose one), nor while a returned
-        result awaits confirmation; such cases are supervised (督办) instead.
+        It cannot at department level (the district assigned it there; its result returns
+        to the district), from district level when no department has been named (only
+        the district centre can choose one), while a returned result awaits
+        confirmation, nor while the police station holds it (not yet handed to
+        mediation, or in its own mediation room); such cases are supervised (督办) instead.
         """
         target = self.next_level()
-        if target is None or self.status == self.Status.AWAITING_CONFIRMATION:
+        if target is None or self.status == self.Status.AWAITING_CONFIRMATION or self.held_by_station:
             return False
         if target == Level.DEPARTMENT and self.department_id is None:
             return False
@@ -497,11 +586,24 @@ class DisputeEvent(TimelineEvent, LevelMove):
         ARCHIVED = "archived", _("Archived")
         POLICE_REVIEW = "police_review", _("Police opinion")
         ATTACHMENT = "attachment", _("Attachment added")
+        HANDED_OVER = "handed_over", _("Handed to mediation by the police station")
+        STATION_CONFIRMED = "station_confirmed", _("Result confirmed by the police station")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events", verbose_name=_("dispute"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status after"), max_length=24, choices=Dispute.Status.choices)
     due_at = models.DateTimeField(_("deadline after"), null=True, blank=True)
+
+    @property
+    def label(self) -> str:
+        """The step as the timeline shows it. The district assigns (交办) a case to a
+        department and the department returns its result to the district: those moves
+        are stored as the level moves they are, and named for what they mean."""
+        if self.kind == self.Kind.ESCALATED and self.to_level == Level.DEPARTMENT:
+            return str(_("Assigned to a functional department"))
+        if self.kind == self.Kind.FEEDBACK_RETURNED and self.from_level == Level.DEPARTMENT:
+            return str(_("Department's result returned to the district"))
+        return self.get_kind_display()
 
     class Meta(TimelineEvent.Meta):
         verbose_name = _("timeline event")

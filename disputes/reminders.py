@@ -11,11 +11,13 @@ from govcenter.reminders import Reminder, register_reminder_kind
 
 from .deadlines import end_of_day
 from .models import Dispute, FollowUp
+from .selectors import level_people
 
 
 @register_reminder_kind("dispute-due")
 def disputes_due(at, horizon):
-    """Open disputes coming due: to the handler and the centre of the current level."""
+    """Open disputes coming due: to the handler and the centre of the current level (the
+    police station's staff while the station holds a 110 dispute)."""
     rows = (
         Dispute.objects.open()
         .filter(due_at__gt=at, due_at__lte=at + horizon)
@@ -26,7 +28,7 @@ def disputes_due(at, horizon):
         yield Reminder(
             subject=d,
             deadline=d.due_at,
-            recipients=[d.handler, *level_staff(d, d.level)],
+            recipients=[d.handler, *level_people(d, d.level)],
             title=_("Dispute %(number)s is coming due") % {"number": d.number},
             body=d.summary,
             url=d.get_absolute_url(),

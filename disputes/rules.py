@@ -23,7 +23,15 @@ from .models import Dispute, Level
 Role = User.Role
 Status = Dispute.Status
 
-REGISTERING_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CLERK, Role.TOWNSHIP_STAFF, Role.DISTRICT_STAFF)
+# Station staff and community police register the 110 calls that are civil disputes.
+POLICE_REGISTERING_ROLES = (Role.STATION_STAFF, Role.COMMUNITY_POLICE)
+REGISTERING_ROLES = (
+    Role.GRID_WORKER,
+    Role.VILLAGE_CLERK,
+    Role.TOWNSHIP_STAFF,
+    Role.DISTRICT_STAFF,
+    *POLICE_REGISTERING_ROLES,
+)
 WORKING = (Status.ACCEPTED, Status.IN_MEDIATION)  # accepted and not yet closed or returned
 
 
@@ -31,8 +39,31 @@ WORKING = (Status.ACCEPTED, Status.IN_MEDIATION)  # accepted and not yet closed 
 
 
 def handles(user, dispute: Dispute) -> bool:
-    """The staff of the level handling the dispute now (accept, assign, escalate, resolve, ...)."""
+    """The staff of the level handling the dispute now (accept, assign, escalate, resolve, ...).
+
+    A 110 dispute the police station holds is handled by nobody until the station hands it
+    to mediation; in the station's own mediation room (警务调解室) its staff handle it."""
+    if dispute.held_by_station:
+        return dispute.in_station_room and room_staff(user, dispute)
     return is_level_staff(user, dispute)
+
+
+def of_the_station(user, dispute: Dispute) -> bool:
+    """Station staff and community police of the station that registered a 110 dispute."""
+    return (
+        dispute.police_station_id is not None
+        and user.role in POLICE_REGISTERING_ROLES
+        and user.police_station_id == dispute.police_station_id
+    )
+
+
+def room_staff(user, dispute: Dispute) -> bool:
+    """The staff of the police station whose mediation room mediates the dispute (and administrators)."""
+    return is_admin(user) or (
+        dispute.police_station_id is not None
+        and user.role == Role.STATION_STAFF
+        and user.police_station_id == dispute.police_station_id
+    )
 
 
 def serves_the_grid(user, dispute: Dispute) -> bool:
@@ -103,13 +134,16 @@ def is_open(dispute: Dispute):
     )
 
 
+def _not_handling_reason(dispute: Dispute) -> str:
+    if dispute.awaits_handover:
+        return _("The police station has not handed this dispute to mediation yet.")
+    if dispute.in_station_room:
+        return _("Only the police station's mediation room handling this dispute can do that.")
+    return _("Only the %(level)s centre handling this dispute can do that.") % {"level": dispute.get_level_display()}
+
+
 def _handles(user, dispute: Dispute):
-    return check(
-        handles(user, dispute),
-        lambda: (
-            _("Only the %(level)s centre handling this dispute can do that.") % {"level": dispute.get_level_display()}
-        ),
-    )
+    return check(handles(user, dispute), lambda: _not_handling_reason(dispute))
 
 
 def _working(dispute: Dispute, reason):
@@ -120,7 +154,15 @@ def can_move_up(dispute: Dispute):
     """Whether the case can go one level up in its state (by a clerk or the overdue sweep)."""
     target = dispute.next_level()
     return (
-        check(target is not None, _("This dispute is already at the top level (functional department)."))
+        check(
+            target is not None,
+            _("A functional department returns its result to the district centre; it does not escalate."),
+        )
+        and check(not dispute.awaits_handover, _("The police station has not handed this dispute to mediation yet."))
+        and check(
+            not dispute.in_station_room,
+            _("The police station's mediation room handles this dispute; it is not escalated."),
+        )
         and check(dispute.status != Status.AWAITING_CONFIRMATION, _("Confirm or reject the returned result first."))
         and check(
             target != Level.TOWNSHIP or dispute.township_id is not None,
@@ -221,6 +263,37 @@ def can_lift_supervision(user, dispute: Dispute):
         is_open(dispute)
         and check(dispute.supervised_at is not None, _("This dispute is not under supervision."))
         and check(is_level_staff(user, dispute, Level.DISTRICT), _("Only the district centre can lift supervision."))
+    )
+
+
+def can_hand_to_mediation(user, dispute: Dispute):
+    """The police station hands a 110 dispute it registered to mediation (警调联动): the
+    village or township centre of the place, or its own mediation room. Once."""
+    return (
+        is_open(dispute)
+        and check(dispute.is_police_linked, _("Only a 110 dispute registered by the police is handed to mediation."))
+        and check(
+            is_admin(user) or of_the_station(user, dispute),
+            _("Only the police station that registered this dispute can hand it to mediation."),
+        )
+        and check(dispute.awaits_handover, _("This dispute has already been handed to mediation."))
+    )
+
+
+def can_station_confirm(user, dispute: Dispute):
+    """The police station confirms the result a centre returned on a 110 dispute it handed over."""
+    return (
+        check(dispute.is_police_linked, _("This dispute was not handed to mediation by the police."))
+        and check(
+            is_admin(user) or of_the_station(user, dispute),
+            _("Only the police station that handed this dispute over can confirm its result."),
+        )
+        and check(
+            dispute.result_returns_to_station,
+            _("The station's own mediation room handled this dispute; there is no returned result to confirm."),
+        )
+        and check(dispute.station_confirmed_at is None, _("The station has already confirmed this result."))
+        and check(dispute.status in Dispute.CLOSED_STATUSES, _("The mediation result has not come back yet."))
     )
 
 

@@ -24,15 +24,59 @@ def disputes_visible_to(user) -> QuerySet[Dispute]:
 
 def ledger_rows(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
     """What a list, print or export row shows, fetched without per-row queries."""
-    return qs.select_related("village", "township", "grid", "handler", "department").prefetch_related(
+    return qs.select_related("village", "township", "grid", "handler", "department", "police_station").prefetch_related(
         Prefetch("parties", queryset=Party.objects.order_by("role", "pk"))
     )
 
 
 def handler_choices(dispute: Dispute) -> QuerySet[User]:
     """Who may be named handler at the current level (``govcenter.levels.handler_choices``:
-    that level's staff, and at village level the grid workers of the dispute's grid), by name."""
-    return levels.handler_choices(dispute).order_by("full_name", "username")
+    that level's staff, and at village level the grid workers of the dispute's grid), by name;
+    in the police station's mediation room, the station's staff."""
+    if dispute.in_station_room:
+        people = station_staff(dispute)
+    else:
+        people = levels.handler_choices(dispute)
+    return people.order_by("full_name", "username")
+
+
+def station_staff(dispute: Dispute) -> QuerySet[User]:
+    """The active staff of the police station that registered a 110 dispute."""
+    return User.objects.filter(is_active=True, role=Role.STATION_STAFF, police_station_id=dispute.police_station_id)
+
+
+def level_people(dispute: Dispute, level: str) -> QuerySet[User]:
+    """Who works on ``dispute`` at ``level`` (whom notifications and reminders go to): the
+    police station's staff while the station holds it (not yet handed to mediation, or in
+    its own mediation room), else the level's staff (``govcenter.levels.level_staff``)."""
+    if level == dispute.level and dispute.held_by_station:
+        return station_staff(dispute)
+    return levels.level_staff(dispute, level)
+
+
+def awaiting_station_confirmation(user) -> QuerySet[Dispute]:
+    """The 110 disputes ``user``'s police station handed to a centre whose result came back
+    and is not yet confirmed by the station (all stations' for administrators; none for
+    anyone else)."""
+    qs = disputes_visible_to(user).filter(
+        police_station__isnull=False,
+        handed_to__in=[Dispute.HandedTo.VILLAGE, Dispute.HandedTo.TOWNSHIP],
+        status__in=Dispute.CLOSED_STATUSES,
+        station_confirmed_at__isnull=True,
+    )
+    if is_admin(user):
+        return qs
+    if user.role not in (Role.STATION_STAFF, Role.COMMUNITY_POLICE) or user.police_station_id is None:
+        return qs.none()
+    return qs.filter(police_station_id=user.police_station_id)
+
+
+def station_villages(user) -> QuerySet[Area]:
+    """The villages ``user``'s police station covers (where station staff and community
+    police register 110 disputes)."""
+    if not getattr(user, "police_station_id", None):
+        return Area.objects.none()
+    return Area.objects.filter(level=Area.Level.VILLAGE, covering_stations=user.police_station_id).order_by("code")
 
 
 def department_choices(dispute: Dispute) -> QuerySet[Department]:

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 
 from govcenter import uploads
 from govcenter.jurisdiction import is_admin, scope_of
-from govcenter.levels import handler_choices, level_staff, local_date, local_zone
+from govcenter.levels import local_date, local_zone
 from govcenter.models import Area, Department, User
 from govcenter.timeline import WorkflowError, workflow_helpers
 from grids.models import Grid, Resident
 
-from . import rules
+from . import rules, selectors
 from .deadlines import deadline_for, follow_up_dates
 from .files import validate_upload
 from .models import (
@@ -87,7 +87,19 @@ _event, _notify, _locked, _require = workflow_helpers(DisputeEvent, DisputeError
 
 
 def _notify_level(dispute: Dispute, level: str, title: str, body: str = "", *, extra=()) -> None:
-    _notify(dispute, [*level_staff(dispute, level), *extra], title, body)
+    _notify(dispute, [*selectors.level_people(dispute, level), *extra], title, body)
+
+
+def _result_to_station(d: Dispute, body: str) -> None:
+    """A 110 dispute the station handed to a centre is closed: its result returns to the
+    station, whose staff are told and confirm it (``dispute_station_confirm``)."""
+    if d.result_returns_to_station and d.station_confirmed_at is None:
+        _notify(
+            d,
+            selectors.station_staff(d),
+            _("Result of 110 dispute %(number)s returned to the station for confirmation") % {"number": d.number},
+            body,
+        )
 
 
 def _finish(dispute: Dispute, _locked_copy: Dispute) -> Dispute:
@@ -118,12 +130,19 @@ def dispute_register(
     township: Area | None = None,
     location: str = "",
     source_reference: str = "",
+    alarm_number: str = "",
+    alarm_at: datetime.datetime | None = None,
 ) -> Dispute:
     """Register a dispute at the actor's own level.
 
     Grid workers register in the grids they serve, village clerks in their village,
     township staff in their township, district staff anywhere in their district (and
     may then divert it down). The place is completed upwards from what is given.
+
+    Station staff and community police register a 110 call that is a civil dispute, with
+    its alarm receipt number and time, in a village their station covers: the station
+    holds it (nobody is notified) until it hands it to mediation
+    (``dispute_hand_to_mediation``).
     """
     _require(rules.can_register(actor), _("Your role cannot register disputes."))
     _require(any(p.role == Party.Role.APPLICANT for p in parties), _("A dispute needs at least one applicant."))
@@ -142,6 +161,7 @@ def dispute_register(
         raise DisputeError(_("Choose where the dispute is: a grid, a village or a township."))
 
     scope = scope_of(actor)
+    police_station = None
     if is_admin(actor):
         level = Level.VILLAGE if village else (Level.TOWNSHIP if township else Level.DISTRICT)
     elif actor.role == Role.GRID_WORKER:
@@ -161,6 +181,19 @@ def dispute_register(
             _("You can register disputes only in your own township."),
         )
         level = Level.TOWNSHIP
+    elif actor.role in rules.POLICE_REGISTERING_ROLES:
+        _require(
+            source == Dispute.Source.POLICE_110, _("The police register disputes that came in as 110 calls."), "source"
+        )
+        _require(
+            village is not None and village.pk in scope.village_ids,
+            _("You can register disputes only in the villages your station covers."),
+        )
+        _require(bool(alarm_number.strip()), _("Enter the alarm receipt number (接警单号)."), "alarm_number")
+        _require(alarm_at is not None, _("Enter when the alarm was received."), "alarm_at")
+        _require(alarm_at <= at, _("The alarm cannot have been received in the future."), "alarm_at")
+        police_station = actor.police_station
+        level = Level.VILLAGE
     else:  # district staff
         _require(district.pk == actor.area_id, _("You can register disputes only in your own district."))
         level = Level.DISTRICT
@@ -184,6 +217,9 @@ def dispute_register(
             risk_criminal=risk_criminal,
             risk_mass_incident=risk_mass_incident,
             vulnerable_party=vulnerable_party,
+            police_station=police_station,
+            alarm_number=alarm_number.strip(),
+            alarm_at=alarm_at,
             status=Status.REGISTERED,
             level=level,
             registered_level=level,
@@ -206,10 +242,64 @@ def dispute_register(
         dispute.search_text = dispute.build_search_text([p.name.strip() for p in parties])
         dispute.save(update_fields=["search_text"])
         _event(dispute, Kind.REGISTERED, actor, at, to_level=level)
-        _notify_level(
-            dispute, level, _("New dispute %(number)s: %(summary)s") % {"number": dispute.number, "summary": summary}
-        )
+        if police_station is None:  # the police's own case reaches a centre when handed over
+            _notify_level(
+                dispute,
+                level,
+                _("New dispute %(number)s: %(summary)s") % {"number": dispute.number, "summary": summary},
+            )
     return dispute
+
+
+def dispute_hand_to_mediation(
+    *, dispute: Dispute, actor: User, at: datetime.datetime, handed_to: str, note: str = ""
+) -> Dispute:
+    """The police station hands a 110 dispute it registered to mediation (警调联动): the
+    village or township centre of the place (which accepts and mediates it as any case,
+    its result returning to the station), or the station's own mediation room (whose
+    staff then take the mediation steps). The receiving centre is notified."""
+    with transaction.atomic():
+        d = _locked(dispute)
+        _require(rules.can_hand_to_mediation(actor, d))
+        _require(handed_to in Dispute.HandedTo.values, _("Choose who mediates the dispute."), "handed_to")
+        level = Level.TOWNSHIP if handed_to == Dispute.HandedTo.TOWNSHIP else Level.VILLAGE
+        _require(
+            getattr(d, f"{level}_id") is not None, _("This dispute has no %(level)s.") % {"level": Level(level).label}
+        )
+        d.handed_to, d.handed_at = handed_to, at
+        d.level, d.registered_level, d.status, d.handler = level, level, Status.REGISTERED, None
+        d.due_at = deadline_for(risk_level=d.risk_level, level=level, at=at)
+        d.save()
+        label = d.get_handed_to_display()
+        _event(
+            d,
+            Kind.HANDED_OVER,
+            actor,
+            at,
+            note=" · ".join(x for x in (str(label), note) if x),
+            to_level=level,
+        )
+        title = _("110 dispute %(number)s handed to %(place)s for mediation by %(station)s") % {
+            "number": d.number,
+            "place": label,
+            "station": d.police_station,
+        }
+        if d.in_station_room:
+            _notify(d, selectors.station_staff(d), title, note, skip=actor)
+        else:
+            _notify_level(d, level, title, note)
+    return _finish(dispute, d)
+
+
+def dispute_station_confirm(*, dispute: Dispute, actor: User, at: datetime.datetime, note: str = "") -> Dispute:
+    """The police station confirms the result a centre returned on a 110 dispute it handed over."""
+    with transaction.atomic():
+        d = _locked(dispute)
+        _require(rules.can_station_confirm(actor, d))
+        d.station_confirmed_at = at
+        d.save()
+        _event(d, Kind.STATION_CONFIRMED, actor, at, note=note)
+    return _finish(dispute, d)
 
 
 def dispute_divert(
@@ -273,7 +363,7 @@ def dispute_assign_handler(*, dispute: Dispute, actor: User, at: datetime.dateti
         d = _locked(dispute)
         _require(rules.can_assign(actor, d))
         _require(
-            handler_choices(d).filter(pk=handler.pk).exists(),
+            selectors.handler_choices(d).filter(pk=handler.pk).exists(),
             _("%(person)s does not work at the level handling this dispute.") % {"person": handler.display_name},
         )
         # Assigning the handler again would only repeat the timeline entry and the notification.
@@ -358,7 +448,8 @@ def dispute_record_mediation(
 def dispute_escalate(
     *, dispute: Dispute, actor: User | None, reason: str, at: datetime.datetime, department: Department | None = None
 ) -> Dispute:
-    """Move the dispute one level up: village -> township -> district -> department.
+    """Move the dispute one level up: village -> township -> district; from the district,
+    assign it (交办) to a functional department, which returns its result to the district.
 
     ``actor`` is None for the automatic overdue sweep. From district level a department
     must be named (the district assigns the case to it).
@@ -403,7 +494,16 @@ def dispute_escalate(
         d.refresh_from_db()
         note = reason if actor is not None else _("Overdue: escalated automatically. %(reason)s") % {"reason": reason}
         _event(d, Kind.ESCALATED, actor, at, note=note, from_level=from_level, to_level=target)
-        title = _("Dispute %(number)s escalated to %(level)s") % {"number": d.number, "level": d.get_level_display()}
+        if target == Level.DEPARTMENT:  # the district assigns (交办); it does not report up
+            title = _("Dispute %(number)s assigned to %(department)s by the district centre") % {
+                "number": d.number,
+                "department": d.department,
+            }
+        else:
+            title = _("Dispute %(number)s escalated to %(level)s") % {
+                "number": d.number,
+                "level": d.get_level_display(),
+            }
         _notify_level(d, target, title, note)
         _notify_level(d, from_level, title, note, extra=[dispute.handler] if dispute.handler_id else ())
     return _finish(dispute, d)
@@ -491,6 +591,7 @@ def dispute_resolve(
                 % {"number": d.number, "level": d.get_level_display()},
                 result,
             )
+        _result_to_station(d, result)
     return _finish(dispute, d)
 
 
@@ -505,6 +606,7 @@ def dispute_close_unresolved(
         d.status, d.result, d.referral, d.resolved_at = Status.NOT_RESOLVED, result, referral, at
         d.save()
         _event(d, Kind.NOT_RESOLVED, actor, at, note=f"{d.get_referral_display()}: {result}")
+        _result_to_station(d, f"{d.get_referral_display()}: {result}")
     return _finish(dispute, d)
 
 
@@ -534,6 +636,7 @@ def dispute_confirm_feedback(*, dispute: Dispute, actor: User, at: datetime.date
         d.save()
         _schedule_follow_ups(d, at)
         _event(d, Kind.FEEDBACK_CONFIRMED, actor, at, note=note)
+        _result_to_station(d, d.result)
     return _finish(dispute, d)
 
 

@@ -46,6 +46,7 @@ from .forms import (
     EscalateForm,
     FeedbackForm,
     FollowUpForm,
+    HandOverForm,
     LiftSupervisionForm,
     MediationForm,
     PartyFormSet,
@@ -53,6 +54,7 @@ from .forms import (
     RegisterForm,
     RejectForm,
     ResolveForm,
+    StationConfirmForm,
     UnresolvedForm,
 )
 from .models import Attachment, Dispute, Level, Party
@@ -71,7 +73,7 @@ RESIDENT_SEARCH_LIMIT = 10
 def _visible_to(user):
     """The disputes ``user`` sees, with what the detail page shows of each."""
     return disputes_visible_to(user).select_related(
-        "district", "township", "village", "grid", "handler", "department", "registered_by"
+        "district", "township", "village", "grid", "handler", "department", "registered_by", "police_station"
     )
 
 
@@ -220,9 +222,10 @@ def register(request):
                     vulnerable_party=d["vulnerable_party"],
                     parties=[_party_data(p) for p in parties.filled()],
                     **form.place_kwargs(),
+                    **form.alarm_kwargs(),
                 )
             except DisputeError as e:
-                form.add_error(None, str(e))
+                form.add_error(e.field if e.field in form.fields else None, str(e))
             else:
                 messages.success(request, _("Dispute %(number)s registered.") % {"number": dispute.number})
                 return redirect(dispute)
@@ -318,6 +321,19 @@ def _follow_up_recorded(d: Dispute) -> str:
     }.get(d.status, _("Follow-up visit recorded; the dispute flared up again and is reopened."))
 
 
+def _escalate_title(d: Dispute) -> str:
+    # The district assigns (交办) a case to a department; it does not report up to it.
+    if d.next_level() == Level.DEPARTMENT:
+        return _("Assign to a functional department (交办)")
+    return _("Escalate to the %(level)s") % {"level": Level(d.next_level()).label}
+
+
+def _escalated(d: Dispute) -> str:
+    if d.level == Level.DEPARTMENT:
+        return _("Assigned to %(department)s.") % {"department": d.department}
+    return _("Escalated to %(level)s.") % {"level": d.get_level_display()}
+
+
 FLOW = Flow(
     item_name="dispute",
     namespace="disputes",
@@ -347,6 +363,19 @@ FLOW = Flow(
             form_kwargs=lambda user, d: selectors.district_places(d),
             service=services.dispute_divert,
             success=lambda d: _("Dispute diverted to %(place)s.") % {"place": d.village or d.township},
+        ),
+        Step(
+            name="handover",
+            title=gettext_lazy("Hand to mediation (警调联动)"),
+            submit=gettext_lazy("Hand over"),
+            style="success",
+            rule=rules.can_hand_to_mediation,
+            form=HandOverForm,
+            service=services.dispute_hand_to_mediation,
+            success=lambda d: (
+                _("Dispute %(number)s handed to %(place)s.") % {"number": d.number, "place": d.get_handed_to_display()}
+            ),
+            opens=True,
         ),
         Step(
             name="mediation",
@@ -390,6 +419,17 @@ FLOW = Flow(
             success=gettext_lazy("Result confirmed: the dispute is resolved."),
         ),
         Step(
+            name="station_confirm",
+            title=gettext_lazy("Confirm the mediation result for the police station"),
+            submit=gettext_lazy("Confirm the result"),
+            style="success",
+            rule=rules.can_station_confirm,
+            form=StationConfirmForm,
+            service=services.dispute_station_confirm,
+            success=gettext_lazy("Result confirmed by the police station."),
+            opens=True,
+        ),
+        Step(
             name="reject",
             title=gettext_lazy("Reject the returned result"),
             submit=gettext_lazy("Reject and send back up"),
@@ -403,14 +443,14 @@ FLOW = Flow(
         ),
         Step(
             name="escalate",
-            title=lambda d: _("Escalate to the %(level)s") % {"level": Level(d.next_level()).label},
-            submit=gettext_lazy("Escalate"),
+            title=_escalate_title,
+            submit=lambda d: _("Assign") if d.next_level() == Level.DEPARTMENT else _("Escalate"),
             style="warning",
             rule=rules.can_escalate,
             form=EscalateForm,
             form_kwargs=lambda user, d: {"departments": selectors.department_choices(d)},
             service=services.dispute_escalate,
-            success=lambda d: _("Escalated to %(level)s.") % {"level": d.get_level_display()},
+            success=_escalated,
         ),
         Step(
             name="assign",

@@ -11,6 +11,13 @@ functional department. An item is any model instance with these attributes (the
   the item is placed no lower than that);
 - ``department_id``: the functional department the district assigned it to, or None.
 
+``LEVEL_ORDER`` is the route an item travels, not a chain of command: the village, township
+and district centres escalate (上报) to the centre above; the department is not above the
+district but where the district *assigns* (交办) an item, and the department's result
+returns to the district (``previous_level``); a department never escalates (the route
+ends there). The apps name the district's move "assign to a department" and the
+department's return "result returned to the district".
+
 Rules in the apps build on ``is_level_staff`` and ``serves_grid``; services notify
 ``level_staff``; forms offer ``handler_choices`` (passed in by the view, see
 ``govcenter.steps``). The database values of ``Level`` are those the apps stored before
@@ -41,7 +48,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Level(models.TextChoices):
-    """Handling level, in escalation order (``LEVEL_ORDER``)."""
+    """Handling level, in the order an item travels (``LEVEL_ORDER``): the three centres, then
+    the department the district assigns it to."""
 
     VILLAGE = "village", _("Village")
     TOWNSHIP = "township", _("Township")
@@ -57,7 +65,8 @@ def level_index(level: str) -> int:
 
 
 def next_level(level: str) -> str | None:
-    """The level above ``level`` (the department above the district), or None at the top."""
+    """The next level on the route: the centre above, or from the district the department it
+    assigns the item to; None at department level (its result returns to the district)."""
     i = LEVEL_ORDER.index(level)
     return LEVEL_ORDER[i + 1] if i + 1 < len(LEVEL_ORDER) else None
 

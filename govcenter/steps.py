@@ -26,8 +26,8 @@ Steps
     service whose keywords differ from the form's fields gets ``perform`` instead: a function
     of a ``StepCall`` (``actor``, ``item``, ``data``, ``at``, ``target``, ``request``), e.g.
     ``lambda c: services.dispute_add_attachment(dispute=c.item, ..., upload=c.data["file"])``.
-    ``title``, ``style`` and ``success`` may be callables of the item (``title`` of the
-    target, for a step with targets). ``form_kwargs(user, item)`` gives the step's form
+    ``title``, ``submit``, ``style`` and ``success`` may be callables of the item (``title``
+    of the target, for a step with targets). ``form_kwargs(user, item)`` gives the step's form
     its own arguments, e.g. its choices from the app's selectors (forms hold no
     selectors). A step with ``targets`` is offered once per target (e.g. once per
     pending follow-up visit), and its URL ends in the target's id.
@@ -133,7 +133,7 @@ class Step:
 
     name: str
     title: Text
-    submit: str
+    submit: Text
     rule: Callable[[Any, Any], Any]
     form: type[forms.Form] | None
     success: Text
@@ -256,7 +256,7 @@ class Flow:
                         title=_text(step.title, item if target is None else target),
                         url=self.url(step, item, target),
                         form=form,
-                        submit=str(step.submit),
+                        submit=str(_text(step.submit, item)),
                         style=_text(step.style, item),
                         expanded=key in bound or (not bound and step.opens),
                     )

@@ -94,6 +94,11 @@ class TimelineEvent(models.Model):
         return f"{getattr(self, self.item_field, '')} · {self.get_kind_display()}"
 
     @property
+    def label(self) -> str:
+        """The step as the timeline shows it (a flow may name some moves for what they mean)."""
+        return self.get_kind_display()
+
+    @property
     def actor_label(self) -> str:
         return str(self.actor) if self.actor_id else str(_("automatic"))
 

@@ -153,3 +153,31 @@ def check_no_mail_about_the_past(seeded):
     old = about_ours.filter(created_at__lt=seeded - datetime.timedelta(days=3))
     assert old.exists() and not old.filter(read_at__isnull=True).exists()
     assert about_ours.filter(read_at__isnull=True).exists()  # the recent ones are new
+
+
+def test_station1_and_police1_find_110_cases_in_police_mediation_linkage(seeded):
+    from disputes import selectors
+
+    station1, police1 = User.objects.get(username="station1"), User.objects.get(username="police1")
+    linked = ours().filter(police_station=station1.police_station)
+    assert linked.count() == len(demo.POLICE_CALLS)
+    assert all(d.source == Source.POLICE_110 and d.alarm_number and d.alarm_at for d in linked)
+    # Handed to the village and to the township centre and to the station's own room; one not yet.
+    assert set(linked.values_list("handed_to", flat=True)) == {"village", "township", "station_room", ""}
+    awaiting = list(selectors.awaiting_station_confirmation(station1))
+    assert {d.status for d in awaiting} == {Status.RESOLVED, Status.NOT_RESOLVED}
+    assert awaiting == list(selectors.awaiting_station_confirmation(police1))
+    confirmed = linked.get(station_confirmed_at__isnull=False)
+    assert confirmed.status == Status.RESOLVED and confirmed.events.filter(kind="station_confirmed").count() == 1
+    room = linked.get(handed_to="station_room")
+    assert room.status == Status.RESOLVED and room.handler == station1
+    pending = linked.get(handed_to="")
+    assert pending.registered_by == police1 and pending.is_open
+    # The result of each case handed to a centre reached station1 once.
+    for d in linked.filter(handed_to__in=["village", "township"], status__in=Dispute.CLOSED_STATUSES):
+        assert (
+            Notification.objects.filter(
+                recipient=station1, url=d.get_absolute_url(), title__contains="returned"
+            ).count()
+            == 1
+        )

@@ -35,3 +35,11 @@ def register(actor, *, grid=None, village=None, township=None, when=None, **kwar
     )
     data.update(kwargs)
     return dispute_register(actor=actor, at=when or T0, grid=grid, village=village, township=township, **data)
+
+
+def register_110(actor, *, village, grid=None, when=None, **kwargs):
+    """A 110 call the police station registers (alarm receipt number and time given)."""
+    kwargs.setdefault("alarm_number", "110-20261102-0001")
+    kwargs.setdefault("alarm_at", (when or T0) - datetime.timedelta(hours=1))
+    kwargs.setdefault("category", "neighbourhood")
+    return register(actor, village=village, grid=grid, when=when, source="police_110", **kwargs)

@@ -15,7 +15,7 @@ from disputes.selectors import handler_choices
 from disputes.views import FLOW
 from govcenter.steps import Denied, StepCall
 
-from .helpers import T0, at, register
+from .helpers import T0, at, register, register_110
 from .test_services import ROLES
 
 Status = Dispute.Status
@@ -49,6 +49,8 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "followup": {"visited_on": today, "finding": "stable", "notes": ""},
         "police": {"opinion": "无风险", "flags_criminal_risk": False},
         "unsupervise": {"note": "已整改"},
+        "handover": {"handed_to": Dispute.HandedTo.VILLAGE, "note": ""},
+        "station_confirm": {"note": ""},
     }[step_name]
 
 
@@ -86,7 +88,18 @@ def _states(world):
     district = register(world.district1, source=Dispute.Source.HOTLINE_12345)
     supervised = register(world.grid1_user, grid=world.grid1)
     Dispute.objects.filter(pk=supervised.pk).update(supervised_at=T0)
+    call_110 = register_110(world.station1, village=world.village1)
+    room = register_110(world.station1, village=world.village1)
+    s.dispute_hand_to_mediation(dispute=room, actor=world.station1, at=T0, handed_to=Dispute.HandedTo.STATION_ROOM)
+    s.dispute_accept(dispute=room, actor=world.station1, at=T0)
+    handed_back = register_110(world.police1, village=world.village1)
+    s.dispute_hand_to_mediation(dispute=handed_back, actor=world.police1, at=T0, handed_to=Dispute.HandedTo.VILLAGE)
+    s.dispute_accept(dispute=handed_back, actor=world.village1_user, at=T0)
+    s.dispute_resolve(dispute=handed_back, actor=world.village1_user, at=at(hours=1), result="ok")
     return {
+        "110 call awaiting handover": call_110,
+        "110 call in the station's room": room,
+        "110 call resolved at village": handed_back,
         "under supervision": supervised,
         "registered at village": village,
         "accepted at village": accepted,

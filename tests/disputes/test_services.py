@@ -271,7 +271,7 @@ def test_escalation_climbs_village_township_district_department(world):
         s.dispute_escalate(dispute=d, actor=world.district1, reason="交办", at=at(4))
     s.dispute_escalate(dispute=d, actor=world.district1, reason="交办", at=at(4), department=world.department)
     assert (d.level, d.department) == (Level.DEPARTMENT, world.department)
-    with pytest.raises(s.DisputeError, match="top level"):
+    with pytest.raises(s.DisputeError, match="returns its result to the district centre"):
         s.dispute_escalate(dispute=d, actor=world.dept1, reason="再上报", at=at(5))
     kinds = list(d.events.values_list("kind", "from_level", "to_level"))
     assert kinds[-3:] == [
