@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from govcenter.jurisdiction import scope_of
 from govcenter.models import Department, User
-from grids.models import GridMembership
+from grids.models import Grid
 
 from .models import AgencyMatter, Log
 
@@ -42,18 +42,19 @@ def department_choices(log: Log) -> QuerySet[Department]:
     return Department.objects.filter(district_id=log.district_id, is_active=True).order_by("name")
 
 
-def worker_grids(user):
-    """The grids a grid worker serves now, in code order (where they may file logs)."""
-    from grids.models import Grid
+def filing_grids(user) -> QuerySet[Grid]:
+    """The grids where a grid worker or community police officer may file logs, in code
+    order: those they serve now (``rules.can_file_in`` asks the same memberships)."""
+    from . import rules
 
-    if getattr(user, "role", None) != Role.GRID_WORKER:
+    if not rules.can_file(user):
         return Grid.objects.none()
-    return (
-        Grid.objects.filter(
-            memberships__user=user,
-            memberships__ended_on__isnull=True,
-            memberships__duty=GridMembership.Duty.GRID_WORKER,
-        )
-        .select_related("village")
-        .order_by("code")
-    )
+    return Grid.objects.filter(pk__in=sorted(scope_of(user).grid_ids)).select_related("village").order_by("code")
+
+
+def logs_to_cosign(user) -> QuerySet[Log]:
+    """The logs that name ``user`` as the accompanying officer and await his co-signature,
+    oldest visit first, within what he sees (partial index ``log_awaiting_cosign``)."""
+    if not getattr(user, "is_authenticated", False):
+        return Log.objects.none()
+    return logs_visible_to(user).filter(accompanied_by=user, cosign=Log.Cosign.AWAITING).order_by("occurred_at", "pk")
