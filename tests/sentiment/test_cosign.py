@@ -9,7 +9,8 @@ import io
 import re
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -370,3 +371,22 @@ def test_admin_shows_the_cosignature_read_only(world, login):
     page = login(world.admin).get(reverse("admin:sentiment_log_change", args=[log.pk])).content.decode()
     assert 'name="accompanied_by"' not in page and 'name="cosign"' not in page
     assert "Awaiting co-signature" in page and world.police1.display_name in page
+
+
+def _awaiting_copies(log: Log, n: int) -> None:
+    """``n`` more logs like ``log`` awaiting the same officer (bulk: the page's cost is measured)."""
+    fields = {f.attname: getattr(log, f.attname) for f in Log._meta.concrete_fields if f.attname != "id"}
+    Log.objects.bulk_create([Log(**{**fields, "client_token": ""}) for _ in range(n)])
+
+
+def test_the_officers_page_runs_the_same_queries_for_few_and_many_logs(world, login):
+    log = file_log(world, accompanied_by=world.police1, when=timezone.now())
+    client = login(world.police1)
+    client.get(reverse("sentiment:to_cosign"))  # warm caches (content types, session)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("sentiment:to_cosign")).status_code == 200
+    _awaiting_copies(log, 40)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("sentiment:to_cosign")).context["page"]
+    assert len(page) == 25 and page.has_next()
+    assert len(many) == len(few), [q["sql"][:120] for q in many]
