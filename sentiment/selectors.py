@@ -6,12 +6,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from govcenter.jurisdiction import scope_of
-from govcenter.models import Department, User
+from govcenter.models import Department
 from grids.models import Grid
 
+from . import rules
 from .models import AgencyMatter, Log
-
-Role = User.Role
 
 
 def logs_visible_to(user) -> QuerySet[Log]:
@@ -45,8 +44,6 @@ def department_choices(log: Log) -> QuerySet[Department]:
 def filing_grids(user) -> QuerySet[Grid]:
     """The grids where a grid worker or community police officer may file logs, in code
     order: those they serve now (``rules.can_file_in`` asks the same memberships)."""
-    from . import rules
-
     if not rules.can_file(user):
         return Grid.objects.none()
     return Grid.objects.filter(pk__in=sorted(scope_of(user).grid_ids)).select_related("village").order_by("code")
