@@ -21,9 +21,12 @@ def navigation(request):
             ("grids", reverse("grids:grid_list"), _("Grids")),
             ("residents", reverse("grids:resident_list"), _("Residents")),
         ]
-    # Sentiment logs: the grid workers who file them, the centres and departments that screen them.
+    # Sentiment logs: the grid team who file and co-sign them (grid workers, community and
+    # auxiliary police), the centres and departments that screen them.
     if is_admin(user) or user.role in (
         User.Role.GRID_WORKER,
+        User.Role.COMMUNITY_POLICE,
+        User.Role.AUXILIARY_POLICE,
         User.Role.VILLAGE_CLERK,
         User.Role.TOWNSHIP_STAFF,
         User.Role.DISTRICT_STAFF,

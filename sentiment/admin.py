@@ -54,6 +54,9 @@ FLOW_FIELDS = [
     "fed_back_by",
 ]
 RECORD_FIELDS = ["client_token", "created_at", "updated_at"]
+# The co-signature (会签) is the named officer's own act: the officer named and his answer
+# change through the services only (an edit would let a signature stand for someone else).
+COSIGN_FIELDS = ["accompanied_by", "cosign", "cosigned_at", "cosign_note"]
 STATE_FIELDS = [
     "grid",
     "village",
@@ -63,6 +66,7 @@ STATE_FIELDS = [
     "next_step",
     "dispute",
     *FLOW_FIELDS,
+    *COSIGN_FIELDS,
     *RECORD_FIELDS,
 ]
 
@@ -76,7 +80,7 @@ class LogAdmin(AdminEditHistoryAdmin):
     list_select_related = ["grid", "recorded_by", "resident"]
     search_fields = ["matter", "visitor_name", "resident__name", "grid__name", "grid__code"]
     ordering = ["-occurred_at", "-pk"]
-    raw_id_fields = ["resident", "accompanied_by"]
+    raw_id_fields = ["resident"]
     readonly_fields = STATE_FIELDS
     inlines = [AgencyMatterInline, LogPhotoInline, LogEventInline]
     fieldsets = [
@@ -89,7 +93,6 @@ class LogAdmin(AdminEditHistoryAdmin):
                     "township",
                     "district",
                     "recorded_by",
-                    "accompanied_by",
                     "occurred_at",
                     "place",
                     "kind",
@@ -101,6 +104,7 @@ class LogAdmin(AdminEditHistoryAdmin):
         ),
         (_("Matter"), {"fields": ["matter", "policy_basis", "result", "next_step", "dispute"]}),
         (_("Publicity"), {"fields": ["publicity_form", "participants", "households_reached"]}),
+        (_("Co-signature"), {"fields": COSIGN_FIELDS}),
         (_("Reporting flow"), {"fields": FLOW_FIELDS}),
         (_("Record"), {"fields": RECORD_FIELDS}),
     ]

@@ -30,6 +30,8 @@ from .models import AgencyMatter, Log, LogEvent
 
 MARKER = "demo-"
 WEEKS = 13
+# Ordinary logs of the last days that name an officer still await his co-signature.
+COSIGN_PENDING_DAYS = 3
 Kind, Category, NextStep = Log.Kind, Log.Category, Log.NextStep
 Role = User.Role
 Duty = GridMembership.Duty
@@ -281,6 +283,17 @@ def _seed_grid(rng, grid, places, start, today, now, existing) -> int:
             if occurred > now:
                 occurred = now - datetime.timedelta(minutes=5)
             publicity = story.kind == Kind.PUBLICITY
+            created = min(occurred + datetime.timedelta(minutes=10), now)
+            # The officer who went along co-signed within hours; the last days' visits still await him.
+            cosign, cosigned_at = "", None
+            if companion is not None:
+                if (today - day).days > COSIGN_PENDING_DAYS:
+                    cosign, cosigned_at = (
+                        Log.Cosign.SIGNED,
+                        max(min(occurred + datetime.timedelta(hours=3), now), created),
+                    )
+                else:
+                    cosign = Log.Cosign.AWAITING
             log = Log(
                 grid=grid,
                 village=grid.village,
@@ -303,7 +316,9 @@ def _seed_grid(rng, grid, places, start, today, now, existing) -> int:
                 households_reached=households if publicity else None,
                 status=Log.Status.FILED,
                 client_token=token,
-                created_at=min(occurred + datetime.timedelta(minutes=10), now),
+                created_at=created,
+                cosign=cosign,
+                cosigned_at=cosigned_at,
             )
             due = None
             if story.step == NextStep.AGENCY:
@@ -318,6 +333,10 @@ def _seed_grid(rng, grid, places, start, today, now, existing) -> int:
     events, matters = [], []
     for log, story, due, done_roll in planned:
         events.append(_event(log, LogEvent.Kind.FILED, str(Log.NextStep(log.next_step).label)))
+        if log.cosign == Log.Cosign.SIGNED:
+            cosigned = _event(log, LogEvent.Kind.COSIGNED, "", at=log.cosigned_at)
+            cosigned.actor = log.accompanied_by
+            events.append(cosigned)
         if due is None:
             continue
         m = AgencyMatter(
@@ -461,6 +480,7 @@ def _seed_flow(grids: list[Grid], today: datetime.date, existing: set[str]) -> i
         if w2 and token not in existing:
             _file(v2_grid, w2[0], token, when(2), FLOW_STORIES["village2_new"], next_step=NextStep.REPORT)
             made += 1
+    made += _seed_cosign(grid, worker, residents, when, existing)
     # Two logs turned into disputes at filing (the ledger numbers come from the ledger).
     for i, (text, days_ago) in enumerate(
         [("两户因宅基地界址发生争执，互不相让", 9), ("村民反映承包鱼塘合同到期后租金纠纷", 25)]
@@ -479,5 +499,58 @@ def _seed_flow(grids: list[Grid], today: datetime.date, existing: set[str]) -> i
             resident=residents[-1 - i],
             next_step=NextStep.DISPUTE,
         )
+        made += 1
+    return made
+
+
+COSIGN_STORIES = {
+    "awaiting": "陪同社区民警走访独居老人，检查燃气灶具和电线安全",
+    "signed": "与社区民警共同调处邻里噪音矛盾，双方当场表示理解",
+    "declined": "走访出租房屋，登记流动人口三人",
+    "police": "巡查发现村口废弃厂房电线裸露，存在安全隐患，已设置警示",
+}
+
+
+def _seed_cosign(grid: Grid, worker: User, residents: list[Resident], when, existing: set[str]) -> int:
+    """Co-signed logs (会签) through the services, so that police1 finds his notifications:
+    one awaiting him, one he co-signed, one an auxiliary declined with a note, and one
+    police1 filed himself that awaits the auxiliary."""
+    _workers, police = _team(grid)
+    officer = next((p for p in police if p.role == Role.COMMUNITY_POLICE), None)
+    aux = next((p for p in police if p.role == Role.AUXILIARY_POLICE), None)
+    if officer is None or aux is None:
+        return 0
+    made = 0
+    plan = [
+        ("awaiting", worker, officer, 1, None),
+        ("signed", worker, officer, 6, lambda log, at: s.log_cosign(log=log, actor=officer, at=at)),
+        (
+            "declined",
+            worker,
+            aux,
+            9,
+            lambda log, at: s.log_decline_cosign(log=log, actor=aux, at=at, note="当天在派出所值班，未随同走访"),
+        ),
+        ("police", officer, aux, 2, None),
+    ]
+    for i, (key, filer, companion, days_ago, then) in enumerate(plan):
+        token = f"{MARKER}cosign-{key}"
+        if token in existing:
+            continue
+        t = when(days_ago, 10)
+        police_filed = key == "police"
+        log = _file(
+            grid,
+            filer,
+            token,
+            t,
+            COSIGN_STORIES[key],
+            kind=Kind.INSPECTION if police_filed else Kind.VISIT,
+            category=Category.SECURITY_HAZARD if police_filed else Category.OTHER,
+            resident=None if police_filed or not residents else residents[i % len(residents)],
+            accompanied_by=companion,
+        )
+        if then is not None:
+            then(log, t + datetime.timedelta(hours=4))
         made += 1
     return made

@@ -39,6 +39,7 @@ def columns() -> list[tuple[str, int]]:
         (_("Grid"), 16),
         (_("Grid worker"), 10),
         (_("Accompanied by"), 10),
+        (_("Co-signature"), 18),
         (_("Kind"), 10),
         (_("Category"), 12),
         (_("Person"), 10),
@@ -57,6 +58,18 @@ def columns() -> list[tuple[str, int]]:
     ]
 
 
+def cosign_text(log: Log) -> str:
+    """已会签 with its time, 待会签, or declined with the officer's note ("" when not asked)."""
+    if not log.cosign:
+        return ""
+    text = log.get_cosign_display()
+    if log.cosign == Log.Cosign.SIGNED and log.cosigned_at:
+        text += f" {timezone.localtime(log.cosigned_at):%Y-%m-%d %H:%M}"
+    elif log.cosign == Log.Cosign.DECLINED and log.cosign_note:
+        text += f": {log.cosign_note}"
+    return text
+
+
 def row_values(log: Log) -> list:
     when = timezone.localtime(log.occurred_at)
     return [
@@ -66,6 +79,7 @@ def row_values(log: Log) -> list:
         log.grid.name,
         log.recorded_by.display_name,
         log.accompanied_by.display_name if log.accompanied_by_id else "",
+        cosign_text(log),
         log.get_kind_display(),
         log.get_category_display(),
         log.person_name,

@@ -60,6 +60,9 @@ class LogFilter(_Styled):
         choices=Log.NextStep.choices, label=_("Next step"), empty_label=_("Any next step")
     )
     status = django_filters.ChoiceFilter(choices=Log.Status.choices, label=_("Status"), empty_label=_("Any status"))
+    cosign = django_filters.ChoiceFilter(
+        choices=Log.Cosign.choices, label=_("Co-signature"), empty_label=_("Any co-signature")
+    )
     worker = django_filters.ModelChoiceFilter(
         queryset=_workers, field_name="recorded_by", label=_("Grid worker"), empty_label=_("All workers")
     )

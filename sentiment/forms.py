@@ -82,7 +82,7 @@ def _local_now() -> datetime.datetime:
 
 
 class LogForm(Form):
-    """The filing form. ``grids``: the grids the worker serves (``selectors.worker_grids``);
+    """The filing form. ``grids``: the grids the worker serves (``selectors.filing_grids``);
     ``police``: the police of those grids (``grids.selectors.police_of_grids``), who may accompany."""
 
     grid = forms.ModelChoiceField(
@@ -278,6 +278,16 @@ class ToDisputeForm(_StepForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].initial = dispute_category_for(self.log)
         self.fields["summary"].initial = self.log.summary
+
+
+class DeclineCosignForm(_StepForm):
+    note = text_area(
+        _("Why you cannot co-sign"),
+        max_length=limits.REASON,
+        rows=2,
+        required=True,
+        error_messages={"required": _("Say why you cannot co-sign this log.")},
+    )
 
 
 class PhotosForm(_StepForm):

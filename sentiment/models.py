@@ -75,6 +75,12 @@ class Log(models.Model):
         IN_HAND = "in_hand", _("In hand")
         FED_BACK = "fed_back", _("Result fed back")
 
+    class Cosign(models.TextChoices):
+        # Empty: nobody accompanied (or the log predates co-signing).
+        AWAITING = "awaiting", _("Awaiting co-signature")
+        SIGNED = "signed", _("Co-signed")
+        DECLINED = "declined", _("Co-signature declined")
+
     AWAITING_STATUSES = (Status.NEW, Status.REPORTED_UP)
     OPEN_FLOW_STATUSES = (Status.NEW, Status.REPORTED_UP, Status.IN_HAND)
     Level = Level
@@ -98,6 +104,10 @@ class Log(models.Model):
         verbose_name=_("accompanied by"),
         help_text=_("The community or auxiliary police officer of the grid."),
     )
+    # The accompanying officer's co-signature (会签): asked when the log names them.
+    cosign = models.CharField(_("co-signature"), max_length=8, choices=Cosign.choices, blank=True)
+    cosigned_at = models.DateTimeField(_("co-signed at"), null=True, blank=True)
+    cosign_note = models.TextField(_("why the officer declined"), max_length=limits.REASON, blank=True)
     occurred_at = models.DateTimeField(_("when"))
     place = models.CharField(_("place"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -191,6 +201,14 @@ class Log(models.Model):
                 name="log_department_level_names_department",
                 condition=Q(level="department", department__isnull=False) | ~Q(level="department"),
             ),
+            models.CheckConstraint(
+                name="log_cosign_names_an_officer",
+                condition=Q(cosign="") | Q(accompanied_by__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="log_cosigned_has_time",
+                condition=~Q(cosign="signed") | Q(cosigned_at__isnull=False),
+            ),
         ]
         indexes = [
             # Each level's log list and monthly counts, newest first / by month.
@@ -199,6 +217,10 @@ class Log(models.Model):
             models.Index(fields=["village", "-occurred_at"], name="log_village_recent"),
             models.Index(fields=["grid", "-occurred_at"], name="log_grid_recent"),
             models.Index(fields=["department", "-occurred_at"], name="log_department_recent"),
+            # The logs awaiting one officer's co-signature (selectors.logs_to_cosign), a few at a time.
+            models.Index(
+                fields=["accompanied_by", "occurred_at"], condition=Q(cosign="awaiting"), name="log_awaiting_cosign"
+            ),
             # "My logs" of a grid worker.
             models.Index(fields=["recorded_by", "-occurred_at"], name="log_worker_recent"),
             # The incoming queues (new / in hand / reported up) of a village, township or
@@ -270,6 +292,10 @@ class Log(models.Model):
     def reporting_levels(self) -> list[str]:
         """The levels below the current one that the log passed through (they get the feedback)."""
         return levels_below(self.level)
+
+    @property
+    def awaiting_cosign(self) -> bool:
+        return self.cosign == self.Cosign.AWAITING
 
     @property
     def is_reported(self) -> bool:
@@ -423,6 +449,8 @@ class LogEvent(TimelineEvent, LevelMove):
         HANDLED_HERE = "handled_here", _("Handled at this level")
         DEPARTMENT_ASSIGNED = "department", _("Assigned to a department")
         FED_BACK = "fed_back", _("Result fed back")
+        COSIGNED = "cosigned", _("Co-signed by the accompanying officer")
+        COSIGN_DECLINED = "cosign_declined", _("Co-signature declined")
 
     log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="events", verbose_name=_("log"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)

@@ -25,9 +25,24 @@ Role = User.Role
 Status = Log.Status
 
 
+# Who files logs: the grid workers, and the community police officer of a grid team (who
+# goes along on visits and may record one himself).
+FILING_ROLES = (Role.GRID_WORKER, Role.COMMUNITY_POLICE)
+# Who may be named as accompanying a visit, and so co-signs its log.
+COSIGNING_ROLES = (Role.COMMUNITY_POLICE, Role.AUXILIARY_POLICE)
+
+
 def can_file(user) -> bool:
-    """Logs are the grid workers' own record, filed in the grids they serve."""
-    return getattr(user, "role", None) == Role.GRID_WORKER and bool(scope_of(user).grid_ids)
+    """Logs are filed by the grid team in the grids they serve: grid workers and community
+    police with an active membership (not the station villages a police officer also sees)."""
+    return getattr(user, "role", None) in FILING_ROLES and bool(scope_of(user).grid_ids)
+
+
+def can_file_in(user, grid_id: int | None):
+    """In one of the grids the user serves now (their active memberships)."""
+    return check(can_file(user), _("Only the grid team (grid workers and community police) file sentiment logs.")) and (
+        check(grid_id in scope_of(user).grid_ids, _("You can file logs only in the grids you serve."))
+    )
 
 
 def queue_level(user) -> str | None:
@@ -108,6 +123,31 @@ def can_turn_into_dispute(user, log: Log):
         log.dispute_id is None,
         lambda: _("This log is already linked to dispute %(number)s.") % {"number": log.dispute.number},
     ) and check(log.status != Status.FED_BACK and who, _("You cannot turn this log into a dispute."))
+
+
+def _named_officer_awaited(user, log: Log):
+    return check(
+        log.accompanied_by_id is not None
+        and log.accompanied_by_id == user.pk
+        and getattr(user, "role", None) in COSIGNING_ROLES,
+        _("Only the police officer named as accompanying this visit can co-sign its log."),
+    ) and check(
+        log.cosign == Log.Cosign.AWAITING,
+        lambda: (
+            _("This log is not awaiting your co-signature (%(state)s).")
+            % {"state": log.get_cosign_display() or _("not asked")}
+        ),
+    )
+
+
+def can_cosign(user, log: Log):
+    """The officer named on the log confirms he was there, while it awaits him."""
+    return _named_officer_awaited(user, log)
+
+
+def can_decline_cosign(user, log: Log):
+    """The same officer, in the same state, says he cannot confirm it (with a note)."""
+    return _named_officer_awaited(user, log)
 
 
 def can_add_photos(user, log: Log):

@@ -6,12 +6,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from govcenter.jurisdiction import scope_of
-from govcenter.models import Department, User
-from grids.models import GridMembership
+from govcenter.models import Department
+from grids.models import Grid
 
+from . import rules
 from .models import AgencyMatter, Log
-
-Role = User.Role
 
 
 def logs_visible_to(user) -> QuerySet[Log]:
@@ -42,18 +41,17 @@ def department_choices(log: Log) -> QuerySet[Department]:
     return Department.objects.filter(district_id=log.district_id, is_active=True).order_by("name")
 
 
-def worker_grids(user):
-    """The grids a grid worker serves now, in code order (where they may file logs)."""
-    from grids.models import Grid
-
-    if getattr(user, "role", None) != Role.GRID_WORKER:
+def filing_grids(user) -> QuerySet[Grid]:
+    """The grids where a grid worker or community police officer may file logs, in code
+    order: those they serve now (``rules.can_file_in`` asks the same memberships)."""
+    if not rules.can_file(user):
         return Grid.objects.none()
-    return (
-        Grid.objects.filter(
-            memberships__user=user,
-            memberships__ended_on__isnull=True,
-            memberships__duty=GridMembership.Duty.GRID_WORKER,
-        )
-        .select_related("village")
-        .order_by("code")
-    )
+    return Grid.objects.filter(pk__in=sorted(scope_of(user).grid_ids)).select_related("village").order_by("code")
+
+
+def logs_to_cosign(user) -> QuerySet[Log]:
+    """The logs that name ``user`` as the accompanying officer and await his co-signature,
+    oldest visit first, within what he sees (partial index ``log_awaiting_cosign``)."""
+    if not getattr(user, "is_authenticated", False):
+        return Log.objects.none()
+    return logs_visible_to(user).filter(accompanied_by=user, cosign=Log.Cosign.AWAITING).order_by("occurred_at", "pk")

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from disputes.models import Dispute, Party
 from disputes.services import DisputeError, PartyData, dispute_register
-from govcenter.levels import handler_choices, level_staff, local_date, serves_grid
+from govcenter.levels import handler_choices, level_staff, local_date
 from govcenter.models import Area, Department, User
 from govcenter.timeline import WorkflowError, workflow_helpers
 from govcenter.uploads import ReencodedImage, is_reencoded
@@ -178,8 +178,8 @@ def log_file(
     The same ``client_token`` from the same worker files one log only: the second call
     raises ``LogAlreadyFiled`` carrying the first.
     """
-    _require(rules.can_file(actor), _("Only grid workers file sentiment logs."))
-    _require(serves_grid(actor, grid.pk), _("You can file logs only in the grids you serve."), "grid")
+    allowed = rules.can_file_in(actor, grid.pk)
+    _require(allowed, field="grid" if rules.can_file(actor) else None)
     if client_token:
         earlier = Log.objects.filter(recorded_by=actor, client_token=client_token).first()
         if earlier is not None:
@@ -201,6 +201,11 @@ def log_file(
         )
         visitor_name = ""
     if accompanied_by is not None:
+        _require(
+            accompanied_by.pk != actor.pk,
+            _("You filed this log: name the officer who went with you, or nobody."),
+            "accompanied_by",
+        )
         _require(
             police_of_grids([grid.pk]).filter(pk=accompanied_by.pk).exists(),
             _("%(name)s is not the community or auxiliary police officer of %(grid)s.")
@@ -277,6 +282,7 @@ def log_file(
             reported_at=at if next_step == NextStep.REPORT else None,
             client_token=client_token or "",
             created_at=at,
+            cosign=Log.Cosign.AWAITING if accompanied_by is not None else "",
         )
         try:
             with transaction.atomic():
@@ -294,6 +300,14 @@ def log_file(
             note=log.get_next_step_display(),
             to_level=Level.VILLAGE if log.is_reported else "",
         )
+        if accompanied_by is not None:
+            _notify(
+                log,
+                [accompanied_by],
+                _("Please co-sign the log of %(worker)s: %(summary)s")
+                % {"worker": actor.display_name, "summary": log.summary},
+                _("You are named as accompanying this visit; confirm it or decline with a note."),
+            )
         if next_step == NextStep.AGENCY:
             matter_row = AgencyMatter.objects.create(
                 log=log,
@@ -346,6 +360,41 @@ def log_add_photos(*, log: Log, actor: User, at: datetime.datetime, photos: Iter
         _event(current, Kind.PHOTOS_ADDED, actor, at, note=str(len(saved)))
     _finish(log)
     return saved
+
+
+# --- co-signature (会签) by the accompanying officer ------------------------------------------
+
+
+def log_cosign(*, log: Log, actor: User, at: datetime.datetime) -> Log:
+    """The officer named as accompanying confirms the log with one tap (已会签)."""
+    with transaction.atomic():
+        current = _locked(log)
+        _require(rules.can_cosign(actor, current))
+        current.cosign, current.cosigned_at, current.cosign_note = Log.Cosign.SIGNED, at, ""
+        current.save(update_fields=["cosign", "cosigned_at", "cosign_note", "updated_at"])
+        _event(current, Kind.COSIGNED, actor, at)
+    return _finish(log)
+
+
+def log_decline_cosign(*, log: Log, actor: User, at: datetime.datetime, note: str) -> Log:
+    """The named officer cannot confirm the log: he says why, and whoever filed it is told."""
+    note = (note or "").strip()
+    with transaction.atomic():
+        current = _locked(log)
+        _require(rules.can_decline_cosign(actor, current))
+        _require(bool(note), _("Say why you cannot co-sign this log."), "note")
+        current.cosign, current.cosigned_at, current.cosign_note = Log.Cosign.DECLINED, None, note
+        current.save(update_fields=["cosign", "cosigned_at", "cosign_note", "updated_at"])
+        _event(current, Kind.COSIGN_DECLINED, actor, at, note=note)
+        _notify(
+            current,
+            [current.recorded_by],
+            _("%(officer)s declined to co-sign your log: %(summary)s")
+            % {"officer": actor.display_name, "summary": current.summary},
+            note,
+            skip=actor,
+        )
+    return _finish(log)
 
 
 # --- agency matters ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/residents/", views.resident_search, name="resident_search"),
     path("mine/", views.my_logs, name="mine"),
     path("queue/", views.queue, name="queue"),
+    path("cosign/", views.cosign_list, name="to_cosign"),
     path("all/", views.log_list, name="list"),
     path("all/export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("monthly/", views.monthly, name="monthly"),

@@ -40,6 +40,7 @@ from .filters import AgencyFilter, LogFilter
 from .forms import (
     AgencyCompleteForm,
     AssignDepartmentForm,
+    DeclineCosignForm,
     FeedBackForm,
     HandleHereForm,
     LogForm,
@@ -53,9 +54,10 @@ from .search import name_matches, query_is_long_enough, rank
 from .selectors import (
     agency_matters_visible_to,
     department_choices,
+    filing_grids,
     log_rows,
+    logs_to_cosign,
     logs_visible_to,
-    worker_grids,
 )
 from .services import LogAlreadyFiled, LogError
 
@@ -87,8 +89,11 @@ def _page(request, queryset) -> WindowPage:
 
 @login_required
 def home(request):
-    """The nav entry: a grid worker's own logs, a centre's or department's queue, else the list."""
+    """The nav entry: the police's logs to co-sign, a grid worker's own logs, a centre's or
+    department's queue, else the list."""
     user = request.user
+    if getattr(user, "role", None) in rules.COSIGNING_ROLES:
+        return redirect("sentiment:to_cosign")
     if rules.can_file(user):
         return redirect("sentiment:mine")
     if rules.queue_level(user):
@@ -132,9 +137,10 @@ def file_log(request):
 
 
 def _log_form(user, *args, **kwargs) -> LogForm:
-    """The filing form with its choices: the worker's grids and their police."""
-    grids = worker_grids(user)
-    return LogForm(*args, grids=grids, police=police_of_grids(grids), **kwargs)
+    """The filing form with its choices: the user's grids and their police (but the user: a
+    community police officer filing names the officer who went with him, if any)."""
+    grids = filing_grids(user)
+    return LogForm(*args, grids=grids, police=police_of_grids(grids).exclude(pk=user.pk), **kwargs)
 
 
 def _resident_label(r: Resident) -> dict:
@@ -149,7 +155,7 @@ def resident_search(request):
     user = request.user
     if not rules.can_file(user):
         raise PermissionDenied
-    grid = get_object_or_404(worker_grids(user), pk=parse_pk(request.GET.get("grid")) or 0)
+    grid = get_object_or_404(filing_grids(user), pk=parse_pk(request.GET.get("grid")) or 0)
     q = search_query(request.GET.get("resident_q"))
     chosen_pk = parse_pk(request.GET.get("resident"))
     residents = list(
@@ -203,6 +209,20 @@ def my_logs(request):
             "open_matters": list(open_matters.select_related("log").order_by("due_on", "pk")[:5]),
             "today": timezone.localdate(),
         },
+    )
+
+
+@login_required
+def cosign_list(request):
+    """The logs awaiting the officer's co-signature, each confirmed with one tap (or opened
+    to decline with a note)."""
+    user = request.user
+    if user.role not in rules.COSIGNING_ROLES:
+        raise PermissionDenied
+    return render(
+        request,
+        "sentiment/cosign.html",
+        {"nav_active": "logs", "page": _page(request, log_rows(logs_to_cosign(user)))},
     )
 
 
@@ -426,6 +446,29 @@ FLOW = Flow(
             form=ToDisputeForm,
             service=services.log_to_dispute,
             success=lambda log: _("Registered in the dispute ledger as %(number)s.") % {"number": log.dispute.number},
+        ),
+        Step(
+            name="cosign",
+            title=gettext_lazy("Co-sign: I was there"),
+            submit=gettext_lazy("Co-sign"),
+            style="success",
+            rule=rules.can_cosign,
+            form=None,
+            service=services.log_cosign,
+            success=gettext_lazy("Co-signed."),
+            opens=True,  # unfolded: one tap on the page
+        ),
+        Step(
+            name="decline",
+            url_name="decline_cosign",
+            path="decline-cosign",
+            title=gettext_lazy("Decline to co-sign"),
+            submit=gettext_lazy("Decline"),
+            style="secondary",
+            rule=rules.can_decline_cosign,
+            form=DeclineCosignForm,
+            service=services.log_decline_cosign,
+            success=gettext_lazy("Declined; whoever filed the log is notified."),
         ),
         Step(
             name="photos",

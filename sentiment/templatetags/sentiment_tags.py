@@ -10,7 +10,7 @@ from govcenter.jurisdiction import is_admin
 
 from .. import rules
 from ..models import AgencyMatter
-from ..selectors import agency_matters_visible_to, logs_visible_to
+from ..selectors import agency_matters_visible_to, logs_to_cosign, logs_visible_to
 
 register = template.Library()
 
@@ -21,10 +21,13 @@ RESIDENT_MATTERS = 20
 @register.inclusion_tag("sentiment/_nav.html", takes_context=True)
 def sentiment_nav(context, here: str) -> dict:
     user = context["request"].user
+    perms_cosign = getattr(user, "role", None) in rules.COSIGNING_ROLES
     return {
         "here": here,
         "perms_file": rules.can_file(user),
         "perms_queue": bool(rules.queue_level(user)) or is_admin(user),
+        "perms_cosign": perms_cosign,
+        "to_cosign": logs_to_cosign(user).count() if perms_cosign else 0,
     }
 
 

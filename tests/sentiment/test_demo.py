@@ -10,9 +10,11 @@ import pytest
 from django.utils import timezone
 
 from govcenter import demo as govcenter_demo
+from govcenter.models import Notification, User
 from grids import demo as grids_demo
 from sentiment import demo
-from sentiment.models import AgencyMatter, Log
+from sentiment.models import AgencyMatter, Log, LogEvent
+from sentiment.selectors import logs_to_cosign
 
 
 @pytest.fixture
@@ -50,6 +52,18 @@ def test_demo_covers_every_grid_and_stage_and_is_idempotent(ctx):
     assert open_matters.filter(due_on__lt=today).exists()
     grid1_flow = Log.objects.filter(recorded_by__username="grid1", status="fed_back")
     assert grid1_flow.exists()  # grid1 sees results fed back in the demo
+    # Co-signed logs (会签): every state, police1 finds some awaiting him and has filed one himself.
+    assert set(Log.objects.exclude(cosign="").values_list("cosign", flat=True)) == {"awaiting", "signed", "declined"}
+    police1 = User.objects.get(username="police1")
+    assert logs_to_cosign(police1).exists()
+    assert Log.objects.filter(recorded_by=police1, cosign="awaiting").exists()
+    assert Notification.objects.filter(recipient=police1, title__startswith="Please co-sign").exists()
+    signed = Log.objects.filter(cosign="signed")
+    assert (
+        signed.filter(cosigned_at__isnull=False).count()
+        == signed.count()
+        == (LogEvent.objects.filter(kind=LogEvent.Kind.COSIGNED).count())
+    )
     counts = (Log.objects.count(), AgencyMatter.objects.count())
     assert demo.seed(ctx) == 0
     assert (Log.objects.count(), AgencyMatter.objects.count()) == counts

@@ -37,6 +37,8 @@ def _data(world, step_name: str, log: Log) -> dict | None:
         "department": {"department": world.department, "note": ""},
         "dispute": {"category": "neighbourhood", "summary": "路灯纠纷", "respondent_name": "", "risk_level": "general"},
         "photos": {"photos": [SimpleUploadedFile("a.jpg", images.JPEG_BYTES, "image/jpeg")]},
+        "cosign": {},
+        "decline": {"note": "当天未到场"},
     }[step_name]
 
 
@@ -57,7 +59,18 @@ def _states(world) -> dict[str, Log]:
     s.log_handle_here(log=in_hand, actor=world.village1_user, at=at(1), handler=world.grid1_user)
     fed_back = at_township(world)
     s.log_feed_back(log=fed_back, actor=world.township1_user, at=at(3), result="已修复")
+    cosigned = file_log(world, accompanied_by=world.police1)
+    s.log_cosign(log=cosigned, actor=world.police1, at=at(1))
+    declined = file_log(world, accompanied_by=world.aux1)
+    s.log_decline_cosign(log=declined, actor=world.aux1, at=at(1), note="当天未到场")
     return {
+        "filed, awaiting police1's co-signature": file_log(world, accompanied_by=world.police1),
+        "reported, awaiting aux1's co-signature": reported(world, accompanied_by=world.aux1),
+        "filed by police1, awaiting aux1's co-signature": file_log(
+            world, actor=world.police1, accompanied_by=world.aux1
+        ),
+        "co-signed": cosigned,
+        "co-signature declined": declined,
         "filed, answered": file_log(world),
         "filed, turned into a dispute": file_log(world, next_step=NextStep.DISPUTE),
         "new at the village": reported(world),

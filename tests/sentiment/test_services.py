@@ -75,9 +75,9 @@ def test_grid_worker_files_a_log_in_their_grid_with_the_places_filled_in(world):
     assert events(log) == [LogEvent.Kind.FILED]
 
 
-@pytest.mark.parametrize("name", others("grid1_user", "grid2_user"))
-def test_only_grid_workers_file_logs(world, name):
-    with pytest.raises(s.LogError, match="Only grid workers"):
+@pytest.mark.parametrize("name", others("grid1_user", "grid2_user", "police1", "police3"))
+def test_only_the_grid_team_files_logs(world, name):
+    with pytest.raises(s.LogError, match="Only the grid team"):
         file_log(world, actor=getattr(world, name))
     assert not Log.objects.exists()
 

@@ -89,7 +89,16 @@ def object_urls(log, matter) -> list[str]:
     ]
 
 
-STEPS = ["report_up", "handle_here", "assign_department", "feed_back", "to_dispute", "add_photos"]
+STEPS = [
+    "report_up",
+    "handle_here",
+    "assign_department",
+    "feed_back",
+    "to_dispute",
+    "add_photos",
+    "cosign",
+    "decline_cosign",
+]
 LISTS = [
     "sentiment:home",
     "sentiment:list",
@@ -151,10 +160,8 @@ def test_step_urls_answer_405_to_get(world, login, log):
         assert client.get(reverse(f"sentiment:{step}", args=[log.pk])).status_code == 405
 
 
-@pytest.mark.parametrize(
-    "name", ["village1_user", "township1_user", "district1", "police1", "station1", "dept1", "admin"]
-)
-def test_filing_pages_are_for_grid_workers_only(world, login, name):
+@pytest.mark.parametrize("name", ["village1_user", "township1_user", "district1", "aux1", "station1", "dept1", "admin"])
+def test_filing_pages_are_for_the_grid_team_only(world, login, name):
     client = login(getattr(world, name))
     assert client.get(reverse("sentiment:file")).status_code == 403
     assert client.get(reverse("sentiment:mine")).status_code == 403
@@ -172,7 +179,9 @@ def test_queues_are_for_centres_and_departments(world, login, name):
         ("grid1_user", "sentiment:mine"),
         ("village1_user", "sentiment:queue"),
         ("dept1", "sentiment:queue"),
-        ("police1", "sentiment:list"),
+        ("police1", "sentiment:to_cosign"),
+        ("aux1", "sentiment:to_cosign"),
+        ("station1", "sentiment:list"),
         ("admin", "sentiment:list"),
     ],
 )
@@ -181,14 +190,16 @@ def test_the_nav_entry_opens_each_role_on_its_page(world, login, name, target):
     assert response.status_code == 302 and response["Location"] == reverse(target)
 
 
-@pytest.mark.parametrize("name", ["grid1_user", "village1_user", "township1_user", "district1", "dept1", "admin"])
-def test_nav_shows_logs_to_roles_that_file_or_screen(world, login, name):
+@pytest.mark.parametrize(
+    "name", ["grid1_user", "police1", "aux1", "village1_user", "township1_user", "district1", "dept1", "admin"]
+)
+def test_nav_shows_logs_to_roles_that_file_cosign_or_screen(world, login, name):
     html = login(getattr(world, name)).get(reverse("home")).content.decode()
     assert reverse("sentiment:home") in html
 
 
-@pytest.mark.parametrize("name", ["police1", "station1"])
-def test_nav_has_no_log_entry_for_police(world, login, name):
+@pytest.mark.parametrize("name", ["station1", "station2_user"])
+def test_nav_has_no_log_entry_for_station_staff(world, login, name):
     assert reverse("sentiment:home") not in login(getattr(world, name)).get(reverse("home")).content.decode()
 
 
@@ -222,15 +233,15 @@ def test_village1_sees_them_and_the_export_holds_the_filtered_rows(world, login,
     assert MARK in client.get(reverse("sentiment:list")).content.decode()
     rows = _xlsx_rows(client.get(reverse("sentiment:export_xlsx")))
     assert len(rows) == 3
-    assert {r[10] for r in rows[1:]} == {MARK, "代办低保申请"}
+    assert {r[11] for r in rows[1:]} == {MARK, "代办低保申请"}
     only_reported = _xlsx_rows(client.get(reverse("sentiment:export_xlsx"), {"next_step": "report"}))
-    assert [r[10] for r in only_reported[1:]] == [MARK]
+    assert [r[11] for r in only_reported[1:]] == [MARK]
 
 
 def test_the_export_escapes_formulas(world, login):
     file_log(world, matter='=HYPERLINK("http://x")', when=timezone.now())
     rows = _xlsx_rows(login(world.village1_user).get(reverse("sentiment:export_xlsx")))
-    assert rows[1][10].startswith("'=")
+    assert rows[1][11].startswith("'=")
 
 
 def test_list_filters_by_kind_category_next_step_worker_and_dates(world, login):
