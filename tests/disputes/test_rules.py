@@ -45,7 +45,10 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "reject": {"reason": "当事人不认可"},
         "escalate": {"reason": "无法化解", "department": world.department},
         "assign": {},
-        "unresolved": {"result": "一方起诉", "referral": "litigation"},
+        "unresolved": {"result": "一方起诉", "referral": "litigation", "court": "上城区人民法院", "referred_on": today},
+        "transfer": {"station": world.station, "reason": "涉嫌故意伤害"},
+        "acknowledge": {"case_number": "A330102-1", "case_registered_on": today},
+        "court": {"outcome": "judgement", "decided_on": today, "note": ""},
         "followup": {"visited_on": today, "finding": "stable", "notes": ""},
         "police": {"opinion": "无风险", "flags_criminal_risk": False},
         "unsupervise": {"note": "已整改"},
@@ -86,7 +89,19 @@ def _states(world):
     district = register(world.district1, source=Dispute.Source.HOTLINE_12345)
     supervised = register(world.grid1_user, grid=world.grid1)
     Dispute.objects.filter(pk=supervised.pk).update(supervised_at=T0)
+    transferred = register(world.grid1_user, grid=world.grid1)
+    s.dispute_transfer_to_police(
+        dispute=transferred, actor=world.village1_user, at=T0, station=world.station, reason="r"
+    )
+    to_court = register(world.grid1_user, grid=world.grid1)
+    s.dispute_accept(dispute=to_court, actor=world.village1_user, at=T0)
+    s.dispute_close_unresolved(
+        dispute=to_court, actor=world.village1_user, at=T0, result="r", referral="litigation",
+        court="上城区人民法院", referred_on=T0.date(),
+    )  # fmt: skip
     return {
+        "transferred to police": transferred,
+        "referred to court": to_court,
         "under supervision": supervised,
         "registered at village": village,
         "accepted at village": accepted,
