@@ -25,6 +25,8 @@ from govcenter.pii import id_number_search_hash
 
 from .models import (
     Attachment,
+    CourtReferral,
+    CourtReferralPolicy,
     DeadlinePolicy,
     Dispute,
     DisputeEvent,
@@ -34,6 +36,7 @@ from .models import (
     MediationRecord,
     Party,
     PoliceReview,
+    PoliceTransfer,
 )
 
 # --- Paginator ---------------------------------------------------------------------------
@@ -114,6 +117,28 @@ class PoliceReviewInline(ReadOnlyInline):
     fields = ["created_at", "author", "opinion", "flags_criminal_risk"]
 
     related = ["author"]
+
+
+class PoliceTransferInline(ReadOnlyInline):
+    model = PoliceTransfer
+    fields = [
+        "station",
+        "reason",
+        "from_level",
+        "transferred_by",
+        "transferred_at",
+        "case_number",
+        "case_registered_on",
+        "acknowledged_by",
+        "acknowledged_at",
+    ]
+
+    related = ["station", "transferred_by", "acknowledged_by"]
+
+
+class CourtReferralInline(ReadOnlyInline):
+    model = CourtReferral
+    fields = ["court", "referred_on", "outcome", "decided_on", "outcome_note", "outcome_recorded_at", "reminded_at"]
 
 
 class AttachmentInline(ReadOnlyInline):
@@ -215,6 +240,8 @@ class DisputeAdmin(AdminEditHistoryAdmin):
         MediationRecordInline,
         FollowUpInline,
         PoliceReviewInline,
+        PoliceTransferInline,
+        CourtReferralInline,
         AttachmentInline,
         DisputeEventInline,
     ]
@@ -279,6 +306,22 @@ class FollowUpRuleAdmin(admin.ModelAdmin):
     """Follow-up visits scheduled at resolution, in calendar days (default: 7 and 30)."""
 
     list_display = ["days_after"]
+
+
+@admin.register(CourtReferralPolicy)
+class CourtReferralPolicyAdmin(admin.ModelAdmin):
+    """After how many calendar days an open referral to court reminds the handling level
+    to record the court's outcome (default 90). One row: it can be added once, not deleted."""
+
+    list_display = ["__str__", "days"]
+    list_editable = ["days"]
+    list_display_links = ["__str__"]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not CourtReferralPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(LedgerCounter)

@@ -1004,8 +1004,11 @@ class Seeder:
         elif op == "close":
             at = clock.later(days)
             referral = TEXTS[d.category]["referral"]
+            court = {}
+            if referral == Dispute.Referral.LITIGATION:  # 诉调对接: the court and the day, its outcome awaited
+                court = {"court": court_of(d.district), "referred_on": at.astimezone(local_zone()).date()}
             s.dispute_close_unresolved(dispute=d, actor=self.staff(d), at=at, result=NOT_RESOLVED_REASONS[referral],
-                                       referral=referral)  # fmt: skip
+                                       referral=referral, **court)  # fmt: skip
         elif op == "feedback":
             at = clock.later(days)
             s.dispute_return_feedback(dispute=d, actor=self.staff(d), at=at, result=FEEDBACK_RESULTS[d.level])
@@ -1215,8 +1218,9 @@ def _police_call(
     t += datetime.timedelta(hours=2)
     if end == "unresolved":
         s.dispute_close_unresolved(
-            dispute=d, actor=mediator, at=t, result="一方坚持起诉，调解不成。", referral=Dispute.Referral.LITIGATION
-        )
+            dispute=d, actor=mediator, at=t, result="一方坚持起诉，调解不成。", referral=Dispute.Referral.LITIGATION,
+            court=court_of(d.district), referred_on=t.astimezone(local_zone()).date(),
+        )  # fmt: skip
     else:
         s.dispute_resolve(dispute=d, actor=mediator, at=t, result="双方当场达成和解，签订调解协议。")
     seeder._backdate(t)
@@ -1224,6 +1228,111 @@ def _police_call(
         t += datetime.timedelta(days=1)
         s.dispute_station_confirm(dispute=d, actor=station1, at=t, note="已电话回访双方，结果属实。")
         seeder._backdate(t)
+
+
+def court_of(district: Area) -> str:
+    """The basic people's court of the district, where the demo refers litigation."""
+    return f"{district.name}人民法院"
+
+
+# Police and court stories of village1 (移送公安机关, 诉调对接): (summary, description, reason or result).
+TRANSFER_STORIES = [
+    (
+        "陈某与李某因宅基地纠纷持械斗殴致伤",
+        "{v}5组村民陈某与李某因宅基地界址多次争吵，昨晚双方持农具互殴，李某头部受伤送医，经诊断为轻伤二级。",
+        "双方持械互殴致一人轻伤，已涉嫌故意伤害，超出人民调解范围，依法移送派出所处理。",
+    ),
+    (
+        "周某反映被冒充客服诈骗三万余元",
+        "{v}2组村民周某接到自称电商客服的电话，按对方指引下载软件并转账三万二千元，事后发现被骗，情绪激动。",
+        "属电信网络诈骗，涉嫌刑事犯罪，调解无法处理，立即移送派出所立案侦查，村里做好当事人安抚工作。",
+    ),
+]
+COURT_STORY = (
+    "吴某与某装修公司因装修质量及欠款发生纠纷",
+    "{v}村民吴某称某装修公司施工质量不合格，拒付剩余工程款四万元，公司要求付清欠款，双方经多次调解仍各执一词。",
+    "双方对工程质量鉴定及欠款数额分歧较大，经调解未能达成一致，已引导当事人向人民法院起诉，移交诉调对接。",
+)
+
+
+APPLICANT_OF = {"acknowledged": "陈建华", "transferred": "周秀英", "court": "吴美玲"}
+RESPONDENT_OF = {"acknowledged": "李德明", "transferred": "冒充客服的不明人员", "court": "某装修公司"}
+
+
+def _village_with_station(cast: Cast) -> Area | None:
+    """village1 if a station with staff covers it, else the first such demo village."""
+    covered = [v for v in cast.villages if v.pk in cast.station_staff]
+    return next((v for v in covered if cast.clerk[v.pk].username == "village1"), covered[0] if covered else None)
+
+
+def _police_and_court(seeder: Seeder, first_n: int, existing: set[str]) -> list[tuple[datetime.datetime, Any]]:
+    """Two cases of village1 transferred to police (one with the station's case number, one
+    awaiting it: station1 finds it waiting) and a referral to court awaiting its outcome, as
+    (registration time, function that makes the case): ``seed`` runs them in date order
+    with the other stories, so that ledger numbers rise with the registration time."""
+    cast = seeder.cast
+    village = _village_with_station(cast)
+    if village is None:
+        return []
+    officer = cast.station_staff[village.pk]
+    station = PoliceStation.objects.filter(pk=officer.police_station_id, villages=village).first()
+    plans = [
+        (TRANSFER_STORIES[0], 9, "acknowledged"),
+        (TRANSFER_STORIES[1], 1, "transferred"),  # yesterday: station1's notification is still unread
+        (COURT_STORY, 30, "court"),
+    ]
+    entries = []
+    for n, (words, days_ago, story) in enumerate(plans, start=first_n):
+        if f"{MARKER}{n:04d}" in existing or (story != "court" and station is None):
+            continue
+        day = seeder.now.astimezone(local_zone()).date() - datetime.timedelta(days=days_ago)
+        t0 = datetime.datetime.combine(day, datetime.time(9, 10), tzinfo=local_zone())
+        entries.append((t0, partial(_police_or_court_case, seeder, n, t0, words, story, village, officer, station)))
+    return entries
+
+
+def _police_or_court_case(
+    seeder: Seeder, n: int, t0: datetime.datetime, words, story: str, village: Area, officer: User, station
+) -> Dispute:
+    summary, description, reason = words
+    clerk = seeder.cast.clerk[village.pk]
+    court = story == "court"
+    category = {"acknowledged": Category.NEIGHBOURHOOD, "transferred": Category.ONLINE_FRAUD}.get(
+        story, Category.CONSUMER
+    )
+    d = s.dispute_register(
+        actor=clerk, at=t0, village=village, source=Source.WALK_IN, category=category,
+        summary=summary, description=description.format(v=village.name),
+        occurred_on=t0.astimezone(local_zone()).date(), risk_level="general" if court else "major",
+        risk_criminal=not court, location=village.name,
+        parties=[s.PartyData(role=Party.Role.APPLICANT, name=APPLICANT_OF[story]),
+                 s.PartyData(role=Party.Role.RESPONDENT, name=RESPONDENT_OF[story],
+                             kind=Party.Kind.ORGANISATION if court else Party.Kind.PERSON)],
+        source_reference=f"{MARKER}{n:04d}",
+    )  # fmt: skip
+    seeder._backdate(t0)
+    accepted = t0 + datetime.timedelta(minutes=30)
+    s.dispute_accept(dispute=d, actor=clerk, at=accepted)
+    seeder._backdate(accepted)
+    if court:
+        closed = t0 + datetime.timedelta(days=6, hours=2)
+        s.dispute_close_unresolved(
+            dispute=d, actor=clerk, at=closed, result=reason, referral=Dispute.Referral.LITIGATION,
+            court=court_of(d.district), referred_on=closed.astimezone(local_zone()).date(),
+        )  # fmt: skip
+        seeder._backdate(closed)
+        return d
+    moved = accepted + datetime.timedelta(hours=1)
+    s.dispute_transfer_to_police(dispute=d, actor=clerk, at=moved, station=station, reason=reason)
+    seeder._backdate(moved)
+    if story == "acknowledged":
+        acknowledged = moved + datetime.timedelta(days=1)
+        day = acknowledged.astimezone(local_zone()).date()
+        s.dispute_acknowledge_transfer(
+            dispute=d, actor=officer, at=acknowledged, case_registered_on=day,
+            case_number=f"A{d.district.district_code}{day:%Y%m%d}{n % 1000:04d}",
+        )  # fmt: skip
+        seeder._backdate(acknowledged)
     return d
 
 
@@ -1252,12 +1361,14 @@ def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispu
     # Registered in date order, so that ledger numbers rise with the registration time.
     for plan in todo:
         plan.registered_at = seeder.registration_time(plan)
-    # The 110 calls in police-mediation linkage join them in date order; the case that comes
-    # due soon is registered three hours ago.
+    # The 110 calls in police-mediation linkage and the police and court stories join them
+    # in date order; the case that comes due soon is registered three hours ago.
     jobs = [(plan.registered_at, plan.n, partial(seeder.run, plan)) for plan in todo]
     if f"{MARKER}{special_n:04d}" not in existing:
         jobs.append((seeder.now - datetime.timedelta(hours=3), special_n, partial(_due_soon, seeder, special_n)))
     jobs += [(t, special_n + 1 + i, job) for i, (t, job) in enumerate(_police_calls(seeder, special_n + 1, existing))]
+    first = special_n + 1 + len(POLICE_CALLS)
+    jobs += [(t, first + i, job) for i, (t, job) in enumerate(_police_and_court(seeder, first, existing))]
     jobs.sort(key=lambda job: job[:2])
     created = []
     with transaction.atomic():

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from govcenter import exports as shared
 
-from .models import Dispute, MediationRecord, Party
+from .models import CourtReferral, Dispute, MediationRecord, Party, PoliceTransfer
 from .selectors import ledger_rows
 
 # The file name is the ledger's official title, whatever the interface language: the
@@ -49,6 +49,8 @@ def columns() -> list[tuple[str, str, int]]:
         ("mediation", _("Mediation"), 16),
         ("result", _("Result"), 40),
         ("status", _("Status"), 14),
+        ("police_transfer", _("Transferred to police"), 30),
+        ("court_referral", _("Court referral"), 30),
         ("occurred", _("Date it arose"), 12),
         ("due", _("Due"), 12),
         ("closed", _("Closed on"), 12),
@@ -93,6 +95,36 @@ def _mediation(d: Dispute) -> str:
     return f"{len(records)} · {records[-1].get_outcome_display()}"
 
 
+def police_transfer_text(d: Dispute) -> str:
+    """Station, date of the transfer, and the station's case number once it is recorded."""
+    try:
+        t = d.police_transfer
+    except PoliceTransfer.DoesNotExist:
+        return ""
+    parts = [str(t.station), _local_date(t.transferred_at).isoformat()]
+    if t.case_number:
+        parts.append(
+            _("case %(number)s of %(day)s") % {"number": t.case_number, "day": t.case_registered_on.isoformat()}
+        )
+    else:
+        parts.append(_("awaiting the station's case number"))
+    return " · ".join(parts)
+
+
+def court_referral_text(d: Dispute) -> str:
+    """Court and date of the referral, and the court's outcome (or that it is awaited)."""
+    try:
+        r = d.court_referral
+    except CourtReferral.DoesNotExist:
+        return ""
+    parts = [r.court, r.referred_on.isoformat()]
+    if r.outcome:
+        parts.append(f"{r.get_outcome_display()} {r.decided_on.isoformat()}")
+    else:
+        parts.append(_("awaiting the court's outcome"))
+    return " · ".join(parts)
+
+
 def row_values(d: Dispute) -> list:
     """One ledger row: strings, and dates as ``datetime.date`` in local time."""
     parties = list(d.parties.all())  # prefetched
@@ -112,6 +144,8 @@ def row_values(d: Dispute) -> list:
         _mediation(d),
         d.result,
         d.get_status_display(),
+        police_transfer_text(d),
+        court_referral_text(d),
         d.occurred_on,
         _local_date(d.due_at),
         _local_date(d.resolved_at),

@@ -26,7 +26,7 @@ from grids.models import Grid
 from grids.selectors import villages_visible_to
 
 from .forms import cascade_places
-from .models import Dispute, Level, RiskLevel
+from .models import CourtReferral, Dispute, Level, RiskLevel
 from .selectors import grids_for, villages_for
 
 Role = User.Role
@@ -74,6 +74,17 @@ LINKAGE_CHOICES = (
     ("station_room", _("In the police station's mediation room")),
     ("awaiting", _("Result awaiting the station's confirmation")),
     ("confirmed", _("Result confirmed by the station")),
+)
+# Transfers to police (移送公安机关) and referrals to court (诉调对接), by where they stand.
+POLICE_TRANSFER_CHOICES = (
+    ("any", _("Transferred to police")),
+    ("awaiting", _("Awaiting the station's case number")),
+    ("acknowledged", _("Case number recorded")),
+)
+COURT_CHOICES = (
+    ("any", _("Referred to court")),
+    ("awaiting", _("Awaiting the court's outcome")),
+    *((f"outcome:{value}", label) for value, label in CourtReferral.Outcome.choices),
 )
 
 # Which area filters a role is offered: none for a department (its cases are assigned,
@@ -155,6 +166,15 @@ class DisputeFilter(BootstrapFilterSet):
     )
     linkage = django_filters.ChoiceFilter(
         choices=LINKAGE_CHOICES, method="filter_linkage", label=_("Police-mediation linkage"), empty_label=_("Any")
+    )
+    police_transfer = django_filters.ChoiceFilter(
+        choices=POLICE_TRANSFER_CHOICES,
+        method="filter_police_transfer",
+        label=_("Transfer to police"),
+        empty_label=_("With or without"),
+    )
+    court = django_filters.ChoiceFilter(
+        choices=COURT_CHOICES, method="filter_court", label=_("Court referral"), empty_label=_("With or without")
     )
     township = township_filter()
     village = village_filter(queryset=_villages)
@@ -253,6 +273,22 @@ class DisputeFilter(BootstrapFilterSet):
         if value == "confirmed":
             return linked.filter(station_confirmed_at__isnull=False)
         return linked
+
+    def filter_police_transfer(self, queryset, name, value):
+        transferred = queryset.transferred_to_police()
+        if value == "awaiting":
+            return transferred.filter(police_transfer__acknowledged_at__isnull=True)
+        if value == "acknowledged":
+            return transferred.filter(police_transfer__acknowledged_at__isnull=False)
+        return transferred if value == "any" else queryset
+
+    def filter_court(self, queryset, name, value):
+        referred = queryset.referred_to_court()
+        if value == "awaiting":
+            return referred.filter(court_referral__outcome="")
+        if value.startswith("outcome:"):
+            return referred.filter(court_referral__outcome=value.removeprefix("outcome:"))
+        return referred if value == "any" else queryset
 
     def filter_registered_from(self, queryset, name, value):
         # Bounds as instants of local midnight, so the registered_at indexes serve the range.

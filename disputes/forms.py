@@ -23,13 +23,13 @@ from django.utils.translation import gettext_lazy as _
 from govcenter import limits, pii
 from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk, text_area
 from govcenter.jurisdiction import is_admin
-from govcenter.models import Area, Department, User
+from govcenter.models import Area, Department, PoliceStation, User
 from grids.models import Grid, Resident
 from grids.selectors import residents_visible_to
 
 from . import rules
 from .files import validate_upload
-from .models import Attachment, Dispute, FollowUp, Level, MediationRecord, Party
+from .models import Attachment, CourtReferral, Dispute, FollowUp, Level, MediationRecord, Party
 from .selectors import grids_for, station_villages, townships_for, villages_for
 
 Role = User.Role
@@ -485,6 +485,80 @@ class UnresolvedForm(_StepForm):
         max_length=limits.REASON,
         error_messages={"required": _("Describe why it could not be resolved.")},
     )
+    # A referral to litigation (诉调对接) names the court and the date; other referrals leave them empty.
+    court = forms.CharField(
+        label=_("Court"), max_length=100, required=False, help_text=_("For a referral to litigation.")
+    )
+    referred_on = PlausibleDateField(
+        label=_("Referred to court on"),
+        required=False,
+        future_message=_("The referral date cannot be in the future."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referred_on"].initial = _today
+
+    def clean(self):
+        data = super().clean()
+        if data.get("referral") == Dispute.Referral.LITIGATION:
+            if not (data.get("court") or "").strip():
+                self.add_error("court", _("Name the court the parties were referred to."))
+            day = data.get("referred_on")
+            if day is None and "referred_on" not in self.errors:
+                self.add_error("referred_on", _("Give the date of the referral to court."))
+            elif day is not None and day < self.dispute.occurred_on:
+                self.add_error("referred_on", _("The referral date cannot be before the dispute arose."))
+        else:
+            data["court"], data["referred_on"] = "", None
+        return data
+
+
+class CourtOutcomeForm(_StepForm):
+    id_prefix = "court"
+    outcome = forms.ChoiceField(
+        label=_("Court outcome"), choices=CourtReferral.Outcome.choices, widget=forms.RadioSelect
+    )
+    decided_on = _date_field(_("Date of the outcome"), future_message=_("The date cannot be in the future."))
+    note = forms.CharField(label=_("Note"), max_length=limits.REASON, required=False)
+
+
+class TransferToPoliceForm(_StepForm):
+    id_prefix = "transfer"
+    station = forms.ModelChoiceField(
+        label=_("Police station"),
+        queryset=PoliceStation.objects.none(),
+        error_messages={"required": _("Choose the police station.")},
+    )
+    reason = _text(
+        _("Why the police take it over"),
+        max_length=limits.REASON,
+        help_text=_("The facts that make it a criminal matter. The mediation side closes with this transfer."),
+        error_messages={"required": _("Say why the dispute goes to the police.")},
+    )
+
+    def __init__(self, *args, stations, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["station"]
+        field.queryset = stations
+        if len(stations) == 1:
+            field.initial, field.empty_label = stations[0].pk, None
+
+
+class AcknowledgeTransferForm(_StepForm):
+    id_prefix = "acknowledge"
+    case_number = forms.CharField(
+        label=_("Station case number (受案/立案编号)"),
+        max_length=50,
+        error_messages={"required": _("Give the station's case number.")},
+    )
+    case_registered_on = _date_field(
+        _("Registered by the station on"), future_message=_("The date cannot be in the future.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case_registered_on"].initial = _today
 
 
 class FollowUpForm(_StepForm):

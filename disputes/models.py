@@ -85,6 +85,30 @@ class DisputeQuerySet(models.QuerySet):
     def overdue(self, at: datetime.datetime | None = None) -> DisputeQuerySet:
         return self.open().filter(due_at__lt=at or timezone.now())
 
+    # The closing outcomes, each counted apart (statistics, the ledger's filters).
+
+    def resolved(self) -> DisputeQuerySet:
+        """Closed as resolved (archived ones included: they were resolved first)."""
+        return self.filter(status__in=(Dispute.Status.RESOLVED, Dispute.Status.ARCHIVED))
+
+    def not_resolved(self) -> DisputeQuerySet:
+        return self.filter(status=Dispute.Status.NOT_RESOLVED)
+
+    def transferred_to_police(self) -> DisputeQuerySet:
+        """Transferred to the police (移送公安机关): neither resolved nor not resolved."""
+        return self.filter(status=Dispute.Status.TRANSFERRED_TO_POLICE)
+
+    def awaiting_police_acknowledgement(self) -> DisputeQuerySet:
+        """Transferred, the station has not yet recorded its case number."""
+        return self.transferred_to_police().filter(police_transfer__acknowledged_at__isnull=True)
+
+    def referred_to_court(self) -> DisputeQuerySet:
+        """Closed as not resolved with a referral to litigation (诉调对接), with or without the court's outcome."""
+        return self.not_resolved().filter(court_referral__isnull=False)
+
+    def awaiting_court_outcome(self) -> DisputeQuerySet:
+        return self.referred_to_court().filter(court_referral__outcome="")
+
 
 class Dispute(models.Model):
     """One entry of the conflict-dispute ledger (矛盾纠纷排查化解台账)."""
@@ -96,6 +120,8 @@ class Dispute(models.Model):
         AWAITING_CONFIRMATION = "awaiting_confirmation", _("Result returned, awaiting confirmation")
         RESOLVED = "resolved", _("Resolved")
         NOT_RESOLVED = "not_resolved", _("Not resolved")
+        # Closed on the mediation side: the case turned criminal and the police took it over.
+        TRANSFERRED_TO_POLICE = "transferred_to_police", _("Transferred to police")
         ARCHIVED = "archived", _("Archived")
 
     class Source(models.TextChoices):
@@ -561,6 +587,113 @@ class PoliceReview(models.Model):
         return f"{self.dispute} · {self.author}"
 
 
+class PoliceTransfer(models.Model):
+    """A dispute that turned criminal, transferred to the police station covering its place
+    (移送公安机关). The mediation side is closed; the station acknowledges it with its own
+    case number (受案/立案编号)."""
+
+    dispute = models.OneToOneField(
+        Dispute, on_delete=models.CASCADE, related_name="police_transfer", verbose_name=_("dispute")
+    )
+    station = models.ForeignKey(
+        PoliceStation, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("police station")
+    )
+    reason = models.TextField(_("reason for the transfer"), max_length=limits.REASON)
+    from_level = models.CharField(_("transferred by level"), max_length=12, choices=Level.choices)
+    transferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("transferred by")
+    )
+    transferred_at = models.DateTimeField(_("transferred at"))
+    case_number = models.CharField(_("police case number"), max_length=50, blank=True)
+    case_registered_on = models.DateField(_("police case registered on"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer to police")
+        verbose_name_plural = _("transfers to police")
+        ordering = ["-transferred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.dispute} → {self.station}"
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+class CourtReferralPolicy(models.Model):
+    """After how many days an open court referral reminds the handling level to record the
+    court's outcome. One row, edited in Django admin; without it ``DEFAULT_DAYS``."""
+
+    DEFAULT_DAYS = 90
+
+    days = models.PositiveSmallIntegerField(
+        _("remind after (calendar days)"),
+        default=DEFAULT_DAYS,
+        help_text=_("Counted from the date of the referral to court."),
+    )
+
+    class Meta:
+        verbose_name = _("court referral reminder")
+        verbose_name_plural = _("court referral reminder")
+
+    def __str__(self) -> str:
+        return _("Remind %(days)d days after a referral to court") % {"days": self.days}
+
+    @classmethod
+    def current_days(cls) -> int:
+        row = cls.objects.order_by("pk").first()
+        return row.days if row is not None else cls.DEFAULT_DAYS
+
+
+class CourtReferral(models.Model):
+    """A dispute closed as not resolved and referred to litigation (诉调对接): the court,
+    the date, and later the court's outcome, which the handling level records."""
+
+    class Outcome(models.TextChoices):
+        JUDGEMENT = "judgement", _("Judgement")
+        COURT_MEDIATION = "court_mediation", _("Court mediation")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    dispute = models.OneToOneField(
+        Dispute, on_delete=models.CASCADE, related_name="court_referral", verbose_name=_("dispute")
+    )
+    court = models.CharField(_("court"), max_length=100)
+    referred_on = models.DateField(_("referred to court on"))
+    outcome = models.CharField(_("court outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    decided_on = models.DateField(_("court outcome on"), null=True, blank=True)
+    outcome_note = models.TextField(_("note on the outcome"), max_length=limits.REASON, blank=True)
+    outcome_recorded_at = models.DateTimeField(_("outcome recorded at"), null=True, blank=True)
+    # Set when the reminder went out: claimed by a conditional UPDATE, so it goes out once.
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("court referral")
+        verbose_name_plural = _("court referrals")
+        ordering = ["-referred_on", "-pk"]
+        indexes = [
+            # The reminder sweep: open referrals not yet reminded, by date.
+            models.Index(
+                fields=["referred_on"], condition=Q(outcome="", reminded_at__isnull=True), name="court_referral_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute} · {self.court}"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.outcome
+
+
 class DisputeEvent(TimelineEvent, LevelMove):
     """One step on the dispute's timeline. Written by the services only; never edited."""
 
@@ -585,6 +718,9 @@ class DisputeEvent(TimelineEvent, LevelMove):
         REOPENED = "reopened", _("Reopened")
         ARCHIVED = "archived", _("Archived")
         POLICE_REVIEW = "police_review", _("Police opinion")
+        POLICE_TRANSFER = "police_transfer", _("Transferred to police")
+        POLICE_ACKNOWLEDGED = "police_acknowledged", _("Police recorded their case number")
+        COURT_OUTCOME = "court_outcome", _("Court outcome recorded")
         ATTACHMENT = "attachment", _("Attachment added")
         HANDED_OVER = "handed_over", _("Handed to mediation by the police station")
         STATION_CONFIRMED = "station_confirmed", _("Result confirmed by the police station")

@@ -1,16 +1,22 @@
-"""Reminder kinds of the ledger, registered with govcenter.reminders at start-up."""
+"""Reminder kinds of the ledger, registered with govcenter.reminders at start-up, and the
+reminder of open court referrals (after a period, not before a deadline: its own sweep)."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govcenter.levels import level_staff, local_zone
+from govcenter.levels import level_staff, local_date, local_zone
 from govcenter.models import User
 from govcenter.reminders import Reminder, register_reminder_kind
+from govcenter.services import notification_send
 
 from .deadlines import end_of_day
-from .models import Dispute, FollowUp
+from .models import CourtReferral, CourtReferralPolicy, Dispute, FollowUp
 from .selectors import level_people
 
 
@@ -77,3 +83,44 @@ def follow_ups_due(at, horizon):
             body=d.summary,
             url=d.get_absolute_url(),
         )
+
+
+def court_referrals_remind(*, at: datetime.datetime | None = None) -> int:
+    """Remind the level handling each dispute referred to court whose outcome is still not
+    recorded ``CourtReferralPolicy`` days after the referral; returns how many went out.
+
+    Once per referral: each is claimed by a conditional UPDATE of ``reminded_at`` in the
+    same transaction as its notification, so two workers (or a re-run) send it once; a
+    referral whose outcome is recorded is never claimed.
+    """
+    at = at or timezone.now()
+    last_day = local_date(at) - datetime.timedelta(days=CourtReferralPolicy.current_days())
+    due = (
+        CourtReferral.objects.filter(
+            outcome="",
+            reminded_at__isnull=True,
+            referred_on__lte=last_day,
+            dispute__status=Dispute.Status.NOT_RESOLVED,
+        )
+        .select_related("dispute__handler")
+        .order_by("referred_on", "pk")
+    )
+    sent = 0
+    for referral in due.iterator(chunk_size=500):
+        d = referral.dispute
+        with transaction.atomic():
+            claimed = CourtReferral.objects.filter(pk=referral.pk, outcome="", reminded_at__isnull=True).update(
+                reminded_at=at
+            )
+            if not claimed:
+                continue
+            notification_send(
+                recipients=[d.handler, *level_staff(d, d.level)],
+                title=_("Dispute %(number)s: record the outcome of the referral to %(court)s")
+                % {"number": d.number, "court": referral.court},
+                body=_("Referred to court on %(day)s; no outcome recorded yet.")
+                % {"day": referral.referred_on.isoformat()},
+                url=d.get_absolute_url(),
+            )
+        sent += 1
+    return sent

@@ -18,7 +18,7 @@ from govcenter.levels import is_level_staff, serves_grid
 from govcenter.models import User
 from govcenter.steps import check
 
-from .models import Dispute, Level
+from .models import CourtReferral, Dispute, Level, PoliceTransfer
 
 Role = User.Role
 Status = Dispute.Status
@@ -306,4 +306,67 @@ def can_add_police_review(user, dispute: Dispute):
 def can_attach(user, dispute: Dispute):
     return not_archived(dispute) and check(
         mediates(user, dispute) or visits(user, dispute), _("You cannot add files to this dispute.")
+    )
+
+
+# --- transfer to police (移送公安机关) and court referral (诉调对接) ------------------------------
+
+
+def transfer_of(dispute: Dispute) -> PoliceTransfer | None:
+    try:
+        return dispute.police_transfer
+    except PoliceTransfer.DoesNotExist:
+        return None
+
+
+def court_referral_of(dispute: Dispute) -> CourtReferral | None:
+    try:
+        return dispute.court_referral
+    except CourtReferral.DoesNotExist:
+        return None
+
+
+def can_transfer_to_police(user, dispute: Dispute):
+    """The centre handling an open case transfers it to the police when it turns criminal.
+    Which station: one covering the dispute's village (the service checks the one chosen)."""
+    return (
+        is_open(dispute)
+        and _handles(user, dispute)
+        and check(
+            dispute.village_id is not None,
+            _("Only a dispute placed in a village can be transferred: the station covering the village takes it."),
+        )
+    )
+
+
+def is_staff_of_station(user, station_id: int | None) -> bool:
+    return station_id is not None and user.role == Role.STATION_STAFF and user.police_station_id == station_id
+
+
+def can_acknowledge_transfer(user, dispute: Dispute):
+    """Staff of the station the case was transferred to record their case number, once."""
+    transfer = transfer_of(dispute)
+    return (
+        check(
+            dispute.status == Status.TRANSFERRED_TO_POLICE and transfer is not None,
+            _("This dispute was not transferred to the police."),
+        )
+        and check(
+            is_staff_of_station(user, transfer.station_id),
+            lambda: _("Only the staff of %(station)s can acknowledge this transfer.") % {"station": transfer.station},
+        )
+        and check(not transfer.is_acknowledged, _("The station has already recorded its case number."))
+    )
+
+
+def can_record_court_outcome(user, dispute: Dispute):
+    """The level that referred the case to court records the court's outcome, once."""
+    referral = court_referral_of(dispute)
+    return (
+        check(
+            dispute.status == Status.NOT_RESOLVED and referral is not None,
+            _("This dispute was not referred to a court."),
+        )
+        and _handles(user, dispute)
+        and check(referral.is_open, _("The court's outcome has already been recorded."))
     )

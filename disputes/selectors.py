@@ -6,11 +6,11 @@ from django.db.models import Prefetch, QuerySet
 
 from govcenter import levels
 from govcenter.jurisdiction import is_admin, scope_of
-from govcenter.models import Area, Department, User
+from govcenter.models import Area, Department, PoliceStation, User
 from grids.models import Grid
 from grids.selectors import areas_visible_to, grids_visible_to, villages_visible_to
 
-from .models import Dispute, Party
+from .models import CourtReferral, Dispute, Party
 
 Role = User.Role
 
@@ -24,9 +24,43 @@ def disputes_visible_to(user) -> QuerySet[Dispute]:
 
 def ledger_rows(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
     """What a list, print or export row shows, fetched without per-row queries."""
-    return qs.select_related("village", "township", "grid", "handler", "department", "police_station").prefetch_related(
-        Prefetch("parties", queryset=Party.objects.order_by("role", "pk"))
-    )
+    return qs.select_related(
+        "village",
+        "township",
+        "grid",
+        "handler",
+        "department",
+        "police_station",
+        "police_transfer__station",
+        "court_referral",
+    ).prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("role", "pk")))
+
+
+# --- transfer to police and court referral (statistics count these apart) --------------------
+# Dispute.objects / disputes_visible_to(user) also answer .resolved(), .not_resolved(),
+# .transferred_to_police(), .awaiting_police_acknowledgement(), .referred_to_court() and
+# .awaiting_court_outcome() (models.DisputeQuerySet).
+
+
+def covering_stations(dispute: Dispute) -> QuerySet[PoliceStation]:
+    """The police stations whose jurisdiction covers the dispute's village (a transfer's choices)."""
+    if dispute.village_id is None:
+        return PoliceStation.objects.none()
+    return PoliceStation.objects.filter(villages=dispute.village_id, district_id=dispute.district_id).order_by("name")
+
+
+def station_staff(station: PoliceStation) -> QuerySet[User]:
+    """The active staff of ``station``: whom a transfer to it notifies."""
+    return User.objects.filter(is_active=True, role=Role.STATION_STAFF, police_station=station)
+
+
+def court_outcome_counts(qs: QuerySet[Dispute]) -> dict[str, int]:
+    """Court referrals among ``qs`` per outcome ("" = awaiting the outcome)."""
+    counts = dict.fromkeys(["", *CourtReferral.Outcome.values], 0)
+    rows = CourtReferral.objects.filter(dispute__in=qs.referred_to_court()).values_list("outcome")
+    for (outcome,) in rows:
+        counts[outcome] += 1
+    return counts
 
 
 def handler_choices(dispute: Dispute) -> QuerySet[User]:
@@ -34,15 +68,10 @@ def handler_choices(dispute: Dispute) -> QuerySet[User]:
     that level's staff, and at village level the grid workers of the dispute's grid), by name;
     in the police station's mediation room, the station's staff."""
     if dispute.in_station_room:
-        people = station_staff(dispute)
+        people = station_staff(dispute.police_station)
     else:
         people = levels.handler_choices(dispute)
     return people.order_by("full_name", "username")
-
-
-def station_staff(dispute: Dispute) -> QuerySet[User]:
-    """The active staff of the police station that registered a 110 dispute."""
-    return User.objects.filter(is_active=True, role=Role.STATION_STAFF, police_station_id=dispute.police_station_id)
 
 
 def level_people(dispute: Dispute, level: str) -> QuerySet[User]:
@@ -50,7 +79,7 @@ def level_people(dispute: Dispute, level: str) -> QuerySet[User]:
     police station's staff while the station holds it (not yet handed to mediation, or in
     its own mediation room), else the level's staff (``govcenter.levels.level_staff``)."""
     if level == dispute.level and dispute.held_by_station:
-        return station_staff(dispute)
+        return station_staff(dispute.police_station)
     return levels.level_staff(dispute, level)
 
 

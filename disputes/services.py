@@ -27,6 +27,7 @@ from .deadlines import deadline_for, follow_up_dates
 from .files import validate_upload
 from .models import (
     Attachment,
+    CourtReferral,
     Dispute,
     DisputeEvent,
     FollowUp,
@@ -35,7 +36,9 @@ from .models import (
     MediationRecord,
     Party,
     PoliceReview,
+    PoliceTransfer,
 )
+from .selectors import covering_stations, station_staff
 
 Status = Dispute.Status
 Kind = DisputeEvent.Kind
@@ -96,7 +99,7 @@ def _result_to_station(d: Dispute, body: str) -> None:
     if d.result_returns_to_station and d.station_confirmed_at is None:
         _notify(
             d,
-            selectors.station_staff(d),
+            selectors.station_staff(d.police_station),
             _("Result of 110 dispute %(number)s returned to the station for confirmation") % {"number": d.number},
             body,
         )
@@ -285,7 +288,7 @@ def dispute_hand_to_mediation(
             "station": d.police_station,
         }
         if d.in_station_room:
-            _notify(d, selectors.station_staff(d), title, note, skip=actor)
+            _notify(d, selectors.station_staff(d.police_station), title, note, skip=actor)
         else:
             _notify_level(d, level, title, note)
     return _finish(dispute, d)
@@ -596,18 +599,139 @@ def dispute_resolve(
 
 
 def dispute_close_unresolved(
-    *, dispute: Dispute, actor: User, at: datetime.datetime, result: str, referral: str
+    *,
+    dispute: Dispute,
+    actor: User,
+    at: datetime.datetime,
+    result: str,
+    referral: str,
+    court: str = "",
+    referred_on: datetime.date | None = None,
 ) -> Dispute:
+    """Close the case as not resolved, saying where the parties were referred. A referral to
+    litigation names the court and the date (诉调对接): the level records the court's
+    outcome later (``dispute_record_court_outcome``) and is reminded if it does not."""
     with transaction.atomic():
         d = _locked(dispute)
         _require(rules.can_close_unresolved(actor, d))
         _require(referral in Dispute.Referral.values, _("Choose where the parties were referred."))
         _require(bool(result.strip()), _("Describe why it could not be resolved."))
+        litigation = referral == Dispute.Referral.LITIGATION
+        if litigation:
+            court = court.strip()
+            _require(bool(court), _("Name the court the parties were referred to."), field="court")
+            _require(referred_on is not None, _("Give the date of the referral to court."), field="referred_on")
+            _require(
+                referred_on <= local_date(at), _("The referral date cannot be in the future."), field="referred_on"
+            )
+            _require(
+                referred_on >= d.occurred_on,
+                _("The referral date cannot be before the dispute arose."),
+                field="referred_on",
+            )
         d.status, d.result, d.referral, d.resolved_at = Status.NOT_RESOLVED, result, referral, at
         d.save()
-        _event(d, Kind.NOT_RESOLVED, actor, at, note=f"{d.get_referral_display()}: {result}")
-        _result_to_station(d, f"{d.get_referral_display()}: {result}")
+        note = f"{d.get_referral_display()}: {result}"
+        if litigation:
+            CourtReferral.objects.create(dispute=d, court=court, referred_on=referred_on)
+            note = f"{d.get_referral_display()} · {court} · {referred_on.isoformat()}: {result}"
+        _event(d, Kind.NOT_RESOLVED, actor, at, note=note)
+        _result_to_station(d, note)
     return _finish(dispute, d)
+
+
+def dispute_record_court_outcome(
+    *, dispute: Dispute, actor: User, at: datetime.datetime, outcome: str, decided_on: datetime.date, note: str = ""
+) -> CourtReferral:
+    """The handling level records what the court made of a referred case (judgement, court
+    mediation, withdrawn) and when; the reminder stops."""
+    with transaction.atomic():
+        d = _locked(dispute)
+        _require(rules.can_record_court_outcome(actor, d))
+        referral = CourtReferral.objects.select_for_update().get(dispute=d)
+        _require(referral.is_open, _("The court's outcome has already been recorded."))
+        _require(outcome in CourtReferral.Outcome.values, _("Choose the court's outcome."), field="outcome")
+        _require(decided_on <= local_date(at), _("The date cannot be in the future."), field="decided_on")
+        _require(
+            decided_on >= referral.referred_on,
+            _("The court's outcome cannot be before the referral (%(day)s).")
+            % {"day": referral.referred_on.isoformat()},
+            field="decided_on",
+        )
+        referral.outcome, referral.decided_on, referral.outcome_note = outcome, decided_on, note
+        referral.outcome_recorded_at = at
+        referral.save()
+        label = referral.get_outcome_display()
+        _event(d, Kind.COURT_OUTCOME, actor, at, note=f"{referral.court} · {label} · {decided_on.isoformat()} {note}")
+    _finish(dispute, d)
+    return referral
+
+
+def dispute_transfer_to_police(
+    *, dispute: Dispute, actor: User, at: datetime.datetime, station, reason: str
+) -> PoliceTransfer:
+    """The level handling an open case that turned criminal transfers it to the police
+    station covering its village (移送公安机关): the mediation side closes with that outcome
+    (neither resolved nor not resolved) and the station's staff are told."""
+    with transaction.atomic():
+        d = _locked(dispute)
+        _require(rules.can_transfer_to_police(actor, d))
+        _require(bool(reason.strip()), _("Say why the dispute goes to the police."), field="reason")
+        _require(
+            covering_stations(d).filter(pk=station.pk).exists(),
+            _("Choose a police station covering the dispute's village."),
+            field="station",
+        )
+        transfer = PoliceTransfer.objects.create(
+            dispute=d, station=station, reason=reason, from_level=d.level, transferred_by=actor, transferred_at=at
+        )
+        d.status, d.result, d.resolved_at = Status.TRANSFERRED_TO_POLICE, reason, at
+        d.save()
+        _event(d, Kind.POLICE_TRANSFER, actor, at, note=f"{station}: {reason}")
+        _notify(
+            d,
+            station_staff(station),
+            _("Dispute %(number)s was transferred to your station by the %(level)s centre")
+            % {"number": d.number, "level": d.get_level_display()},
+            reason,
+        )
+    _finish(dispute, d)
+    return transfer
+
+
+def dispute_acknowledge_transfer(
+    *, dispute: Dispute, actor: User, at: datetime.datetime, case_number: str, case_registered_on: datetime.date
+) -> PoliceTransfer:
+    """The station's staff acknowledge a transfer with their own case number (受案/立案编号)
+    and its date; the centre that transferred it is told."""
+    with transaction.atomic():
+        d = _locked(dispute)
+        _require(rules.can_acknowledge_transfer(actor, d))
+        transfer = PoliceTransfer.objects.select_for_update().get(dispute=d)
+        _require(not transfer.is_acknowledged, _("The station has already recorded its case number."))
+        case_number = case_number.strip()
+        _require(bool(case_number), _("Give the station's case number."), field="case_number")
+        _require(
+            case_registered_on <= local_date(at), _("The date cannot be in the future."), field="case_registered_on"
+        )
+        _require(
+            case_registered_on >= local_date(transfer.transferred_at),
+            _("The case cannot be registered before the transfer (%(day)s).")
+            % {"day": local_date(transfer.transferred_at).isoformat()},
+            field="case_registered_on",
+        )
+        transfer.case_number, transfer.case_registered_on = case_number, case_registered_on
+        transfer.acknowledged_by, transfer.acknowledged_at = actor, at
+        transfer.save()
+        _event(d, Kind.POLICE_ACKNOWLEDGED, actor, at, note=f"{case_number} · {case_registered_on.isoformat()}")
+        _notify_level(
+            d,
+            transfer.from_level,
+            _("%(station)s registered dispute %(number)s as case %(case)s")
+            % {"station": transfer.station, "number": d.number, "case": case_number},
+        )
+    _finish(dispute, d)
+    return transfer
 
 
 def dispute_return_feedback(*, dispute: Dispute, actor: User, at: datetime.datetime, result: str) -> Dispute:

@@ -1,4 +1,5 @@
-"""Background work on the ledger: the overdue sweep. Tasks call services, nothing else."""
+"""Background work on the ledger: the overdue sweep and the court-referral reminders.
+Tasks call services, nothing else."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import Dispute
+from .reminders import court_referrals_remind
 from .services import DisputeError, dispute_escalate, dispute_supervise
 
 logger = logging.getLogger(__name__)
@@ -46,3 +48,11 @@ def escalate_overdue() -> dict[str, int]:
     if counts["escalated"] or counts["supervised"]:
         logger.info("Overdue sweep: %s", counts)
     return counts
+
+
+@shared_task(acks_late=True)
+def remind_court_referrals() -> int:
+    sent = court_referrals_remind()
+    if sent:
+        logger.info("Court referral reminders sent: %d", sent)
+    return sent

@@ -39,9 +39,11 @@ from . import exports, rules, selectors, services
 from .filters import DisputeFilter
 from .forms import (
     AcceptForm,
+    AcknowledgeTransferForm,
     AssignHandlerForm,
     AttachmentForm,
     ConfirmForm,
+    CourtOutcomeForm,
     DivertForm,
     EscalateForm,
     FeedbackForm,
@@ -55,6 +57,7 @@ from .forms import (
     RejectForm,
     ResolveForm,
     StationConfirmForm,
+    TransferToPoliceForm,
     UnresolvedForm,
 )
 from .models import Attachment, Dispute, Level, Party
@@ -73,7 +76,18 @@ RESIDENT_SEARCH_LIMIT = 10
 def _visible_to(user):
     """The disputes ``user`` sees, with what the detail page shows of each."""
     return disputes_visible_to(user).select_related(
-        "district", "township", "village", "grid", "handler", "department", "registered_by", "police_station"
+        "district",
+        "township",
+        "village",
+        "grid",
+        "handler",
+        "department",
+        "registered_by",
+        "police_station",
+        "police_transfer__station",
+        "police_transfer__transferred_by",
+        "police_transfer__acknowledged_by",
+        "court_referral",
     )
 
 
@@ -104,6 +118,8 @@ def _detail_page(request, dispute: Dispute, *, bound: dict | None = None, reveal
             "mediations": list(dispute.mediations.select_related("recorded_by", "agreement")),
             "attachments": list(dispute.attachments.select_related("uploaded_by")),
             "police_reviews": list(dispute.police_reviews.select_related("author")),
+            "police_transfer": rules.transfer_of(dispute),
+            "court_referral": rules.court_referral_of(dispute),
             "follow_ups": follow_ups,
             "events": list(dispute.events.select_related("actor")),
             "actions": FLOW.actions(user, dispute, bound),
@@ -472,6 +488,43 @@ FLOW = Flow(
             form=UnresolvedForm,
             service=services.dispute_close_unresolved,
             success=lambda d: _("Dispute %(number)s closed as not resolved.") % {"number": d.number},
+        ),
+        Step(
+            name="transfer",
+            path="transfer-to-police",
+            title=gettext_lazy("Transfer to the police (移送公安机关)"),
+            submit=gettext_lazy("Transfer to the police"),
+            style="danger",
+            rule=rules.can_transfer_to_police,
+            form=TransferToPoliceForm,
+            form_kwargs=lambda user, d: {"stations": selectors.covering_stations(d)},
+            service=services.dispute_transfer_to_police,
+            success=lambda d: (
+                _("Dispute %(number)s transferred to %(station)s.")
+                % {"number": d.number, "station": d.police_transfer.station}
+            ),
+        ),
+        Step(
+            name="acknowledge",
+            path="acknowledge-transfer",
+            title=gettext_lazy("Acknowledge the transfer with the station's case number"),
+            submit=gettext_lazy("Record the case number"),
+            style="success",
+            rule=rules.can_acknowledge_transfer,
+            form=AcknowledgeTransferForm,
+            service=services.dispute_acknowledge_transfer,
+            success=gettext_lazy("Transfer acknowledged; the case number is recorded."),
+            opens=True,
+        ),
+        Step(
+            name="court",
+            path="court-outcome",
+            title=gettext_lazy("Record the court's outcome"),
+            submit=gettext_lazy("Save the court's outcome"),
+            rule=rules.can_record_court_outcome,
+            form=CourtOutcomeForm,
+            service=services.dispute_record_court_outcome,
+            success=gettext_lazy("Court outcome recorded."),
         ),
         Step(
             name="followup",

@@ -354,6 +354,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "govcenter.tasks.send_reminders", "schedule": crontab(minute="*/5")},
     # Every 10 minutes: move every overdue open dispute one level up (or supervise it at the top).
     "escalate-overdue": {"task": "disputes.tasks.escalate_overdue", "schedule": crontab(minute="*/10")},
+    # Every hour at :20: remind the level of each referral to court still without the court's outcome.
+    "remind-court-referrals": {"task": "disputes.tasks.remind_court_referrals", "schedule": crontab(minute=20)},
     # Every 5 minutes: e-mail / SMS copies whose task never reached the broker (outage catch-up).
     "deliver-pending-notifications": {
         "task": "govcenter.tasks.deliver_pending_notifications",

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Min, Q
 
-from disputes import demo
+from disputes import demo, rules
 from disputes.models import Dispute, DisputeEvent, FollowUp, Level, MediationRecord, Party, PoliceReview, RiskLevel
 from govcenter.models import Notification, User
 from govcenter.pii import validate_id_number
@@ -49,6 +49,24 @@ def test_the_ledger_covers_every_status_level_category_source_risk_and_deadline_
     check_coverage(seeded)
     check_overdue_and_supervised(seeded)
     check_due_soon_case_in_village1(seeded)
+
+
+def test_police_find_a_transfer_waiting_and_the_ledger_a_court_referral_awaiting_its_outcome(seeded):
+    station1 = User.objects.get(username="station1")
+    transferred = ours().transferred_to_police()
+    done = transferred.filter(police_transfer__acknowledged_at__isnull=False)
+    assert done.exclude(police_transfer__case_number="").count() == done.count() >= 1
+    waiting = transferred.filter(
+        police_transfer__acknowledged_at__isnull=True, police_transfer__station=station1.police_station
+    )
+    assert waiting.count() == 1
+    assert rules.can_acknowledge_transfer(station1, waiting.get()) is True
+    unread = Notification.objects.filter(recipient=station1, read_at__isnull=True, url=waiting.get().get_absolute_url())
+    assert unread.count() == 1
+    assert ours().awaiting_court_outcome().exists()
+    # Every referral to litigation names its court and date.
+    litigation = ours().filter(status=Status.NOT_RESOLVED, referral=Dispute.Referral.LITIGATION)
+    assert litigation.count() == ours().referred_to_court().count() >= 2
 
 
 def test_the_ledgers_records_are_consistent(seeded):

@@ -54,7 +54,10 @@ def test_a_new_deadline_gets_reminded_again(world):
 def test_closed_disputes_get_no_reminders(world):
     d = register(world.grid1_user, grid=world.grid1)
     s.dispute_accept(dispute=d, actor=world.village1_user, at=at(0))
-    s.dispute_close_unresolved(dispute=d, actor=world.village1_user, at=at(0), result="起诉", referral="litigation")
+    s.dispute_close_unresolved(
+        dispute=d, actor=world.village1_user, at=at(0), result="起诉", referral="litigation",
+        court="上城区人民法院", referred_on=at(0).date(),
+    )  # fmt: skip
     assert reminders_send(at=d.due_at - datetime.timedelta(hours=2), kinds=["dispute-due"]) == 0
 
 

@@ -45,7 +45,10 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "reject": {"reason": "当事人不认可"},
         "escalate": {"reason": "无法化解", "department": world.department},
         "assign": {},
-        "unresolved": {"result": "一方起诉", "referral": "litigation"},
+        "unresolved": {"result": "一方起诉", "referral": "litigation", "court": "上城区人民法院", "referred_on": today},
+        "transfer": {"station": world.station, "reason": "涉嫌故意伤害"},
+        "acknowledge": {"case_number": "A330102-1", "case_registered_on": today},
+        "court": {"outcome": "judgement", "decided_on": today, "note": ""},
         "followup": {"visited_on": today, "finding": "stable", "notes": ""},
         "police": {"opinion": "无风险", "flags_criminal_risk": False},
         "unsupervise": {"note": "已整改"},
@@ -96,10 +99,22 @@ def _states(world):
     s.dispute_hand_to_mediation(dispute=handed_back, actor=world.police1, at=T0, handed_to=Dispute.HandedTo.VILLAGE)
     s.dispute_accept(dispute=handed_back, actor=world.village1_user, at=T0)
     s.dispute_resolve(dispute=handed_back, actor=world.village1_user, at=at(hours=1), result="ok")
+    transferred = register(world.grid1_user, grid=world.grid1)
+    s.dispute_transfer_to_police(
+        dispute=transferred, actor=world.village1_user, at=T0, station=world.station, reason="r"
+    )
+    to_court = register(world.grid1_user, grid=world.grid1)
+    s.dispute_accept(dispute=to_court, actor=world.village1_user, at=T0)
+    s.dispute_close_unresolved(
+        dispute=to_court, actor=world.village1_user, at=T0, result="r", referral="litigation",
+        court="上城区人民法院", referred_on=T0.date(),
+    )  # fmt: skip
     return {
         "110 call awaiting handover": call_110,
         "110 call in the station's room": room,
         "110 call resolved at village": handed_back,
+        "transferred to police": transferred,
+        "referred to court": to_court,
         "under supervision": supervised,
         "registered at village": village,
         "accepted at village": accepted,

@@ -458,8 +458,10 @@ def test_close_unresolved_needs_a_referral(world):
     s.dispute_accept(dispute=d, actor=world.village1_user, at=at(1))
     with pytest.raises(s.DisputeError):
         s.dispute_close_unresolved(dispute=d, actor=world.village1_user, at=at(2), result="无法调解", referral="")
-    s.dispute_close_unresolved(dispute=d, actor=world.village1_user, at=at(2), result="无法调解", referral="litigation")
-    assert (d.status, d.referral) == (Status.NOT_RESOLVED, "litigation")
+    s.dispute_close_unresolved(
+        dispute=d, actor=world.village1_user, at=at(2), result="无法调解", referral="arbitration"
+    )
+    assert (d.status, d.referral) == (Status.NOT_RESOLVED, "arbitration")
 
 
 def test_feedback_goes_down_to_the_sender_which_confirms(world):

@@ -340,7 +340,7 @@ def _actions(client, d) -> set[str]:
 def test_village_clerk_sees_accept_on_a_registered_village_case(world, login):
     d = register(world.grid1_user, grid=world.grid1)
     client = login(world.village1_user)
-    assert _actions(client, d) == {"accept", "assign", "escalate", "attach"}
+    assert _actions(client, d) == {"accept", "assign", "escalate", "transfer", "attach"}
     html = client.get(url("detail", d.pk)).content.decode()
     assert f'action="{url("accept", d.pk)}"' in html
 
@@ -528,7 +528,8 @@ def test_close_as_not_resolved_with_referral(world, login):
     d = register(world.grid1_user, grid=world.grid1)
     services.dispute_accept(dispute=d, actor=world.village1_user, at=timezone.now())
     response = login(world.village1_user).post(
-        url("unresolved", d.pk), {"referral": "litigation", "result": "一方坚持起诉"}
+        url("unresolved", d.pk),
+        {"referral": "litigation", "result": "一方坚持起诉", "court": "上城区人民法院", "referred_on": days_ago(1)},
     )
     d.refresh_from_db()
     assert response.status_code == 302 and (d.status, d.referral) == (Status.NOT_RESOLVED, "litigation")
