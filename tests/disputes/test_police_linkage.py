@@ -210,8 +210,9 @@ def test_handed_to_the_township_the_township_centre_mediates(world):
     assert not rules.can_accept(world.village1_user, d)
     s.dispute_accept(dispute=d, actor=world.township1_user, at=timezone.now())
     s.dispute_close_unresolved(
-        dispute=d, actor=world.township1_user, at=timezone.now(), result="一方拒绝调解", referral="litigation"
-    )
+        dispute=d, actor=world.township1_user, at=timezone.now(), result="一方拒绝调解", referral="litigation",
+        court="上城区人民法院", referred_on=timezone.localdate(),
+    )  # fmt: skip
     d.refresh_from_db()
     assert d.awaits_station_confirmation
     assert list(selectors.awaiting_station_confirmation(world.station1)) == [d]
