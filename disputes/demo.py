@@ -1039,7 +1039,7 @@ class Seeder:
             if officer is None or d.status == Status.ARCHIVED:
                 return
             at = clock.later(days)
-            review = s.dispute_add_police_review(dispute=d, actor=officer, at=at, opinion=opts["opinion"],
+            review = s.dispute_add_police_review(dispute=d, actor=officer, at=at, opinion=opts["opinion"], verdict=opts.get("verdict", "joint_mediation"),
                                                  flags_criminal_risk=opts["flag"])  # fmt: skip
             PoliceReview.objects.filter(pk=review.pk).update(created_at=at)
         else:  # pragma: no cover - a typo in a plan

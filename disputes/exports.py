@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from govcenter import exports as shared
 
-from .models import Dispute, MediationRecord, Party
+from .models import Dispute, MediationRecord, Party, PoliceReview
 from .selectors import ledger_rows
 
 # The file name is the ledger's official title, whatever the interface language: the
@@ -46,6 +46,7 @@ def columns() -> list[tuple[str, str, int]]:
         ("level", _("Handling level"), 12),
         ("handler", _("Handler / department"), 18),
         ("mediation", _("Mediation"), 16),
+        ("police", _("Police opinion"), 30),
         ("result", _("Result"), 40),
         ("status", _("Status"), 14),
         ("occurred", _("Date it arose"), 12),
@@ -57,7 +58,8 @@ def columns() -> list[tuple[str, str, int]]:
 def export_queryset(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
     """The rows of an export: the list's columns plus the mediations, all prefetched."""
     return ledger_rows(qs).prefetch_related(
-        Prefetch("mediations", queryset=MediationRecord.objects.order_by("held_on", "pk"))
+        Prefetch("mediations", queryset=MediationRecord.objects.order_by("held_on", "pk")),
+        Prefetch("police_reviews", queryset=PoliceReview.objects.order_by("created_at", "pk")),
     )
 
 
@@ -92,6 +94,15 @@ def _mediation(d: Dispute) -> str:
     return f"{len(records)} · {records[-1].get_outcome_display()}"
 
 
+def _police(d: Dispute) -> str:
+    """The latest police opinion (verdict: text), or that one is awaited."""
+    reviews = list(d.police_reviews.all())  # prefetched, oldest first
+    if not reviews:
+        return str(_("Awaiting police review")) if d.awaits_police_review else ""
+    last = reviews[-1]
+    return f"{last.get_verdict_display()}: {last.opinion}" if last.verdict else last.opinion
+
+
 def row_values(d: Dispute) -> list:
     """One ledger row: strings, and dates as ``datetime.date`` in local time."""
     parties = list(d.parties.all())  # prefetched
@@ -108,6 +119,7 @@ def row_values(d: Dispute) -> list:
         d.get_level_display(),
         _handler(d),
         _mediation(d),
+        _police(d),
         d.result,
         d.get_status_display(),
         d.occurred_on,

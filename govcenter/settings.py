@@ -354,6 +354,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "govcenter.tasks.send_reminders", "schedule": crontab(minute="*/5")},
     # Every 10 minutes: move every overdue open dispute one level up (or supervise it at the top).
     "escalate-overdue": {"task": "disputes.tasks.escalate_overdue", "schedule": crontab(minute="*/10")},
+    # Every 10 minutes: police review queue entries whose opinion is overdue go under supervision.
+    "supervise-overdue-police-reviews": {
+        "task": "govcenter.tasks.supervise_overdue_police_reviews",
+        "schedule": crontab(minute="*/10"),
+    },
     # Every 5 minutes: e-mail / SMS copies whose task never reached the broker (outage catch-up).
     "deliver-pending-notifications": {
         "task": "govcenter.tasks.deliver_pending_notifications",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from grids.selectors import areas_visible_to, grids_visible_to
 
+from . import police
 from .context_processors import quick_actions
 from .forms import ProfileForm
-from .jurisdiction import scope_of, sees_residents
-from .models import Area, Notification
+from .jurisdiction import is_admin, scope_of, sees_residents
+from .models import Area, Notification, User
 from .selectors import jurisdiction_overview
 
 
@@ -32,7 +34,37 @@ def home(request):
             "sees_residents": sees_residents(request.user),
             "overview": jurisdiction_overview(request.user),
             "quick_actions": quick_actions(request.user),
+            "police_tiles": police.home_tiles(request.user),
         },
+    )
+
+
+QUEUE_ROWS = 100
+
+
+def may_review(user) -> bool:
+    """Who works the police review queue: station staff, community police, administrators."""
+    return is_admin(user) or user.role in (User.Role.STATION_STAFF, User.Role.COMMUNITY_POLICE)
+
+
+@login_required
+def police_queue(request):
+    """The police review queue (待公安研判): every entry of the user's area awaiting a police
+    opinion, one section per kind of item, soonest due first."""
+    if not may_review(request.user):
+        raise PermissionDenied
+    now = timezone.now()
+    sections = []
+    for source in police.queue_sources():
+        qs = police.awaiting(source.visible(request.user))
+        rows = list(source.rows(qs)[:QUEUE_ROWS])
+        for item in rows:
+            item.queue_overdue = item.police_review_overdue(now)
+        sections.append({"key": source.key, "title": source.title, "rows": rows, "count": qs.count()})
+    return render(
+        request,
+        "govcenter/police_queue.html",
+        {"nav_active": "police_queue", "sections": sections, "shown": QUEUE_ROWS},
     )
 
 

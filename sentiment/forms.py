@@ -30,6 +30,7 @@ from govcenter.forms import (
     choice_buttons,
     parse_pk,
     people_count_field,
+    police_verdict_field,
     text_area,
 )
 from govcenter.models import User
@@ -278,6 +279,17 @@ class ToDisputeForm(_StepForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].initial = dispute_category_for(self.log)
         self.fields["summary"].initial = self.log.summary
+
+
+class PoliceOpinionForm(_StepForm):
+    verdict = police_verdict_field()
+    opinion = text_area(
+        _("Police opinion"),
+        max_length=limits.REASON,
+        rows=4,
+        required=True,
+        error_messages={"required": _("Write the opinion.")},
+    )
 
 
 class PhotosForm(_StepForm):

@@ -47,7 +47,7 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "assign": {},
         "unresolved": {"result": "一方起诉", "referral": "litigation"},
         "followup": {"visited_on": today, "finding": "stable", "notes": ""},
-        "police": {"opinion": "无风险", "flags_criminal_risk": False},
+        "police": {"verdict": "no_police_matter", "opinion": "无风险", "flags_criminal_risk": False},
         "unsupervise": {"note": "已整改"},
     }[step_name]
 

@@ -37,6 +37,7 @@ def _data(world, step_name: str, log: Log) -> dict | None:
         "department": {"department": world.department, "note": ""},
         "dispute": {"category": "neighbourhood", "summary": "路灯纠纷", "respondent_name": "", "risk_level": "general"},
         "photos": {"photos": [SimpleUploadedFile("a.jpg", images.JPEG_BYTES, "image/jpeg")]},
+        "police": {"verdict": "police_intervene", "opinion": "派出所出警处置"},
     }[step_name]
 
 
@@ -66,6 +67,8 @@ def _states(world) -> dict[str, Log]:
         "at the district": at_district(world),
         "at a department": at_department(world),
         "fed back": fed_back,
+        "hazard, awaiting police review": file_log(world, category=Log.Category.SECURITY_HAZARD),
+        "incident reported, awaiting police review": reported(world, kind=Log.Kind.INCIDENT),
     }
 
 
