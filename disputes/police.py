@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +31,9 @@ SOURCE = register_queue_source(
         rows=lambda qs: qs.select_related("village", "grid"),
         supervise=lambda d, at: services.dispute_supervise_police_review(dispute=d, at=at),
         remind=lambda d: (_("Police opinion on dispute %(number)s is coming due") % {"number": d.number}, d.summary),
+        # An archived case takes no more steps (rules.not_archived), and one placed no lower
+        # than a township (a diversion may do that) has no station: both drop out of the queue.
+        live=~Q(status=Dispute.Status.ARCHIVED) & Q(village__isnull=False),
         order=10,
     )
 )

@@ -247,6 +247,7 @@ def dispute_divert(
         d.due_at = deadline_for(risk_level=d.risk_level, level=new_level, at=at)
         d.save()
         _event(d, Kind.DIVERTED, actor, at, note=note, from_level=Level.DISTRICT, to_level=new_level)
+        police_queue_check(d, at=at, actor=actor)  # it may now have a village a station covers
         _notify_level(
             d,
             new_level,
@@ -608,7 +609,8 @@ def police_queue_check(d: Dispute, *, at: datetime.datetime, actor: User | None 
     to the police of its place. Every step that sets a flag, the risk level or the category
     calls it. True if the case entered the queue now."""
     reasons = d.police_review_reasons()
-    if not reasons or d.police_review or not d.village_id:
+    # A place no police station covers has nobody to judge it (it would only ever be overdue).
+    if not reasons or d.police_review or not d.village_id or not police_of(d).exists():
         return False
     if not queue_enter(d, due_at=police_review_deadline(subject=PoliceReviewPolicy.Subject.DISPUTE, at=at)):
         return False

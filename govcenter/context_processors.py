@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .jurisdiction import can_manage_grids, is_admin, sees_residents
 from .models import Notification, User
+from .police import works_the_queue
 
 
 def navigation(request):
@@ -14,7 +15,7 @@ def navigation(request):
         return {"nav_items": []}
     items = [("home", reverse("home"), _("Home"))]
     # The police review queue (待公安研判) comes first for the police who work it.
-    if user.role in (User.Role.STATION_STAFF, User.Role.COMMUNITY_POLICE):
+    if works_the_queue(user):
         items.append(("police_queue", reverse("police_queue"), _("Police review queue")))
     items.append(("disputes", reverse("disputes:list"), _("Dispute ledger")))
     if is_admin(user) or user.role == User.Role.DISTRICT_STAFF:

@@ -103,6 +103,13 @@ def is_police_of(user, item) -> bool:
     return item.village_id in scope.village_ids or (item.grid_id is not None and item.grid_id in scope.grid_ids)
 
 
+def works_the_queue(user) -> bool:
+    """Station staff and community police: they give the opinions (auxiliaries assist them)."""
+    from .models import User
+
+    return getattr(user, "role", None) in (User.Role.STATION_STAFF, User.Role.COMMUNITY_POLICE)
+
+
 def police_of(item) -> QuerySet:
     """Whom an entry notifies: the staff of the stations covering the item's village and
     the community police serving its grid now."""
@@ -174,7 +181,9 @@ class QueueSource:
     ``visible(user)``: the items the user sees (jurisdiction); ``rows(qs)``: what a row of
     the page shows, fetched without per-row queries; ``supervise(item, at)``: the app's
     service that supervises one overdue entry (raises the app's error if someone was first);
-    ``remind(item)``: (title, body) of a reminder; ``order``: the queue page's order."""
+    ``remind(item)``: (title, body) of a reminder; ``live``: the entries that can still get
+    an opinion (e.g. not archived; the others are neither listed, reminded nor supervised);
+    ``order``: the queue page's order."""
 
     key: str
     title: str
@@ -183,7 +192,13 @@ class QueueSource:
     rows: Callable[[QuerySet], QuerySet]
     supervise: Callable[[PoliceQueueItem, datetime.datetime], object]
     remind: Callable[[PoliceQueueItem], tuple[str, str]]
+    live: Q = Q()
     order: int = 0
+
+    def pending(self, qs: QuerySet | None = None) -> QuerySet:
+        """The live entries of ``qs`` (default: all) awaiting an opinion."""
+        qs = self.model.objects.all() if qs is None else qs
+        return qs.filter(self.live, police_review=ReviewState.PENDING)
 
 
 _SOURCES: dict[str, QueueSource] = {}
@@ -198,14 +213,14 @@ def queue_sources() -> list[QueueSource]:
     return sorted(_SOURCES.values(), key=lambda s: (s.order, s.key))
 
 
-def awaiting(qs: QuerySet) -> QuerySet:
-    """The entries of ``qs`` in the queue, soonest due first."""
-    return qs.filter(police_review=ReviewState.PENDING).order_by("police_review_due_at", "pk")
+def awaiting(source: QueueSource, user) -> QuerySet:
+    """The entries of ``source`` awaiting ``user``'s review, soonest due first."""
+    return source.pending(source.visible(user)).order_by("police_review_due_at", "pk")
 
 
 def awaiting_count(user) -> int:
     """Entries awaiting ``user``'s review, over every source."""
-    return sum(awaiting(s.visible(user)).count() for s in queue_sources())
+    return sum(awaiting(s, user).count() for s in queue_sources())
 
 
 def supervise_overdue(*, at: datetime.datetime | None = None, batch: int = 500) -> dict[str, int]:
@@ -221,7 +236,7 @@ def supervise_overdue(*, at: datetime.datetime | None = None, batch: int = 500) 
     for source in queue_sources():
         last_pk = 0
         while True:
-            base = source.model.objects.filter(police_review=ReviewState.PENDING, police_review_due_at__lt=at)
+            base = source.pending().filter(police_review_due_at__lt=at)
             rows = list(base.filter(pk__gt=last_pk).order_by("pk")[:batch])
             if not rows:
                 break
@@ -240,9 +255,11 @@ def queue_reminders(source: QueueSource, at: datetime.datetime, horizon: datetim
     ``govcenter.reminders`` kind: the app registers it under its own code)."""
     from .reminders import Reminder
 
-    rows = source.model.objects.filter(
-        police_review=ReviewState.PENDING, police_review_due_at__gt=at, police_review_due_at__lte=at + horizon
-    ).order_by("police_review_due_at", "pk")
+    rows = (
+        source.pending()
+        .filter(police_review_due_at__gt=at, police_review_due_at__lte=at + horizon)
+        .order_by("police_review_due_at", "pk")
+    )
     for item in rows.iterator(chunk_size=500):
         title, body = source.remind(item)
         yield Reminder(
@@ -284,9 +301,7 @@ def home_tiles(user) -> list[dict]:
     """The police home buttons for ``user``: label, url, count (empty for other roles)."""
     from django.urls import reverse
 
-    from .jurisdiction import POLICE_ROLES
-
-    if getattr(user, "role", None) not in POLICE_ROLES:
+    if not works_the_queue(user):
         return []
     tiles = []
     for tile in sorted(_TILES.values(), key=lambda t: (t.order, t.key)):

@@ -18,7 +18,7 @@ from . import police
 from .context_processors import quick_actions
 from .forms import ProfileForm
 from .jurisdiction import is_admin, scope_of, sees_residents
-from .models import Area, Notification, User
+from .models import Area, Notification
 from .selectors import jurisdiction_overview
 
 
@@ -42,21 +42,16 @@ def home(request):
 QUEUE_ROWS = 100
 
 
-def may_review(user) -> bool:
-    """Who works the police review queue: station staff, community police, administrators."""
-    return is_admin(user) or user.role in (User.Role.STATION_STAFF, User.Role.COMMUNITY_POLICE)
-
-
 @login_required
 def police_queue(request):
     """The police review queue (待公安研判): every entry of the user's area awaiting a police
     opinion, one section per kind of item, soonest due first."""
-    if not may_review(request.user):
+    if not (police.works_the_queue(request.user) or is_admin(request.user)):
         raise PermissionDenied
     now = timezone.now()
     sections = []
     for source in police.queue_sources():
-        qs = police.awaiting(source.visible(request.user))
+        qs = police.awaiting(source, request.user)
         rows = list(source.rows(qs)[:QUEUE_ROWS])
         for item in rows:
             item.queue_overdue = item.police_review_overdue(now)

@@ -258,9 +258,10 @@ class Log(PoliceQueueItem, models.Model):
         return text if len(text) <= 60 else text[:59] + "…"
 
     def police_review_reasons(self) -> list[str]:
-        """Why the police must judge this log (empty: they need not)."""
+        """Why the police must judge this log (empty: they need not). A publicity activity on
+        public security (anti-fraud talks, ...) reports no hazard."""
         reasons = []
-        if self.category == self.Category.SECURITY_HAZARD:
+        if self.category == self.Category.SECURITY_HAZARD and self.kind != self.Kind.PUBLICITY:
             reasons.append(str(self.Category.SECURITY_HAZARD.label))
         if self.kind == self.Kind.INCIDENT:
             reasons.append(str(self.Kind.INCIDENT.label))

@@ -624,7 +624,8 @@ def police_queue_check(log: Log, *, at: datetime.datetime, actor: User | None = 
     never been there, in the caller's transaction: one timeline event and one notification
     to the police of its place. True if it entered now."""
     reasons = log.police_review_reasons()
-    if not reasons or log.police_review:
+    # A place no police station covers has nobody to judge it (it would only ever be overdue).
+    if not reasons or log.police_review or not police_of(log).exists():
         return False
     if not queue_enter(log, due_at=police_review_deadline(subject=PoliceReviewPolicy.Subject.LOG, at=at)):
         return False

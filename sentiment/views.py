@@ -468,6 +468,7 @@ def print_log(request, pk: int):
             "log": log,
             "events": list(log.events.select_related("actor")),
             "matters": list(log.agency_matters.select_related("assignee")),
+            "police_reviews": list(log.police_reviews.select_related("author")),
             "printed_at": timezone.now(),
         },
     )
