@@ -343,3 +343,19 @@ def test_a_case_diverted_into_a_village_enters_and_one_left_at_a_township_drops_
     sections = {s["key"]: s for s in login(w.station1).get(QUEUE).context["sections"]}
     assert [d.pk for d in sections["disputes"]["rows"]] == [to_village.pk]
     assert police.supervise_overdue(at=DUE + datetime.timedelta(days=3))["supervised"] == 1
+
+
+def test_the_queue_page_does_not_query_per_row(world, login, django_assert_max_num_queries):
+    client = login(world.station1)
+    for n in range(3):
+        register(world.grid1_user, grid=world.grid1, risk_criminal=True, summary=f"纠纷{n}")
+        file_log(world, category=Log.Category.SECURITY_HAZARD, matter=f"隐患{n}")
+    client.get(QUEUE)  # warm the session and caches
+    with django_assert_max_num_queries(14) as few:
+        client.get(QUEUE)
+    for n in range(3, 15):
+        register(world.grid1_user, grid=world.grid1, risk_criminal=True, summary=f"纠纷{n}")
+        file_log(world, category=Log.Category.SECURITY_HAZARD, matter=f"隐患{n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(QUEUE)
+    assert sum(s["count"] for s in response.context["sections"]) == 30
