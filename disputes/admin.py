@@ -36,6 +36,7 @@ from .models import (
     MediationRecord,
     Party,
     PoliceReview,
+    PoliceReviewPolicy,
     PoliceTransfer,
 )
 
@@ -114,7 +115,7 @@ class FollowUpInline(ReadOnlyInline):
 
 class PoliceReviewInline(ReadOnlyInline):
     model = PoliceReview
-    fields = ["created_at", "author", "opinion", "flags_criminal_risk"]
+    fields = ["created_at", "author", "verdict", "opinion", "flags_criminal_risk", "flags_mass_incident"]
 
     related = ["author"]
 
@@ -299,6 +300,16 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
     list_editable = ["days", "day_kind"]
     list_filter = ["risk_level", "level", "day_kind"]
     ordering = ["risk_level", "level"]
+
+
+@admin.register(PoliceReviewPolicy)
+class PoliceReviewPolicyAdmin(admin.ModelAdmin):
+    """Days the police have for their opinion on an entry of the review queue (default: 3
+    working days); a change applies to entries queued from then on."""
+
+    list_display = ["subject", "days", "day_kind"]
+    list_display_links = ["subject"]
+    list_editable = ["days", "day_kind"]
 
 
 @admin.register(FollowUpRule)

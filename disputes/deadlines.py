@@ -13,7 +13,7 @@ import datetime
 from govcenter.calendar import add_working_days
 from govcenter.levels import local_zone
 
-from .models import DeadlinePolicy, FollowUpRule
+from .models import DeadlinePolicy, FollowUpRule, PoliceReviewPolicy
 
 # Used when the administrator has not entered a row for a (risk level, level) pair.
 DEFAULT_DAYS = {
@@ -31,6 +31,8 @@ DEFAULT_DAYS = {
     ("major", "department"): 7,
 }
 DEFAULT_FOLLOW_UP_DAYS = (7, 30)
+# The police opinion on a queue entry, when the administrator has not entered a row.
+DEFAULT_POLICE_REVIEW_DAYS = 3
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:
@@ -58,3 +60,11 @@ def follow_up_dates(resolved_at: datetime.datetime) -> list[datetime.date]:
     days = list(FollowUpRule.objects.values_list("days_after", flat=True)) or list(DEFAULT_FOLLOW_UP_DAYS)
     day = resolved_at.astimezone(local_zone()).date()
     return [day + datetime.timedelta(days=d) for d in sorted(days)]
+
+
+def police_review_deadline(*, subject: str, at: datetime.datetime) -> datetime.datetime:
+    """When the police opinion on an entry of the review queue is due (``PoliceReviewPolicy``)."""
+    policy = PoliceReviewPolicy.objects.filter(subject=subject).first()
+    if policy is None:
+        return deadline_after(at, days=DEFAULT_POLICE_REVIEW_DAYS, day_kind=DeadlinePolicy.DayKind.WORKING)
+    return deadline_after(at, days=policy.days, day_kind=policy.day_kind)

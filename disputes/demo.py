@@ -28,6 +28,7 @@ from django.utils import timezone
 from govcenter.levels import local_zone
 from govcenter.models import Area, Department, Notification, PoliceStation, User
 from govcenter.pii import id_check_char
+from govcenter.police import police_of
 from grids.models import Grid, GridMembership, Resident
 
 from . import services as s
@@ -297,10 +298,10 @@ ESCALATION_REASONS = {
     ],
     Level.DISTRICT: ["需职能部门依法处理，交办主管部门。", "涉及行政执法事项，转职能部门办理。"],
 }
-POLICE_OPINIONS = [
-    ("经核查，双方无违法犯罪行为，建议属地继续调解。", False),
-    ("已对当事人进行法治教育，告知其不得采取过激行为，社区民警将参与后续调解。", False),
-    ("双方多次发生肢体冲突，存在民转刑风险，已落实专人盯防并纳入重点关注。", True),
+POLICE_OPINIONS = [  # (opinion, flags a risk of turning criminal, verdict)
+    ("经核查，双方无违法犯罪行为，建议属地继续调解。", False, "no_police_matter"),
+    ("已对当事人进行法治教育，告知其不得采取过激行为，社区民警将参与后续调解。", False, "joint_mediation"),
+    ("双方多次发生肢体冲突，存在民转刑风险，已落实专人盯防并纳入重点关注。", True, "police_intervene"),
 ]
 FOLLOW_UP_NOTES = [
     "电话回访，当事人表示协议已履行，关系缓和。",
@@ -706,8 +707,8 @@ def _draw_story(plan: Plan, r: random.Random, rule_days: list[int], policy, cast
     if r.random() < 0.2 and plan.village.pk in cast.station_staff:
         closing = next((i for i, op in enumerate(plan.ops) if op[0] in ("resolve", "close", "feedback")), len(plan.ops))
         at = r.randint(0, closing)
-        opinion, flag = r.choice(POLICE_OPINIONS)
-        plan.ops.insert(at, ("police", 0, {"opinion": opinion, "flag": flag}))
+        opinion, flag, verdict = r.choice(POLICE_OPINIONS)
+        plan.ops.insert(at, ("police", 0, {"opinion": opinion, "flag": flag, "verdict": verdict}))
 
 
 def _span(plan: Plan, policy) -> int:
@@ -905,6 +906,7 @@ class Seeder:
                 note=r.choice(["请属地核实处理并按期反馈。", "转属地调处，请及时联系当事人。"]),
             )  # fmt: skip
             self._backdate(at)
+        _police_judge(self, d)
 
         try:
             for op, days, opts in plan.ops:
@@ -1043,7 +1045,7 @@ class Seeder:
             if officer is None or d.status == Status.ARCHIVED:
                 return
             at = clock.later(days)
-            review = s.dispute_add_police_review(dispute=d, actor=officer, at=at, opinion=opts["opinion"],
+            review = s.dispute_add_police_review(dispute=d, actor=officer, at=at, opinion=opts["opinion"], verdict=opts["verdict"],
                                                  flags_criminal_risk=opts["flag"])  # fmt: skip
             PoliceReview.objects.filter(pk=review.pk).update(created_at=at)
         else:  # pragma: no cover - a typo in a plan
@@ -1067,6 +1069,88 @@ class Seeder:
             created_at=at, delivered_at=at, read_at=None if recent else at + datetime.timedelta(hours=3)
         )
         self.last_notification = newest
+
+
+# --- The police review queue (govcenter.police) ------------------------------------------------
+
+# The police opinion on a queued case, by why it was queued (the first reason that applies).
+POLICE_VERDICTS = [
+    ("online_fraud", "file_case", "经核查，当事人系遭遇电信网络诈骗，已受案侦查，并开展反诈宣传。"),
+    ("risk_criminal", "police_intervene", "双方矛盾尖锐，派出所已介入，对当事人进行训诫，落实专人盯防。"),
+    ("risk_mass_incident", "joint_mediation", "涉及人数较多，社区民警参与联合调解，现场维护秩序。"),
+    ("major", "joint_mediation", "经研判暂无违法犯罪情形，社区民警参与联合调解。"),
+]
+RECENT = datetime.timedelta(days=2)  # queued entries younger than this are left waiting
+
+
+def police_verdict_for(d: Dispute) -> tuple[str, str]:
+    for reason, verdict, text in POLICE_VERDICTS:
+        if (reason == "online_fraud" and d.category == Category.ONLINE_FRAUD) or (
+            reason == "major" and d.risk_level == "major"
+        ):
+            return verdict, text
+        if reason.startswith("risk_") and getattr(d, reason):
+            return verdict, text
+    return "no_police_matter", "经研判不属于公安管辖事项，由属地继续调处。"
+
+
+def _police_judge(seeder: Seeder, d: Dispute) -> None:
+    """The police judge a queued case older than ``RECENT`` the day after it was queued
+    (before its story goes on, which may archive it), so that only recent ones wait and
+    nothing old is overdue."""
+    if not d.awaits_police_review or d.registered_at >= seeder.now - RECENT:
+        return
+    cast = seeder.cast
+    officer = cast.station_staff.get(d.village_id or 0) or cast.police.get(d.grid_id or 0) or police_of(d).first()
+    if officer is None:
+        return
+    at = min(d.registered_at + datetime.timedelta(hours=20), seeder.now)
+    verdict, text = police_verdict_for(d)
+    review = s.dispute_add_police_review(dispute=d, actor=officer, at=at, verdict=verdict, opinion=text)
+    PoliceReview.objects.filter(pk=review.pk).update(created_at=at)
+    seeder._backdate(at)
+
+
+def _police_waiting(seeder: Seeder, plan_n: int) -> list[Dispute]:
+    """Work waiting for station1 and police1 in village1: a telecom-fraud case and a case
+    flagged at risk of turning criminal, both in the review queue. Registered after every
+    other demo case (the last, the police's 110 call, at least half an hour ago), so ledger
+    numbers keep rising with the registration time."""
+    cast = seeder.cast
+    village = next((v for v in cast.villages if cast.clerk[v.pk].username == "village1"), cast.villages[0])
+    grid = (cast.grids_of.get(village.pk) or [None])[0]
+    worker = cast.workers.get(grid.pk, [None])[0] if grid else None
+    clerk = cast.clerk[village.pk]
+    actor, place = (worker, {"grid": grid}) if worker else (clerk, {"village": village})
+    existing = set(
+        Dispute.objects.filter(source_reference__startswith=MARKER).values_list("source_reference", flat=True)
+    )
+    made = []
+    cases = [
+        (plan_n, datetime.timedelta(minutes=25), Category.ONLINE_FRAUD, "general", False,
+         "村民陈某遭遇“刷单返利”网络诈骗被骗3.8万元",
+         f"{village.name}5组村民陈某反映，其在手机上添加“兼职刷单”客服后，按要求垫付资金完成任务，"
+         "先后转账3.8万元后对方失联。陈某情绪低落，家属要求尽快追回损失。",
+         [s.PartyData(role=Party.Role.APPLICANT, name="陈丽娟", phone="13957123456")]),
+        (plan_n + 1, datetime.timedelta(minutes=15), Category.NEIGHBOURHOOD, "significant", True,
+         "赵某与钱某因宅基地纠纷多次冲突，扬言报复",
+         f"{village.name}2组村民赵某与邻居钱某因宅基地界址多次发生肢体冲突，赵某扬言要“让对方付出代价”，"
+         "存在民转刑风险。",
+         [s.PartyData(role=Party.Role.APPLICANT, name="赵志强"), s.PartyData(role=Party.Role.RESPONDENT, name="钱永福")]),
+    ]  # fmt: skip
+    for n, ago, category, risk, criminal, summary, description, parties in cases:
+        if f"{MARKER}{n:04d}" in existing:
+            continue
+        t0 = seeder.now - ago
+        d = s.dispute_register(
+            actor=actor, at=t0, source=Source.GRID_INSPECTION if worker else Source.WALK_IN, category=category,
+            summary=summary, description=description, occurred_on=t0.astimezone(local_zone()).date(),
+            parties=parties, risk_level=risk, risk_criminal=criminal, location=f"{village.name}",
+            source_reference=f"{MARKER}{n:04d}", **place,
+        )  # fmt: skip
+        seeder._backdate(t0)
+        made.append(d)
+    return made
 
 
 # --- Entry point ---------------------------------------------------------------------------------
@@ -1374,6 +1458,7 @@ def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispu
     with transaction.atomic():
         for _t, _n, job in jobs:
             created.append(job())
+        created += _police_waiting(seeder, first + 3)  # after the three of _police_and_court
     if seeder.cut_short:
         logger.info("Demo ledger: %d stories stopped early to stay in the past.", seeder.cut_short)
     if stdout:

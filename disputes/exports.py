@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from govcenter import exports as shared
 
-from .models import CourtReferral, Dispute, MediationRecord, Party, PoliceTransfer
+from .models import CourtReferral, Dispute, MediationRecord, Party, PoliceReview, PoliceTransfer
 from .selectors import ledger_rows
 
 # The file name is the ledger's official title, whatever the interface language: the
@@ -47,6 +47,7 @@ def columns() -> list[tuple[str, str, int]]:
         ("level", _("Handling level"), 12),
         ("handler", _("Handler / department"), 18),
         ("mediation", _("Mediation"), 16),
+        ("police", _("Police opinion"), 30),
         ("result", _("Result"), 40),
         ("status", _("Status"), 14),
         ("police_transfer", _("Transferred to police"), 30),
@@ -60,7 +61,8 @@ def columns() -> list[tuple[str, str, int]]:
 def export_queryset(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
     """The rows of an export: the list's columns plus the mediations, all prefetched."""
     return ledger_rows(qs).prefetch_related(
-        Prefetch("mediations", queryset=MediationRecord.objects.order_by("held_on", "pk"))
+        Prefetch("mediations", queryset=MediationRecord.objects.order_by("held_on", "pk")),
+        Prefetch("police_reviews", queryset=PoliceReview.objects.order_by("created_at", "pk")),
     )
 
 
@@ -125,6 +127,15 @@ def court_referral_text(d: Dispute) -> str:
     return " · ".join(parts)
 
 
+def _police(d: Dispute) -> str:
+    """The latest police opinion (verdict: text), or that one is awaited."""
+    reviews = list(d.police_reviews.all())  # prefetched, oldest first
+    if not reviews:
+        return str(_("Awaiting police review")) if d.awaits_police_review else ""
+    last = reviews[-1]
+    return f"{last.get_verdict_display()}: {last.opinion}" if last.verdict else last.opinion
+
+
 def row_values(d: Dispute) -> list:
     """One ledger row: strings, and dates as ``datetime.date`` in local time."""
     parties = list(d.parties.all())  # prefetched
@@ -142,6 +153,7 @@ def row_values(d: Dispute) -> list:
         d.get_level_display(),
         _handler(d),
         _mediation(d),
+        _police(d),
         d.result,
         d.get_status_display(),
         police_transfer_text(d),

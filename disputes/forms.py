@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits, pii
-from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk, text_area
+from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk, police_verdict_field, text_area
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, PoliceStation, User
 from grids.models import Grid, Resident
@@ -603,10 +603,12 @@ class LiftSupervisionForm(_StepForm):
 
 class PoliceReviewForm(_StepForm):
     id_prefix = "police"
+    verdict = police_verdict_field()
     opinion = _text(
         _("Police opinion"), max_length=limits.REASON, rows=4, error_messages={"required": _("Write the opinion.")}
     )
     flags_criminal_risk = forms.BooleanField(label=_("Risk of turning criminal (民转刑)"), required=False)
+    flags_mass_incident = forms.BooleanField(label=_("Risk of a mass incident"), required=False)
 
 
 class DivertForm(_CascadingPlaces, _StepForm):

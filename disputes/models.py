@@ -16,6 +16,7 @@ from govcenter.levels import next_level as level_above
 from govcenter.levels import previous_level as level_below
 from govcenter.models import Area, Department, PoliceStation
 from govcenter.pii import ProtectedIdNumber
+from govcenter.police import PoliceOpinion, PoliceQueueItem
 from govcenter.timeline import LevelMove, TimelineEvent
 from grids.models import Grid, Resident
 
@@ -48,6 +49,29 @@ class DeadlinePolicy(models.Model):
         return (
             f"{self.get_risk_level_display()} · {self.get_level_display()}: {self.days} {self.get_day_kind_display()}"
         )
+
+
+class PoliceReviewPolicy(models.Model):
+    """How long the police have to give their opinion on an entry of the review queue
+    (待公安研判), per kind of entry. Edited in Django admin; without a row, 3 working days."""
+
+    class Subject(models.TextChoices):
+        DISPUTE = "dispute", _("Dispute")
+        LOG = "log", _("Sentiment log")
+
+    subject = models.CharField(_("entry"), max_length=10, choices=Subject.choices, unique=True)
+    days = models.PositiveSmallIntegerField(_("days"))
+    day_kind = models.CharField(
+        _("counted as"), max_length=10, choices=DeadlinePolicy.DayKind.choices, default=DeadlinePolicy.DayKind.WORKING
+    )
+
+    class Meta:
+        verbose_name = _("police review time limit")
+        verbose_name_plural = _("police review time limits")
+        ordering = ["subject"]
+
+    def __str__(self) -> str:
+        return f"{self.get_subject_display()}: {self.days} {self.get_day_kind_display()}"
 
 
 class FollowUpRule(models.Model):
@@ -110,8 +134,10 @@ class DisputeQuerySet(models.QuerySet):
         return self.referred_to_court().filter(court_referral__outcome="")
 
 
-class Dispute(models.Model):
-    """One entry of the conflict-dispute ledger (矛盾纠纷排查化解台账)."""
+class Dispute(PoliceQueueItem, models.Model):
+    """One entry of the conflict-dispute ledger (矛盾纠纷排查化解台账).
+
+    It enters the police review queue (``PoliceQueueItem``) when ``needs_police_review``."""
 
     class Status(models.TextChoices):
         REGISTERED = "registered", _("Awaiting acceptance")
@@ -291,6 +317,10 @@ class Dispute(models.Model):
                 condition=Q(status__in=["registered", "accepted", "in_mediation", "awaiting_confirmation"]),
                 name="dispute_open_due",
             ),
+            # The police review queue, its reminders and its overdue sweep: queued cases by deadline.
+            models.Index(
+                fields=["police_review_due_at"], condition=Q(police_review="pending"), name="dispute_police_queue"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -388,6 +418,20 @@ class Dispute(models.Model):
     def previous_level(self) -> str | None:
         """The level that sent the case up to the current one (never below where it was registered)."""
         return level_below(self.level, floor=self.registered_level)
+
+    def police_review_reasons(self) -> list[str]:
+        """Why the police must judge this case (empty: they need not): the flags, a major
+        risk, online fraud."""
+        reasons = []
+        if self.risk_criminal:
+            reasons.append(str(_("risk of turning criminal")))
+        if self.risk_mass_incident:
+            reasons.append(str(_("risk of a mass incident")))
+        if self.risk_level == RiskLevel.MAJOR:
+            reasons.append(str(_("major risk")))
+        if self.category == self.Category.ONLINE_FRAUD:
+            reasons.append(str(self.Category.ONLINE_FRAUD.label))
+        return reasons
 
     @property
     def flags(self) -> list[str]:
@@ -565,20 +609,17 @@ class FollowUp(models.Model):
         return self.visited_on is None and not self.cancelled
 
 
-class PoliceReview(models.Model):
-    """A police opinion on a dispute by station staff or community police."""
+class PoliceReview(PoliceOpinion):
+    """A police opinion (研判意见) on a dispute by station staff or community police: the
+    verdict, the text, and the flags the police raise."""
 
     dispute = models.ForeignKey(
         Dispute, on_delete=models.CASCADE, related_name="police_reviews", verbose_name=_("dispute")
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("police officer")
-    )
-    opinion = models.TextField(_("police opinion"), max_length=limits.REASON)
     flags_criminal_risk = models.BooleanField(_("flags a risk of turning criminal"), default=False)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    flags_mass_incident = models.BooleanField(_("flags a risk of a mass incident"), default=False)
 
-    class Meta:
+    class Meta(PoliceOpinion.Meta):
         verbose_name = _("police review")
         verbose_name_plural = _("police reviews")
         ordering = ["created_at"]
@@ -717,10 +758,12 @@ class DisputeEvent(TimelineEvent, LevelMove):
         FOLLOW_UP = "follow_up", _("Follow-up visit")
         REOPENED = "reopened", _("Reopened")
         ARCHIVED = "archived", _("Archived")
+        POLICE_QUEUED = "police_queued", _("Awaiting police review")
         POLICE_REVIEW = "police_review", _("Police opinion")
         POLICE_TRANSFER = "police_transfer", _("Transferred to police")
         POLICE_ACKNOWLEDGED = "police_acknowledged", _("Police recorded their case number")
         COURT_OUTCOME = "court_outcome", _("Court outcome recorded")
+        POLICE_SUPERVISED = "police_supervised", _("Police opinion overdue, under supervision")
         ATTACHMENT = "attachment", _("Attachment added")
         HANDED_OVER = "handed_over", _("Handed to mediation by the police station")
         STATION_CONFIRMED = "station_confirmed", _("Result confirmed by the police station")

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from govcenter.jurisdiction import can_reveal_id_numbers, is_admin, scope_of
+from govcenter import police
+from govcenter.jurisdiction import can_reveal_id_numbers, is_admin
 from govcenter.levels import is_level_staff, serves_grid
 from govcenter.models import User
 from govcenter.steps import check
@@ -73,12 +74,7 @@ def serves_the_grid(user, dispute: Dispute) -> bool:
 
 def is_police_of(user, dispute: Dispute) -> bool:
     """Station staff and community police whose jurisdiction covers the dispute's village or grid."""
-    if user.role not in (Role.STATION_STAFF, Role.COMMUNITY_POLICE):
-        return False
-    scope = scope_of(user)
-    return (dispute.village_id in scope.village_ids) or (
-        dispute.grid_id is not None and dispute.grid_id in scope.grid_ids
-    )
+    return police.is_police_of(user, dispute)
 
 
 def mediates(user, dispute: Dispute) -> bool:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Prefetch, QuerySet
 
 from govcenter import levels
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.models import Area, Department, PoliceStation, User
+from govcenter.police import this_week_start
 from grids.models import Grid
 from grids.selectors import areas_visible_to, grids_visible_to, villages_visible_to
 
@@ -152,3 +155,16 @@ def grids_for(user, *, village: Area | None, township: Area | None = None) -> Qu
     if township is not None:
         return grids.filter(village__path__startswith=township.path)
     return grids
+
+
+# --- the police home page --------------------------------------------------------------------
+
+
+def criminal_risk_open(user) -> QuerySet[Dispute]:
+    """Open cases in ``user``'s area flagged at risk of turning criminal (民转刑)."""
+    return disputes_visible_to(user).open().filter(risk_criminal=True)
+
+
+def new_this_week(user, *, at: datetime.datetime) -> QuerySet[Dispute]:
+    """Cases in ``user``'s area registered since Monday 00:00 (local time) of the week of ``at``."""
+    return disputes_visible_to(user).filter(registered_at__gte=this_week_start(at))

@@ -19,11 +19,12 @@ from govcenter import uploads
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.levels import local_date, local_zone
 from govcenter.models import Area, Department, User
+from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
 from govcenter.timeline import WorkflowError, workflow_helpers
 from grids.models import Grid, Resident
 
 from . import rules, selectors
-from .deadlines import deadline_for, follow_up_dates
+from .deadlines import deadline_for, follow_up_dates, police_review_deadline
 from .files import validate_upload
 from .models import (
     Attachment,
@@ -36,6 +37,7 @@ from .models import (
     MediationRecord,
     Party,
     PoliceReview,
+    PoliceReviewPolicy,
     PoliceTransfer,
 )
 from .selectors import covering_stations, station_staff
@@ -251,6 +253,7 @@ def dispute_register(
                 level,
                 _("New dispute %(number)s: %(summary)s") % {"number": dispute.number, "summary": summary},
             )
+        police_queue_check(dispute, at=at)
     return dispute
 
 
@@ -337,6 +340,7 @@ def dispute_divert(
         d.due_at = deadline_for(risk_level=d.risk_level, level=new_level, at=at)
         d.save()
         _event(d, Kind.DIVERTED, actor, at, note=note, from_level=Level.DISTRICT, to_level=new_level)
+        police_queue_check(d, at=at, actor=actor)  # it may now have a village a station covers
         _notify_level(
             d,
             new_level,
@@ -826,30 +830,91 @@ def dispute_record_follow_up(
 # --- police and attachments ------------------------------------------------------------------
 
 
+def police_queue_check(d: Dispute, *, at: datetime.datetime, actor: User | None = None) -> bool:
+    """Put ``d`` in the police review queue (待公安研判) if it needs a police opinion and has
+    never been there, in the caller's transaction: one timeline event and one notification
+    to the police of its place. Every step that sets a flag, the risk level or the category
+    calls it. True if the case entered the queue now."""
+    reasons = d.police_review_reasons()
+    # A place no police station covers has nobody to judge it (it would only ever be overdue).
+    if not reasons or d.police_review or not d.village_id or not police_of(d).exists():
+        return False
+    if not queue_enter(d, due_at=police_review_deadline(subject=PoliceReviewPolicy.Subject.DISPUTE, at=at)):
+        return False
+    why = "、".join(reasons)
+    _event(d, Kind.POLICE_QUEUED, actor, at, note=why)
+    _notify(
+        d,
+        police_of(d),
+        _("Dispute %(number)s awaits your police review (%(reasons)s)") % {"number": d.number, "reasons": why},
+        d.summary,
+    )
+    return True
+
+
 def dispute_add_police_review(
-    *, dispute: Dispute, actor: User, at: datetime.datetime, opinion: str, flags_criminal_risk: bool = False
+    *,
+    dispute: Dispute,
+    actor: User,
+    at: datetime.datetime,
+    verdict: str,
+    opinion: str,
+    flags_criminal_risk: bool = False,
+    flags_mass_incident: bool = False,
 ) -> PoliceReview:
-    """A police opinion. Police do not change the handling level; they may flag a risk of
-    the dispute turning criminal (民转刑), which raises the flag on the case."""
+    """The police opinion (研判意见): a verdict and its reasons. Police do not change the
+    handling level; they may flag a risk of the dispute turning criminal (民转刑) or of a
+    mass incident, which raises the flag on the case and tells the centre handling it. A
+    case in the review queue leaves it."""
     with transaction.atomic():
         d = _locked(dispute)
         _require(rules.can_add_police_review(actor, d))
-        _require(bool(opinion.strip()), _("Write the opinion."))
+        _require(verdict in Verdict.values, _("Choose the verdict."), field="verdict")
+        _require(bool(opinion.strip()), _("Write the opinion."), field="opinion")
         review = PoliceReview.objects.create(
-            dispute=d, author=actor, opinion=opinion, flags_criminal_risk=flags_criminal_risk
+            dispute=d,
+            author=actor,
+            verdict=verdict,
+            opinion=opinion,
+            flags_criminal_risk=flags_criminal_risk,
+            flags_mass_incident=flags_mass_incident,
         )
+        raised = []
         if flags_criminal_risk and not d.risk_criminal:
             d.risk_criminal = True
-            d.save(update_fields=["risk_criminal", "updated_at"])
+            raised.append(str(_("risk of turning criminal")))
+        if flags_mass_incident and not d.risk_mass_incident:
+            d.risk_mass_incident = True
+            raised.append(str(_("risk of a mass incident")))
+        if raised:
+            d.save(update_fields=["risk_criminal", "risk_mass_incident", "updated_at"])
             _notify_level(
                 d,
                 d.level,
-                _("Police flag dispute %(number)s: risk of turning criminal") % {"number": d.number},
+                _("Police flag dispute %(number)s: %(flags)s") % {"number": d.number, "flags": "、".join(raised)},
                 opinion,
             )
-        _event(d, Kind.POLICE_REVIEW, actor, at, note=opinion)
+        queue_leave(d, verdict=verdict)
+        _event(d, Kind.POLICE_REVIEW, actor, at, note=f"{Verdict(verdict).label}: {opinion}")
     _finish(dispute, d)
     return review
+
+
+def dispute_supervise_police_review(*, dispute: Dispute, at: datetime.datetime) -> Dispute:
+    """The police opinion on a queued case is overdue: place it under supervision (督办),
+    once per deadline (the overdue sweep, ``govcenter.police.supervise_overdue``), and
+    renew the deadline from the policy; the police and the district centre are told."""
+    expected_due = dispute.police_review_due_at  # as the sweep read it
+    with transaction.atomic():
+        d = Dispute.objects.get(pk=dispute.pk)
+        _require(d.police_review_overdue(at), _("The police opinion on this dispute is not overdue."))
+        new_due = police_review_deadline(subject=PoliceReviewPolicy.Subject.DISPUTE, at=at)
+        if not queue_supervise(d, at=at, expected_due=expected_due, new_due=new_due):
+            raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
+        _event(d, Kind.POLICE_SUPERVISED, None, at)
+        title = _("The police opinion on dispute %(number)s is overdue and under supervision") % {"number": d.number}
+        _notify(d, [*police_of(d), *selectors.level_people(d, Level.DISTRICT)], title, d.summary)
+    return _finish(dispute, d)
 
 
 def dispute_add_attachment(

@@ -551,7 +551,11 @@ FLOW = Flow(
         Step(
             name="police",
             url_name="police_review",
-            title=gettext_lazy("Add a police opinion"),
+            title=lambda d: (
+                _("Give the police opinion (研判): awaited")
+                if d.awaits_police_review
+                else _("Add a police opinion (研判)")
+            ),
             submit=gettext_lazy("Save the opinion"),
             rule=rules.can_add_police_review,
             form=PoliceReviewForm,
@@ -625,6 +629,7 @@ def print_sheet(request, pk: int):
             "dispute": dispute,
             "parties": list(dispute.parties.all()),
             "mediations": list(dispute.mediations.select_related("recorded_by")),
+            "police_reviews": list(dispute.police_reviews.select_related("author")),
             "follow_ups": [f for f in dispute.follow_ups.select_related("visited_by") if not f.cancelled],
             "printed_at": timezone.now(),
         },

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .jurisdiction import can_manage_grids, is_admin, sees_residents
 from .models import Notification, User
+from .police import works_the_queue
 
 
 def navigation(request):
@@ -12,7 +13,11 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("home", reverse("home"), _("Home")), ("disputes", reverse("disputes:list"), _("Dispute ledger"))]
+    items = [("home", reverse("home"), _("Home"))]
+    # The police review queue (待公安研判) comes first for the police who work it.
+    if works_the_queue(user):
+        items.append(("police_queue", reverse("police_queue"), _("Police review queue")))
+    items.append(("disputes", reverse("disputes:list"), _("Dispute ledger")))
     if is_admin(user) or user.role == User.Role.DISTRICT_STAFF:
         items.append(("supervision", reverse("disputes:supervision"), _("Overdue and supervised")))
     if sees_residents(user):
@@ -88,13 +93,18 @@ def quick_actions(user) -> list[tuple[str, str, bool]]:
             ("sentiment:queue", _("Incoming logs"), False),
         ],
         R.COMMUNITY_POLICE: [
-            ("disputes:list", _("Dispute ledger"), True),
+            ("police_queue", _("Police review queue"), True),
+            ("disputes:list", _("Dispute ledger"), False),
             ("grids:resident_list", _("Residents"), False),
         ],
         R.AUXILIARY_POLICE: [
             ("disputes:list", _("Dispute ledger"), True),
             ("grids:resident_list", _("Residents"), False),
         ],
-        R.STATION_STAFF: [("disputes:list", _("Dispute ledger"), True), ("grids:grid_list", _("Grids"), False)],
+        R.STATION_STAFF: [
+            ("police_queue", _("Police review queue"), True),
+            ("disputes:list", _("Dispute ledger"), False),
+            ("grids:grid_list", _("Grids"), False),
+        ],
     }
     return [(reverse(name), label, primary) for name, label, primary in by_role.get(user.role, [])]

@@ -214,3 +214,15 @@ class SecondFactorForm(Form):
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}),
     )
+
+
+def police_verdict_field() -> forms.ChoiceField:
+    """The verdict of a police opinion (研判意见), the same in every app's opinion form."""
+    from .police import Verdict
+
+    return forms.ChoiceField(
+        label=_("Verdict"),
+        choices=Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the verdict.")},
+    )

@@ -356,6 +356,11 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-overdue": {"task": "disputes.tasks.escalate_overdue", "schedule": crontab(minute="*/10")},
     # Every hour at :20: remind the level of each referral to court still without the court's outcome.
     "remind-court-referrals": {"task": "disputes.tasks.remind_court_referrals", "schedule": crontab(minute=20)},
+    # Every 10 minutes: police review queue entries whose opinion is overdue go under supervision.
+    "supervise-overdue-police-reviews": {
+        "task": "govcenter.tasks.supervise_overdue_police_reviews",
+        "schedule": crontab(minute="*/10"),
+    },
     # Every 5 minutes: e-mail / SMS copies whose task never reached the broker (outage catch-up).
     "deliver-pending-notifications": {
         "task": "govcenter.tasks.deliver_pending_notifications",

@@ -43,3 +43,11 @@ def send_reminders() -> int:
     from .reminders import reminders_send
 
     return reminders_send(at=timezone.now())
+
+
+@shared_task(acks_late=True)
+def supervise_overdue_police_reviews() -> dict[str, int]:
+    """Place every queue entry whose police opinion is overdue under supervision (督办)."""
+    from .police import supervise_overdue
+
+    return supervise_overdue(at=timezone.now())

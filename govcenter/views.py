@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from grids.selectors import areas_visible_to, grids_visible_to
 
+from . import police
 from .calendar import missing_years
 from .context_processors import quick_actions
 from .forms import ProfileForm
-from .jurisdiction import scope_of, sees_residents
+from .jurisdiction import is_admin, scope_of, sees_residents
 from .levels import local_date
 from .models import Area, Notification, User
 from .selectors import jurisdiction_overview
@@ -35,6 +37,7 @@ def home(request):
             "overview": jurisdiction_overview(request.user),
             "quick_actions": quick_actions(request.user),
             "calendar_missing_years": _calendar_missing_years(request.user),
+            "police_tiles": police.home_tiles(request.user),
         },
     )
 
@@ -44,6 +47,30 @@ def _calendar_missing_years(user) -> list[int]:
     if not (user.is_superuser or user.role in (User.Role.ADMINISTRATOR, User.Role.DISTRICT_STAFF)):
         return []
     return missing_years(local_date(timezone.now()))
+
+
+QUEUE_ROWS = 100
+
+
+@login_required
+def police_queue(request):
+    """The police review queue (待公安研判): every entry of the user's area awaiting a police
+    opinion, one section per kind of item, soonest due first."""
+    if not (police.works_the_queue(request.user) or is_admin(request.user)):
+        raise PermissionDenied
+    now = timezone.now()
+    sections = []
+    for source in police.queue_sources():
+        qs = police.awaiting(source, request.user)
+        rows = list(source.rows(qs)[:QUEUE_ROWS])
+        for item in rows:
+            item.queue_overdue = item.police_review_overdue(now)
+        sections.append({"key": source.key, "title": source.title, "rows": rows, "count": qs.count()})
+    return render(
+        request,
+        "govcenter/police_queue.html",
+        {"nav_active": "police_queue", "sections": sections, "shown": QUEUE_ROWS},
+    )
 
 
 @login_required

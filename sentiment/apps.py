@@ -7,4 +7,4 @@ class SentimentConfig(AppConfig):
     verbose_name = _("People's-sentiment log")
 
     def ready(self) -> None:
-        from . import reminders  # noqa: F401  (registers the "agency-matter-due" reminder kind)
+        from . import police, reminders  # noqa: F401  (register the reminder kinds and the police queue's logs)

@@ -22,11 +22,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from govcenter.models import Area, Department, User
+from disputes import services as dispute_services
+from disputes.demo import police_verdict_for
+from disputes.models import Dispute, PoliceReview
+from govcenter.models import Area, Department, Notification, User
+from govcenter.police import police_of
 from grids.models import Grid, GridMembership, Resident
 
 from . import services as s
-from .models import AgencyMatter, Log, LogEvent
+from .models import AgencyMatter, Log, LogEvent, LogPoliceReview
 
 MARKER = "demo-"
 WEEKS = 13
@@ -246,6 +250,8 @@ def seed(ctx: Any = None, *, today: datetime.date | None = None) -> int:
         for grid in grids:
             made += _seed_grid(rng, grid, parents[grid.village_id], start, today, now, existing)
         made += _seed_flow(grids, today, existing)
+        made += _police_waiting(grids, now, existing)
+        _police_judge_older(now)
     if ctx is not None and getattr(ctx, "stdout", None) and made:
         ctx.stdout.write(f"  sentiment: {made} logs")
     return made
@@ -554,3 +560,78 @@ def _seed_cosign(grid: Grid, worker: User, residents: list[Resident], when, exis
             then(log, t + datetime.timedelta(hours=4))
         made += 1
     return made
+
+
+# --- The police review queue (govcenter.police) ------------------------------------------------
+
+RECENT = datetime.timedelta(days=2)  # queued logs younger than this are left waiting
+POLICE_OPINIONS = {
+    Category.SECURITY_HAZARD: ("police_intervene", "已安排社区民警会同网格员现场核查，督促整改隐患，纳入巡逻重点。"),
+    Kind.INCIDENT: ("joint_mediation", "经现场了解，属一般民间纠纷，社区民警参与联合调处。"),
+}
+
+
+def _police_waiting(grids: list[Grid], now: datetime.datetime, existing: set[str]) -> int:
+    """A public-security hazard log in village1's first grid, filed yesterday, in the review
+    queue of station1 and police1."""
+    token = f"{MARKER}police-hazard"
+    if token in existing:
+        return 0
+    grid = next((g for g in grids if _team(g)[0] and any(w.username == "grid1" for w in _team(g)[0])), None)
+    if grid is None:
+        return 0
+    workers, police = _team(grid)
+    worker = next(w for w in workers if w.username == "grid1")
+    when = now - datetime.timedelta(hours=22)
+    _file(
+        grid,
+        worker,
+        token,
+        when,
+        "巡查发现村西废弃砖厂内夜间有外来人员聚集，疑似聚众赌博，周边村民反映有陌生车辆频繁出入。",
+        kind=Kind.INSPECTION,
+        category=Category.SECURITY_HAZARD,
+        place="村西废弃砖厂",
+        accompanied_by=police[0] if police else None,
+    )
+    return 1
+
+
+def _police_judge_older(now: datetime.datetime) -> int:
+    """The police have judged every queued demo log older than ``RECENT`` (the day after it
+    was filed), so that only recent ones wait and nothing old is overdue; the notifications
+    this sends are dated then and read."""
+    last = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    judged = 0
+    rows = Log.objects.filter(
+        client_token__startswith=MARKER, police_review="pending", created_at__lt=now - RECENT
+    ).order_by("created_at", "pk")
+    for log in rows:
+        officer = police_of(log).first()
+        if officer is None:
+            continue
+        at = min(log.created_at + datetime.timedelta(hours=20), now)
+        verdict, text = POLICE_OPINIONS.get(log.category) or POLICE_OPINIONS[Kind.INCIDENT]
+        s.log_give_police_opinion(log=log, actor=officer, at=at, verdict=verdict, opinion=text)
+        LogPoliceReview.objects.filter(log=log).update(created_at=at)
+        Notification.objects.filter(pk__gt=last).update(created_at=at, delivered_at=at, read_at=at)
+        last = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or last
+        judged += 1
+    # The disputes the demo logs were turned into, judged the same way.
+    cases = Dispute.objects.filter(
+        sentiment_log__client_token__startswith=MARKER, police_review="pending", registered_at__lt=now - RECENT
+    ).exclude(status=Dispute.Status.ARCHIVED)
+    for d in cases.order_by("registered_at", "pk"):
+        officer = police_of(d).first()
+        if officer is None:
+            continue
+        at = min(d.registered_at + datetime.timedelta(hours=20), now)
+        verdict, text = police_verdict_for(d)
+        review = dispute_services.dispute_add_police_review(
+            dispute=d, actor=officer, at=at, verdict=verdict, opinion=text
+        )
+        PoliceReview.objects.filter(pk=review.pk).update(created_at=at)
+        Notification.objects.filter(pk__gt=last).update(created_at=at, delivered_at=at, read_at=at)
+        last = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or last
+        judged += 1
+    return judged

@@ -30,6 +30,7 @@ from govcenter.forms import (
     choice_buttons,
     parse_pk,
     people_count_field,
+    police_verdict_field,
     text_area,
 )
 from govcenter.models import User
@@ -287,6 +288,17 @@ class DeclineCosignForm(_StepForm):
         rows=2,
         required=True,
         error_messages={"required": _("Say why you cannot co-sign this log.")},
+    )
+
+
+class PoliceOpinionForm(_StepForm):
+    verdict = police_verdict_field()
+    opinion = text_area(
+        _("Police opinion"),
+        max_length=limits.REASON,
+        rows=4,
+        required=True,
+        error_messages={"required": _("Write the opinion.")},
     )
 
 

@@ -22,6 +22,7 @@ from govcenter import limits, uploads
 from govcenter.history import admin_edit_history
 from govcenter.levels import LEVEL_ORDER, Level, levels_below
 from govcenter.models import Area, Department
+from govcenter.police import PoliceOpinion, PoliceQueueItem
 from govcenter.timeline import LevelMove, TimelineEvent
 from grids.models import Grid, Resident
 
@@ -35,8 +36,9 @@ class LogQuerySet(models.QuerySet):
         return self.filter(status__in=Log.OPEN_FLOW_STATUSES)
 
 
-class Log(models.Model):
-    """One entry of a grid worker's people's-sentiment log."""
+class Log(PoliceQueueItem, models.Model):
+    """One entry of a grid worker's people's-sentiment log. A public-security hazard or an
+    incident report enters the police review queue (``PoliceQueueItem``)."""
 
     class Kind(models.TextChoices):
         VISIT = "visit", _("Visit")
@@ -253,6 +255,10 @@ class Log(models.Model):
             # Lists and monthly counts of a user who sees everything (administrators): without
             # it, "newest first" over the whole table would sort every row.
             models.Index(fields=["-occurred_at"], name="log_recent"),
+            # The police review queue, its reminders and its overdue sweep: queued logs by deadline.
+            models.Index(
+                fields=["police_review_due_at"], condition=Q(police_review="pending"), name="log_police_queue"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -272,6 +278,16 @@ class Log(models.Model):
     def summary(self) -> str:
         text = " ".join(self.matter.split())
         return text if len(text) <= 60 else text[:59] + "…"
+
+    def police_review_reasons(self) -> list[str]:
+        """Why the police must judge this log (empty: they need not). A publicity activity on
+        public security (anti-fraud talks, ...) reports no hazard."""
+        reasons = []
+        if self.category == self.Category.SECURITY_HAZARD and self.kind != self.Kind.PUBLICITY:
+            reasons.append(str(self.Category.SECURITY_HAZARD.label))
+        if self.kind == self.Kind.INCIDENT:
+            reasons.append(str(self.Kind.INCIDENT.label))
+        return reasons
 
     @property
     def in_flow(self) -> bool:
@@ -433,6 +449,19 @@ class AgencyMatter(models.Model):
         return self.is_open and self.due_on < (today or timezone.localdate())
 
 
+class LogPoliceReview(PoliceOpinion):
+    """A police opinion (研判意见) on a log of the review queue."""
+
+    log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="police_reviews", verbose_name=_("log"))
+
+    class Meta(PoliceOpinion.Meta):
+        verbose_name = _("police opinion on a log")
+        verbose_name_plural = _("police opinions on logs")
+
+    def __str__(self) -> str:
+        return f"{self.log} · {self.author}"
+
+
 class LogEvent(TimelineEvent, LevelMove):
     """One step on a log's timeline. Written by the services only; never edited."""
 
@@ -451,6 +480,9 @@ class LogEvent(TimelineEvent, LevelMove):
         FED_BACK = "fed_back", _("Result fed back")
         COSIGNED = "cosigned", _("Co-signed by the accompanying officer")
         COSIGN_DECLINED = "cosign_declined", _("Co-signature declined")
+        POLICE_QUEUED = "police_queued", _("Awaiting police review")
+        POLICE_REVIEW = "police_review", _("Police opinion")
+        POLICE_SUPERVISED = "police_supervised", _("Police opinion overdue, under supervision")
 
     log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="events", verbose_name=_("log"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from govcenter import police
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.levels import is_level_staff, level_of, serves_grid
 from govcenter.models import User
@@ -155,6 +156,13 @@ def can_add_photos(user, log: Log):
         is_admin(user) or log.recorded_by_id == user.pk or serves_grid(user, log.grid_id),
         _("Only the grid worker who filed this log can add photos."),
     )
+
+
+def can_give_police_opinion(user, log: Log):
+    """Station staff and community police of the log's place, while it awaits their review."""
+    return check(
+        police.is_police_of(user, log), _("Only police of this jurisdiction can give a police opinion.")
+    ) and check(log.awaits_police_review, _("This log does not await a police opinion."))
 
 
 # --- agency matters (completed on their own page) ----------------------------------------------

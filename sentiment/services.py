@@ -23,17 +23,19 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from disputes.models import Dispute, Party
+from disputes.deadlines import police_review_deadline
+from disputes.models import Dispute, Party, PoliceReviewPolicy
 from disputes.services import DisputeError, PartyData, dispute_register
 from govcenter.levels import handler_choices, level_staff, local_date
 from govcenter.models import Area, Department, User
+from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
 from govcenter.timeline import WorkflowError, workflow_helpers
 from govcenter.uploads import ReencodedImage, is_reencoded
 from grids.models import Grid, Resident
 from grids.selectors import grid_workers_of, police_of_grids
 
 from . import rules
-from .models import AgencyMatter, Level, Log, LogEvent, LogPhoto
+from .models import AgencyMatter, Level, Log, LogEvent, LogPhoto, LogPoliceReview
 from .photos import MAX_PHOTOS, check_photo
 
 Status = Log.Status
@@ -347,6 +349,7 @@ def log_file(
         if next_step == NextStep.DISPUTE:
             _register_dispute(log, actor, at, category=dispute_category or dispute_category_for(log))
         _save_photos(log, actor, at, checked_photos)
+        police_queue_check(log, at=at)
     return log
 
 
@@ -659,4 +662,63 @@ def log_feed_back(*, log: Log, actor: User, at: datetime.datetime, result: str) 
             to_level=below[-1] if below else Level.VILLAGE,
         )
         _notify_feedback(current, actor, result)
+    return _finish(log)
+
+
+# --- the police review queue (govcenter.police) ------------------------------------------------
+
+
+def police_queue_check(log: Log, *, at: datetime.datetime, actor: User | None = None) -> bool:
+    """Put a public-security hazard or incident log in the police review queue if it has
+    never been there, in the caller's transaction: one timeline event and one notification
+    to the police of its place. True if it entered now."""
+    reasons = log.police_review_reasons()
+    # A place no police station covers has nobody to judge it (it would only ever be overdue).
+    if not reasons or log.police_review or not police_of(log).exists():
+        return False
+    if not queue_enter(log, due_at=police_review_deadline(subject=PoliceReviewPolicy.Subject.LOG, at=at)):
+        return False
+    why = "、".join(reasons)
+    _event(log, Kind.POLICE_QUEUED, actor, at, note=why)
+    _notify(log, police_of(log), _("A log awaits your police review (%(reasons)s)") % {"reasons": why}, log.summary)
+    return True
+
+
+def log_give_police_opinion(*, log: Log, actor: User, at: datetime.datetime, verdict: str, opinion: str) -> Log:
+    """The police opinion (研判意见) on a log in the queue; it leaves the queue, and the
+    grid worker who filed it and the centre handling it (if reported) are told."""
+    with transaction.atomic():
+        current = _locked(log)
+        _require(rules.can_give_police_opinion(actor, current))
+        _require(verdict in Verdict.values, _("Choose the verdict."), "verdict")
+        _require(bool(opinion.strip()), _("Write the opinion."), "opinion")
+        LogPoliceReview.objects.create(log=current, author=actor, verdict=verdict, opinion=opinion)
+        queue_leave(current, verdict=verdict)
+        note = f"{Verdict(verdict).label}: {opinion}"
+        _event(current, Kind.POLICE_REVIEW, actor, at, note=note)
+        centre = level_staff(current, current.level) if current.is_reported else []
+        _notify(
+            current,
+            [current.recorded_by, *centre],
+            _("Police opinion on your log: %(verdict)s") % {"verdict": Verdict(verdict).label},
+            opinion,
+            skip=actor,
+        )
+    return _finish(log)
+
+
+def log_supervise_police_review(*, log: Log, at: datetime.datetime) -> Log:
+    """The police opinion on a queued log is overdue: place it under supervision (督办),
+    once per deadline (the overdue sweep, ``govcenter.police.supervise_overdue``), and
+    renew the deadline; the police and the district centre are told."""
+    expected_due = log.police_review_due_at  # as the sweep read it
+    with transaction.atomic():
+        current = Log.objects.get(pk=log.pk)
+        _require(current.police_review_overdue(at), _("The police opinion on this log is not overdue."))
+        new_due = police_review_deadline(subject=PoliceReviewPolicy.Subject.LOG, at=at)
+        if not queue_supervise(current, at=at, expected_due=expected_due, new_due=new_due):
+            raise LogError(_("Someone else changed this log meanwhile; reload it."))
+        _event(current, Kind.POLICE_SUPERVISED, None, at)
+        title = _("The police opinion on a log is overdue and under supervision")
+        _notify(current, [*police_of(current), *level_staff(current, Level.DISTRICT)], title, current.summary)
     return _finish(log)

@@ -46,6 +46,7 @@ from .forms import (
     LogForm,
     MonthForm,
     PhotosForm,
+    PoliceOpinionForm,
     ReportUpForm,
     ToDisputeForm,
 )
@@ -356,6 +357,7 @@ def _detail_page(request, log: Log, *, bound: dict | None = None):
             "events": list(log.events.select_related("actor")),
             "photos": list(log.photos.all()),
             "matters": matters,
+            "police_reviews": list(log.police_reviews.select_related("author")),
             "actions": FLOW.actions(user, log, bound),
             "may_see_residents": sees_residents(user),
             "is_recorder": log.recorded_by_id == user.pk,
@@ -471,6 +473,18 @@ FLOW = Flow(
             success=gettext_lazy("Declined; whoever filed the log is notified."),
         ),
         Step(
+            name="police",
+            url_name="police_opinion",
+            path="police-opinion",
+            title=gettext_lazy("Give the police opinion (研判)"),
+            submit=gettext_lazy("Save the opinion"),
+            rule=rules.can_give_police_opinion,
+            form=PoliceOpinionForm,
+            service=services.log_give_police_opinion,
+            success=gettext_lazy("Police opinion saved; the log has left the review queue."),
+            opens=True,
+        ),
+        Step(
             name="photos",
             url_name="add_photos",
             path="photos",
@@ -497,6 +511,7 @@ def print_log(request, pk: int):
             "log": log,
             "events": list(log.events.select_related("actor")),
             "matters": list(log.agency_matters.select_related("assignee")),
+            "police_reviews": list(log.police_reviews.select_related("author")),
             "printed_at": timezone.now(),
         },
     )

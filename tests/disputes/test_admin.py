@@ -58,7 +58,9 @@ def case(world, clear_id):
         outcome=MediationRecord.Outcome.AGREEMENT,
         agreement=SimpleUploadedFile("协议.pdf", b"%PDF-1.4 demo", content_type="application/pdf"),
     )  # fmt: skip
-    s.dispute_add_police_review(dispute=d, actor=w.station1, at=at(1.5), opinion="无治安隐患。")
+    s.dispute_add_police_review(
+        dispute=d, actor=w.station1, at=at(1.5), verdict="no_police_matter", opinion="无治安隐患。"
+    )
     s.dispute_resolve(dispute=d, actor=w.village1_user, at=at(2), result="双方达成调解协议。")
     return d
 
@@ -211,7 +213,9 @@ def test_change_page_queries_do_not_grow_with_the_timeline(world, case, admin_cl
     with CaptureQueriesContext(connection) as few:
         admin_client.get(url)
     for i in range(8):
-        s.dispute_add_police_review(dispute=case, actor=world.police1, at=at(3 + i / 10), opinion=f"第{i}次意见")
+        s.dispute_add_police_review(
+            dispute=case, actor=world.police1, at=at(3 + i / 10), verdict="joint_mediation", opinion=f"第{i}次意见"
+        )
     with CaptureQueriesContext(connection) as many:
         response = admin_client.get(url)
     assert "第7次意见" in response.content.decode()
@@ -241,7 +245,12 @@ def test_changelist_filters_by_flag(world, case, admin_client):
     url = reverse("admin:disputes_dispute_changelist")
     assert list(admin_client.get(url, {"flag": "criminal"}).context["cl"].result_list) == []
     s.dispute_add_police_review(
-        dispute=case, actor=world.station1, at=at(3), opinion="有激化风险。", flags_criminal_risk=True
+        dispute=case,
+        actor=world.station1,
+        at=at(3),
+        verdict="police_intervene",
+        opinion="有激化风险。",
+        flags_criminal_risk=True,
     )
     assert list(admin_client.get(url, {"flag": "criminal"}).context["cl"].result_list) == [case]
 

@@ -50,7 +50,7 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "acknowledge": {"case_number": "A330102-1", "case_registered_on": today},
         "court": {"outcome": "judgement", "decided_on": today, "note": ""},
         "followup": {"visited_on": today, "finding": "stable", "notes": ""},
-        "police": {"opinion": "无风险", "flags_criminal_risk": False},
+        "police": {"verdict": "no_police_matter", "opinion": "无风险", "flags_criminal_risk": False},
         "unsupervise": {"note": "已整改"},
         "handover": {"handed_to": Dispute.HandedTo.VILLAGE, "note": ""},
         "station_confirm": {"note": ""},

@@ -519,7 +519,12 @@ def test_police_review_by_police_of_the_jurisdiction_only(world):
         world,
         attempt(
             lambda a: s.dispute_add_police_review(
-                dispute=fresh(d), actor=a, at=at(1), opinion="建议加强巡查", flags_criminal_risk=True
+                dispute=fresh(d),
+                actor=a,
+                at=at(1),
+                verdict="joint_mediation",
+                opinion="建议加强巡查",
+                flags_criminal_risk=True,
             )
         ),
     )
@@ -529,7 +534,12 @@ def test_police_review_by_police_of_the_jurisdiction_only(world):
 def test_police_flag_raises_the_criminal_risk_flag_without_touching_the_level(world):
     d = register(world.grid1_user, grid=world.grid1)
     s.dispute_add_police_review(
-        dispute=d, actor=world.station1, at=at(1), opinion="有民转刑风险", flags_criminal_risk=True
+        dispute=d,
+        actor=world.station1,
+        at=at(1),
+        verdict="police_intervene",
+        opinion="有民转刑风险",
+        flags_criminal_risk=True,
     )
     d.refresh_from_db()
     assert d.risk_criminal and d.level == Level.VILLAGE and d.status == Status.REGISTERED

@@ -72,7 +72,7 @@ STEP_POSTS = {  # a valid-looking submission for each step, so that only the loo
     "accept": {"note": "x"},
     "escalate": {"reason": "cannot be resolved here"},
     "resolve": {"result": "settled"},
-    "police_review": {"opinion": "watch it"},
+    "police_review": {"verdict": "joint_mediation", "opinion": "watch it"},
 }
 
 
@@ -455,8 +455,8 @@ def test_full_scenario_from_the_grid_to_the_department_and_back(world, login, cl
         first.pk,
     )
     assert d.status == Status.RESOLVED
-    post(w.police1, "police_review", {"opinion": "已走访，无民转刑风险"})
-    post(w.station1, "police_review", {"opinion": "派出所已备案", "flags_criminal_risk": "on"})
+    post(w.police1, "police_review", {"verdict": "no_police_matter", "opinion": "已走访，无民转刑风险"})
+    post(w.station1, "police_review", {"verdict": "file_case", "opinion": "派出所已备案", "flags_criminal_risk": "on"})
     assert d.risk_criminal
     post(
         w.grid1_user,

@@ -39,6 +39,7 @@ def _data(world, step_name: str, log: Log) -> dict | None:
         "photos": {"photos": [SimpleUploadedFile("a.jpg", images.JPEG_BYTES, "image/jpeg")]},
         "cosign": {},
         "decline": {"note": "当天未到场"},
+        "police": {"verdict": "police_intervene", "opinion": "派出所出警处置"},
     }[step_name]
 
 
@@ -79,6 +80,8 @@ def _states(world) -> dict[str, Log]:
         "at the district": at_district(world),
         "at a department": at_department(world),
         "fed back": fed_back,
+        "hazard, awaiting police review": file_log(world, category=Log.Category.SECURITY_HAZARD),
+        "incident reported, awaiting police review": reported(world, kind=Log.Kind.INCIDENT),
     }
 
 
