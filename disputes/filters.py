@@ -72,6 +72,7 @@ FLAG_FIELDS = ("risk_criminal", "risk_mass_incident", "vulnerable_party")
 LINKAGE_CHOICES = (
     ("linked", _("Police-mediation linkage (警调联动)")),
     ("station_room", _("In the police station's mediation room")),
+    ("handed", _("Handed to a centre, not yet confirmed by the station")),
     ("awaiting", _("Result awaiting the station's confirmation")),
     ("confirmed", _("Result confirmed by the station")),
 )
@@ -266,6 +267,8 @@ class DisputeFilter(BootstrapFilterSet):
         returned = [Dispute.HandedTo.VILLAGE, Dispute.HandedTo.TOWNSHIP]
         if value == "station_room":
             return linked.filter(handed_to=Dispute.HandedTo.STATION_ROOM)
+        if value == "handed":
+            return linked.filter(handed_to__in=returned, station_confirmed_at__isnull=True)
         if value == "awaiting":
             return linked.filter(
                 handed_to__in=returned, status__in=Dispute.CLOSED_STATUSES, station_confirmed_at__isnull=True

@@ -50,8 +50,17 @@ def _new_this_week_url(user) -> str:
     return f"{reverse('disputes:list')}?registered_from={monday.isoformat()}"
 
 
-# The police home page's buttons fed by the ledger. The helpers building the 110 linkage
-# add "cases handed to mediation awaiting result" here (selectors.awaiting_station_confirmation).
+# The police home page's buttons fed by the ledger.
+register_home_tile(
+    HomeTile(
+        key="handed_to_mediation",
+        label=gettext_lazy("110 cases handed to mediation, result not yet confirmed"),
+        count=lambda user: selectors.handed_to_mediation(user).count(),
+        url=lambda user: f"{reverse('disputes:list')}?linkage=handed",
+        order=30,
+        urgent=False,
+    )
+)
 register_home_tile(
     HomeTile(
         key="criminal_risk",

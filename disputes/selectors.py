@@ -86,21 +86,31 @@ def level_people(dispute: Dispute, level: str) -> QuerySet[User]:
     return levels.level_staff(dispute, level)
 
 
-def awaiting_station_confirmation(user) -> QuerySet[Dispute]:
-    """The 110 disputes ``user``'s police station handed to a centre whose result came back
-    and is not yet confirmed by the station (all stations' for administrators; none for
-    anyone else)."""
-    qs = disputes_visible_to(user).filter(
-        police_station__isnull=False,
-        handed_to__in=[Dispute.HandedTo.VILLAGE, Dispute.HandedTo.TOWNSHIP],
-        status__in=Dispute.CLOSED_STATUSES,
-        station_confirmed_at__isnull=True,
-    )
+def _of_the_station(user, qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
+    """``qs`` narrowed to the 110 disputes of ``user``'s police station (all stations' for
+    administrators; none for anyone but station staff and community police)."""
     if is_admin(user):
         return qs
     if user.role not in (Role.STATION_STAFF, Role.COMMUNITY_POLICE) or user.police_station_id is None:
         return qs.none()
     return qs.filter(police_station_id=user.police_station_id)
+
+
+def handed_to_mediation(user) -> QuerySet[Dispute]:
+    """The 110 disputes ``user``'s police station handed to a village or township centre
+    whose result the station has not confirmed yet: still being mediated, or back and
+    awaiting the station's confirmation (the police home's "handed to mediation")."""
+    qs = disputes_visible_to(user).filter(
+        police_station__isnull=False,
+        handed_to__in=[Dispute.HandedTo.VILLAGE, Dispute.HandedTo.TOWNSHIP],
+        station_confirmed_at__isnull=True,
+    )
+    return _of_the_station(user, qs)
+
+
+def awaiting_station_confirmation(user) -> QuerySet[Dispute]:
+    """Of ``handed_to_mediation(user)``, those whose result came back (resolved or closed)."""
+    return handed_to_mediation(user).filter(status__in=Dispute.CLOSED_STATUSES)
 
 
 def station_villages(user) -> QuerySet[Area]:

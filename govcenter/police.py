@@ -287,6 +287,7 @@ class HomeTile:
     url: str | Callable[[object], str]
     order: int = 0
     urgent: bool = True  # shown in red when the count is not zero
+    shown: Callable[[object], bool] | None = None  # only for the users it answers True for
 
 
 _TILES: dict[str, HomeTile] = {}
@@ -305,6 +306,8 @@ def home_tiles(user) -> list[dict]:
         return []
     tiles = []
     for tile in sorted(_TILES.values(), key=lambda t: (t.order, t.key)):
+        if tile.shown is not None and not tile.shown(user):
+            continue
         url = tile.url(user) if callable(tile.url) else reverse(tile.url)
         tiles.append(
             {"key": tile.key, "label": tile.label, "url": url, "count": tile.count(user), "urgent": tile.urgent}

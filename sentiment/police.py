@@ -6,10 +6,10 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from govcenter.police import QueueSource, queue_reminders, register_queue_source
+from govcenter.police import HomeTile, QueueSource, queue_reminders, register_home_tile, register_queue_source
 from govcenter.reminders import register_reminder_kind
 
-from . import selectors, services
+from . import rules, selectors, services
 from .models import Log
 
 SOURCE = register_queue_source(
@@ -32,5 +32,14 @@ def police_reviews_due(at, horizon):
     return queue_reminders(SOURCE, at, horizon)
 
 
-# The helper building co-signed logs (会签) adds the police home button "logs to co-sign"
-# here: register_home_tile(HomeTile(key="to_cosign", count=selectors.logs_to_cosign, ...)).
+# The police home page's button for co-signed logs (会签).
+register_home_tile(
+    HomeTile(
+        key="to_cosign",
+        label=gettext_lazy("Logs to co-sign"),
+        count=lambda user: selectors.logs_to_cosign(user).count(),
+        url="sentiment:to_cosign",
+        order=40,
+        shown=lambda user: user.role in rules.COSIGNING_ROLES,  # station staff do not co-sign
+    )
+)
