@@ -1279,6 +1279,8 @@ def _police_call(
                  s.PartyData(role=Party.Role.RESPONDENT, name=respondent)],
     )  # fmt: skip
     seeder._backdate(t)
+    d.refresh_from_db()
+    _police_judge(seeder, d)
     if handed_to is None:
         return d
     t += datetime.timedelta(hours=1)
@@ -1395,6 +1397,8 @@ def _police_or_court_case(
         source_reference=f"{MARKER}{n:04d}",
     )  # fmt: skip
     seeder._backdate(t0)
+    d.refresh_from_db()
+    _police_judge(seeder, d)
     accepted = t0 + datetime.timedelta(minutes=30)
     s.dispute_accept(dispute=d, actor=clerk, at=accepted)
     seeder._backdate(accepted)

@@ -253,7 +253,7 @@ def dispute_register(
                 level,
                 _("New dispute %(number)s: %(summary)s") % {"number": dispute.number, "summary": summary},
             )
-        police_queue_check(dispute, at=at)
+        police_queue_check(dispute, at=at, skip=actor)
     return dispute
 
 
@@ -830,7 +830,9 @@ def dispute_record_follow_up(
 # --- police and attachments ------------------------------------------------------------------
 
 
-def police_queue_check(d: Dispute, *, at: datetime.datetime, actor: User | None = None) -> bool:
+def police_queue_check(
+    d: Dispute, *, at: datetime.datetime, actor: User | None = None, skip: User | None = None
+) -> bool:
     """Put ``d`` in the police review queue (待公安研判) if it needs a police opinion and has
     never been there, in the caller's transaction: one timeline event and one notification
     to the police of its place. Every step that sets a flag, the risk level or the category
@@ -848,6 +850,7 @@ def police_queue_check(d: Dispute, *, at: datetime.datetime, actor: User | None 
         police_of(d),
         _("Dispute %(number)s awaits your police review (%(reasons)s)") % {"number": d.number, "reasons": why},
         d.summary,
+        skip=skip,  # an officer who registered it knows
     )
     return True
 

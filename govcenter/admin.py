@@ -334,7 +334,7 @@ class CalendarYearFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CalendarImportForm(forms.Form):
+class CalendarImportForm(CleanTextMixin, forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_(

@@ -349,7 +349,7 @@ def log_file(
         if next_step == NextStep.DISPUTE:
             _register_dispute(log, actor, at, category=dispute_category or dispute_category_for(log))
         _save_photos(log, actor, at, checked_photos)
-        police_queue_check(log, at=at)
+        police_queue_check(log, at=at, skip=actor)
     return log
 
 
@@ -668,7 +668,7 @@ def log_feed_back(*, log: Log, actor: User, at: datetime.datetime, result: str) 
 # --- the police review queue (govcenter.police) ------------------------------------------------
 
 
-def police_queue_check(log: Log, *, at: datetime.datetime, actor: User | None = None) -> bool:
+def police_queue_check(log: Log, *, at: datetime.datetime, actor: User | None = None, skip: User | None = None) -> bool:
     """Put a public-security hazard or incident log in the police review queue if it has
     never been there, in the caller's transaction: one timeline event and one notification
     to the police of its place. True if it entered now."""
@@ -680,7 +680,8 @@ def police_queue_check(log: Log, *, at: datetime.datetime, actor: User | None = 
         return False
     why = "、".join(reasons)
     _event(log, Kind.POLICE_QUEUED, actor, at, note=why)
-    _notify(log, police_of(log), _("A log awaits your police review (%(reasons)s)") % {"reasons": why}, log.summary)
+    message = _("A log awaits your police review (%(reasons)s)") % {"reasons": why}
+    _notify(log, police_of(log), message, log.summary, skip=skip)  # an officer who filed it knows
     return True
 
 

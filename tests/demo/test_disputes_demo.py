@@ -62,7 +62,10 @@ def test_police_find_a_transfer_waiting_and_the_ledger_a_court_referral_awaiting
     assert waiting.count() == 1
     assert rules.can_acknowledge_transfer(station1, waiting.get()) is True
     unread = Notification.objects.filter(recipient=station1, read_at__isnull=True, url=waiting.get().get_absolute_url())
-    assert unread.count() == 1
+    # Once for the transfer (a fraud case flagged 民转刑 also awaits the police review).
+    assert [n.title for n in unread].count(
+        f"Dispute {waiting.get().number} was transferred to your station by the Village centre"
+    ) == 1
     assert ours().awaiting_court_outcome().exists()
     # Every referral to litigation names its court and date.
     litigation = ours().filter(status=Status.NOT_RESOLVED, referral=Dispute.Referral.LITIGATION)

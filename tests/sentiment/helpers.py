@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from sentiment import services as s
 from sentiment.models import Log
 
@@ -51,3 +53,10 @@ def at_district(world) -> Log:
 def at_department(world) -> Log:
     log = at_district(world)
     return s.log_assign_department(log=log, actor=world.district1, at=at(3), department=world.department)
+
+
+def an_hour_ago() -> dict[str, str]:
+    """The filing form's "when it happened" fields for an hour ago, local time: a fixed
+    time of day ("08:00" today) lies in the future between midnight and 08:00."""
+    moment = timezone.localtime() - datetime.timedelta(hours=1)
+    return {"occurred_on": moment.date().isoformat(), "occurred_time": moment.strftime("%H:%M")}

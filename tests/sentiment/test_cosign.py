@@ -21,6 +21,7 @@ from sentiment import services as s
 from sentiment.exports import cosign_text
 from sentiment.models import Log, LogEvent
 from sentiment.selectors import logs_to_cosign
+from tests.sentiment.helpers import an_hour_ago
 
 from .helpers import at, file_log, reported
 from .test_services import EVERYONE, notified, seen
@@ -314,8 +315,7 @@ def _post(client, grid, **overrides):
         "category": "security_hazard",
         "matter": "巡查发现废弃厂房电线裸露",
         "next_step": "answered",
-        "occurred_on": timezone.localdate().isoformat(),
-        "occurred_time": "08:00",
+        **an_hour_ago(),
         "client_token": "",
     }
     data.update(overrides)
@@ -337,7 +337,7 @@ def test_a_community_police_officer_files_a_log_in_his_grid(world, login):
         world.aux1,
         Cosign.AWAITING,
     )
-    assert notified(before) == ["aux1"]
+    assert notified(before) == ["aux1", "station1"]  # to co-sign; the hazard awaits the police review
     assert client.get(reverse("sentiment:mine")).status_code == 200
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from sentiment import services as s
 from sentiment.models import Log, LogPhoto
 from tests import images
+from tests.sentiment.helpers import an_hour_ago
 
 from .helpers import file_log
 
@@ -34,8 +35,7 @@ def _file(client, world, *photos):
             "category": "social_security",
             "matter": "咨询医保缴费",
             "next_step": "answered",
-            "occurred_on": timezone.localdate().isoformat(),
-            "occurred_time": "08:00",
+            **an_hour_ago(),
             "client_token": "",
             "photos": list(photos),
         },

@@ -24,6 +24,7 @@ from sentiment.exports import monthly_counts
 from sentiment.models import AgencyMatter, Log, LogPhoto
 from tests import images
 from tests.factories import make_resident
+from tests.sentiment.helpers import an_hour_ago
 
 from .helpers import at, file_log, reported
 
@@ -413,8 +414,7 @@ def _post(client, **overrides):
         "category": "social_security",
         "matter": "咨询医保缴费",
         "next_step": "answered",
-        "occurred_on": timezone.localdate().isoformat(),
-        "occurred_time": "08:00",
+        **an_hour_ago(),
         "client_token": "",
     }
     data.update(overrides)
