@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits, uploads
+from govcenter.feedback import ResultFeedback
 from govcenter.history import admin_edit_history
 from govcenter.levels import LEVEL_ORDER, Level
 from govcenter.levels import next_level as level_above
@@ -86,7 +87,7 @@ class DisputeQuerySet(models.QuerySet):
         return self.open().filter(due_at__lt=at or timezone.now())
 
 
-class Dispute(models.Model):
+class Dispute(ResultFeedback, models.Model):
     """One entry of the conflict-dispute ledger (矛盾纠纷排查化解台账)."""
 
     class Status(models.TextChoices):
@@ -269,6 +270,16 @@ class Dispute(models.Model):
         if target == Level.DEPARTMENT and self.department_id is None:
             return False
         return not (target == Level.TOWNSHIP and self.township_id is None)
+
+    @property
+    def origin_level(self) -> str:
+        """Where the case was registered (or diverted to): a result comes back down to it."""
+        return self.registered_level
+
+    @property
+    def finder(self):
+        """The grid worker who found the case (registered it), else None."""
+        return self.registered_by if self.registered_by.role == self.registered_by.Role.GRID_WORKER else None
 
     def previous_level(self) -> str | None:
         """The level that sent the case up to the current one (never below where it was registered)."""
@@ -495,6 +506,8 @@ class DisputeEvent(TimelineEvent, LevelMove):
         FOLLOW_UP = "follow_up", _("Follow-up visit")
         REOPENED = "reopened", _("Reopened")
         ARCHIVED = "archived", _("Archived")
+        PARTIES_TOLD = "parties_told", _("Parties told the result")
+        PARTIES_UNSATISFIED = "unsatisfied", _("Parties unsatisfied: back for review")
         POLICE_REVIEW = "police_review", _("Police opinion")
         ATTACHMENT = "attachment", _("Attachment added")
 

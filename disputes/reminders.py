@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from govcenter.levels import level_staff, local_zone
+from govcenter.levels import level_handler, level_staff, local_zone
 from govcenter.models import User
 from govcenter.reminders import Reminder, register_reminder_kind
 
@@ -15,7 +15,8 @@ from .models import Dispute, FollowUp
 
 @register_reminder_kind("dispute-due")
 def disputes_due(at, horizon):
-    """Open disputes coming due: to the handler and the centre of the current level."""
+    """Open disputes coming due: to the handler and the centre of the current level (a
+    handler of another level, the case having moved since, is not reminded)."""
     rows = (
         Dispute.objects.open()
         .filter(due_at__gt=at, due_at__lte=at + horizon)
@@ -26,7 +27,7 @@ def disputes_due(at, horizon):
         yield Reminder(
             subject=d,
             deadline=d.due_at,
-            recipients=[d.handler, *level_staff(d, d.level)],
+            recipients=[level_handler(d), *level_staff(d, d.level)],
             title=_("Dispute %(number)s is coming due") % {"number": d.number},
             body=d.summary,
             url=d.get_absolute_url(),

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from govcenter import feedback
 from govcenter.files import private_file_response
 from govcenter.forms import parse_pk, search_query
 from govcenter.pagination import WindowPage, capped_count
@@ -48,6 +49,7 @@ from .forms import (
     FollowUpForm,
     LiftSupervisionForm,
     MediationForm,
+    PartiesToldForm,
     PartyFormSet,
     PoliceReviewForm,
     RegisterForm,
@@ -477,6 +479,9 @@ FLOW = Flow(
                 dispute=c.item, actor=c.actor, at=c.at, kind=c.data["kind"], upload=c.data["file"]
             ),
             success=gettext_lazy("File added."),
+        ),
+        feedback.parties_told_step(
+            rule=rules.can_tell_parties, service=services.dispute_tell_parties, form=PartiesToldForm
         ),
     ],
 )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute
 from govcenter import limits, uploads
+from govcenter.feedback import ResultFeedback
 from govcenter.history import admin_edit_history
 from govcenter.levels import LEVEL_ORDER, Level, levels_below
 from govcenter.models import Area, Department
@@ -35,7 +36,7 @@ class LogQuerySet(models.QuerySet):
         return self.filter(status__in=Log.OPEN_FLOW_STATUSES)
 
 
-class Log(models.Model):
+class Log(ResultFeedback, models.Model):
     """One entry of a grid worker's people's-sentiment log."""
 
     class Kind(models.TextChoices):
@@ -272,6 +273,15 @@ class Log(models.Model):
         return levels_below(self.level)
 
     @property
+    def origin_level(self) -> str:
+        """Logs are filed with the village centre: a result comes back down to it."""
+        return Level.VILLAGE
+
+    @property
+    def finder(self):
+        return self.recorded_by
+
+    @property
     def is_reported(self) -> bool:
         return self.status != self.Status.FILED
 
@@ -423,6 +433,8 @@ class LogEvent(TimelineEvent, LevelMove):
         HANDLED_HERE = "handled_here", _("Handled at this level")
         DEPARTMENT_ASSIGNED = "department", _("Assigned to a department")
         FED_BACK = "fed_back", _("Result fed back")
+        PARTIES_TOLD = "parties_told", _("Parties told the result")
+        PARTIES_UNSATISFIED = "unsatisfied", _("Parties unsatisfied: back for review")
 
     log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="events", verbose_name=_("log"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from govcenter import feedback
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.levels import is_level_staff, level_of, serves_grid
 from govcenter.models import User
@@ -114,6 +115,14 @@ def can_add_photos(user, log: Log):
     return check(
         is_admin(user) or log.recorded_by_id == user.pk or serves_grid(user, log.grid_id),
         _("Only the grid worker who filed this log can add photos."),
+    )
+
+
+def can_tell_parties(user, log: Log):
+    """The village centre or the grid worker tells the parties the result fed back and
+    records their satisfaction (``govcenter.feedback``, as for disputes)."""
+    return check(log.status == Status.FED_BACK, _("No result has been fed back on this log.")) and (
+        feedback.can_tell_parties(user, log)
     )
 
 

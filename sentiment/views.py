@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from govcenter import feedback
 from govcenter.files import private_file_response
 from govcenter.forms import parse_pk, search_query
 from govcenter.jurisdiction import is_admin, sees_residents
@@ -44,6 +45,7 @@ from .forms import (
     HandleHereForm,
     LogForm,
     MonthForm,
+    PartiesToldForm,
     PhotosForm,
     ReportUpForm,
     ToDisputeForm,
@@ -438,6 +440,9 @@ FLOW = Flow(
             form=PhotosForm,
             service=services.log_add_photos,
             success=gettext_lazy("Photos added."),
+        ),
+        feedback.parties_told_step(
+            rule=rules.can_tell_parties, service=services.log_tell_parties, form=PartiesToldForm
         ),
     ],
 )

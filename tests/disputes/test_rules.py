@@ -49,6 +49,7 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "followup": {"visited_on": today, "finding": "stable", "notes": ""},
         "police": {"opinion": "无风险", "flags_criminal_risk": False},
         "unsupervise": {"note": "已整改"},
+        "told": {"how": "phone", "satisfaction": "satisfied", "note": ""},
     }[step_name]
 
 

@@ -37,6 +37,7 @@ def _data(world, step_name: str, log: Log) -> dict | None:
         "department": {"department": world.department, "note": ""},
         "dispute": {"category": "neighbourhood", "summary": "路灯纠纷", "respondent_name": "", "risk_level": "general"},
         "photos": {"photos": [SimpleUploadedFile("a.jpg", images.JPEG_BYTES, "image/jpeg")]},
+        "told": {"how": "phone", "satisfaction": "satisfied", "note": ""},
     }[step_name]
 
 
