@@ -538,6 +538,7 @@ def print_sheet(request, pk: int):
             "parties": list(dispute.parties.all()),
             "mediations": list(dispute.mediations.select_related("recorded_by")),
             "follow_ups": [f for f in dispute.follow_ups.select_related("visited_by") if not f.cancelled],
+            "parties_answer": feedback.parties_answer(dispute),
             "printed_at": timezone.now(),
         },
     )

@@ -182,6 +182,16 @@ def told_note(item, note: str = "") -> str:
     return " · ".join(str(p) for p in parts if p)
 
 
+def parties_answer(item) -> str:
+    """What the origin recorded of the last result, for exports and printed sheets: how the
+    parties were told and their satisfaction, or that a returned result awaits telling."""
+    if item.parties_told_at is not None:
+        return told_note(item)
+    if item.result_returned_at is not None:
+        return str(_("Result returned, parties not yet told"))
+    return ""
+
+
 class PartiesToldForm(Form):
     """The fields of the told-the-parties step; each app mixes in its own step-form base."""
 

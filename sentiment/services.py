@@ -639,7 +639,7 @@ def log_tell_parties(
             _event(current, Kind.PARTIES_TOLD, actor, at, note=told)
             return _finish(log)
         from_level = move_to_level(current, current.result_level or current.level)
-        if level_handler(current) is not None:
+        if level_handler(current) is not None or current.level == Level.DEPARTMENT:  # a department has no screening
             current.status = Status.IN_HAND
         else:
             current.status = Status.NEW if current.level == Level.VILLAGE else Status.REPORTED_UP

@@ -192,6 +192,8 @@ def my_logs(request):
         logs = logs.filter(status__in=Log.OPEN_FLOW_STATUSES)
     elif tab == "fed_back":
         logs = logs.filter(status=Status.FED_BACK)
+    elif tab == "to_tell":
+        logs = logs.filter(feedback.awaiting_parties_q(), status=Status.FED_BACK)
     else:
         tab = "all"
     open_matters = agency_matters_visible_to(user).filter(assignee=user, status=AgencyMatter.Status.OPEN)
@@ -208,7 +210,7 @@ def my_logs(request):
     )
 
 
-QUEUE_TABS = ("new", "in_hand", "reported_up", "fed_back")
+QUEUE_TABS = ("new", "in_hand", "reported_up", "fed_back", "to_tell")
 
 
 def _queue_level(request) -> str:
@@ -231,6 +233,8 @@ def queue_rows(logs, level: str, tab: str):
         return logs.filter(level__in=levels_above(level), status__in=Log.OPEN_FLOW_STATUSES).order_by(
             "-reported_at", "-pk"
         )
+    if tab == "to_tell":  # the origin (the village centre) tells the parties the result fed back
+        return logs.filter(feedback.awaiting_parties_q(), status=Status.FED_BACK).order_by("-fed_back_at", "-pk")
     return logs.filter(level__in=levels_above(level, inclusive=True), status=Status.FED_BACK).order_by(
         "-fed_back_at", "-pk"
     )
@@ -254,6 +258,8 @@ def queue(request):
         ("reported_up", _("Reported up") if level != Level.DISTRICT else _("With departments"), counts["reported_up"]),
         ("fed_back", _("Fed back"), None),
     ]
+    if level == Level.VILLAGE:
+        tabs.append(("to_tell", _("Tell the parties"), None))
     if level == Level.DEPARTMENT:
         tabs = [t for t in tabs if t[0] in ("in_hand", "fed_back")]
         if tab not in ("in_hand", "fed_back"):
@@ -459,6 +465,7 @@ def print_log(request, pk: int):
             "log": log,
             "events": list(log.events.select_related("actor")),
             "matters": list(log.agency_matters.select_related("assignee")),
+            "parties_answer": feedback.parties_answer(log),
             "printed_at": timezone.now(),
         },
     )
