@@ -94,6 +94,17 @@ class ResultFeedback(models.Model):
         return self.satisfaction == Satisfaction.UNSATISFIED
 
 
+# The fields, for the admin's read-only "Back to the origin" fieldsets (the services write them).
+FIELDS = [
+    "result_level",
+    "result_returned_at",
+    "parties_told_at",
+    "parties_told_by",
+    "parties_told_how",
+    "satisfaction",
+]
+
+
 def awaiting_parties_q() -> Q:
     """The filter of ``ResultFeedback.awaiting_parties`` (the "result returned" lists)."""
     return Q(result_returned_at__isnull=False, parties_told_at__isnull=True)

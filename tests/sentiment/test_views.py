@@ -89,7 +89,7 @@ def object_urls(log, matter) -> list[str]:
     ]
 
 
-STEPS = ["report_up", "handle_here", "assign_department", "feed_back", "to_dispute", "add_photos"]
+STEPS = ["report_up", "handle_here", "assign_department", "feed_back", "to_dispute", "add_photos", "parties_told"]
 LISTS = [
     "sentiment:home",
     "sentiment:list",
