@@ -272,6 +272,11 @@ class Dispute(ResultFeedback, models.Model):
         return not (target == Level.TOWNSHIP and self.township_id is None)
 
     @property
+    def awaiting_parties(self) -> bool:
+        """A returned result waits to be told to the parties (not once the case reopened)."""
+        return self.status == self.Status.RESOLVED and super().awaiting_parties
+
+    @property
     def origin_level(self) -> str:
         """Where the case was registered (or diverted to): a result comes back down to it."""
         return self.registered_level

@@ -479,7 +479,6 @@ def dispute_resolve(
         if agreement:
             _attach(d, actor, Attachment.Kind.AGREEMENT, agreement)
         d.status, d.result, d.resolved_at = Status.RESOLVED, result, at
-        d.save()
         feedback.result_return(d, level=d.level, at=at)
         d.save()
         _schedule_follow_ups(d, at)

@@ -273,6 +273,11 @@ class Log(ResultFeedback, models.Model):
         return levels_below(self.level)
 
     @property
+    def awaiting_parties(self) -> bool:
+        """A result fed back waits to be told to the parties (not once back in the flow)."""
+        return self.status == self.Status.FED_BACK and super().awaiting_parties
+
+    @property
     def origin_level(self) -> str:
         """Logs are filed with the village centre: a result comes back down to it."""
         return Level.VILLAGE

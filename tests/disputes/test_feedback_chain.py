@@ -317,3 +317,14 @@ def test_follow_ups_after_an_unsatisfied_result_are_scheduled_afresh(world):
     s.dispute_resolve(dispute=d, actor=world.village1_user, at=at(4), result="y")
     pending = FollowUp.objects.filter(dispute=d, cancelled=False, visited_on__isnull=True)
     assert pending.count() == 2 and FollowUp.objects.filter(dispute=d, cancelled=True).count() == 2
+
+
+def test_a_case_that_flares_up_before_the_parties_were_told_no_longer_awaits_them(world):
+    d = register(world.grid1_user, grid=world.grid1)
+    s.dispute_accept(dispute=d, actor=world.village1_user, at=at(1))
+    s.dispute_resolve(dispute=d, actor=world.village1_user, at=at(2), result="x")
+    s.dispute_record_follow_up(
+        dispute=d, follow_up=d.follow_ups.first(), actor=world.grid1_user, at=at(9), visited_on=at(9).date(),
+        finding="flared",
+    )  # fmt: skip
+    assert d.status == Status.ACCEPTED and not d.awaiting_parties and _may(world, d) == set()
