@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import admin as govcenter_admin
+from govcenter import feedback
 from govcenter.admin import EstimatedCountPaginator
 from govcenter.admin_history import AdminEditHistoryAdmin
 from govcenter.forms import ModelForm, check_plausible_date
@@ -217,7 +218,7 @@ class DisputeAdmin(AdminEditHistoryAdmin):
         "number", "status", "level", "registered_level", "department", "handler", "due_at", "escalated_at",
         "supervised_at", "district", "township", "village", "grid", "risk_level", "risk_criminal",
         "risk_mass_incident", "vulnerable_party", "registered_by", "registered_at", "result", "referral",
-        "resolved_at", "archived_at", "updated_at",
+        "resolved_at", "archived_at", "updated_at", *feedback.FIELDS,
     ]  # fmt: skip
     fieldsets = [
         (
@@ -235,6 +236,7 @@ class DisputeAdmin(AdminEditHistoryAdmin):
         (_("Place"), {"fields": ["district", "township", "village", "grid"]}),
         (_("Registration"), {"fields": ["registered_by", "registered_at"]}),
         (_("Outcome"), {"fields": ["result", "referral", "resolved_at", "archived_at", "updated_at"]}),
+        (_("Back to the origin"), {"fields": feedback.FIELDS}),
     ]  # fmt: skip
     inlines = [
         PartyInline,

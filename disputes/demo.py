@@ -25,6 +25,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from govcenter import feedback
+from govcenter.feedback import HowTold, Satisfaction
 from govcenter.levels import local_zone
 from govcenter.models import Area, Department, Notification, PoliceStation, User
 from govcenter.pii import id_check_char
@@ -40,6 +42,8 @@ logger = logging.getLogger(__name__)
 SEED = 2026
 MARKER = "DEMO-"
 DAYS_BACK = 120  # the ledger covers about the last four months
+RESULTS_AWAITING_DAYS = 5  # results returned more recently still wait to be told to the parties
+TOLD_HOW = [HowTold.VISIT, HowTold.PHONE, HowTold.VISIT, HowTold.IN_PERSON, HowTold.PHONE, HowTold.WRITING]
 Status, Source, Category = Dispute.Status, Dispute.Source, Dispute.Category
 Method, Outcome, Kind = MediationRecord.Method, MediationRecord.Outcome, MediationRecord.MediatorKind
 Role = User.Role
@@ -835,6 +839,21 @@ class Seeder:
         workers = self.cast.workers.get(d.grid_id or 0)
         return workers[0] if workers else None
 
+    def tell_parties(self, d: Dispute, *, at: datetime.datetime, satisfaction: str = "") -> None:
+        """The origin tells the parties the returned result (the grid worker or the village
+        clerk at village level). Mostly satisfied, some basically: drawn from the number."""
+        seq = int(d.number.rsplit("-", 1)[-1])
+        worker = self.worker(d) if d.origin_level == Level.VILLAGE else None
+        actor = worker if worker is not None and seq % 2 else self.staff(d, d.origin_level)
+        if actor is None:
+            return
+        s.dispute_tell_parties(
+            dispute=d, actor=actor, at=at, how=TOLD_HOW[seq % len(TOLD_HOW)],
+            satisfaction=satisfaction or (Satisfaction.BASICALLY if seq % 10 >= 7 else Satisfaction.SATISFIED),
+            note="已电话回访双方当事人。" if seq % 3 == 0 else "",
+        )  # fmt: skip
+        self._backdate(at)
+
     # -- one dispute
 
     def run(self, plan: Plan) -> Dispute | None:
@@ -1026,6 +1045,8 @@ class Seeder:
             )
             if pending is None or d.status != Status.RESOLVED:
                 return
+            if d.awaiting_parties:  # the parties were told before anyone visits them again
+                self.tell_parties(d, at=min(d.resolved_at + datetime.timedelta(hours=4), clock.t))
             day = max(
                 pending.due_on + datetime.timedelta(days=r.randint(-1, 2)),
                 d.resolved_at.astimezone(local_zone()).date(),
@@ -1421,6 +1442,81 @@ def _police_or_court_case(
             case_number=f"A{d.district.district_code}{day:%Y%m%d}{n % 1000:04d}",
         )  # fmt: skip
         seeder._backdate(acknowledged)
+
+
+def _tell_the_older_results(seeder: Seeder) -> None:
+    """Results returned more than RESULTS_AWAITING_DAYS ago have been told to the parties;
+    the recent ones wait in the village centres' and grid workers' "result returned" lists."""
+    old = seeder.now - datetime.timedelta(days=RESULTS_AWAITING_DAYS)
+    rows = Dispute.objects.filter(
+        feedback.awaiting_parties_q(), status=Status.RESOLVED, result_returned_at__lt=old,
+        district=seeder.cast.district, source_reference__startswith=MARKER,
+    ).order_by("result_returned_at", "pk")  # fmt: skip
+    for d in rows:
+        seeder.tell_parties(d, at=d.result_returned_at + datetime.timedelta(hours=4))
+
+
+def _village1_story(seeder: Seeder, plan_n: int, *, unsatisfied: bool) -> Dispute | None:
+    """Two cases of village1's grid, taken through the whole loop in the last hours before
+    seeding, for village1 and grid1 to find: one up to a department and back down to the
+    village and the grid worker, awaiting the parties; one up to the township whose result
+    the parties did not accept, back at the township for review."""
+    cast = seeder.cast
+    village = next((v for v in cast.villages if cast.clerk[v.pk].username == "village1"), cast.villages[0])
+    grid = next(
+        (
+            g
+            for g in cast.grids_of.get(village.pk, [])
+            if any(w.username == "grid1" for w in cast.workers.get(g.pk, []))
+        ),
+        None,
+    )
+    if grid is None:
+        return None
+    worker = next(w for w in cast.workers[grid.pk] if w.username == "grid1")
+    clerk, township_staff = cast.clerk[village.pk], cast.township_staff[cast.township_of[village.pk].pk]
+    t = seeder.now - datetime.timedelta(minutes=150 if not unsatisfied else 140)
+    steps = iter(range(1, 20))
+
+    def at() -> datetime.datetime:
+        return t + datetime.timedelta(minutes=6 * next(steps))
+
+    texts = (
+        ("村民张某反映邻村养殖场污水排入灌溉渠，影响其承包田", "张某承包田的灌溉渠被上游养殖场排放的污水污染，双方多次协商未果。", "张国强", "李文斌养殖场")
+        if not unsatisfied
+        else ("赵某与邻居因新建围墙占用通道发生争执", "赵某反映邻居新建围墙占用两户共用通道约半米，要求拆除。", "赵德明", "钱立新")
+    )  # fmt: skip
+    d = s.dispute_register(
+        actor=worker, at=t, grid=grid, source=Source.GRID_INSPECTION,
+        category=Category.LAND_BOUNDARY if unsatisfied else Category.OTHER, summary=texts[0], description=texts[1],
+        occurred_on=t.astimezone(local_zone()).date(), location=f"{village.name}2组",
+        parties=[s.PartyData(role=Party.Role.APPLICANT, name=texts[2], phone="13957154321"),
+                 s.PartyData(role=Party.Role.RESPONDENT, name=texts[3])],
+        source_reference=f"{MARKER}{plan_n:04d}",
+    )  # fmt: skip
+    seeder._backdate(t)
+
+    def step(fn, **kwargs) -> None:
+        when = at()
+        fn(dispute=d, at=when, **kwargs)
+        seeder._backdate(when)
+
+    step(s.dispute_escalate, actor=clerk, reason="涉及跨村，超出村级调处能力")
+    step(s.dispute_accept, actor=township_staff)
+    if unsatisfied:
+        step(s.dispute_resolve, actor=township_staff, result="经镇司法所现场勘界，围墙未占用通道，维持现状。")
+        seeder.tell_parties(d, at=at(), satisfaction=Satisfaction.UNSATISFIED)
+        return d
+    department = seeder._department(d)
+    step(s.dispute_escalate, actor=township_staff, reason="需职能部门执法")
+    if department is None or department.pk not in cast.dept_staff:
+        return d
+    step(s.dispute_accept, actor=cast.district_staff)
+    step(s.dispute_escalate, actor=cast.district_staff, reason="交办区生态环境分局", department=department)
+    staff = cast.dept_staff[department.pk]
+    step(s.dispute_accept, actor=staff)
+    step(s.dispute_return_feedback, actor=staff, result="已责令养殖场限期整改，污水经处理后达标排放。")
+    step(s.dispute_confirm_feedback, actor=cast.district_staff, note="整改到位")
     return d
 
 
@@ -1457,11 +1553,20 @@ def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispu
     jobs += [(t, special_n + 1 + i, job) for i, (t, job) in enumerate(_police_calls(seeder, special_n + 1, existing))]
     first = special_n + 1 + len(POLICE_CALLS)
     jobs += [(t, first + i, job) for i, (t, job) in enumerate(_police_and_court(seeder, first, existing))]
+    # Two village1 cases through the whole loop, a little over two hours ago (after _police_waiting's two).
+    for offset, unsatisfied in ((5, False), (6, True)):
+        if f"{MARKER}{first + offset:04d}" not in existing:
+            registered = seeder.now - datetime.timedelta(minutes=150 if not unsatisfied else 140)
+            jobs.append(
+                (registered, first + offset, partial(_village1_story, seeder, first + offset, unsatisfied=unsatisfied))
+            )
     jobs.sort(key=lambda job: job[:2])
     created = []
     with transaction.atomic():
         for _t, _n, job in jobs:
             created.append(job())
+        created = [d for d in created if d is not None]  # a village1 story without grid1
+        _tell_the_older_results(seeder)
         created += _police_waiting(seeder, first + 3)  # after the three of _police_and_court
     if seeder.cut_short:
         logger.info("Demo ledger: %d stories stopped early to stay in the past.", seeder.cut_short)

@@ -19,6 +19,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from govcenter import exports as shared
+from govcenter import feedback
 
 from .models import CourtReferral, Dispute, MediationRecord, Party, PoliceReview, PoliceTransfer
 from .selectors import ledger_rows
@@ -55,6 +56,7 @@ def columns() -> list[tuple[str, str, int]]:
         ("occurred", _("Date it arose"), 12),
         ("due", _("Due"), 12),
         ("closed", _("Closed on"), 12),
+        ("satisfaction", _("Parties told / satisfaction"), 16),
     ]
 
 
@@ -161,6 +163,7 @@ def row_values(d: Dispute) -> list:
         d.occurred_on,
         _local_date(d.due_at),
         _local_date(d.resolved_at),
+        feedback.parties_answer(d),
     ]
 
 

@@ -16,6 +16,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govcenter import feedback
 from govcenter.filters import BootstrapFilterSet, request_user
 from govcenter.forms import clean_text_field, date_input, parse_pk
 from govcenter.jurisdiction import is_admin
@@ -155,6 +156,15 @@ class DisputeFilter(BootstrapFilterSet):
         label=_("Deadline"),
         empty_label=_("Any deadline"),
     )
+    feedback = django_filters.ChoiceFilter(
+        choices=(
+            ("returned", _("Result returned, parties not yet told")),
+            ("review", _("Parties unsatisfied, back for review")),
+        ),
+        method="filter_feedback",
+        label=_("Result back to the origin"),
+        empty_label=_("Any"),
+    )
     category = django_filters.ChoiceFilter(
         choices=Dispute.Category.choices, label=_("Category"), empty_label=_("Any category")
     )
@@ -248,6 +258,13 @@ class DisputeFilter(BootstrapFilterSet):
             if value == "yes"
             else queryset
         )
+
+    def filter_feedback(self, queryset, name, value):
+        if value == "returned":
+            return queryset.filter(feedback.awaiting_parties_q(), status=Dispute.Status.RESOLVED)
+        if value == "review":
+            return queryset.filter(feedback.sent_back_for_review_q(), status__in=Dispute.OPEN_STATUSES)
+        return queryset
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status__in=Dispute.OPEN_STATUSES, due_at__lt=self.at)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import limits, pii
+from govcenter import feedback, limits, pii
 from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk, police_verdict_field, text_area
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, PoliceStation, User
@@ -452,6 +452,10 @@ class StationConfirmForm(_StepForm):
 class ConfirmForm(_StepForm):
     id_prefix = "confirm"
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class PartiesToldForm(_StepForm, feedback.PartiesToldForm):
+    id_prefix = "told"
 
 
 class RejectForm(_StepForm):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits, uploads
+from govcenter.feedback import ResultFeedback
 from govcenter.history import admin_edit_history
 from govcenter.levels import LEVEL_ORDER, Level
 from govcenter.levels import next_level as level_above
@@ -134,7 +135,7 @@ class DisputeQuerySet(models.QuerySet):
         return self.referred_to_court().filter(court_referral__outcome="")
 
 
-class Dispute(PoliceQueueItem, models.Model):
+class Dispute(PoliceQueueItem, ResultFeedback, models.Model):
     """One entry of the conflict-dispute ledger (矛盾纠纷排查化解台账).
 
     It enters the police review queue (``PoliceQueueItem``) when ``needs_police_review``."""
@@ -414,6 +415,21 @@ class Dispute(PoliceQueueItem, models.Model):
         if target == Level.DEPARTMENT and self.department_id is None:
             return False
         return not (target == Level.TOWNSHIP and self.township_id is None)
+
+    @property
+    def awaiting_parties(self) -> bool:
+        """A returned result waits to be told to the parties (not once the case reopened)."""
+        return self.status == self.Status.RESOLVED and super().awaiting_parties
+
+    @property
+    def origin_level(self) -> str:
+        """Where the case was registered (or diverted to): a result comes back down to it."""
+        return self.registered_level
+
+    @property
+    def finder(self):
+        """The grid worker who found the case (registered it), else None."""
+        return self.registered_by if self.registered_by.role == self.registered_by.Role.GRID_WORKER else None
 
     def previous_level(self) -> str | None:
         """The level that sent the case up to the current one (never below where it was registered)."""
@@ -759,6 +775,8 @@ class DisputeEvent(TimelineEvent, LevelMove):
         REOPENED = "reopened", _("Reopened")
         ARCHIVED = "archived", _("Archived")
         POLICE_QUEUED = "police_queued", _("Awaiting police review")
+        PARTIES_TOLD = "parties_told", _("Parties told the result")
+        PARTIES_UNSATISFIED = "unsatisfied", _("Parties unsatisfied: back for review")
         POLICE_REVIEW = "police_review", _("Police opinion")
         POLICE_TRANSFER = "police_transfer", _("Transferred to police")
         POLICE_ACKNOWLEDGED = "police_acknowledged", _("Police recorded their case number")

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govcenter.levels import level_staff, local_date, local_zone
+from govcenter.levels import level_handler, level_staff, local_date, local_zone
 from govcenter.models import User
 from govcenter.reminders import Reminder, register_reminder_kind
 from govcenter.services import notification_send
@@ -23,7 +23,8 @@ from .selectors import level_people
 @register_reminder_kind("dispute-due")
 def disputes_due(at, horizon):
     """Open disputes coming due: to the handler and the centre of the current level (the
-    police station's staff while the station holds a 110 dispute)."""
+    police station's staff while the station holds a 110 dispute; a handler of another
+    level, the case having moved since, is not reminded)."""
     rows = (
         Dispute.objects.open()
         .filter(due_at__gt=at, due_at__lte=at + horizon)
@@ -34,7 +35,7 @@ def disputes_due(at, horizon):
         yield Reminder(
             subject=d,
             deadline=d.due_at,
-            recipients=[d.handler, *level_people(d, d.level)],
+            recipients=[level_handler(d), *level_people(d, d.level)],
             title=_("Dispute %(number)s is coming due") % {"number": d.number},
             body=d.summary,
             url=d.get_absolute_url(),

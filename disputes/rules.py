@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import police
+from govcenter import feedback, police
 from govcenter.jurisdiction import can_reveal_id_numbers, is_admin
 from govcenter.levels import is_level_staff, serves_grid
 from govcenter.models import User
@@ -251,6 +251,16 @@ def can_record_follow_up(user, dispute: Dispute):
     return check(
         dispute.status == Status.RESOLVED, _("Follow-up visits are recorded for resolved disputes only.")
     ) and check(visits(user, dispute), _("You cannot record follow-up visits for this dispute."))
+
+
+def can_tell_parties(user, dispute: Dispute):
+    """The origin (where it was registered, or its grid worker) tells the parties a resolved
+    case's returned result and records their satisfaction (``govcenter.feedback``)."""
+    return (
+        not_archived(dispute)
+        and check(dispute.status == Status.RESOLVED, _("Only a resolved dispute's result is told to the parties."))
+        and feedback.can_tell_parties(user, dispute)
+    )
 
 
 def can_lift_supervision(user, dispute: Dispute):

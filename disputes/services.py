@@ -15,9 +15,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from govcenter import uploads
+from govcenter import feedback, uploads
 from govcenter.jurisdiction import is_admin, scope_of
-from govcenter.levels import local_date, local_zone
+from govcenter.levels import level_handler, local_date, local_zone, move_to_level
 from govcenter.models import Area, Department, User
 from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
 from govcenter.timeline import WorkflowError, workflow_helpers
@@ -545,7 +545,7 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
         title = _("Dispute %(number)s is overdue and under supervision") % {"number": d.number}
         _notify_level(d, Level.DISTRICT, title)
         if d.level != Level.DISTRICT:
-            _notify_level(d, d.level, title, extra=[d.handler] if d.handler_id else ())
+            _notify_level(d, d.level, title, extra=[level_handler(d)])
     return _finish(dispute, d)
 
 
@@ -563,7 +563,7 @@ def dispute_lift_supervision(*, dispute: Dispute, actor: User, at: datetime.date
             d.level,
             _("Supervision of dispute %(number)s was lifted") % {"number": d.number},
             note,
-            extra=[d.handler] if d.handler_id else (),
+            extra=[level_handler(d)],
         )
     return _finish(dispute, d)
 
@@ -586,20 +586,25 @@ def dispute_resolve(
         if agreement:
             _attach(d, actor, Attachment.Kind.AGREEMENT, agreement)
         d.status, d.result, d.resolved_at = Status.RESOLVED, result, at
+        feedback.result_return(d, level=d.level, at=at)
         d.save()
         _schedule_follow_ups(d, at)
         _event(d, Kind.RESOLVED, actor, at, note=result)
-        sender = d.previous_level()
-        if sender:
-            _notify_level(
-                d,
-                sender,
-                _("Dispute %(number)s was resolved at %(level)s")
-                % {"number": d.number, "level": d.get_level_display()},
-                result,
-            )
+        _notify_result_returned(d, actor, result)
         _result_to_station(d, result)
     return _finish(dispute, d)
+
+
+def _notify_result_returned(d: Dispute, actor: User, result: str) -> None:
+    """The result travels down from the level it now stands at (``govcenter.feedback``)."""
+    feedback.notify_result_returned(
+        d,
+        below=d.level,
+        actor=actor,
+        title=_("Result of dispute %(number)s returned: resolved at the %(level)s")
+        % {"number": d.number, "level": Level(d.result_level).label},
+        body=result,
+    )
 
 
 def dispute_close_unresolved(
@@ -745,8 +750,8 @@ def dispute_return_feedback(*, dispute: Dispute, actor: User, at: datetime.datet
         _require(rules.can_return_feedback(actor, d))
         sender = d.previous_level()
         _require(bool(result.strip()), _("Describe the result."))
-        from_level = d.level
-        d.level, d.status, d.result = sender, Status.AWAITING_CONFIRMATION, result
+        from_level = move_to_level(d, sender)
+        d.status, d.result = Status.AWAITING_CONFIRMATION, result
         d.due_at = deadline_for(risk_level=d.risk_level, level=sender, at=at)
         d.save()
         _event(d, Kind.FEEDBACK_RETURNED, actor, at, note=result, from_level=from_level, to_level=sender)
@@ -761,11 +766,19 @@ def dispute_confirm_feedback(*, dispute: Dispute, actor: User, at: datetime.date
         d = _locked(dispute)
         _require(rules.can_confirm_feedback(actor, d))
         d.status, d.resolved_at = Status.RESOLVED, at
+        feedback.result_return(d, level=_returned_by(d), at=at)
         d.save()
         _schedule_follow_ups(d, at)
         _event(d, Kind.FEEDBACK_CONFIRMED, actor, at, note=note)
+        _notify_result_returned(d, actor, d.result)
         _result_to_station(d, d.result)
     return _finish(dispute, d)
+
+
+def _returned_by(d: Dispute) -> str:
+    """The level whose result ``d`` awaits confirmation of: the one that returned it down."""
+    returned = d.events.filter(kind=Kind.FEEDBACK_RETURNED).order_by("-at", "-pk").first()
+    return returned.from_level if returned is not None and returned.from_level else d.next_level()
 
 
 def dispute_reject_feedback(*, dispute: Dispute, actor: User, at: datetime.datetime, reason: str) -> Dispute:
@@ -774,8 +787,9 @@ def dispute_reject_feedback(*, dispute: Dispute, actor: User, at: datetime.datet
         d = _locked(dispute)
         _require(rules.can_reject_feedback(actor, d))
         _require(bool(reason.strip()), _("Say why the result does not settle the dispute."))
-        from_level, target = d.level, d.next_level()
-        d.level, d.status = target, Status.ACCEPTED
+        target = d.next_level()
+        from_level = move_to_level(d, target)
+        d.status = Status.ACCEPTED
         d.due_at = deadline_for(risk_level=d.risk_level, level=target, at=at)
         d.save()
         _event(d, Kind.FEEDBACK_REJECTED, actor, at, note=reason, from_level=from_level, to_level=target)
@@ -784,6 +798,40 @@ def dispute_reject_feedback(*, dispute: Dispute, actor: User, at: datetime.datet
 
 
 # --- after resolution --------------------------------------------------------------------------
+
+
+def dispute_tell_parties(
+    *, dispute: Dispute, actor: User, at: datetime.datetime, how: str, satisfaction: str, note: str = ""
+) -> Dispute:
+    """The origin records that the parties were told the returned result, and their
+    satisfaction. Unsatisfied: the case goes back to the level whose result it was, for
+    review (accepted there again, its pending follow-up visits cancelled); when that level
+    resolves it again, the result comes back down again (``govcenter.feedback``)."""
+    with transaction.atomic():
+        d = _locked(dispute)
+        _require(rules.can_tell_parties(actor, d))
+        unsatisfied = feedback.record_parties_told(
+            d, actor=actor, at=at, how=how, satisfaction=satisfaction, error=DisputeError
+        )
+        told = feedback.told_note(d, note)
+        if not unsatisfied:
+            d.save()
+            _event(d, Kind.PARTIES_TOLD, actor, at, note=told)
+            return _finish(dispute, d)
+        from_level = move_to_level(d, d.result_level or d.level)
+        d.status, d.resolved_at = Status.ACCEPTED, None
+        d.due_at = deadline_for(risk_level=d.risk_level, level=d.level, at=at)
+        d.save()
+        FollowUp.objects.filter(dispute=d, visited_on__isnull=True, cancelled=False).update(cancelled=True)
+        _event(d, Kind.PARTIES_UNSATISFIED, actor, at, note=told, from_level=from_level, to_level=d.level)
+        _notify_level(
+            d,
+            d.level,
+            _("The parties are unsatisfied with the result of dispute %(number)s: review it") % {"number": d.number},
+            told,
+            extra=[level_handler(d)],
+        )
+    return _finish(dispute, d)
 
 
 def dispute_record_follow_up(

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from govcenter import feedback
 from govcenter.files import private_file_response
 from govcenter.forms import parse_pk, search_query
 from govcenter.pagination import WindowPage, capped_count
@@ -51,6 +52,7 @@ from .forms import (
     HandOverForm,
     LiftSupervisionForm,
     MediationForm,
+    PartiesToldForm,
     PartyFormSet,
     PoliceReviewForm,
     RegisterForm,
@@ -575,6 +577,9 @@ FLOW = Flow(
             ),
             success=gettext_lazy("File added."),
         ),
+        feedback.parties_told_step(
+            rule=rules.can_tell_parties, service=services.dispute_tell_parties, form=PartiesToldForm
+        ),
     ],
 )
 
@@ -631,6 +636,7 @@ def print_sheet(request, pk: int):
             "mediations": list(dispute.mediations.select_related("recorded_by")),
             "police_reviews": list(dispute.police_reviews.select_related("author")),
             "follow_ups": [f for f in dispute.follow_ups.select_related("visited_by") if not f.cancelled],
+            "parties_answer": feedback.parties_answer(dispute),
             "printed_at": timezone.now(),
         },
     )

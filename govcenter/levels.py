@@ -185,6 +185,36 @@ def handler_choices(item, *, whole_village: bool = False) -> QuerySet:
     return people.order_by("role", "full_name", "username")
 
 
+def handler_belongs(user, item) -> bool:
+    """Whether ``user`` may stand as the handler of ``item`` at its current level: a person
+    of that level (its centre or department; at village level also a grid worker). Pure
+    Python on the loaded rows, so reminders can ask it for every item they go through."""
+    if user is None:
+        return False
+    return is_level_staff(user, item) or (
+        item.level == Level.VILLAGE and getattr(user, "role", None) == _roles().GRID_WORKER
+    )
+
+
+def level_handler(item):
+    """``item``'s handler if they belong to its current level, else None: a handler of the
+    level the item left is neither shown nor reminded (``move_to_level``)."""
+    handler = item.handler if item.handler_id else None
+    return handler if handler_belongs(handler, item) else None
+
+
+def move_to_level(item, level: str) -> str:
+    """Move ``item`` (the caller's copy, saved by the caller) to ``level`` and return the
+    level it left. The handler belongs to the level: one of the level left stops being the
+    item's handler (``TimelineEvent.record`` clears it too, for a step that moved the item
+    with an UPDATE of its own)."""
+    from_level = item.level
+    item.level = level
+    if item.handler_id is not None and not handler_belongs(item.handler, item):
+        item.handler = None
+    return from_level
+
+
 def serves_grid(user, grid_id: int | None) -> bool:
     """A grid worker serving the grid ``grid_id`` now (False for None)."""
     from .jurisdiction import scope_of

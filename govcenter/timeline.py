@@ -108,7 +108,14 @@ class TimelineEvent(models.Model):
 
     @classmethod
     def record(cls, item, kind: str, actor, at: datetime.datetime, *, note: str = "", **fields: Any):
-        """Write the event of step ``kind`` taken on ``item`` (see the module docstring)."""
+        """Write the event of step ``kind`` taken on ``item`` (see the module docstring).
+
+        An event that moved the item between levels (``LevelMove`` with ``from_level`` and
+        ``to_level`` different) also ends the handling by a person of the level it left
+        (``govcenter.levels.level_handler``), so that no flow keeps showing or reminding them."""
+        moved = fields.get("from_level") and fields.get("to_level") and fields["from_level"] != fields["to_level"]
+        if issubclass(cls, LevelMove) and moved:
+            _drop_handler_of_other_level(item)
         snapshot = {name: getattr(item, name) for name in cls.snapshot_fields}
         return cls.objects.create(
             **{cls.item_field: item}, kind=kind, actor=actor, at=at, note=note, **{**snapshot, **fields}
@@ -123,6 +130,14 @@ class LevelMove(models.Model):
 
     class Meta:
         abstract = True
+
+
+def _drop_handler_of_other_level(item) -> None:
+    from .levels import level_handler
+
+    if getattr(item, "handler_id", None) is not None and level_handler(item) is None:
+        type(item).objects.filter(pk=item.pk).update(handler=None)
+        item.handler = None
 
 
 def notify(item, users: Iterable, title: str, body: str = "", *, skip=None) -> None:

@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from govcenter import feedback
 from govcenter.admin import EstimatedCountPaginator, ReadOnlyAdmin, ReadOnlyInline, RecordAdmin
 from govcenter.admin_history import AdminEditHistoryAdmin
 
@@ -52,6 +53,7 @@ FLOW_FIELDS = [
     "feedback",
     "fed_back_at",
     "fed_back_by",
+    *feedback.FIELDS,
 ]
 RECORD_FIELDS = ["client_token", "created_at", "updated_at"]
 # The co-signature (会签) is the named officer's own act: the officer named and his answer

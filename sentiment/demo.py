@@ -457,6 +457,9 @@ def _seed_flow(grids: list[Grid], today: datetime.date, existing: set[str]) -> i
     def back(actor, text):
         return lambda log, at: s.log_feed_back(log=log, actor=actor, at=at, result=text)
 
+    def told(actor, how, satisfaction):
+        return lambda log, at: s.log_tell_parties(log=log, actor=actor, at=at, how=how, satisfaction=satisfaction)
+
     def dept():
         return lambda log, at: s.log_assign_department(
             log=log, actor=d_staff, at=at, department=department, note="请职能部门办理并反馈"
@@ -464,7 +467,13 @@ def _seed_flow(grids: list[Grid], today: datetime.date, existing: set[str]) -> i
 
     story("new", 1, [])
     story("village_in_hand", 4, [handle(clerk, worker)])
-    story("village_fed_back", 12, [handle(clerk, clerk), back(clerk, "已协调保洁公司增加清运频次至每日一次")])
+    # Told to the parties by the grid worker; the results of the township and the department
+    # below still wait in village1's and grid1's "tell the parties" lists.
+    story(
+        "village_fed_back",
+        12,
+        [handle(clerk, clerk), back(clerk, "已协调保洁公司增加清运频次至每日一次"), told(worker, "visit", "satisfied")],
+    )
     story("township_new", 3, [up(clerk)])
     story("township_in_hand", 8, [up(clerk), handle(t_staff, t_staff)])
     story(

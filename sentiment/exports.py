@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govcenter import exports as shared
+from govcenter import feedback
 
 from .filters import local_midnight
 from .models import Log
@@ -56,6 +57,7 @@ def columns() -> list[tuple[str, int]]:
         (_("Form of publicity"), 10),
         (_("Participants"), 8),
         (_("Households reached"), 8),
+        (_("Parties told / satisfaction"), 16),
     ]
 
 
@@ -97,6 +99,7 @@ def row_values(log: Log) -> list:
         log.get_publicity_form_display() if log.publicity_form else "",
         log.participants,
         log.households_reached,
+        feedback.parties_answer(log),
     ]
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute, RiskLevel
-from govcenter import limits
+from govcenter import feedback, limits
 from govcenter.forms import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -265,6 +265,10 @@ class AssignDepartmentForm(_StepForm):
 
 class FeedBackForm(_StepForm):
     result = _result()
+
+
+class PartiesToldForm(_StepForm, feedback.PartiesToldForm):
+    pass
 
 
 class ToDisputeForm(_StepForm):

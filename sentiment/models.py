@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute
 from govcenter import limits, uploads
+from govcenter.feedback import ResultFeedback
 from govcenter.history import admin_edit_history
 from govcenter.levels import LEVEL_ORDER, Level, levels_below
 from govcenter.models import Area, Department
@@ -36,7 +37,7 @@ class LogQuerySet(models.QuerySet):
         return self.filter(status__in=Log.OPEN_FLOW_STATUSES)
 
 
-class Log(PoliceQueueItem, models.Model):
+class Log(PoliceQueueItem, ResultFeedback, models.Model):
     """One entry of a grid worker's people's-sentiment log. A public-security hazard or an
     incident report enters the police review queue (``PoliceQueueItem``)."""
 
@@ -314,6 +315,20 @@ class Log(PoliceQueueItem, models.Model):
         return self.cosign == self.Cosign.AWAITING
 
     @property
+    def awaiting_parties(self) -> bool:
+        """A result fed back waits to be told to the parties (not once back in the flow)."""
+        return self.status == self.Status.FED_BACK and super().awaiting_parties
+
+    @property
+    def origin_level(self) -> str:
+        """Logs are filed with the village centre: a result comes back down to it."""
+        return Level.VILLAGE
+
+    @property
+    def finder(self):
+        return self.recorded_by
+
+    @property
     def is_reported(self) -> bool:
         return self.status != self.Status.FILED
 
@@ -483,6 +498,8 @@ class LogEvent(TimelineEvent, LevelMove):
         POLICE_QUEUED = "police_queued", _("Awaiting police review")
         POLICE_REVIEW = "police_review", _("Police opinion")
         POLICE_SUPERVISED = "police_supervised", _("Police opinion overdue, under supervision")
+        PARTIES_TOLD = "parties_told", _("Parties told the result")
+        PARTIES_UNSATISFIED = "unsatisfied", _("Parties unsatisfied: back for review")
 
     log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="events", verbose_name=_("log"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)

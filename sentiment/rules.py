@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import police
+from govcenter import feedback, police
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.levels import is_level_staff, level_of, serves_grid
 from govcenter.models import User
@@ -163,6 +163,14 @@ def can_give_police_opinion(user, log: Log):
     return check(
         police.is_police_of(user, log), _("Only police of this jurisdiction can give a police opinion.")
     ) and check(log.awaits_police_review, _("This log does not await a police opinion."))
+
+
+def can_tell_parties(user, log: Log):
+    """The village centre or the grid worker tells the parties the result fed back and
+    records their satisfaction (``govcenter.feedback``, as for disputes)."""
+    return check(log.status == Status.FED_BACK, _("No result has been fed back on this log.")) and (
+        feedback.can_tell_parties(user, log)
+    )
 
 
 # --- agency matters (completed on their own page) ----------------------------------------------

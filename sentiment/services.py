@@ -10,7 +10,9 @@ The reporting flow (DESIGN.md, "People's-sentiment log"; seed 003, three-level c
     township: handle here | report up -> REPORTED_UP at the district
     district: handle here | assign a functional department (IN_HAND at department level)
     the handling level feeds the result back (FED_BACK): the grid worker and every level
-    that reported it are notified and see it.
+    that reported it are notified and see it (``govcenter.feedback``, as for disputes);
+    the village centre or the grid worker tells the parties and records their satisfaction;
+    unsatisfied sends it back in the flow at the level that fed it back, for review.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from django.utils.translation import gettext as _
 from disputes.deadlines import police_review_deadline
 from disputes.models import Dispute, Party, PoliceReviewPolicy
 from disputes.services import DisputeError, PartyData, dispute_register
-from govcenter.levels import handler_choices, level_staff, local_date
+from govcenter import feedback
+from govcenter.levels import handler_choices, level_handler, level_staff, local_date, move_to_level
 from govcenter.models import Area, Department, User
 from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
 from govcenter.timeline import WorkflowError, workflow_helpers
@@ -636,10 +639,13 @@ def log_assign_department(
 
 def _notify_feedback(log: Log, actor: User, result: str) -> None:
     """The grid worker and every level below the handling one that the log passed through."""
-    users: list[User] = [log.recorded_by]
-    for level in log.reporting_levels():
-        users.extend(level_staff(log, level))
-    _notify(log, users, _("Result fed back on your log: %(summary)s") % {"summary": log.summary}, result, skip=actor)
+    feedback.notify_result_returned(
+        log,
+        below=log.level,
+        actor=actor,
+        title=_("Result fed back on your log: %(summary)s") % {"summary": log.summary},
+        body=result,
+    )
 
 
 def log_feed_back(*, log: Log, actor: User, at: datetime.datetime, result: str) -> Log:
@@ -650,6 +656,7 @@ def log_feed_back(*, log: Log, actor: User, at: datetime.datetime, result: str) 
         _require(rules.can_feed_back(actor, current))
         _require(bool(result), _("Describe the result."), "result")
         current.status, current.feedback, current.fed_back_at, current.fed_back_by = Status.FED_BACK, result, at, actor
+        feedback.result_return(current, level=current.level, at=at)
         current.save()
         below = current.reporting_levels()
         _event(
@@ -722,4 +729,40 @@ def log_supervise_police_review(*, log: Log, at: datetime.datetime) -> Log:
         _event(current, Kind.POLICE_SUPERVISED, None, at)
         title = _("The police opinion on a log is overdue and under supervision")
         _notify(current, [*police_of(current), *level_staff(current, Level.DISTRICT)], title, current.summary)
+    return _finish(log)
+
+
+def log_tell_parties(
+    *, log: Log, actor: User, at: datetime.datetime, how: str, satisfaction: str, note: str = ""
+) -> Log:
+    """The village centre or the grid worker records that the parties were told the result
+    fed back, and their satisfaction. Unsatisfied: the log is back in the flow at the level
+    that fed it back, for review (in hand if its person in charge is still of that level);
+    feeding back again sends the result down again (``govcenter.feedback``)."""
+    with transaction.atomic():
+        current = _locked(log)
+        _require(rules.can_tell_parties(actor, current))
+        unsatisfied = feedback.record_parties_told(
+            current, actor=actor, at=at, how=how, satisfaction=satisfaction, error=LogError
+        )
+        told = feedback.told_note(current, note)
+        if not unsatisfied:
+            current.save()
+            _event(current, Kind.PARTIES_TOLD, actor, at, note=told)
+            return _finish(log)
+        from_level = move_to_level(current, current.result_level or current.level)
+        if level_handler(current) is not None or current.level == Level.DEPARTMENT:  # a department has no screening
+            current.status = Status.IN_HAND
+        else:
+            current.status = Status.NEW if current.level == Level.VILLAGE else Status.REPORTED_UP
+        current.save()
+        _event(current, Kind.PARTIES_UNSATISFIED, actor, at, note=told, from_level=from_level, to_level=current.level)
+        _notify(
+            current,
+            [*level_staff(current, current.level), level_handler(current)],
+            _("The parties are unsatisfied with the result of a log: review it: %(summary)s")
+            % {"summary": current.summary},
+            told,
+            skip=actor,
+        )
     return _finish(log)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from govcenter import feedback
 from govcenter.files import private_file_response
 from govcenter.forms import parse_pk, search_query
 from govcenter.jurisdiction import is_admin, sees_residents
@@ -45,6 +46,7 @@ from .forms import (
     HandleHereForm,
     LogForm,
     MonthForm,
+    PartiesToldForm,
     PhotosForm,
     PoliceOpinionForm,
     ReportUpForm,
@@ -197,6 +199,8 @@ def my_logs(request):
         logs = logs.filter(status__in=Log.OPEN_FLOW_STATUSES)
     elif tab == "fed_back":
         logs = logs.filter(status=Status.FED_BACK)
+    elif tab == "to_tell":
+        logs = logs.filter(feedback.awaiting_parties_q(), status=Status.FED_BACK)
     else:
         tab = "all"
     open_matters = agency_matters_visible_to(user).filter(assignee=user, status=AgencyMatter.Status.OPEN)
@@ -227,7 +231,7 @@ def cosign_list(request):
     )
 
 
-QUEUE_TABS = ("new", "in_hand", "reported_up", "fed_back")
+QUEUE_TABS = ("new", "in_hand", "reported_up", "fed_back", "to_tell")
 
 
 def _queue_level(request) -> str:
@@ -250,6 +254,8 @@ def queue_rows(logs, level: str, tab: str):
         return logs.filter(level__in=levels_above(level), status__in=Log.OPEN_FLOW_STATUSES).order_by(
             "-reported_at", "-pk"
         )
+    if tab == "to_tell":  # the origin (the village centre) tells the parties the result fed back
+        return logs.filter(feedback.awaiting_parties_q(), status=Status.FED_BACK).order_by("-fed_back_at", "-pk")
     return logs.filter(level__in=levels_above(level, inclusive=True), status=Status.FED_BACK).order_by(
         "-fed_back_at", "-pk"
     )
@@ -273,6 +279,8 @@ def queue(request):
         ("reported_up", _("Reported up") if level != Level.DISTRICT else _("With departments"), counts["reported_up"]),
         ("fed_back", _("Fed back"), None),
     ]
+    if level == Level.VILLAGE:
+        tabs.append(("to_tell", _("Tell the parties"), None))
     if level == Level.DEPARTMENT:
         tabs = [t for t in tabs if t[0] in ("in_hand", "fed_back")]
         if tab not in ("in_hand", "fed_back"):
@@ -496,6 +504,9 @@ FLOW = Flow(
             service=services.log_add_photos,
             success=gettext_lazy("Photos added."),
         ),
+        feedback.parties_told_step(
+            rule=rules.can_tell_parties, service=services.log_tell_parties, form=PartiesToldForm
+        ),
     ],
 )
 
@@ -512,6 +523,7 @@ def print_log(request, pk: int):
             "events": list(log.events.select_related("actor")),
             "matters": list(log.agency_matters.select_related("assignee")),
             "police_reviews": list(log.police_reviews.select_related("author")),
+            "parties_answer": feedback.parties_answer(log),
             "printed_at": timezone.now(),
         },
     )

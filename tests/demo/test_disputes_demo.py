@@ -202,3 +202,22 @@ def test_station1_and_police1_find_110_cases_in_police_mediation_linkage(seeded)
             ).count()
             == 1
         )
+
+
+def test_results_wait_for_the_parties_at_village1_and_grid1_and_one_is_back_for_review(seeded):
+    """Issue 12, item 8: older results were told to the parties; recent ones wait in
+    village1's and grid1's lists; an unsatisfied one is back under review."""
+    from govcenter.feedback import awaiting_parties_q, sent_back_for_review_q
+
+    village1 = User.objects.get(username="village1").area
+    grid1 = User.objects.get(username="grid1")
+    waiting = ours().filter(awaiting_parties_q(), status=Status.RESOLVED)
+    assert waiting.filter(village=village1, registered_by=grid1, events__kind=DisputeEvent.Kind.FEEDBACK_CONFIRMED)
+    assert ours().filter(parties_told_at__isnull=False, satisfaction="satisfied").exists()
+    assert ours().filter(parties_told_at__isnull=False, satisfaction="basically").exists()
+    review = ours().filter(sent_back_for_review_q(), status__in=Dispute.OPEN_STATUSES, village=village1)
+    assert review.filter(level=Level.TOWNSHIP, registered_by=grid1).exists()
+    assert Notification.objects.filter(recipient=grid1, title__startswith="Result of dispute").exists()
+    # Nothing was told before its result came back, nor after the seed.
+    for d in ours().filter(parties_told_at__isnull=False):
+        assert d.result_returned_at <= d.parties_told_at <= seeded, d.number

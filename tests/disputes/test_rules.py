@@ -54,6 +54,7 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "unsupervise": {"note": "已整改"},
         "handover": {"handed_to": Dispute.HandedTo.VILLAGE, "note": ""},
         "station_confirm": {"note": ""},
+        "told": {"how": "phone", "satisfaction": "satisfied", "note": ""},
     }[step_name]
 
 

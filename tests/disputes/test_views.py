@@ -65,6 +65,7 @@ def _object_urls(case) -> list[tuple[str, str]]:
         ("post", url("police_review", d)),
         ("post", url("attach", d)),
         ("post", url("divert", d)),
+        ("post", url("parties_told", d)),
     ]
 
 

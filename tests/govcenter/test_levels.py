@@ -94,3 +94,28 @@ def test_days_are_counted_in_the_districts_time_zone(settings):
     late_utc = datetime.datetime(2026, 3, 1, 17, 0, tzinfo=datetime.UTC)  # 01:00 on 2 March in Shanghai
     settings.TIME_ZONE = "Asia/Shanghai"
     assert levels.local_date(late_utc) == datetime.date(2026, 3, 2)
+
+
+def _with_handler(world, handler, level=Level.VILLAGE, **places):
+    i = item(world, level, **places)
+    i.handler, i.handler_id = handler, handler.pk if handler else None
+    return i
+
+
+def test_the_handler_belongs_to_the_level(world):
+    assert levels.level_handler(_with_handler(world, world.village1_user)) == world.village1_user
+    assert levels.level_handler(_with_handler(world, world.grid1_user)) == world.grid1_user  # village level only
+    assert levels.level_handler(_with_handler(world, world.grid1_user, Level.TOWNSHIP)) is None
+    assert levels.level_handler(_with_handler(world, world.township1_user)) is None
+    assert levels.level_handler(_with_handler(world, world.township1_user, Level.TOWNSHIP)) == world.township1_user
+    assert levels.level_handler(_with_handler(world, world.township2_user, Level.TOWNSHIP)) is None
+    assert levels.level_handler(_with_handler(world, None)) is None
+
+
+def test_a_move_drops_the_handler_of_the_level_left_and_keeps_one_of_the_level_reached(world):
+    i = _with_handler(world, world.township1_user, Level.TOWNSHIP)
+    assert levels.move_to_level(i, Level.VILLAGE) == Level.TOWNSHIP
+    assert (i.level, i.handler) == (Level.VILLAGE, None)
+    i = _with_handler(world, world.admin, Level.TOWNSHIP)  # administrators staff every level
+    levels.move_to_level(i, Level.DISTRICT)
+    assert i.handler == world.admin

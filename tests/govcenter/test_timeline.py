@@ -45,3 +45,25 @@ def test_the_helpers_of_an_app(world):
     with transaction.atomic():
         assert locked(d) == d and _locked(d).status == d.status
     assert _event == DisputeEvent.record and _notify is notify
+
+
+def test_an_event_that_moves_an_item_ends_a_handler_of_the_other_level(world):
+    """The kernel's safety net for a step that moves an item with an UPDATE of its own: the
+    event's from/to levels differ, so a handler not of the item's level is cleared."""
+    from sentiment import services as log_services
+    from sentiment.models import Log, LogEvent
+    from tests.sentiment.helpers import at, at_township
+
+    log = at_township(world)
+    Log.objects.filter(pk=log.pk).update(handler=world.village1_user)  # left behind
+    log.refresh_from_db()
+    LogEvent.record(
+        log, LogEvent.Kind.REPORTED_UP, world.village1_user, at(1), from_level="village", to_level="township"
+    )
+    log.refresh_from_db()
+    assert log.handler_id is None
+    # A step that does not move it keeps the handler of its level.
+    log_services.log_handle_here(log=log, actor=world.township1_user, at=at(2), handler=world.township1_user)
+    LogEvent.record(log, LogEvent.Kind.HANDLED_HERE, world.township1_user, at(3), to_level="township")
+    log.refresh_from_db()
+    assert log.handler == world.township1_user

@@ -64,6 +64,9 @@ def test_demo_covers_every_grid_and_stage_and_is_idempotent(ctx):
         == signed.count()
         == (LogEvent.objects.filter(kind=LogEvent.Kind.COSIGNED).count())
     )
+    # ... one told to the parties, the others waiting in village1's and grid1's "tell the parties" lists.
+    assert grid1_flow.filter(parties_told_at__isnull=False, satisfaction="satisfied").count() == 1
+    assert grid1_flow.filter(result_returned_at__isnull=False, parties_told_at__isnull=True).count() == 2
     counts = (Log.objects.count(), AgencyMatter.objects.count())
     assert demo.seed(ctx) == 0
     assert (Log.objects.count(), AgencyMatter.objects.count()) == counts

@@ -40,6 +40,7 @@ def _data(world, step_name: str, log: Log) -> dict | None:
         "cosign": {},
         "decline": {"note": "当天未到场"},
         "police": {"verdict": "police_intervene", "opinion": "派出所出警处置"},
+        "told": {"how": "phone", "satisfaction": "satisfied", "note": ""},
     }[step_name]
 
 

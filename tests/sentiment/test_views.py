@@ -99,6 +99,7 @@ STEPS = [
     "add_photos",
     "cosign",
     "decline_cosign",
+    "parties_told",
 ]
 LISTS = [
     "sentiment:home",
