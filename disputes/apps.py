@@ -7,4 +7,4 @@ class DisputesConfig(AppConfig):
     verbose_name = _("Conflict-dispute ledger")
 
     def ready(self) -> None:
-        from . import reminders  # noqa: F401  (registers the ledger's reminder kinds)
+        from . import reminders, tasks  # noqa: F401  (register the ledger's reminder and overdue kinds)

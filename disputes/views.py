@@ -46,7 +46,6 @@ from .forms import (
     EscalateForm,
     FeedbackForm,
     FollowUpForm,
-    LiftSupervisionForm,
     MediationForm,
     PartyFormSet,
     PoliceReviewForm,
@@ -446,16 +445,6 @@ FLOW = Flow(
             success=_follow_up_recorded,
         ),
         Step(
-            name="unsupervise",
-            title=gettext_lazy("Lift the supervision (督办)"),
-            submit=gettext_lazy("Lift the supervision"),
-            style="secondary",
-            rule=rules.can_lift_supervision,
-            form=LiftSupervisionForm,
-            service=services.dispute_lift_supervision,
-            success=gettext_lazy("Supervision lifted."),
-        ),
-        Step(
             name="police",
             url_name="police_review",
             title=gettext_lazy("Add a police opinion"),
@@ -478,6 +467,8 @@ FLOW = Flow(
             ),
             success=gettext_lazy("File added."),
         ),
+        # Supervision by the higher level (挂牌督办): "supervise" and "unsupervise", the kernel's.
+        *services.SUPERVISION.steps(),
     ],
 )
 

@@ -352,8 +352,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every 5 minutes: reminders before deadlines (disputes, follow-ups, and kinds other apps register).
     "send-reminders": {"task": "govcenter.tasks.send_reminders", "schedule": crontab(minute="*/5")},
-    # Every 10 minutes: move every overdue open dispute one level up (or supervise it at the top).
-    "escalate-overdue": {"task": "disputes.tasks.escalate_overdue", "schedule": crontab(minute="*/10")},
+    # Every 10 minutes: move every overdue open item of every flow (disputes, reported logs,
+    # agency matters, ...: govcenter.sweep) one level up, or supervise it at the top.
+    "sweep-overdue": {"task": "govcenter.tasks.sweep_overdue", "schedule": crontab(minute="*/10")},
     # Every 5 minutes: e-mail / SMS copies whose task never reached the broker (outage catch-up).
     "deliver-pending-notifications": {
         "task": "govcenter.tasks.deliver_pending_notifications",

@@ -43,3 +43,17 @@ def send_reminders() -> int:
     from .reminders import reminders_send
 
     return reminders_send(at=timezone.now())
+
+
+@shared_task(acks_late=True)
+def sweep_overdue() -> dict[str, dict[str, int]]:
+    """Every flow's overdue items one level up, or supervised at the top (``govcenter.sweep``)."""
+    import logging
+
+    from .sweep import sweep_overdue as sweep
+
+    counts = sweep()
+    moved = {code: c for code, c in counts.items() if c["escalated"] or c["supervised"]}
+    if moved:
+        logging.getLogger(__name__).info("Overdue sweep: %s", moved)
+    return counts

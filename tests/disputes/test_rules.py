@@ -4,6 +4,8 @@ service lets take it, and a refused rule says the service's reason."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -49,6 +51,7 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "followup": {"visited_on": today, "finding": "stable", "notes": ""},
         "police": {"opinion": "无风险", "flags_criminal_risk": False},
         "unsupervise": {"note": "已整改"},
+        "supervise": {"due_on": today + datetime.timedelta(days=7), "note": "限期办结"},
     }[step_name]
 
 
