@@ -1100,6 +1100,37 @@ def _due_soon(seeder: Seeder, plan_n: int) -> Dispute | None:
     return d
 
 
+def _supervise_some(cast: Cast, now: datetime.datetime) -> None:
+    """Two open cases of village1's township under supervision (挂牌督办): one by the
+    district centre (district1), one by the township centre (township1), each due in a few
+    days with its note; once (a second seed finds them supervised)."""
+    from govcenter.models import Supervision
+
+    if Supervision.objects.filter(content_type__model="dispute", supervisor__isnull=False).exists():
+        return
+    village = next((v for v in cast.villages if cast.clerk[v.pk].username == "village1"), cast.villages[0])
+    open_cases = Dispute.objects.open().filter(
+        district=cast.district, township_id=village.get_parent().pk, supervised_at__isnull=True
+    )
+    today = now.astimezone(local_zone()).date()
+    for level, note, days in (
+        (Level.DISTRICT, "群众多次反映，区中心挂牌督办，请五日内化解并报告", 5),
+        (Level.TOWNSHIP, "镇中心督办：请村调委会三日内组织调解", 3),
+    ):
+        staff = User.objects.filter(
+            role=User.Role.DISTRICT_STAFF if level == Level.DISTRICT else User.Role.TOWNSHIP_STAFF,
+            area=cast.district if level == Level.DISTRICT else village.get_parent(),
+            is_active=True,
+        ).order_by("username")
+        actor = staff.first()
+        case = open_cases.filter(level=Level.VILLAGE, supervised_at__isnull=True).order_by("pk").first()
+        if actor is None or case is None:
+            continue
+        s.dispute_supervise_by(
+            dispute=case, actor=actor, at=now, due_on=today + datetime.timedelta(days=days), note=note
+        )
+
+
 def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispute]:
     """Create the demo ledger (the disputes not there yet) and return the new disputes.
 
@@ -1132,6 +1163,7 @@ def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispu
             created.append(seeder.run(plan))
         if f"{MARKER}{special_n:04d}" not in existing:
             created.append(_due_soon(seeder, special_n))
+        _supervise_some(cast, now)
     if seeder.cut_short:
         logger.info("Demo ledger: %d stories stopped early to stay in the past.", seeder.cut_short)
     if stdout:

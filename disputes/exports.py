@@ -19,6 +19,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from govcenter import exports as shared
+from govcenter.supervision import status_with_supervision
 
 from .models import Dispute, MediationRecord, Party
 from .selectors import ledger_rows
@@ -109,7 +110,7 @@ def row_values(d: Dispute) -> list:
         _handler(d),
         _mediation(d),
         d.result,
-        d.get_status_display(),
+        status_with_supervision(d),
         d.occurred_on,
         _local_date(d.due_at),
         _local_date(d.resolved_at),

@@ -299,9 +299,13 @@ class Supervised:
 
 @register_reminder_kind("supervision-due")
 def supervisions_due(at, horizon):
-    """Supervisions in force coming due on an open item: to its handler and the level handling it."""
+    """Supervisions in force coming due on an open item: to its handler and the level handling it.
+    Those the overdue sweep placed are due with the item's own renewed deadline, which the
+    item's own reminder kind already announces: left out, so that each reminder goes once."""
     rows = (
-        Supervision.objects.filter(lifted_at__isnull=True, due_at__gt=at, due_at__lte=at + horizon)
+        Supervision.objects.filter(
+            lifted_at__isnull=True, supervisor__isnull=False, due_at__gt=at, due_at__lte=at + horizon
+        )
         .select_related("content_type")
         .order_by("due_at", "pk")
     )
@@ -319,3 +323,56 @@ def supervisions_due(at, horizon):
             body=sv.note,
             url=item.get_absolute_url(),
         )
+
+
+# --- the supervisor's list --------------------------------------------------------------------
+
+SUPERVISOR_ROWS = 200
+
+
+def supervisions_of(user):
+    """The supervisions in force placed by the user's centre (the district's, or the
+    township's), soonest due first; every one for administrators; none for other roles."""
+    from .models import User
+
+    rows = Supervision.objects.filter(lifted_at__isnull=True)
+    if is_admin(user):
+        return rows.order_by("due_at", "pk")
+    level = {User.Role.DISTRICT_STAFF: Level.DISTRICT, User.Role.TOWNSHIP_STAFF: Level.TOWNSHIP}.get(user.role)
+    if level is None or user.area_id is None:
+        return Supervision.objects.none()
+    return rows.filter(level=level, area_id=user.area_id).order_by("due_at", "pk")
+
+
+def with_items(rows: list[Supervision]) -> list[Supervision]:
+    """Attach each row's item as ``sv.subject``: one query per kind of item, read through the
+    kind's own queryset (``Supervised.queryset``) so that the list draws without more."""
+    by_type: dict[int, list[Supervision]] = {}
+    for sv in rows:
+        by_type.setdefault(sv.content_type_id, []).append(sv)
+    for type_id, group in by_type.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        kind = _REGISTRY.get(model)
+        queryset = kind.queryset() if kind is not None and kind.queryset is not None else model._default_manager
+        items = queryset.in_bulk([sv.object_id for sv in group])
+        for sv in group:
+            sv.subject = items.get(sv.object_id)
+    return rows
+
+
+def supervision_figures(rows: list[Supervision], at: datetime.datetime) -> dict[str, int]:
+    """The counts above the supervisor's list: in force; of those, items still open, items
+    closed (awaiting the lift), and open items past the supervision's due date."""
+    open_items = [sv for sv in rows if sv.subject is not None and sv.subject.is_open]
+    return {
+        "total": len(rows),
+        "open": len(open_items),
+        "closed": len(rows) - len(open_items),
+        "late": sum(1 for sv in open_items if sv.due_at < at),
+    }
+
+
+def status_with_supervision(item) -> str:
+    """The item's status as exports and printed ledgers write it, with the supervision mark."""
+    status = item.get_status_display()
+    return f"{status} · {_('Under supervision (督办)')}" if item.supervised_at else status

@@ -7,6 +7,7 @@ from . import twofactor_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("areas/", views.area_tree, name="area_tree"),
+    path("supervised/", views.supervised, name="supervised"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),

@@ -7,4 +7,5 @@ class SentimentConfig(AppConfig):
     verbose_name = _("People's-sentiment log")
 
     def ready(self) -> None:
-        from . import reminders  # noqa: F401  (registers the "agency-matter-due" reminder kind)
+        # Register the reminder kinds ("agency-matter-due", "log-due") and the overdue kinds.
+        from . import reminders, tasks  # noqa: F401

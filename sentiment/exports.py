@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govcenter import exports as shared
+from govcenter.supervision import status_with_supervision
 
 from .filters import local_midnight
 from .models import Log
@@ -74,7 +75,7 @@ def row_values(log: Log) -> list:
         log.policy_basis,
         log.result,
         log.get_next_step_display(),
-        log.get_status_display(),
+        status_with_supervision(log),
         log.get_level_display() if log.is_reported else "",
         log.feedback,
         log.dispute.number if log.dispute_id else "",

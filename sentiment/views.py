@@ -439,6 +439,8 @@ FLOW = Flow(
             service=services.log_add_photos,
             success=gettext_lazy("Photos added."),
         ),
+        # Supervision by the higher level (挂牌督办): "supervise" and "unsupervise", the kernel's.
+        *services.SUPERVISION.steps(),
     ],
 )
 

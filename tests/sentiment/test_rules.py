@@ -4,6 +4,8 @@ service lets take it, and a refused rule says the service's reason."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -37,6 +39,8 @@ def _data(world, step_name: str, log: Log) -> dict | None:
         "department": {"department": world.department, "note": ""},
         "dispute": {"category": "neighbourhood", "summary": "路灯纠纷", "respondent_name": "", "risk_level": "general"},
         "photos": {"photos": [SimpleUploadedFile("a.jpg", images.JPEG_BYTES, "image/jpeg")]},
+        "supervise": {"due_on": timezone.localdate() + datetime.timedelta(days=7), "note": "限期答复"},
+        "unsupervise": {"note": "已答复"},
     }[step_name]
 
 
