@@ -1,14 +1,13 @@
 """Time limits of the reporting flow and of agency matters (issue 12, item 3): deadlines
 from the policy tables, reminders before, and the overdue sweep (reported up by itself, or
-supervised where it cannot move), once per deadline, also under two workers."""
+supervised where it cannot move), once per deadline (under two workers:
+test_time_limits_concurrency.py)."""
 
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
-from django.db import connections
 
 from govcenter.models import Notification, Supervision
 from govcenter.reminders import reminders_send
@@ -16,7 +15,7 @@ from govcenter.sweep import sweep_kind, sweep_overdue
 from sentiment import services as s
 from sentiment.models import AgencyDeadlinePolicy, AgencyMatter, Level, Log, LogEvent, ReportDeadlinePolicy
 
-from .helpers import T0, TZ, at, at_department, at_district, file_log, reported
+from .helpers import TZ, at, at_department, at_district, file_log, reported
 
 pytestmark = pytest.mark.usefixtures("world_for_the_module")
 
@@ -116,58 +115,3 @@ def test_a_reported_log_coming_due_is_reminded_once_per_stage(world):
     assert reminders_send(at=the_day_before, kinds=["log-due"]) == 0
     for user in (world.grid1_user, world.village1_user):
         assert Notification.objects.filter(recipient=user, title__contains="coming due").count() == 1
-
-
-# --- two workers ----------------------------------------------------------------------------------
-
-
-def _two_workers(code: str, later: datetime.datetime) -> list[dict]:
-    barrier = threading.Barrier(2)
-    results = []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(sweep_kind(code, at=later, batch=7))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_workers_sweeping_logs_at_once_report_each_up_once():
-    from tests.factories import build_world
-
-    w = build_world()
-    logs = [reported(w, when=T0 + datetime.timedelta(minutes=i)) for i in range(30)]
-    later = max(log.due_at for log in logs) + datetime.timedelta(minutes=1)
-    results = _two_workers("sentiment-log", later)
-    assert sum(r["escalated"] for r in results) == 30
-    for log in logs:
-        assert LogEvent.objects.filter(log=log, kind=Kind.REPORTED_UP).count() == 1
-        assert Log.objects.get(pk=log.pk).level == Level.TOWNSHIP
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_workers_sweeping_agency_matters_at_once_supervise_each_once():
-    from tests.factories import build_world
-
-    w = build_world()
-    logs = [
-        file_log(w, when=T0 + datetime.timedelta(minutes=i), next_step=Log.NextStep.AGENCY, agency_type="pension")
-        for i in range(30)
-    ]
-    later = datetime.datetime(2026, 11, 10, 8, 0, tzinfo=TZ)
-    results = _two_workers("agency-matter", later)
-    assert sum(r["supervised"] for r in results) == 30
-    for log in logs:
-        assert LogEvent.objects.filter(log=log, kind=Kind.AGENCY_OVERDUE).count() == 1
-    assert Supervision.objects.filter(content_type__model="agencymatter").count() == 30
