@@ -1101,34 +1101,33 @@ def _due_soon(seeder: Seeder, plan_n: int) -> Dispute | None:
 
 
 def _supervise_some(cast: Cast, now: datetime.datetime) -> None:
-    """Two open cases of village1's township under supervision (挂牌督办): one by the
-    district centre (district1), one by the township centre (township1), each due in a few
-    days with its note; once (a second seed finds them supervised)."""
+    """A case the district centre put under supervision (挂牌督办) itself, with a due date and
+    a note: an open case at a department, not yet supervised by the sweep; once (a second
+    seed finds it). The township's supervision of its villages' items is in the sentiment
+    demo (a log of village1)."""
     from govcenter.models import Supervision
 
     if Supervision.objects.filter(content_type__model="dispute", supervisor__isnull=False).exists():
         return
-    village = next((v for v in cast.villages if cast.clerk[v.pk].username == "village1"), cast.villages[0])
-    open_cases = Dispute.objects.open().filter(
-        district=cast.district, township_id=village.get_parent().pk, supervised_at__isnull=True
+    actor = (
+        User.objects.filter(role=Role.DISTRICT_STAFF, area=cast.district, is_active=True).order_by("username").first()
     )
+    case = (
+        Dispute.objects.open()
+        .filter(district=cast.district, level=Level.DEPARTMENT, supervised_at__isnull=True)
+        .order_by("due_at", "pk")
+        .first()
+    )
+    if actor is None or case is None:
+        return
     today = now.astimezone(local_zone()).date()
-    for level, note, days in (
-        (Level.DISTRICT, "群众多次反映，区中心挂牌督办，请五日内化解并报告", 5),
-        (Level.TOWNSHIP, "镇中心督办：请村调委会三日内组织调解", 3),
-    ):
-        staff = User.objects.filter(
-            role=User.Role.DISTRICT_STAFF if level == Level.DISTRICT else User.Role.TOWNSHIP_STAFF,
-            area=cast.district if level == Level.DISTRICT else village.get_parent(),
-            is_active=True,
-        ).order_by("username")
-        actor = staff.first()
-        case = open_cases.filter(level=Level.VILLAGE, supervised_at__isnull=True).order_by("pk").first()
-        if actor is None or case is None:
-            continue
-        s.dispute_supervise_by(
-            dispute=case, actor=actor, at=now, due_on=today + datetime.timedelta(days=days), note=note
-        )
+    s.dispute_supervise_by(
+        dispute=case,
+        actor=actor,
+        at=now,
+        due_on=today + datetime.timedelta(days=5),
+        note="群众多次反映，区中心挂牌督办，请职能部门五日内办结并报告",
+    )
 
 
 def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispute]:
