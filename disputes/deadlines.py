@@ -1,4 +1,5 @@
-"""Deadlines: days from the policy table, counted in the district's time zone.
+"""Deadlines of disputes: days from the policy table (``DeadlinePolicy``, built on the
+kernel's ``govcenter.deadlines``), counted in the district's time zone.
 
 Working days follow the working-day calendar the administrator keeps
 (``govcenter.calendar``: statutory holidays and adjusted working days). For a year
@@ -10,50 +11,22 @@ from __future__ import annotations
 
 import datetime
 
-from govcenter.calendar import add_working_days
+from govcenter.deadlines import deadline_after, end_of_day
 from govcenter.levels import local_zone
 
 from .models import DeadlinePolicy, FollowUpRule, PoliceReviewPolicy
 
 # Used when the administrator has not entered a row for a (risk level, level) pair.
-DEFAULT_DAYS = {
-    ("general", "village"): 7,
-    ("general", "township"): 10,
-    ("general", "district"): 15,
-    ("general", "department"): 15,
-    ("significant", "village"): 5,
-    ("significant", "township"): 7,
-    ("significant", "district"): 10,
-    ("significant", "department"): 10,
-    ("major", "village"): 3,
-    ("major", "township"): 5,
-    ("major", "district"): 7,
-    ("major", "department"): 7,
-}
+DEFAULT_DAYS = DeadlinePolicy.DEFAULT_DAYS
 DEFAULT_FOLLOW_UP_DAYS = (7, 30)
 # The police opinion on a queue entry, when the administrator has not entered a row.
 DEFAULT_POLICE_REVIEW_DAYS = 3
 
-
-def end_of_day(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=local_zone())
-
-
-def deadline_after(at: datetime.datetime, *, days: int, day_kind: str) -> datetime.datetime:
-    """The end (23:59:59 local time) of the last day of a period of ``days`` starting after ``at``."""
-    start = at.astimezone(local_zone()).date()
-    if day_kind == DeadlinePolicy.DayKind.CALENDAR:
-        last = start + datetime.timedelta(days=days)
-    else:
-        last = add_working_days(start, days)
-    return end_of_day(last)
+__all__ = ["DEFAULT_DAYS", "deadline_after", "deadline_for", "end_of_day", "follow_up_dates"]
 
 
 def deadline_for(*, risk_level: str, level: str, at: datetime.datetime) -> datetime.datetime:
-    policy = DeadlinePolicy.objects.filter(risk_level=risk_level, level=level).first()
-    if policy is None:
-        return deadline_after(at, days=DEFAULT_DAYS[(risk_level, level)], day_kind=DeadlinePolicy.DayKind.WORKING)
-    return deadline_after(at, days=policy.days, day_kind=policy.day_kind)
+    return DeadlinePolicy.deadline(at=at, risk_level=risk_level, level=level)
 
 
 def follow_up_dates(resolved_at: datetime.datetime) -> list[datetime.date]:

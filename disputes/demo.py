@@ -1520,6 +1520,36 @@ def _village1_story(seeder: Seeder, plan_n: int, *, unsatisfied: bool) -> Disput
     return d
 
 
+def _supervise_some(cast: Cast, now: datetime.datetime) -> None:
+    """A case the district centre put under supervision (挂牌督办) itself, with a due date and
+    a note: an open case at a department, not yet supervised by the sweep; once (a second
+    seed finds it). The township's supervision of its villages' items is in the sentiment
+    demo (a log of village1)."""
+    from govcenter.models import Supervision
+
+    if Supervision.objects.filter(content_type__model="dispute", supervisor__isnull=False).exists():
+        return
+    actor = (
+        User.objects.filter(role=Role.DISTRICT_STAFF, area=cast.district, is_active=True).order_by("username").first()
+    )
+    case = (
+        Dispute.objects.open()
+        .filter(district=cast.district, level=Level.DEPARTMENT, supervised_at__isnull=True)
+        .order_by("due_at", "pk")
+        .first()
+    )
+    if actor is None or case is None:
+        return
+    today = now.astimezone(local_zone()).date()
+    s.dispute_supervise_by(
+        dispute=case,
+        actor=actor,
+        at=now,
+        due_on=today + datetime.timedelta(days=5),
+        note="群众多次反映，区中心挂牌督办，请职能部门五日内办结并报告",
+    )
+
+
 def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispute]:
     """Create the demo ledger (the disputes not there yet) and return the new disputes.
 
@@ -1568,6 +1598,7 @@ def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispu
         created = [d for d in created if d is not None]  # a village1 story without grid1
         _tell_the_older_results(seeder)
         created += _police_waiting(seeder, first + 3)  # after the three of _police_and_court
+        _supervise_some(seeder.cast, seeder.now)
     if seeder.cut_short:
         logger.info("Demo ledger: %d stories stopped early to stay in the past.", seeder.cut_short)
     if stdout:

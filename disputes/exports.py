@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from govcenter import exports as shared
 from govcenter import feedback
+from govcenter.supervision import status_with_supervision
 
 from .models import CourtReferral, Dispute, MediationRecord, Party, PoliceReview, PoliceTransfer
 from .selectors import ledger_rows
@@ -157,7 +158,7 @@ def row_values(d: Dispute) -> list:
         _mediation(d),
         _police(d),
         d.result,
-        d.get_status_display(),
+        status_with_supervision(d),
         police_transfer_text(d),
         court_referral_text(d),
         d.occurred_on,

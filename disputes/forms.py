@@ -596,15 +596,6 @@ class FollowUpForm(_StepForm):
         return day
 
 
-class LiftSupervisionForm(_StepForm):
-    id_prefix = "unsupervise"
-    note = forms.CharField(
-        label=_("Why the supervision ends"),
-        max_length=500,
-        error_messages={"required": _("Say why the supervision ends.")},
-    )
-
-
 class PoliceReviewForm(_StepForm):
     id_prefix = "police"
     verdict = police_verdict_field()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits, uploads
+from govcenter.deadlines import DeadlinePolicyBase
 from govcenter.feedback import ResultFeedback
 from govcenter.history import admin_edit_history
 from govcenter.levels import LEVEL_ORDER, Level
@@ -28,17 +29,27 @@ class RiskLevel(models.TextChoices):
     MAJOR = "major", _("Major")
 
 
-class DeadlinePolicy(models.Model):
+class DeadlinePolicy(DeadlinePolicyBase):
     """How long a level has to handle a dispute of a risk level. Edited in Django admin."""
 
-    class DayKind(models.TextChoices):
-        CALENDAR = "calendar", _("Calendar days")
-        WORKING = "working", _("Working days (Chinese statutory calendar)")
+    key_fields = ("risk_level", "level")
+    DEFAULT_DAYS = {
+        ("general", "village"): 7,
+        ("general", "township"): 10,
+        ("general", "district"): 15,
+        ("general", "department"): 15,
+        ("significant", "village"): 5,
+        ("significant", "township"): 7,
+        ("significant", "district"): 10,
+        ("significant", "department"): 10,
+        ("major", "village"): 3,
+        ("major", "township"): 5,
+        ("major", "district"): 7,
+        ("major", "department"): 7,
+    }
 
     risk_level = models.CharField(_("risk level"), max_length=12, choices=RiskLevel.choices)
     level = models.CharField(_("handling level"), max_length=12, choices=Level.choices)
-    days = models.PositiveSmallIntegerField(_("days"))
-    day_kind = models.CharField(_("counted as"), max_length=10, choices=DayKind.choices, default=DayKind.WORKING)
 
     class Meta:
         verbose_name = _("deadline policy")

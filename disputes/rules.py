@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import feedback, police
+from govcenter import feedback, police, supervision
 from govcenter.jurisdiction import can_reveal_id_numbers, is_admin
 from govcenter.levels import is_level_staff, serves_grid
 from govcenter.models import User
@@ -264,11 +264,12 @@ def can_tell_parties(user, dispute: Dispute):
 
 
 def can_lift_supervision(user, dispute: Dispute):
-    """The district centre ends the supervision (督办) of an open case."""
+    """The district centre (or the township centre that placed it) ends the supervision
+    (督办) of an open case (the kernel's rule, ``govcenter.supervision``)."""
     return (
         is_open(dispute)
         and check(dispute.supervised_at is not None, _("This dispute is not under supervision."))
-        and check(is_level_staff(user, dispute, Level.DISTRICT), _("Only the district centre can lift supervision."))
+        and supervision.can_lift_supervision(user, dispute)
     )
 
 

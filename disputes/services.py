@@ -20,6 +20,7 @@ from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.levels import level_handler, local_date, local_zone, move_to_level
 from govcenter.models import Area, Department, User
 from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
+from govcenter.supervision import Supervised
 from govcenter.timeline import WorkflowError, workflow_helpers
 from grids.models import Grid, Resident
 
@@ -539,9 +540,9 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
         if moved != 1:
             raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
         d.refresh_from_db()
-        _event(
-            d, Kind.SUPERVISED, actor, at, note=note or _("Overdue at %(level)s.") % {"level": d.get_level_display()}
-        )
+        note = note or _("Overdue at %(level)s.") % {"level": d.get_level_display()}
+        SUPERVISION.placed_by_sweep(d, at=at, due_at=new_due, note=note)
+        _event(d, Kind.SUPERVISED, actor, at, note=note)
         title = _("Dispute %(number)s is overdue and under supervision") % {"number": d.number}
         _notify_level(d, Level.DISTRICT, title)
         if d.level != Level.DISTRICT:
@@ -549,23 +550,27 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
     return _finish(dispute, d)
 
 
+# Supervision by the higher level (挂牌督办): the kernel's steps, on the dispute's timeline.
+SUPERVISION = Supervised(
+    model=Dispute,
+    event_model=DisputeEvent,
+    error=DisputeError,
+    started_kind=Kind.SUPERVISED,
+    lifted_kind=Kind.SUPERVISION_LIFTED,
+    label=lambda d: _("Dispute %(number)s") % {"number": d.number},
+    queryset=lambda: Dispute.objects.select_related("handler", "department"),
+    lift_rule=rules.can_lift_supervision,
+)
+
+
+def dispute_supervise_by(*, dispute: Dispute, actor: User, at: datetime.datetime, due_on: datetime.date, note: str):
+    """District staff (or township staff for their villages) put a case under supervision."""
+    return SUPERVISION.start(item=dispute, actor=actor, at=at, due_on=due_on, note=note)
+
+
 def dispute_lift_supervision(*, dispute: Dispute, actor: User, at: datetime.datetime, note: str) -> Dispute:
-    """The district centre ends the supervision of a case; the level handling it is told."""
-    with transaction.atomic():
-        d = _locked(dispute)
-        _require(rules.can_lift_supervision(actor, d))
-        _require(bool(note.strip()), _("Say why the supervision ends."))
-        d.supervised_at = None
-        d.save()
-        _event(d, Kind.SUPERVISION_LIFTED, actor, at, note=note)
-        _notify_level(
-            d,
-            d.level,
-            _("Supervision of dispute %(number)s was lifted") % {"number": d.number},
-            note,
-            extra=[level_handler(d)],
-        )
-    return _finish(dispute, d)
+    """The supervising centre ends the supervision of a case; the level handling it is told."""
+    return SUPERVISION.lift(item=dispute, actor=actor, at=at, note=note)
 
 
 # --- results ----------------------------------------------------------------------------------

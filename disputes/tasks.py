@@ -1,45 +1,40 @@
-"""Background work on the ledger: the overdue sweep and the court-referral reminders.
-Tasks call services, nothing else."""
+"""Background work on the ledger: the overdue sweep of disputes, one kind of the kernel's
+sweep (``govcenter.sweep``; the beat runs ``govcenter.tasks.sweep_overdue`` for every kind),
+and the court-referral reminders. Tasks call services, nothing else."""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
-from django.utils import timezone
+
+from govcenter.sweep import ESCALATED, SUPERVISED, register_overdue_kind, sweep_kind
 
 from .models import Dispute
 from .reminders import court_referrals_remind
-from .services import DisputeError, dispute_escalate, dispute_supervise
+from .services import dispute_escalate, dispute_supervise
 
 logger = logging.getLogger(__name__)
 
 
-def escalate_overdue_now(*, at=None, batch: int = 500) -> dict[str, int]:
-    """Escalate every open dispute whose deadline has passed; supervise those at the top.
+def _act(dispute: Dispute, at) -> str:
+    """Escalate an overdue dispute; supervise one that cannot move up by itself.
 
-    Safe to run in several workers at once and to re-run after a crash: each step is
-    conditional on the (level, deadline) read here, so a case moves once per deadline
-    and a second attempt raises DisputeError, which is counted as "skipped".
-    """
-    at = at or timezone.now()
-    counts = {"escalated": 0, "supervised": 0, "skipped": 0}
-    last_pk = 0
-    while True:
-        rows = list(Dispute.objects.overdue(at).filter(pk__gt=last_pk).order_by("pk")[:batch])
-        if not rows:
-            return counts
-        for dispute in rows:
-            last_pk = dispute.pk
-            try:
-                if not dispute.escalates_automatically():
-                    dispute_supervise(dispute=dispute, at=at)
-                    counts["supervised"] += 1
-                else:
-                    dispute_escalate(dispute=dispute, actor=None, reason="", at=at)
-                    counts["escalated"] += 1
-            except DisputeError:
-                counts["skipped"] += 1
+    Each step is conditional on the (level, deadline) the sweep read, so a case moves
+    once per deadline and a second attempt raises DisputeError ("skipped")."""
+    if not dispute.escalates_automatically():
+        dispute_supervise(dispute=dispute, at=at)
+        return SUPERVISED
+    dispute_escalate(dispute=dispute, actor=None, reason="", at=at)
+    return ESCALATED
+
+
+register_overdue_kind("dispute", overdue=lambda at: Dispute.objects.overdue(at), act=_act)
+
+
+def escalate_overdue_now(*, at=None, batch: int = 500) -> dict[str, int]:
+    """Escalate every open dispute whose deadline has passed; supervise those at the top."""
+    return sweep_kind("dispute", at=at, batch=batch)
 
 
 @shared_task(acks_late=True)

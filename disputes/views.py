@@ -50,7 +50,6 @@ from .forms import (
     FeedbackForm,
     FollowUpForm,
     HandOverForm,
-    LiftSupervisionForm,
     MediationForm,
     PartiesToldForm,
     PartyFormSet,
@@ -541,16 +540,6 @@ FLOW = Flow(
             success=_follow_up_recorded,
         ),
         Step(
-            name="unsupervise",
-            title=gettext_lazy("Lift the supervision (督办)"),
-            submit=gettext_lazy("Lift the supervision"),
-            style="secondary",
-            rule=rules.can_lift_supervision,
-            form=LiftSupervisionForm,
-            service=services.dispute_lift_supervision,
-            success=gettext_lazy("Supervision lifted."),
-        ),
-        Step(
             name="police",
             url_name="police_review",
             title=lambda d: (
@@ -580,6 +569,8 @@ FLOW = Flow(
         feedback.parties_told_step(
             rule=rules.can_tell_parties, service=services.dispute_tell_parties, form=PartiesToldForm
         ),
+        # Supervision by the higher level (挂牌督办): "supervise" and "unsupervise", the kernel's.
+        *services.SUPERVISION.steps(),
     ],
 )
 

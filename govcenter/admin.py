@@ -26,7 +26,17 @@ from django.utils.translation import gettext_lazy as _
 from .admin_history import AuditHistoryAdmin
 from .calendar_import import CalendarFileError, calendar_import, read_calendar_file
 from .forms import CleanTextMixin, ModelForm
-from .models import Area, CalendarDay, Department, Notification, PersonalDataAccess, PoliceStation, ReminderSent, User
+from .models import (
+    Area,
+    CalendarDay,
+    Department,
+    Notification,
+    PersonalDataAccess,
+    PoliceStation,
+    ReminderSent,
+    Supervision,
+    User,
+)
 from .services import area_add_or_update
 
 # --- Areas ------------------------------------------------------------------------
@@ -315,6 +325,16 @@ class ReminderSentAdmin(ReadOnlyAdmin):
     list_display = ["sent_at", "kind", "content_type", "object_id", "deadline"]
     list_filter = ["kind", "content_type"]
     date_hierarchy = "sent_at"
+
+
+@admin.register(Supervision)
+class SupervisionAdmin(RecordAdmin):
+    """Supervisions (挂牌督办) placed and lifted through the items' steps: a record, read here."""
+
+    list_display = ["started_at", "level", "area", "content_type", "object_id", "supervisor", "due_at", "lifted_at"]
+    list_filter = ["level", "content_type", ("lifted_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["area", "supervisor", "content_type"]
+    date_hierarchy = "started_at"
 
 
 # --- The working-day calendar ----------------------------------------------------------

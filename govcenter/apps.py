@@ -14,7 +14,7 @@ class GovcenterConfig(AppConfig):
     default = True
 
     def ready(self):
-        from . import calendar, uploads  # noqa: F401  (calendar: its signal receivers)
+        from . import calendar, supervision, uploads  # noqa: F401  (calendar: its signal receivers; supervision: its reminder kind)
 
         uploads.apply_pillow_limit()
 

@@ -20,6 +20,8 @@ def navigation(request):
     items.append(("disputes", reverse("disputes:list"), _("Dispute ledger")))
     if is_admin(user) or user.role == User.Role.DISTRICT_STAFF:
         items.append(("supervision", reverse("disputes:supervision"), _("Overdue and supervised")))
+    if is_admin(user) or user.role in (User.Role.DISTRICT_STAFF, User.Role.TOWNSHIP_STAFF):
+        items.append(("supervised", reverse("supervised"), _("Supervised by us")))
     if sees_residents(user):
         items += [
             ("areas", reverse("area_tree"), _("Areas")),

@@ -372,3 +372,69 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".rstrip()
+
+
+class Supervision(models.Model):
+    """An item of any flow put under supervision (挂牌督办) by a higher level: by district
+    staff (or township staff for their villages) with a due date and a note, or by the
+    overdue sweep (``supervisor`` empty) where an item cannot move up by itself. The item
+    carries the mark (its ``supervised_at``); this row says who supervises, until when and
+    why, and when and by whom it was lifted (``govcenter.supervision``)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    item = GenericForeignKey("content_type", "object_id")
+    level = models.CharField(
+        _("supervising level"),
+        max_length=12,
+        choices=[("township", _("Township")), ("district", _("District"))],
+    )
+    # The supervising centre's place: the item's township or district.
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("supervising centre"))
+    supervisor = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("supervised by"),
+        help_text=_("Empty when the overdue sweep placed it."),
+    )
+    due_at = models.DateTimeField(_("supervision due"))
+    note = models.TextField(_("note"), max_length=limits.REASON, blank=True)
+    started_at = models.DateTimeField(_("since"))
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("lifted by")
+    )
+    lift_note = models.TextField(_("why lifted"), max_length=limits.REASON, blank=True)
+
+    class Meta:
+        verbose_name = _("supervision")
+        verbose_name_plural = _("supervisions")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            # One supervision in force per item: two clerks (or the sweep and a clerk) cannot both place one.
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="supervision_one_active_per_item",
+            ),
+        ]
+        indexes = [
+            # The supervisor's list: a centre's supervisions in force, soonest due first.
+            models.Index(
+                fields=["area", "level", "due_at"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="supervision_active",
+            ),
+            # The item's detail page: its supervision in force.
+            models.Index(fields=["content_type", "object_id"], name="supervision_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} · {self.content_type_id}:{self.object_id} · {self.due_at:%Y-%m-%d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None

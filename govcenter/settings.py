@@ -352,8 +352,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every 5 minutes: reminders before deadlines (disputes, follow-ups, and kinds other apps register).
     "send-reminders": {"task": "govcenter.tasks.send_reminders", "schedule": crontab(minute="*/5")},
-    # Every 10 minutes: move every overdue open dispute one level up (or supervise it at the top).
-    "escalate-overdue": {"task": "disputes.tasks.escalate_overdue", "schedule": crontab(minute="*/10")},
+    # Every 10 minutes: move every overdue open item of every flow (disputes, reported logs,
+    # agency matters, ...: govcenter.sweep) one level up, or supervise it at the top.
+    "sweep-overdue": {"task": "govcenter.tasks.sweep_overdue", "schedule": crontab(minute="*/10")},
     # Every hour at :20: remind the level of each referral to court still without the court's outcome.
     "remind-court-referrals": {"task": "disputes.tasks.remind_court_referrals", "schedule": crontab(minute=20)},
     # Every 10 minutes: police review queue entries whose opinion is overdue go under supervision.

@@ -51,3 +51,16 @@ def supervise_overdue_police_reviews() -> dict[str, int]:
     from .police import supervise_overdue
 
     return supervise_overdue(at=timezone.now())
+
+
+def sweep_overdue() -> dict[str, dict[str, int]]:
+    """Every flow's overdue items one level up, or supervised at the top (``govcenter.sweep``)."""
+    import logging
+
+    from .sweep import sweep_overdue as sweep
+
+    counts = sweep()
+    moved = {code: c for code, c in counts.items() if c["escalated"] or c["supervised"]}
+    if moved:
+        logging.getLogger(__name__).info("Overdue sweep: %s", moved)
+    return counts

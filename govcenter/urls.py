@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("areas/", views.area_tree, name="area_tree"),
     path("police/", views.police_queue, name="police_queue"),
+    path("supervised/", views.supervised, name="supervised"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),

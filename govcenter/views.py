@@ -167,3 +167,22 @@ def csrf_failure(request, reason: str = ""):
     that stayed open past the end of the login session or across a log-in in another
     tab: say so plainly, with the way to go on, instead of Django's technical page."""
     return render(request, "403_csrf.html", {"error_page": True}, status=403)
+
+
+@login_required
+def supervised(request):
+    """The supervisor's list (挂牌督办): what the user's centre has under supervision, of
+    every flow, with each item's state; soonest due first."""
+    from .supervision import SUPERVISOR_ROWS, supervision_figures, supervisions_of, with_items
+
+    now = timezone.now()
+    rows = with_items(list(supervisions_of(request.user).select_related("supervisor", "area")[:SUPERVISOR_ROWS]))
+    rows = [sv for sv in rows if sv.subject is not None]
+    for sv in rows:
+        sv.late = sv.subject.is_open and sv.due_at < now
+        sv.kind_label = sv.subject._meta.verbose_name
+    return render(
+        request,
+        "govcenter/supervised.html",
+        {"nav_active": "supervised", "rows": rows, "figures": supervision_figures(rows, now), "shown": SUPERVISOR_ROWS},
+    )

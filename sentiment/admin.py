@@ -18,7 +18,7 @@ from govcenter import feedback
 from govcenter.admin import EstimatedCountPaginator, ReadOnlyAdmin, ReadOnlyInline, RecordAdmin
 from govcenter.admin_history import AdminEditHistoryAdmin
 
-from .models import AgencyMatter, Log, LogEvent, LogPhoto
+from .models import AgencyDeadlinePolicy, AgencyMatter, Log, LogEvent, LogPhoto, ReportDeadlinePolicy
 
 
 class LogEventInline(ReadOnlyInline):
@@ -179,3 +179,26 @@ class LogPhotoAdmin(ReadOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
+
+
+# --- Configuration: time limits (govcenter.deadlines) ----------------------------------------
+
+
+@admin.register(ReportDeadlinePolicy)
+class ReportDeadlinePolicyAdmin(admin.ModelAdmin):
+    """Days a level has to answer a log reported to it (default 5 / 7 / 10 / 10 working days);
+    a change applies to deadlines computed from then on, not to those already running."""
+
+    list_display = ["level", "days", "day_kind"]
+    list_editable = ["days", "day_kind"]
+    ordering = ["level"]
+
+
+@admin.register(AgencyDeadlinePolicy)
+class AgencyDeadlinePolicyAdmin(admin.ModelAdmin):
+    """Days a grid worker has for an agency matter of a type (default 7 calendar days), used
+    when the matter is filed without a due day and when the overdue sweep renews it."""
+
+    list_display = ["matter_type", "days", "day_kind"]
+    list_editable = ["days", "day_kind"]
+    ordering = ["matter_type"]

@@ -7,4 +7,5 @@ class SentimentConfig(AppConfig):
     verbose_name = _("People's-sentiment log")
 
     def ready(self) -> None:
-        from . import police, reminders  # noqa: F401  (register the reminder kinds and the police queue's logs)
+        # Register the reminder kinds ("agency-matter-due", "log-due"), the overdue kinds and the police queue's logs.
+        from . import police, reminders, tasks  # noqa: F401

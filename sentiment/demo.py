@@ -25,6 +25,7 @@ from django.utils import timezone
 from disputes import services as dispute_services
 from disputes.demo import police_verdict_for
 from disputes.models import Dispute, PoliceReview
+from govcenter.deadlines import end_of_day
 from govcenter.models import Area, Department, Notification, User
 from govcenter.police import police_of
 from grids.models import Grid, GridMembership, Resident
@@ -207,6 +208,7 @@ FLOW_STORIES = {
     "department": "村民反映宅基地审批材料提交后长期无回复",
     "department_fed_back": "低保户反映救助金连续两月未到账",
     "village2_new": "西岭村村民反映桥面护栏松动",
+    "village_due_soon": "村民反映村口排水沟堵塞，雨天积水漫进农户院内",
 }
 VISITORS = ["外村来访人员", "快递员", "邻村村民", "返乡务工人员"]
 
@@ -465,8 +467,20 @@ def _seed_flow(grids: list[Grid], today: datetime.date, existing: set[str]) -> i
             log=log, actor=d_staff, at=at, department=department, note="请职能部门办理并反馈"
         )
 
+    def supervise(actor, note):
+        # Supervision by the higher level (挂牌督办): due three days after the seeding day.
+        return lambda log, at: s.log_supervise(
+            log=log, actor=actor, at=at, due_on=today + datetime.timedelta(days=3), note=note
+        )
+
+    def due_soon(log, at):
+        # So a newcomer sees a reported log nearing its deadline (and its reminder): the
+        # village's deadline is moved to tomorrow evening (the policy would give days more).
+        Log.objects.filter(pk=log.pk).update(due_at=end_of_day(today + datetime.timedelta(days=1)))
+
     story("new", 1, [])
-    story("village_in_hand", 4, [handle(clerk, worker)])
+    story("village_in_hand", 4, [handle(clerk, worker), supervise(t_staff, "涉及一组供水，请三日内报告维修进展")])
+    story("village_due_soon", 3, [handle(clerk, worker), due_soon])
     # Told to the parties by the grid worker; the results of the township and the department
     # below still wait in village1's and grid1's "tell the parties" lists.
     story(
@@ -481,7 +495,9 @@ def _seed_flow(grids: list[Grid], today: datetime.date, existing: set[str]) -> i
         20,
         [up(clerk), handle(t_staff, t_staff), back(t_staff, "已与客运公司协调，恢复每日早晚各一班")],
     )
-    story("district_new", 6, [up(clerk), up(t_staff)])
+    story(
+        "district_new", 6, [up(clerk), up(t_staff), supervise(d_staff, "安全隐患，区中心挂牌督办，请限期落实防护措施")]
+    )
     story("department", 15, [up(clerk), up(t_staff), dept()])
     story(
         "department_fed_back",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from govcenter import exports as shared
 from govcenter import feedback
+from govcenter.supervision import status_with_supervision
 
 from .filters import local_midnight
 from .models import Log
@@ -91,7 +92,7 @@ def row_values(log: Log) -> list:
         log.policy_basis,
         log.result,
         log.get_next_step_display(),
-        log.get_status_display(),
+        status_with_supervision(log),
         log.get_level_display() if log.is_reported else "",
         log.feedback,
         log.dispute.number if log.dispute_id else "",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute
 from govcenter import limits, uploads
+from govcenter.deadlines import DayKind, DeadlinePolicyBase
 from govcenter.feedback import ResultFeedback
 from govcenter.history import admin_edit_history
 from govcenter.levels import LEVEL_ORDER, Level, levels_below
@@ -35,6 +36,27 @@ class LogQuerySet(models.QuerySet):
     def in_flow(self) -> LogQuerySet:
         """Reported logs not yet answered (awaiting screening or in hand at some level)."""
         return self.filter(status__in=Log.OPEN_FLOW_STATUSES)
+
+    def overdue(self, at: datetime.datetime | None = None) -> LogQuerySet:
+        """Reported logs not yet answered whose level's deadline has passed (the overdue sweep)."""
+        return self.in_flow().filter(due_at__lt=at or timezone.now())
+
+
+class ReportDeadlinePolicy(DeadlinePolicyBase):
+    """How long a level has to answer a log reported to it. Edited in Django admin."""
+
+    key_fields = ("level",)
+    DEFAULT_DAYS = {("village",): 5, ("township",): 7, ("district",): 10, ("department",): 10}
+
+    level = models.CharField(_("handling level"), max_length=12, choices=Level.choices, unique=True)
+
+    class Meta:
+        verbose_name = _("deadline of reported logs")
+        verbose_name_plural = _("deadlines of reported logs")
+        ordering = ["level"]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}: {self.days} {self.get_day_kind_display()}"
 
 
 class Log(PoliceQueueItem, ResultFeedback, models.Model):
@@ -165,6 +187,11 @@ class Log(PoliceQueueItem, ResultFeedback, models.Model):
         verbose_name=_("functional department"),
     )
     reported_at = models.DateTimeField(_("reported up at"), null=True, blank=True)
+    # The handling level's deadline while the log is in the flow (ReportDeadlinePolicy).
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    supervised_at = models.DateTimeField(
+        _("under supervision since"), null=True, blank=True, help_text=_("督办 by the district or township centre")
+    )
     feedback = models.TextField(_("result fed back"), max_length=limits.REASON, blank=True)
     fed_back_at = models.DateTimeField(_("fed back at"), null=True, blank=True)
     fed_back_by = models.ForeignKey(
@@ -253,6 +280,10 @@ class Log(PoliceQueueItem, ResultFeedback, models.Model):
             models.Index(
                 fields=["district", "-fed_back_at"], condition=Q(status="fed_back"), name="log_district_fed_back"
             ),
+            # The overdue sweep: logs in the flow by deadline.
+            models.Index(
+                fields=["due_at"], condition=Q(status__in=["new", "reported_up", "in_hand"]), name="log_open_due"
+            ),
             # Lists and monthly counts of a user who sees everything (administrators): without
             # it, "newest first" over the whole table would sort every row.
             models.Index(fields=["-occurred_at"], name="log_recent"),
@@ -293,6 +324,14 @@ class Log(PoliceQueueItem, ResultFeedback, models.Model):
     @property
     def in_flow(self) -> bool:
         return self.status in self.OPEN_FLOW_STATUSES
+
+    @property
+    def is_open(self) -> bool:
+        """Open for supervision and the overdue sweep: in the reporting flow."""
+        return self.in_flow
+
+    def is_overdue(self, at: datetime.datetime | None = None) -> bool:
+        return self.in_flow and self.due_at is not None and self.due_at < (at or timezone.now())
 
     @property
     def awaiting_screening(self) -> bool:
@@ -414,6 +453,9 @@ class AgencyMatter(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="agency_matters", verbose_name=_("assignee")
     )
     status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
+    supervised_at = models.DateTimeField(
+        _("under supervision since"), null=True, blank=True, help_text=_("督办: overdue, the township watches it")
+    )
     result = models.TextField(_("result"), max_length=limits.REASON, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(
@@ -463,6 +505,33 @@ class AgencyMatter(models.Model):
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         return self.is_open and self.due_on < (today or timezone.localdate())
 
+    # The level protocol of govcenter.levels (reminders, supervision): the grid worker does
+    # the matter for the village centre; the assignee is its handler.
+    level = Level.VILLAGE
+    department_id = None
+
+    @property
+    def handler(self):
+        return self.assignee
+
+
+class AgencyDeadlinePolicy(DeadlinePolicyBase):
+    """How long a grid worker has to complete an agency matter of a type. Edited in Django admin."""
+
+    key_fields = ("matter_type",)
+    DEFAULT_DAY_KIND = DayKind.CALENDAR
+    DEFAULT_DAYS = {(t,): 7 for t in AgencyMatter.Type.values}  # a week, as before the table existed
+
+    matter_type = models.CharField(_("matter type"), max_length=20, choices=AgencyMatter.Type.choices, unique=True)
+
+    class Meta:
+        verbose_name = _("deadline of agency matters")
+        verbose_name_plural = _("deadlines of agency matters")
+        ordering = ["matter_type"]
+
+    def __str__(self) -> str:
+        return f"{self.get_matter_type_display()}: {self.days} {self.get_day_kind_display()}"
+
 
 class LogPoliceReview(PoliceOpinion):
     """A police opinion (研判意见) on a log of the review queue."""
@@ -500,6 +569,9 @@ class LogEvent(TimelineEvent, LevelMove):
         POLICE_SUPERVISED = "police_supervised", _("Police opinion overdue, under supervision")
         PARTIES_TOLD = "parties_told", _("Parties told the result")
         PARTIES_UNSATISFIED = "unsatisfied", _("Parties unsatisfied: back for review")
+        SUPERVISED = "supervised", _("Placed under supervision")
+        SUPERVISION_LIFTED = "supervision_lifted", _("Supervision lifted")
+        AGENCY_OVERDUE = "agency_overdue", _("Agency matter overdue")
 
     log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="events", verbose_name=_("log"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from disputes.deadlines import end_of_day
+from govcenter.deadlines import end_of_day
 from govcenter.levels import Level, level_staff, local_date
 from govcenter.models import User
 from govcenter.reminders import Reminder, register_reminder_kind
 
-from .models import AgencyMatter
+from .models import AgencyMatter, Log
 
 
 @register_reminder_kind("agency-matter-due")
@@ -39,4 +39,24 @@ def agency_matters_due(at, horizon):
             % {"person": m.person_name or "—", "type": m.get_matter_type_display()},
             body=m.log.matter,
             url=m.log.get_absolute_url(),
+        )
+
+
+@register_reminder_kind("log-due")
+def logs_due(at, horizon):
+    """Reported logs coming due at their level: to the person in charge and the level's staff."""
+    rows = (
+        Log.objects.in_flow()
+        .filter(due_at__gt=at, due_at__lte=at + horizon)
+        .select_related("handler", "resident")
+        .order_by("due_at", "pk")
+    )
+    for log in rows.iterator(chunk_size=500):
+        yield Reminder(
+            subject=log,
+            deadline=log.due_at,
+            recipients=[log.handler, *level_staff(log)],
+            title=_("A reported log is coming due: %(summary)s") % {"summary": log.summary},
+            body=log.matter,
+            url=log.get_absolute_url(),
         )

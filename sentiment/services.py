@@ -32,13 +32,24 @@ from govcenter import feedback
 from govcenter.levels import handler_choices, level_handler, level_staff, local_date, move_to_level
 from govcenter.models import Area, Department, User
 from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
+from govcenter.supervision import Supervised
+from govcenter.sweep import ESCALATED, SUPERVISED, claim
 from govcenter.timeline import WorkflowError, workflow_helpers
 from govcenter.uploads import ReencodedImage, is_reencoded
 from grids.models import Grid, Resident
 from grids.selectors import grid_workers_of, police_of_grids
 
 from . import rules
-from .models import AgencyMatter, Level, Log, LogEvent, LogPhoto, LogPoliceReview
+from .models import (
+    AgencyDeadlinePolicy,
+    AgencyMatter,
+    Level,
+    Log,
+    LogEvent,
+    LogPhoto,
+    LogPoliceReview,
+    ReportDeadlinePolicy,
+)
 from .photos import MAX_PHOTOS, check_photo
 
 Status = Log.Status
@@ -48,6 +59,8 @@ Role = User.Role
 
 # How far ahead of the server clock "when" may be (a phone whose clock runs fast).
 CLOCK_TOLERANCE = datetime.timedelta(minutes=10)
+# The filing form's suggested due day of an agency matter; a matter filed without one is due
+# by the AgencyDeadlinePolicy of its type.
 DEFAULT_AGENCY_DAYS = 7
 
 # The ledger category a log's livelihood category most often becomes (prefilled; the
@@ -238,7 +251,7 @@ def log_file(
     if next_step == NextStep.AGENCY:
         agency_type = agency_type or agency_type_for(category)
         _require(agency_type in AgencyMatter.Type.values, _("Choose the type of agency matter."), "agency_type")
-        agency_due_on = agency_due_on or local_date(at) + datetime.timedelta(days=DEFAULT_AGENCY_DAYS)
+        agency_due_on = agency_due_on or local_date(AgencyDeadlinePolicy.deadline(at=at, matter_type=agency_type))
         _require(
             agency_due_on >= local_date(occurred_at),
             _("The agency matter cannot be due before the visit."),
@@ -285,6 +298,7 @@ def log_file(
             level=Level.VILLAGE,
             status=Status.NEW if next_step == NextStep.REPORT else Status.FILED,
             reported_at=at if next_step == NextStep.REPORT else None,
+            due_at=ReportDeadlinePolicy.deadline(at=at, level=Level.VILLAGE) if next_step == NextStep.REPORT else None,
             client_token=client_token or "",
             created_at=at,
             cosign=Log.Cosign.AWAITING if accompanied_by is not None else "",
@@ -551,6 +565,7 @@ def log_report_up(*, log: Log, actor: User, at: datetime.datetime, note: str = "
         _require(rules.can_report_up(actor, current))
         from_level, target = current.level, current.next_level()
         current.level, current.status, current.handler, current.reported_at = target, Status.REPORTED_UP, None, at
+        current.due_at = ReportDeadlinePolicy.deadline(at=at, level=target)
         current.save()
         _event(current, Kind.REPORTED_UP, actor, at, note=note, from_level=from_level, to_level=target)
         _notify(
@@ -618,6 +633,7 @@ def log_assign_department(
             Status.IN_HAND,
             None,
         )
+        current.due_at = ReportDeadlinePolicy.deadline(at=at, level=Level.DEPARTMENT)
         current.save()
         _event(
             current,
@@ -766,3 +782,100 @@ def log_tell_parties(
             skip=actor,
         )
     return _finish(log)
+
+
+# --- supervision (挂牌督办) and the overdue sweep ------------------------------------------------
+
+# The kernel's supervision steps, on the log's timeline.
+SUPERVISION = Supervised(
+    model=Log,
+    event_model=LogEvent,
+    error=LogError,
+    started_kind=Kind.SUPERVISED,
+    lifted_kind=Kind.SUPERVISION_LIFTED,
+    label=lambda log: _("Log %(summary)s") % {"summary": log.summary},
+    queryset=lambda: Log.objects.select_related("resident", "handler", "department"),
+)
+
+
+def log_supervise(*, log: Log, actor: User, at: datetime.datetime, due_on: datetime.date, note: str) -> Log:
+    """District staff (or township staff for their villages) put a reported log under supervision."""
+    return SUPERVISION.start(item=log, actor=actor, at=at, due_on=due_on, note=note)
+
+
+def log_lift_supervision(*, log: Log, actor: User, at: datetime.datetime, note: str) -> Log:
+    return SUPERVISION.lift(item=log, actor=actor, at=at, note=note)
+
+
+def log_overdue(log: Log, at: datetime.datetime) -> str:
+    """The overdue sweep's step on a log past its level's deadline: the village or township
+    report it up automatically; at the district or a department it is supervised by the
+    district centre, with a new deadline so that it repeats if it stays overdue.
+
+    1. Check on a fresh copy that the log is in the flow and overdue now.
+    2. Write with a conditional UPDATE on (level, deadline, status) as the sweep read them
+       (``govcenter.sweep.claim``): a second worker changes nothing and gets LogError.
+    3. Timeline event and notifications in the same transaction.
+    """
+    expected = {"level": log.level, "due_at": log.due_at, "status": log.status}
+    with transaction.atomic():
+        current = Log.objects.get(pk=log.pk)
+        _require(current.is_overdue(at), _("This log is not overdue."))
+        from_level, target = current.level, current.next_level()
+        if target is not None:
+            new_due = ReportDeadlinePolicy.deadline(at=at, level=target)
+            changes = {"level": target, "status": Status.REPORTED_UP, "handler": None, "reported_at": at}
+        else:
+            new_due = ReportDeadlinePolicy.deadline(at=at, level=from_level)
+            changes = {"supervised_at": at}
+        if not claim(current, expected, due_at=new_due, updated_at=at, **changes):
+            raise LogError(_("Someone else changed this log meanwhile; reload it."))
+        previous_handler = current.handler
+        current.refresh_from_db()
+        if target is not None:
+            note = _("Overdue at %(level)s: reported up automatically.") % {"level": Level(from_level).label}
+            _event(current, Kind.REPORTED_UP, None, at, note=note, from_level=from_level, to_level=target)
+            title = _("Overdue log reported up to the %(level)s centre: %(summary)s") % {
+                "level": Level(target).label,
+                "summary": current.summary,
+            }
+            _notify(
+                current, [*level_staff(current, target), *level_staff(current, from_level), previous_handler], title
+            )
+            return ESCALATED
+        note = _("Overdue at %(level)s.") % {"level": current.get_level_display()}
+        SUPERVISION.placed_by_sweep(current, at=at, due_at=new_due, note=note)
+        _event(current, Kind.SUPERVISED, None, at, note=note)
+        title = _("Log overdue and under supervision: %(summary)s") % {"summary": current.summary}
+        _notify(current, [*level_staff(current, Level.DISTRICT), *level_staff(current), current.handler], title)
+        return SUPERVISED
+
+
+def agency_matter_overdue(matter: AgencyMatter, at: datetime.datetime) -> str:
+    """The overdue sweep's step on an open agency matter past its due day: it cannot move
+    up (the grid worker does it for the village), so the township centre supervises it and
+    its due day is renewed from the policy (so that it repeats if it stays overdue).
+    Conditional on (status, due day) as the sweep read them, like ``log_overdue``."""
+    expected = {"status": AgencyMatter.Status.OPEN, "due_on": matter.due_on}
+    with transaction.atomic():
+        current = AgencyMatter.objects.select_related("log", "assignee").get(pk=matter.pk)
+        _require(current.is_overdue(local_date(at)), _("This agency matter is not overdue."))
+        new_due = AgencyDeadlinePolicy.deadline(at=at, matter_type=current.matter_type)
+        if not claim(current, expected, due_on=local_date(new_due), supervised_at=at):
+            raise LogError(_("Someone else changed this agency matter meanwhile; reload it."))
+        current.refresh_from_db()
+        note = _("Agency matter for %(person)s (%(type)s) was due %(date)s; now due %(new)s.") % {
+            "person": current.person_name or "—",
+            "type": current.get_matter_type_display(),
+            "date": f"{matter.due_on:%Y-%m-%d}",
+            "new": f"{current.due_on:%Y-%m-%d}",
+        }
+        SUPERVISION.placed_by_sweep(current, at=at, due_at=new_due, note=note, level=Level.TOWNSHIP)
+        _event(current.log, Kind.AGENCY_OVERDUE, None, at, note=note)
+        _notify(
+            current.log,
+            [current.assignee, *level_staff(current, Level.VILLAGE), *level_staff(current, Level.TOWNSHIP)],
+            _("Agency matter overdue and under supervision: %(person)s") % {"person": current.person_name or "—"},
+            note,
+        )
+        return SUPERVISED

@@ -507,6 +507,8 @@ FLOW = Flow(
         feedback.parties_told_step(
             rule=rules.can_tell_parties, service=services.log_tell_parties, form=PartiesToldForm
         ),
+        # Supervision by the higher level (挂牌督办): "supervise" and "unsupervise", the kernel's.
+        *services.SUPERVISION.steps(),
     ],
 )
 

@@ -4,6 +4,8 @@ service lets take it, and a refused rule says the service's reason."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -55,6 +57,7 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "handover": {"handed_to": Dispute.HandedTo.VILLAGE, "note": ""},
         "station_confirm": {"note": ""},
         "told": {"how": "phone", "satisfaction": "satisfied", "note": ""},
+        "supervise": {"due_on": today + datetime.timedelta(days=7), "note": "限期办结"},
     }[step_name]
 
 

@@ -368,7 +368,8 @@ def test_community_police_see_police_review_and_linkage_but_not_escalate(world, 
 def test_auxiliary_police_and_neighbours_only_read(world, login):
     d = register(world.grid1_user, grid=world.grid1)
     assert _actions(login(world.aux1), d) == set()
-    assert _actions(login(world.township1_user), d) == set()  # the case is at village level
+    # The case is at village level: the township does not handle it, it may only supervise it (挂牌督办, issue 12).
+    assert _actions(login(world.township1_user), d) == {"supervise"}
 
 
 def test_district_sees_divert_and_department_choice(world, login):
@@ -387,7 +388,8 @@ def test_awaiting_confirmation_offers_confirm_and_reject_only_to_the_receiving_l
     services.dispute_return_feedback(dispute=d, actor=world.township1_user, at=now, result="镇里调解成功")
     assert {"confirm", "reject"} <= _actions(login(world.village1_user), d)
     assert "escalate" not in _actions(login(world.village1_user), d)
-    assert _actions(login(world.township1_user), d) == set()
+    # At village level the township may only supervise it (挂牌督办, issue 12).
+    assert _actions(login(world.township1_user), d) == {"supervise"}
 
 
 # --- steps over HTTP ------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ service lets take it, and a refused rule says the service's reason."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -41,6 +43,8 @@ def _data(world, step_name: str, log: Log) -> dict | None:
         "decline": {"note": "当天未到场"},
         "police": {"verdict": "police_intervene", "opinion": "派出所出警处置"},
         "told": {"how": "phone", "satisfaction": "satisfied", "note": ""},
+        "supervise": {"due_on": timezone.localdate() + datetime.timedelta(days=7), "note": "限期答复"},
+        "unsupervise": {"note": "已答复"},
     }[step_name]
 
 
