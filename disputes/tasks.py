@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
 from govcenter.sweep import ESCALATED, SUPERVISED, register_overdue_kind, sweep_kind
 
@@ -47,7 +48,7 @@ def escalate_overdue() -> dict[str, int]:
 
 @shared_task(acks_late=True)
 def remind_court_referrals() -> int:
-    sent = court_referrals_remind()
+    sent = court_referrals_remind(at=timezone.now())
     if sent:
         logger.info("Court referral reminders sent: %d", sent)
     return sent

@@ -53,6 +53,7 @@ def supervise_overdue_police_reviews() -> dict[str, int]:
     return supervise_overdue(at=timezone.now())
 
 
+@shared_task(acks_late=True)
 def sweep_overdue() -> dict[str, dict[str, int]]:
     """Every flow's overdue items one level up, or supervised at the top (``govcenter.sweep``)."""
     import logging
