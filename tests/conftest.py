@@ -136,23 +136,19 @@ def _empties_the_tables(item) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """After a test that emptied the tables (``transaction=True``), the rows the migrations
-    wrote come back, for the tests the worker runs next. The tables are emptied once more
-    first: a browser test's last request may still be answered by the live server after the
-    test's own flush, and write (a content type, a session) into them."""
+    wrote come back, for the tests the worker runs next."""
     result = yield
-    if _empties_the_tables(item):
+    # After the worker's last test the test databases are gone and the connections name the
+    # real ones again: nothing to put back, and nothing may be written there.
+    if _empties_the_tables(item) and nextitem is not None:
         from django.contrib.contenttypes.models import ContentType
-        from django.core.management import call_command
         from django.db import connections
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
             for connection in connections.all(initialized_only=True):
                 contents = getattr(connection, "_test_serialized_contents", None)
-                if contents:
-                    call_command(
-                        "flush", verbosity=0, interactive=False, database=connection.alias, inhibit_post_migrate=True
-                    )
+                if contents and connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
                     connection.creation.deserialize_db_from_string(contents)
             ContentType.objects.clear_cache()
     return result
