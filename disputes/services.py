@@ -489,7 +489,7 @@ def dispute_escalate(
     expected_level, expected_due = dispute.level, dispute.due_at  # as the caller read them
     with transaction.atomic():
         d = Dispute.objects.get(pk=dispute.pk)
-        skipped = target is not None and target != d.next_level()
+        skipped = target is not None  # only the district is ever named: straight from the village
         if skipped:
             _require(actor is not None and target == Level.DISTRICT, _("Only the district can be reached directly."))
             _require(rules.can_pass_to_district(actor, d))

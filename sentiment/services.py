@@ -578,7 +578,7 @@ def log_report_up(*, log: Log, actor: User, at: datetime.datetime, note: str = "
     to the district (``rules.can_report_to_district``); the skipped township is told."""
     with transaction.atomic():
         current = _locked(log)
-        skipped = target is not None and target != current.next_level()
+        skipped = target is not None  # only the district is ever named: straight from the village
         if skipped:
             _require(target == Level.DISTRICT, _("Only the district can be reached directly."))
             _require(rules.can_report_to_district(actor, current))
