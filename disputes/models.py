@@ -444,8 +444,16 @@ class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
         return self.registered_by if self.registered_by.role == self.registered_by.Role.GRID_WORKER else None
 
     def previous_level(self) -> str | None:
-        """The level that sent the case up to the current one (never below where it was registered)."""
-        return level_below(self.level, floor=self.registered_level)
+        """The level that sent the case up to the current one (never below where it was registered).
+        An urgent case the village passed straight to the district skipped the township: its
+        result goes back to the village (the highest level it passed below this one)."""
+        below = level_below(self.level, floor=self.registered_level)
+        if below is None or self.urgent_at is None:
+            return below
+        from govcenter.feedback import return_levels
+
+        passed = return_levels(self, self.level)
+        return passed[0] if passed else below
 
     def police_review_reasons(self) -> list[str]:
         """Why the police must judge this case (empty: they need not): the flags, a major

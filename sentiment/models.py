@@ -347,8 +347,13 @@ class Log(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
         return {Level.VILLAGE: Level.TOWNSHIP, Level.TOWNSHIP: Level.DISTRICT}.get(self.level)
 
     def reporting_levels(self) -> list[str]:
-        """The levels below the current one that the log passed through (they get the feedback)."""
-        return levels_below(self.level)
+        """The levels below the current one that the log passed through (they get the feedback).
+        An urgent log the village passed straight to the district skipped the township."""
+        if self.urgent_at is None:
+            return levels_below(self.level)
+        from govcenter.feedback import levels_passed
+
+        return [level for level in levels_passed(self) if level in levels_below(self.level)]
 
     @property
     def awaiting_cosign(self) -> bool:

@@ -61,8 +61,9 @@ def test_district1_finds_the_urgent_incident_passed_straight_to_it_first(seeded,
     assert told.filter(title__contains="passed straight").count() == 1
 
 
-def test_station1_finds_the_urgent_items_first_in_its_review_queue(seeded, client):
-    sections = {s["key"]: s for s in _login(client, "station1").get(reverse("police_queue")).context["sections"]}
+@pytest.mark.parametrize("username", ["station1", "police1"])
+def test_the_police_find_the_urgent_items_first_in_their_review_queue(seeded, client, username):
+    sections = {s["key"]: s for s in _login(client, username).get(reverse("police_queue")).context["sections"]}
     assert sections["disputes"]["rows"][0].pk == _urgent_dispute().pk
     assert sections["logs"]["rows"][0].pk == _urgent_log().pk
 

@@ -281,6 +281,31 @@ def test_a_log_passed_to_the_district_gets_the_districts_deadline_and_the_townsh
     assert srules.can_handle_here(world.district1, log)
 
 
+def test_the_result_of_a_dispute_passed_to_the_district_comes_back_to_the_village(world):
+    d = ds.dispute_pass_to_district(
+        dispute=a_dispute(world, urgent_reason=REASON), actor=world.village1_user, at=now(), note="急"
+    )
+    ds.dispute_accept(dispute=d, actor=world.district1, at=now())
+    Notification.objects.all().delete()
+    d = ds.dispute_return_feedback(dispute=d, actor=world.district1, at=now(), result="已疏散并调解")
+    assert (d.level, d.status) == (Level.VILLAGE, Dispute.Status.AWAITING_CONFIRMATION)
+    ds.dispute_confirm_feedback(dispute=d, actor=world.village1_user, at=now())
+    assert not Notification.objects.filter(recipient=world.township1_user).exists()
+    assert Notification.objects.filter(recipient=world.village1_user).exists()
+
+
+def test_the_result_of_a_log_passed_to_the_district_skips_the_township_on_the_way_down(world):
+    log = ss.log_pass_to_district(
+        log=an_incident(world, urgent_reason=REASON), actor=world.village1_user, at=now(), note="急"
+    )
+    Notification.objects.all().delete()
+    log = ss.log_feed_back(log=log, actor=world.district1, at=now(), result="险情已排除")
+    assert log.events.get(kind=LogEvent.Kind.FED_BACK).to_level == Level.VILLAGE
+    assert not Notification.objects.filter(recipient=world.township1_user).exists()
+    assert Notification.objects.filter(recipient=world.village1_user).count() == 1
+    assert Notification.objects.filter(recipient=world.grid1_user).count() == 1
+
+
 # --- lists and queues ------------------------------------------------------------------------------
 
 
@@ -446,6 +471,42 @@ def test_the_registration_form_marks_a_dispute_urgent(world, login):
     d = Dispute.objects.get()
     assert d.urgent_reason == UrgentReason.MASS_INCIDENT_RISK
     assert alarms(world, RECIPIENTS) == dict.fromkeys(RECIPIENTS, 1)
+
+
+def _file_form(world, **overrides) -> dict:
+    from tests.sentiment.helpers import an_hour_ago
+
+    data = {
+        "grid": world.grid1.pk,
+        "kind": "incident",
+        "category": "production_safety",
+        "matter": "山塘堤坝管涌，下游农户有危险",
+        "next_step": "report",
+        "urgent_reason": REASON,
+        **an_hour_ago(),
+        "client_token": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_filing_form_marks_an_incident_report_urgent(world, login):
+    client = login(world.grid1_user)
+    response = client.post(reverse("sentiment:file"), _file_form(world))
+    assert response.status_code == 302
+    log = Log.objects.get()
+    assert log.urgent_reason == REASON and log.status == Log.Status.NEW
+    assert alarms(world, RECIPIENTS) == dict.fromkeys(RECIPIENTS, 1)
+
+
+@pytest.mark.parametrize("overrides", [{"kind": "visit"}, {"next_step": "answered"}])
+def test_the_filing_form_refuses_urgent_on_other_logs_and_keeps_what_was_typed(world, login, overrides):
+    response = login(world.grid1_user).post(reverse("sentiment:file"), _file_form(world, **overrides))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Only an incident report that is reported up can be marked urgent." in html
+    assert "山塘堤坝管涌" in html
+    assert not Log.objects.exists()
 
 
 # --- the form fields (hypothesis) ----------------------------------------------------------------
