@@ -1189,7 +1189,7 @@ def _urgent_case(seeder: Seeder, plan_n: int) -> list[Dispute]:
     t0 = seeder.now - datetime.timedelta(minutes=10)
     d = s.dispute_register(
         actor=actor, at=t0, source=Source.GRID_INSPECTION if worker else Source.WALK_IN, category=Category.LAND_BOUNDARY,
-        summary="两组村民因山林界址争执，现场聚集三十余人",
+        summary="孙某与周某两家族因山林界址争执，现场聚集三十余人",
         description=f"{village.name}4组与6组村民因祖坟山林界址发生争执，双方各聚集十余人在山脚对峙，"
         "有人手持锄头，情绪激动，随时可能发生冲突。",
         occurred_on=t0.astimezone(local_zone()).date(), risk_level="major", risk_mass_incident=True,
