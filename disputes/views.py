@@ -34,7 +34,7 @@ from govcenter.forms import parse_pk, search_query
 from govcenter.pagination import WindowPage, capped_count
 from govcenter.reveal import reveal_response
 from govcenter.steps import Flow, Step
-from govcenter.urgent import pass_to_district_step, urgent_first
+from govcenter.urgent import pass_to_district_step, urgent_first, urgent_pinned
 from grids.selectors import residents_visible_to, villages_visible_to
 
 from . import exports, rules, selectors, services
@@ -164,7 +164,7 @@ def _sort_links(request) -> dict[str, dict]:
 @login_required
 def ledger(request):
     ledger_filter = _ledger_filter(request)
-    page = WindowPage.from_request(request, urgent_first(ledger_rows(ledger_filter.qs)), settings.PAGE_SIZE)
+    page = WindowPage.from_request(request, urgent_pinned(ledger_rows(ledger_filter.qs)), settings.PAGE_SIZE)
     now = timezone.now()
     for dispute in page:
         dispute.overdue = dispute.is_overdue(now)

@@ -183,6 +183,58 @@ def urgent_first(qs: QuerySet) -> QuerySet:
     return qs.annotate(urgent_rank=rank).order_by("urgent_rank", *order)
 
 
+class UrgentFirst:
+    """A long list with its open urgent items first, for the pages that slice it (the ledger,
+    the logs' lists and queues through ``WindowPage``): the same rows in the same order as
+    ``urgent_first``, but as two queries that each keep ``qs``'s own order, so that the
+    database still walks the index of that order instead of sorting the whole table by an
+    urgency rank (a province's ledger is a million rows, its open urgent items a handful).
+    Sliceable, countable and iterable, like the queryset it stands for."""
+
+    def __init__(self, qs: QuerySet, kind: Urgency):
+        self.model = qs.model
+        pressing = Q(urgent_at__isnull=False) & kind.open_q
+        self._qs = qs
+        self._urgent = qs.filter(pressing)
+        self._rest = qs.exclude(pressing)
+        self._n_urgent: int | None = None
+
+    def _urgent_count(self) -> int:
+        if self._n_urgent is None:
+            self._n_urgent = self._urgent.count()
+        return self._n_urgent
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("UrgentFirst supports slices without a step only")
+        start, stop = index.start or 0, index.stop
+        n = self._urgent_count()
+        rows = list(self._urgent[start:stop]) if start < n else []
+        rest_start = max(start - n, 0)
+        if stop is None:
+            return rows + list(self._rest[rest_start:])
+        if stop > n:
+            rows += list(self._rest[rest_start : stop - n])
+        return rows
+
+    def __iter__(self):
+        yield from self._urgent
+        yield from self._rest
+
+    def count(self) -> int:
+        return self._qs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+
+def urgent_pinned(qs: QuerySet) -> UrgentFirst | QuerySet:
+    """``qs`` with its open urgent items first, for a long list read a page at a time
+    (``UrgentFirst``); ``urgent_first`` is for the short queues a page reads whole."""
+    kind = _REGISTRY.get(qs.model)
+    return qs if kind is None else UrgentFirst(qs, kind)
+
+
 def _filter_urgent(queryset, name, value):
     return queryset.filter(urgent_at__isnull=False) if value == "yes" else queryset
 

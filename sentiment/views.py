@@ -33,7 +33,7 @@ from govcenter.jurisdiction import is_admin, sees_residents
 from govcenter.levels import handler_choices, levels_above
 from govcenter.pagination import WindowPage
 from govcenter.steps import Flow, Step
-from govcenter.urgent import pass_to_district_step, urgent_first
+from govcenter.urgent import pass_to_district_step, urgent_first, urgent_pinned
 from grids.models import Resident
 from grids.selectors import police_of_grids
 
@@ -294,7 +294,7 @@ def queue(request):
             "level": Level(level),
             "tab": tab,
             "tabs": tabs,
-            "page": _page(request, urgent_first(log_rows(queue_rows(logs, level, tab)))),
+            "page": _page(request, urgent_pinned(log_rows(queue_rows(logs, level, tab)))),
             "admin_levels": Level.choices if is_admin(request.user) else None,
         },
     )
@@ -303,7 +303,7 @@ def queue(request):
 @login_required
 def log_list(request):
     log_filter = _log_filter(request)
-    rows = urgent_first(log_rows(log_filter.qs).order_by("-occurred_at", "-pk"))
+    rows = urgent_pinned(log_rows(log_filter.qs).order_by("-occurred_at", "-pk"))
     return render(
         request,
         "sentiment/list.html",

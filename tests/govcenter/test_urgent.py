@@ -329,6 +329,35 @@ def test_open_urgent_disputes_come_first_in_the_ledger_with_their_badge(world, l
     assert page.count("urgent-badge") == 2
 
 
+def test_a_long_list_pins_its_urgent_items_without_sorting_the_table_by_urgency(world, login):
+    """``urgent_pinned`` (the ledger, the logs' lists) gives the rows ``urgent_first`` gives,
+    for every slice a page may take, but neither of its queries orders by an urgency rank:
+    each keeps the list's own order, which an index serves."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    made = [a_dispute(world, summary=f"纠纷{i}") for i in range(7)]
+    for d in (made[1], made[4], made[6]):
+        ds.dispute_mark_urgent(dispute=d, actor=world.grid1_user, at=now(), urgent_reason=REASON)
+    ds.dispute_accept(dispute=made[4], actor=world.village1_user, at=now())
+    ds.dispute_resolve(dispute=made[4], actor=world.village1_user, at=now(), result="和解")  # urgent, closed
+    qs = Dispute.objects.order_by("-registered_at", "-pk")
+    expected = [d.pk for d in urgent.urgent_first(qs)]
+    assert expected[:2] == [made[6].pk, made[1].pk]
+    for start in range(9):
+        for stop in range(start, 10):
+            assert [d.pk for d in urgent.urgent_pinned(qs)[start:stop]] == expected[start:stop], (start, stop)
+    pinned = urgent.urgent_pinned(qs)
+    assert [d.pk for d in pinned] == expected and pinned.count() == len(pinned) == 7
+    with CaptureQueriesContext(connection) as queries:
+        list(urgent.urgent_pinned(qs)[2:5])
+    assert queries.captured_queries and not any("CASE" in q["sql"] for q in queries.captured_queries)
+    client = login(world.village1_user)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("disputes:list"))
+    assert not any("CASE WHEN" in q["sql"] and "dispute" in q["sql"] for q in queries.captured_queries)
+
+
 def test_the_ledger_list_with_urgent_items_keeps_its_query_count(world, login, django_assert_max_num_queries):
     for i in range(30):
         d = a_dispute(world, summary=f"纠纷{i}")
