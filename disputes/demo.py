@@ -1524,12 +1524,12 @@ def _village1_story(seeder: Seeder, plan_n: int, *, unsatisfied: bool) -> Disput
 # 司法所) and unit2 (the 民政办) to find, a few hours before seeding: (unit index, how far
 # it went, summary, description). Numbered well after the other special stories.
 UNIT_STORIES = [
-    (0, "assigned", "两户因土地承包经营权流转发生纠纷", "承包方合同到期后拒不退还承包地，双方多次协商无果。"),
-    (0, "mediating", "村民与施工队因房屋修缮工钱发生争执", "施工队称尚欠工钱八千元，房主认为工程质量不合格拒付。"),
-    (0, "returned", "兄弟二人因老宅继承分割发生纠纷", "父亲去世后老宅如何分割，兄弟二人各执一词。"),
-    (0, "confirmed", "邻里因排水沟改道发生纠纷", "一户自行改道排水沟，雨水流入邻户院内。"),
-    (1, "accepted", "赡养纠纷：老人反映子女不履行赡养义务", "八旬老人反映三名子女互相推诿，生活费无着落。"),
-]
+    (0, "assigned", "钱春生", "钱某与承包方因土地承包经营权流转发生纠纷", "承包方合同到期后拒不退还承包地，双方多次协商无果。"),
+    (0, "mediating", "孙玉兰", "孙某与施工队因房屋修缮工钱发生争执", "施工队称尚欠工钱八千元，孙某认为工程质量不合格拒付。"),
+    (0, "returned", "周建国", "周某兄弟二人因老宅继承分割发生纠纷", "父亲去世后老宅如何分割，兄弟二人各执一词。"),
+    (0, "confirmed", "吴桂芳", "吴某与邻居因排水沟改道发生纠纷", "邻户自行改道排水沟，雨水流入吴某院内。"),
+    (1, "accepted", "郑秀英", "郑某反映子女不履行赡养义务", "八旬老人郑某反映三名子女互相推诿，生活费无着落。"),
+]  # fmt: skip
 UNIT_STORIES_FROM = 20  # the stories' numbers start this far after the first police call's
 
 
@@ -1539,7 +1539,7 @@ def _unit_story(seeder: Seeder, plan_n: int, story: tuple, units: list) -> Dispu
     accepted), in mediation, its result returned to the township, or confirmed by the
     township (the result then travels down to village1 and grid1)."""
     cast = seeder.cast
-    index, until, summary, description = story
+    index, until, applicant, summary, description = story
     unit, staff = units[index]
     village = next((v for v in cast.villages if cast.clerk[v.pk].username == "village1"), None)
     grid = next(
@@ -1555,7 +1555,7 @@ def _unit_story(seeder: Seeder, plan_n: int, story: tuple, units: list) -> Dispu
     d = s.dispute_register(
         actor=worker, at=t, grid=grid, source=Source.GRID_INSPECTION, category=Category.OTHER,
         summary=summary, description=description, occurred_on=t.astimezone(local_zone()).date(),
-        location=f"{village.name}3组", parties=[s.PartyData(role=Party.Role.APPLICANT, name="钱春生", phone="13857154322")],
+        location=f"{village.name}3组", parties=[s.PartyData(role=Party.Role.APPLICANT, name=applicant, phone="13857154322")],
         source_reference=f"{MARKER}{plan_n:04d}",
     )  # fmt: skip
     seeder._backdate(t)
