@@ -252,6 +252,14 @@ def sent_on(level: str) -> list[str]:
     return [*levels_above(level), *(unit for unit, parent in BRANCHES.items() if parent == level)]
 
 
+def _sent_on_label(level: str) -> str:
+    if level == Level.DISTRICT:
+        return _("With departments")
+    if level == Level.TOWNSHIP:
+        return _("Reported up or with stations")
+    return _("Reported up")
+
+
 def queue_rows(logs, level: str, tab: str):
     """The rows of one tab of a level's incoming queue (within the user's visible logs)."""
     if tab == "new":
@@ -282,7 +290,7 @@ def queue(request):
     tabs = [
         ("new", _("New"), counts["new"]),
         ("in_hand", _("In hand"), counts["in_hand"]),
-        ("reported_up", _("Reported up") if level != Level.DISTRICT else _("With departments"), counts["reported_up"]),
+        ("reported_up", _sent_on_label(level), counts["reported_up"]),
         ("fed_back", _("Fed back"), None),
     ]
     if level == Level.VILLAGE:

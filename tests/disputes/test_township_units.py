@@ -251,3 +251,20 @@ def test_the_units_home_offers_its_cases(world, login):
     page = login(world.unit1_user).get(reverse("home"))
     assert page.status_code == 200
     assert reverse("disputes:list") in page.content.decode()
+
+
+def test_the_township_supervises_what_it_assigned_to_its_unit(world):
+    from govcenter.supervision import can_supervise
+
+    d = assigned(world)
+    assert can_supervise(world.township1_user, d) and can_supervise(world.district1, d)
+    assert not can_supervise(world.township2_user, d) and not can_supervise(world.unit1_user, d)
+    before = Notification.objects.filter(recipient=world.unit1_user, url=d.get_absolute_url()).count()
+    d = s.dispute_supervise_by(
+        dispute=d, actor=world.township1_user, at=at(hours=4), due_on=at(days=3).date(), note="限期调处"
+    )
+    assert d.supervised_at is not None
+    # The unit handling it is told, once.
+    assert Notification.objects.filter(recipient=world.unit1_user, url=d.get_absolute_url()).count() == before + 1
+    assert rules.can_lift_supervision(world.township1_user, Dispute.objects.get(pk=d.pk))
+    assert not rules.can_lift_supervision(world.township2_user, Dispute.objects.get(pk=d.pk))
