@@ -268,3 +268,19 @@ def test_the_township_supervises_what_it_assigned_to_its_unit(world):
     assert Notification.objects.filter(recipient=world.unit1_user, url=d.get_absolute_url()).count() == before + 1
     assert rules.can_lift_supervision(world.township1_user, Dispute.objects.get(pk=d.pk))
     assert not rules.can_lift_supervision(world.township2_user, Dispute.objects.get(pk=d.pk))
+
+
+def test_after_a_unit_the_township_still_escalates_to_the_district_where_the_sweep_supervises(world):
+    # A case back at the township that a unit handled before (e.g. reopened after a flare-up).
+    d = at_township(world)
+    Dispute.objects.filter(pk=d.pk).update(department=world.unit1)
+    d = Dispute.objects.get(pk=d.pk)
+    assert d.next_level() == Level.DISTRICT and d.escalates_automatically()
+    d = s.dispute_escalate(dispute=d, actor=world.township1_user, reason="上报", at=at(hours=8))
+    assert (d.level, d.department) == (Level.DISTRICT, world.unit1)  # the unit still reads it
+    # Only the district names a department: overdue, the sweep supervises it instead of failing.
+    assert not d.escalates_automatically()
+    counts = escalate_overdue_now(at=d.due_at + datetime.timedelta(minutes=1))
+    assert counts["supervised"] == 1 and counts["escalated"] == 0
+    d.refresh_from_db()
+    assert d.level == Level.DISTRICT and d.supervised_at is not None
