@@ -544,7 +544,16 @@ def dispute_assign_unit(
         )
         _require(bool(note.strip()), _("Say what the station or institute is to do."))
         from_level = _move(d, expected_level, expected_due, Level.TOWNSHIP_UNIT, unit, at)
-        _event(d, Kind.ESCALATED, actor, at, note=note, from_level=from_level, to_level=Level.TOWNSHIP_UNIT)
+        # The unit is named on the timeline: a later assignment replaces it on the case.
+        _event(
+            d,
+            Kind.ESCALATED,
+            actor,
+            at,
+            note=f"{unit.name} · {note}",
+            from_level=from_level,
+            to_level=Level.TOWNSHIP_UNIT,
+        )
         title = _("Dispute %(number)s assigned to %(unit)s by the township centre") % {
             "number": d.number,
             "unit": unit,

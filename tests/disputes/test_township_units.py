@@ -66,7 +66,7 @@ def test_the_whole_path_from_the_grid_to_a_unit_and_back_down_notifies_each_leve
     assert (event.label, event.from_level, event.note) == (
         "Assigned to a township station or institute",
         Level.TOWNSHIP,
-        "请调处",
+        "桃源司法所 · 请调处",
     )
 
     s.dispute_accept(dispute=d, actor=world.unit1_user, at=at(hours=4))
