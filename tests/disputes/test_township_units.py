@@ -284,3 +284,15 @@ def test_after_a_unit_the_township_still_escalates_to_the_district_where_the_swe
     assert counts["supervised"] == 1 and counts["escalated"] == 0
     d.refresh_from_db()
     assert d.level == Level.DISTRICT and d.supervised_at is not None
+
+
+def test_a_case_coming_due_at_a_unit_reminds_its_staff_not_the_township(world):
+    from govcenter.reminders import reminders_send
+
+    d = assigned(world)
+    s.dispute_accept(dispute=d, actor=world.unit1_user, at=at(hours=4))
+    d.refresh_from_db()
+    assert reminders_send(at=d.due_at - datetime.timedelta(days=1), kinds=["dispute-due"]) == 1
+    title = f"Dispute {d.number} is coming due (due tomorrow)"
+    box = inbox(world.unit1_user, world.unit1b_user, world.township1_user)
+    assert box["unit1"].count(title) == 1 and title not in box["unit1b"] and title not in box["township1"]
