@@ -44,7 +44,7 @@ run: venv
 	@echo
 	@echo "  Governance centre portal: http://127.0.0.1:$(PORT)/"
 	@echo "  Demo logins (password portal-demo-2026, demo only; what each sees: README.md):"
-	@echo "    admin district1 township1 village1 village2 grid1 police1 station1 dept1"
+	@echo "    admin district1 township1 village1 village2 grid1 police1 station1 dept1 unit1"
 	@echo "  /admin/ asks admin for a code from an authenticator app: set it up on the first visit."
 	@echo "  Ctrl-C stops web, worker and beat."
 	@echo

@@ -1553,6 +1553,97 @@ def _village1_story(seeder: Seeder, plan_n: int, *, unsatisfied: bool) -> Disput
     return d
 
 
+# Cases village1's township assigned to its stations and institutes (站所), for unit1 (the
+# 司法所) and unit2 (the 民政办) to find, a few hours before seeding: (unit index, how far
+# it went, summary, description). Numbered well after the other special stories.
+UNIT_STORIES = [
+    (0, "assigned", "钱春生", "钱某与承包方因土地承包经营权流转发生纠纷", "承包方合同到期后拒不退还承包地，双方多次协商无果。"),
+    (0, "mediating", "孙玉兰", "孙某与施工队因房屋修缮工钱发生争执", "施工队称尚欠工钱八千元，孙某认为工程质量不合格拒付。"),
+    (0, "returned", "周建国", "周某兄弟二人因老宅继承分割发生纠纷", "父亲去世后老宅如何分割，兄弟二人各执一词。"),
+    (0, "confirmed", "吴桂芳", "吴某与邻居因排水沟改道发生纠纷", "邻户自行改道排水沟，雨水流入吴某院内。"),
+    (1, "accepted", "郑秀英", "郑某反映子女不履行赡养义务", "八旬老人郑某反映三名子女互相推诿，生活费无着落。"),
+]  # fmt: skip
+UNIT_STORIES_FROM = 20  # the stories' numbers start this far after the first police call's
+
+
+def _unit_story(seeder: Seeder, plan_n: int, story: tuple, units: list) -> Dispute | None:
+    """One case of village1's grid1 up to the township and assigned to a station or
+    institute, taken as far as ``story`` says through the services: assigned (not yet
+    accepted), in mediation, its result returned to the township, or confirmed by the
+    township (the result then travels down to village1 and grid1)."""
+    cast = seeder.cast
+    index, until, applicant, summary, description = story
+    unit, staff = units[index]
+    village = next((v for v in cast.villages if cast.clerk[v.pk].username == "village1"), None)
+    grid = next(
+        (g for g in cast.grids_of.get(village.pk, []) if any(w.username == "grid1" for w in cast.workers.get(g.pk, []))),
+        None,
+    ) if village else None  # fmt: skip
+    if grid is None:
+        return None
+    worker = next(w for w in cast.workers[grid.pk] if w.username == "grid1")
+    clerk, township_staff = cast.clerk[village.pk], cast.township_staff[cast.township_of[village.pk].pk]
+    t = seeder.now - datetime.timedelta(hours=6 - len(UNIT_STORIES) + UNIT_STORIES.index(story))
+    steps = iter(range(1, 20))
+    d = s.dispute_register(
+        actor=worker, at=t, grid=grid, source=Source.GRID_INSPECTION, category=Category.OTHER,
+        summary=summary, description=description, occurred_on=t.astimezone(local_zone()).date(),
+        location=f"{village.name}3组", parties=[s.PartyData(role=Party.Role.APPLICANT, name=applicant, phone="13857154322")],
+        source_reference=f"{MARKER}{plan_n:04d}",
+    )  # fmt: skip
+    seeder._backdate(t)
+
+    def step(fn, **kwargs) -> None:
+        when = t + datetime.timedelta(minutes=6 * next(steps))
+        fn(dispute=d, at=when, **kwargs)
+        seeder._backdate(when)
+
+    step(s.dispute_escalate, actor=clerk, reason="村级调处未果，请镇里协调")
+    step(s.dispute_accept, actor=township_staff)
+    step(s.dispute_assign_unit, actor=township_staff, unit=unit, note=f"请{unit.name}依法调处并反馈结果")
+    if until == "assigned":
+        return d
+    step(s.dispute_accept, actor=staff)
+    if until == "accepted":
+        return d
+    when = t + datetime.timedelta(minutes=6 * next(steps))
+    s.dispute_record_mediation(
+        dispute=d, actor=staff, at=when, held_on=when.astimezone(local_zone()).date(),
+        method=MediationRecord.Method.ON_SITE, mediator_kinds=[], mediators=staff.display_name,
+        outcome="partial", notes="双方同意再协商一次。",
+    )  # fmt: skip
+    seeder._backdate(when)
+    if until == "mediating":
+        return d
+    step(s.dispute_return_feedback, actor=staff, result="经所里两次调解，双方达成书面协议并已履行。")
+    if until == "confirmed":
+        step(s.dispute_confirm_feedback, actor=township_staff, note="协议已履行")
+    return d
+
+
+def _unit_stories(seeder: Seeder, first: int, existing: set[str]) -> list:
+    """The jobs of ``UNIT_STORIES`` not seeded yet: (registration time, number, job)."""
+    township = next(
+        (cast_t for v, cast_t in seeder.cast.township_of.items() if seeder.cast.clerk[v].username == "village1"), None
+    )
+    if township is None:
+        return []
+    units = [
+        (unit, User.objects.filter(role=Role.UNIT_STAFF, department=unit, is_active=True).order_by("pk").first())
+        for unit in Department.objects.units_of(township.pk).filter(is_active=True).order_by("pk")[:2]
+    ]
+    if len(units) < 2 or not all(staff for _unit, staff in units):
+        return []
+    jobs = []
+    for i, story in enumerate(UNIT_STORIES):
+        n = first + i
+        if f"{MARKER}{n:04d}" in existing:
+            continue
+        registered = seeder.now - datetime.timedelta(hours=6 - len(UNIT_STORIES) + i)
+        jobs.append((registered, n, partial(_unit_story, seeder, n, story, units)))
+    return jobs
+
+
 def _supervise_some(cast: Cast, now: datetime.datetime) -> None:
     """A case the district centre put under supervision (挂牌督办) itself, with a due date and
     a note: an open case at a department, not yet supervised by the sweep; once (a second
@@ -1623,12 +1714,13 @@ def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispu
             jobs.append(
                 (registered, first + offset, partial(_village1_story, seeder, first + offset, unsatisfied=unsatisfied))
             )
+    jobs += _unit_stories(seeder, first + UNIT_STORIES_FROM, existing)
     jobs.sort(key=lambda job: job[:2])
     created = []
     with transaction.atomic():
         for _t, _n, job in jobs:
             created.append(job())
-        created = [d for d in created if d is not None]  # a village1 story without grid1
+        created = [d for d in created if d is not None]  # a village1 story (or a unit's) without grid1
         _tell_the_older_results(seeder)
         created += _police_waiting(seeder, first + 3)  # after the three of _police_and_court
         created += _urgent_case(seeder, first + 7)  # the last registered: after _police_waiting's two

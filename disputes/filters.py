@@ -90,7 +90,7 @@ COURT_CHOICES = (
     *((f"outcome:{value}", label) for value, label in CourtReferral.Outcome.choices),
 )
 
-# Which area filters a role is offered: none for a department (its cases are assigned,
+# Which area filters a role is offered: none for a department or a township unit (its cases are assigned,
 # not placed), and only those below the user's own centre.
 AREA_FILTERS = {
     Role.GRID_WORKER: ("grid",),
@@ -101,6 +101,7 @@ AREA_FILTERS = {
     Role.COMMUNITY_POLICE: ("township", "village", "grid"),
     Role.STATION_STAFF: ("township", "village", "grid"),
     Role.DEPARTMENT_STAFF: (),
+    Role.UNIT_STAFF: (),
 }
 # Filters shown above the fold; the rest sit under "More filters".
 PRIMARY_FILTERS = ("q", "status", "level", "urgent", "overdue")

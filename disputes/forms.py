@@ -423,6 +423,29 @@ class EscalateForm(_StepForm):
             del self.fields["department"]
 
 
+class AssignUnitForm(_StepForm):
+    """The township centre assigns (交办) the case to one of its stations and institutes;
+    ``units``: the township's active ones (``selectors.unit_choices``)."""
+
+    id_prefix = "unit"
+    unit = forms.ModelChoiceField(
+        label=_("Station or institute"),
+        queryset=Department.objects.none(),
+        error_messages={"required": _("Choose the station or institute that will handle it.")},
+    )
+    note = _text(
+        _("Instructions to the station or institute"),
+        max_length=limits.REASON,
+        help_text=_("What it is to do; it returns its result to the township centre."),
+        error_messages={"required": _("Say what the station or institute is to do.")},
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].label_from_instance = lambda u: f"{u.name} · {u.get_kind_display()}"
+
+
 class FeedbackForm(_StepForm):
     id_prefix = "feedback"
     result = _text(

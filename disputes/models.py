@@ -47,6 +47,10 @@ class DeadlinePolicy(DeadlinePolicyBase):
         ("major", "township"): 5,
         ("major", "district"): 7,
         ("major", "department"): 7,
+        # A township's station or institute has the township's time.
+        ("general", "town_unit"): 10,
+        ("significant", "town_unit"): 7,
+        ("major", "town_unit"): 5,
     }
 
     risk_level = models.CharField(_("risk level"), max_length=12, choices=RiskLevel.choices)
@@ -416,15 +420,17 @@ class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
         """Whether the overdue sweep can move this case one level up by itself.
 
         It cannot at department level (the district assigned it there; its result returns
-        to the district), from district level when no department has been named (only
-        the district centre can choose one), while a returned result awaits
+        to the district) nor at a township station or institute (likewise, to the
+        township), from district level (only the district centre can choose the
+        department; a department named earlier, or a township unit the case had, is not
+        chosen again by the sweep), while a returned result awaits
         confirmation, nor while the police station holds it (not yet handed to
         mediation, or in its own mediation room); such cases are supervised (督办) instead.
         """
         target = self.next_level()
         if target is None or self.status == self.Status.AWAITING_CONFIRMATION or self.held_by_station:
             return False
-        if target == Level.DEPARTMENT and self.department_id is None:
+        if target == Level.DEPARTMENT:
             return False
         return not (target == Level.TOWNSHIP and self.township_id is None)
 
@@ -823,6 +829,10 @@ class DisputeEvent(TimelineEvent, LevelMove):
             return str(_("Urgent: passed straight to the district"))
         if self.kind == self.Kind.FEEDBACK_RETURNED and self.from_level == Level.DEPARTMENT:
             return str(_("Department's result returned to the district"))
+        if self.kind == self.Kind.ESCALATED and self.to_level == Level.TOWNSHIP_UNIT:
+            return str(_("Assigned to a township station or institute"))
+        if self.kind == self.Kind.FEEDBACK_RETURNED and self.from_level == Level.TOWNSHIP_UNIT:
+            return str(_("Station's result returned to the township"))
         return self.get_kind_display()
 
     class Meta(TimelineEvent.Meta):

@@ -151,6 +151,10 @@ def can_move_up(dispute: Dispute):
     target = dispute.next_level()
     return (
         check(
+            dispute.level != Level.TOWNSHIP_UNIT,
+            _("A township station or institute returns its result to the township centre; it does not escalate."),
+        )
+        and check(
             target is not None,
             _("A functional department returns its result to the district centre; it does not escalate."),
         )
@@ -249,6 +253,22 @@ def can_pass_to_district(user, dispute: Dispute):
         and urgent.can_pass_to_district(user, dispute)
         and _handles(user, dispute)
         and can_move_up(dispute)
+    )
+
+
+def can_assign_unit(user, dispute: Dispute):
+    """The township centre assigns (交办) a case at its level to one of its stations and
+    institutes (站所), which returns its result to the township (as a department does to
+    the district). Not while a returned result awaits confirmation or the police hold it."""
+    return (
+        is_open(dispute)
+        and check(
+            dispute.level == Level.TOWNSHIP,
+            _("Only a dispute at township level is assigned to a township station or institute."),
+        )
+        and check(not dispute.held_by_station, _("The police station holds this dispute; it is not assigned."))
+        and _handles(user, dispute)
+        and check(dispute.status != Status.AWAITING_CONFIRMATION, _("Confirm or reject the returned result first."))
     )
 
 

@@ -123,7 +123,13 @@ def station_villages(user) -> QuerySet[Area]:
 
 def department_choices(dispute: Dispute) -> QuerySet[Department]:
     """The functional departments the district may assign ``dispute`` to."""
-    return Department.objects.filter(district_id=dispute.district_id, is_active=True).order_by("name")
+    return Department.objects.functional().filter(district_id=dispute.district_id, is_active=True).order_by("name")
+
+
+def unit_choices(dispute: Dispute) -> QuerySet[Department]:
+    """The active stations and institutes (站所) of the dispute's township: whom the township
+    may assign it to."""
+    return Department.objects.units_of(dispute.township_id).filter(is_active=True).order_by("name")
 
 
 def district_places(dispute: Dispute) -> dict[str, QuerySet]:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from govcenter import feedback, uploads
 from govcenter.jurisdiction import is_admin, scope_of
-from govcenter.levels import level_handler, local_date, local_zone, move_to_level
+from govcenter.levels import ASSIGNED_LEVELS, BRANCHES, level_handler, local_date, local_zone, move_to_level
 from govcenter.models import Area, Department, User
 from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
 from govcenter.supervision import Supervised
@@ -503,23 +503,10 @@ def dispute_escalate(
         if target == Level.DEPARTMENT:
             _require(department is not None, _("Choose the functional department that will handle it."))
             _require(
-                department.district_id == d.district_id and department.is_active,
+                department.district_id == d.district_id and department.is_active and not department.is_unit,
                 _("Choose an active department of this district."),
             )
-        new_due = deadline_for(risk_level=d.risk_level, level=target, at=at)
-        moved = Dispute.objects.filter(pk=d.pk, level=expected_level, due_at=expected_due, status=d.status).update(
-            level=target,
-            due_at=new_due,
-            escalated_at=at,
-            status=Status.REGISTERED,
-            handler=None,
-            department=department if target == Level.DEPARTMENT else d.department,
-            updated_at=at,
-        )
-        if moved != 1:
-            raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
-        from_level = d.level
-        d.refresh_from_db()
+        from_level = _move(d, expected_level, expected_due, target, department, at)
         note = reason if actor is not None else _("Overdue: escalated automatically. %(reason)s") % {"reason": reason}
         _event(d, Kind.ESCALATED, actor, at, note=note, from_level=from_level, to_level=target)
         if target == Level.DEPARTMENT:  # the district assigns (交办); it does not report up
@@ -541,6 +528,65 @@ def dispute_escalate(
                 _("Urgent dispute %(number)s passed straight from the village to the district") % {"number": d.number},
                 note,
             )
+    return _finish(dispute, d)
+
+
+def _move(
+    d: Dispute, expected_level: str, expected_due, target: str, unit: Department | None, at: datetime.datetime
+) -> str:
+    """Move the fresh copy ``d`` to ``target`` (naming ``unit`` when the target is a level a
+    case is assigned to: a department, a township station or institute) with a conditional
+    UPDATE on the level and deadline the caller read, and return the level it left."""
+    new_due = deadline_for(risk_level=d.risk_level, level=target, at=at)
+    moved = Dispute.objects.filter(pk=d.pk, level=expected_level, due_at=expected_due, status=d.status).update(
+        level=target,
+        due_at=new_due,
+        escalated_at=at,
+        status=Status.REGISTERED,
+        handler=None,
+        department=unit if target in ASSIGNED_LEVELS else d.department,
+        updated_at=at,
+    )
+    if moved != 1:
+        raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
+    from_level = d.level
+    d.refresh_from_db()
+    return from_level
+
+
+def dispute_assign_unit(
+    *, dispute: Dispute, actor: User, at: datetime.datetime, unit: Department, note: str
+) -> Dispute:
+    """The township centre assigns (交办) the case to one of its stations and institutes
+    (站所, seed 003 step 3). The unit's staff accept, mediate and return the result to the
+    township, which confirms or rejects it, as the district does with a department.
+    Conditional on the level and deadline the caller read, like ``dispute_escalate``."""
+    expected_level, expected_due = dispute.level, dispute.due_at  # as the caller read them
+    with transaction.atomic():
+        d = Dispute.objects.get(pk=dispute.pk)
+        _require(rules.can_assign_unit(actor, d))
+        _require(
+            unit is not None and unit.township_id == d.township_id and unit.is_active,
+            _("Choose an active station or institute of this township."),
+        )
+        _require(bool(note.strip()), _("Say what the station or institute is to do."))
+        from_level = _move(d, expected_level, expected_due, Level.TOWNSHIP_UNIT, unit, at)
+        # The unit is named on the timeline: a later assignment replaces it on the case.
+        _event(
+            d,
+            Kind.ESCALATED,
+            actor,
+            at,
+            note=f"{unit.name} · {note}",
+            from_level=from_level,
+            to_level=Level.TOWNSHIP_UNIT,
+        )
+        title = _("Dispute %(number)s assigned to %(unit)s by the township centre") % {
+            "number": d.number,
+            "unit": unit,
+        }
+        _notify_level(d, Level.TOWNSHIP_UNIT, title, note)
+        _notify_level(d, from_level, title, note, extra=[dispute.handler] if dispute.handler_id else ())
     return _finish(dispute, d)
 
 
@@ -574,6 +620,8 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
         _notify_level(d, Level.DISTRICT, title)
         if d.level != Level.DISTRICT:
             _notify_level(d, d.level, title, extra=[level_handler(d)])
+        if d.level in BRANCHES:  # a township unit's township, which assigned it there
+            _notify_level(d, BRANCHES[d.level], title)
     return _finish(dispute, d)
 
 
@@ -842,7 +890,7 @@ def dispute_reject_feedback(*, dispute: Dispute, actor: User, at: datetime.datet
         d = _locked(dispute)
         _require(rules.can_reject_feedback(actor, d))
         _require(bool(reason.strip()), _("Say why the result does not settle the dispute."))
-        target = d.next_level()
+        target = _returned_by(d)  # the department or township unit that returned it, or the level above
         from_level = move_to_level(d, target)
         d.status = Status.ACCEPTED
         d.due_at = deadline_for(risk_level=d.risk_level, level=target, at=at)

@@ -43,6 +43,7 @@ from .forms import (
     AcceptForm,
     AcknowledgeTransferForm,
     AssignHandlerForm,
+    AssignUnitForm,
     AttachmentForm,
     ConfirmForm,
     CourtOutcomeForm,
@@ -478,6 +479,19 @@ FLOW = Flow(
                 dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"]
             ),
             success=gettext_lazy("Passed straight to the district; the township is told."),
+        ),
+        Step(
+            name="unit",
+            url_name="assign_unit",
+            path="unit",
+            title=gettext_lazy("Assign to a township station or institute (交办)"),
+            submit=gettext_lazy("Assign"),
+            style="warning",
+            rule=rules.can_assign_unit,
+            form=AssignUnitForm,
+            form_kwargs=lambda user, d: {"units": selectors.unit_choices(d)},
+            service=services.dispute_assign_unit,
+            success=lambda d: _("Assigned to %(unit)s.") % {"unit": d.department},
         ),
         Step(
             name="assign",

@@ -15,7 +15,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.formats import date_format
@@ -165,15 +165,43 @@ class PoliceStationAdmin(admin.ModelAdmin):
         return obj.n_villages
 
 
+class DepartmentStaffInline(admin.TabularInline):
+    """The people of a department or township unit, read-only: a person is given to a unit
+    on their own user page (role "station or institute staff" and this unit)."""
+
+    model = User
+    fk_name = "department"
+    fields = ["username", "full_name", "role", "phone", "is_active"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = _("staff member")
+    verbose_name_plural = _("staff")
+
+
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
+    """The district's functional departments and, with a township, each township's
+    stations and institutes (站所: 司法所, 派出所, 民政办, 农业站 …)."""
+
     form = ModelForm  # typed text cleaned as on the portal's pages (govcenter.forms)
-    list_display = ["name", "district", "is_active"]
-    list_filter = ["is_active", "district"]
+    list_display = ["name", "kind", "township", "district", "staff_count", "is_active"]
+    list_filter = ["is_active", "kind", "district", "township"]
     list_editable = ["is_active"]
-    search_fields = ["name"]
-    list_select_related = ["district"]
-    autocomplete_fields = ["district"]
+    search_fields = ["name", "township__name"]
+    list_select_related = ["district", "township"]
+    autocomplete_fields = ["district", "township"]
+    fields = ["district", "township", "kind", "name", "is_active"]
+    inlines = [DepartmentStaffInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_staff=Count("users", filter=Q(users__is_active=True)))
+
+    @admin.display(description=_("active staff"), ordering="n_staff")
+    def staff_count(self, obj: Department) -> int:
+        return obj.n_staff
 
 
 # --- Users --------------------------------------------------------------------------

@@ -38,6 +38,7 @@ def navigation(request):
         User.Role.TOWNSHIP_STAFF,
         User.Role.DISTRICT_STAFF,
         User.Role.DEPARTMENT_STAFF,
+        User.Role.UNIT_STAFF,
     ):
         items.append(("logs", reverse("sentiment:home"), _("Sentiment logs")))
     # Publicity campaigns: everyone who works with villages and grids (not department staff).
@@ -91,6 +92,10 @@ def quick_actions(user) -> list[tuple[str, str, bool]]:
             ("disputes:register", _("Register a dispute"), False),
         ],
         R.DEPARTMENT_STAFF: [
+            ("disputes:list", _("Cases assigned to us"), True),
+            ("sentiment:queue", _("Incoming logs"), False),
+        ],
+        R.UNIT_STAFF: [
             ("disputes:list", _("Cases assigned to us"), True),
             ("sentiment:queue", _("Incoming logs"), False),
         ],

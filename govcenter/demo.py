@@ -1,5 +1,6 @@
 """Demo data of the project package: a made-up district, its townships and villages,
-police stations, functional departments, and the staff accounts of the centres.
+police stations, functional departments, the first township's stations and institutes
+(站所), and the staff accounts of the centres.
 
 ``seed(stdout)`` returns a ``DemoContext`` that the apps' own ``<app>.demo.seed(ctx)``
 build on (``manage.py seed_demo`` calls them in dependency order). Everything is
@@ -54,6 +55,12 @@ DEPARTMENTS = [
     "信访局",
     "市场监督管理局",
     "卫生健康局",
+]
+# The stations and institutes (站所) of the first township (station1's), after its name:
+# (suffix, kind, the login of its staff member, their name). unit1 is a documented login.
+UNITS = [
+    ("司法所", Department.Kind.JUSTICE, "unit1", "郑文静"),
+    ("民政办", Department.Kind.CIVIL_AFFAIRS, "unit2", "冯立军"),
 ]
 
 # --- Names ------------------------------------------------------------------------------
@@ -119,6 +126,7 @@ class DemoContext:
     stations: list[PoliceStation] = field(default_factory=list)
     station_of_village: dict[int, PoliceStation] = field(default_factory=dict)  # village pk -> station
     departments: dict[str, Department] = field(default_factory=dict)  # name -> department
+    units: list[Department] = field(default_factory=list)  # the first township's stations and institutes
     users: dict[str, User] = field(default_factory=dict)  # username -> user, every user the demo made or found
     logins: list[str] = field(default_factory=list)  # usernames of the documented demo logins, in order
     reference_date: datetime.date = REFERENCE_DATE
@@ -175,6 +183,11 @@ def seed(stdout) -> DemoContext:
 
     R = User.Role
     township1 = ctx.townships[0]
+    for suffix, kind, _login, _name in UNITS:
+        unit, _ = Department.objects.get_or_create(
+            district=ctx.district, name=f"{township1.name}{suffix}", defaults={"township": township1, "kind": kind}
+        )
+        ctx.units.append(unit)
     village1, village2 = ctx.villages_of[township1.pk][:2]
     logins = [
         dict(
@@ -221,6 +234,9 @@ def seed(stdout) -> DemoContext:
         spec["phone"] = mobile(rng)
     for spec in logins:
         spec.setdefault("phone", mobile(rng))
+    # The units' people come after every draw above, so that they change no other demo person.
+    for unit, (_suffix, _kind, login, name) in zip(ctx.units, UNITS, strict=True):
+        logins.append(dict(username=login, role=R.UNIT_STAFF, full_name=name, department=unit, phone=mobile(rng)))
 
     ctx.ensure_users(logins + staff)
     ctx.logins.extend(s["username"] for s in logins)

@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import limits
 from .forms import Form, choice_buttons, text_area
-from .levels import LEVEL_ORDER, Level, is_level_staff, level_staff, serves_grid
+from .levels import LEVEL_ORDER, Level, is_level_staff, level_staff, levels_below, serves_grid
 from .steps import Step, check
 from .timeline import WorkflowError, notify
 
@@ -128,8 +128,8 @@ def levels_passed(item) -> list[str]:
 def return_levels(item, below: str) -> list[str]:
     """The levels the result travels down to from ``below``: those ``item`` passed under it,
     down to its origin, top first."""
-    top = LEVEL_ORDER.index(below)
-    return [level for level in reversed(levels_passed(item)) if LEVEL_ORDER.index(level) < top]
+    under = levels_below(below)  # a township unit's result goes down from its township
+    return [level for level in reversed(levels_passed(item)) if level in under]
 
 
 def result_recipients(item, below: str) -> list:

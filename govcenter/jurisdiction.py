@@ -13,7 +13,10 @@ Who sees what (DESIGN.md, "Who uses it"):
 - community police: their grids, plus the villages their police station covers;
 - police station staff: the villages their station covers;
 - functional department staff: no grids or residents; only cases assigned to
-  their department (the disputes app asks for ``department=`` in ``Scope.q``).
+  their department (the disputes app asks for ``department=`` in ``Scope.q``);
+- township station and institute (站所) staff: the same, for their unit: the items the
+  township assigned to it, now or before (the item keeps naming the unit until the
+  district assigns it to a department of its own).
 """
 
 from __future__ import annotations
@@ -129,7 +132,7 @@ def _compute_scope(user: User) -> Scope:
         return Scope(grid_ids=_active_grid_ids(user), village_ids=_station_village_ids(user.police_station_id))
     if role == Role.STATION_STAFF:
         return Scope(village_ids=_station_village_ids(user.police_station_id))
-    if role == Role.DEPARTMENT_STAFF:
+    if role in (Role.DEPARTMENT_STAFF, Role.UNIT_STAFF):
         return Scope(department_id=user.department_id)
     return Scope()
 
@@ -173,4 +176,4 @@ def can_reveal_id_numbers(user, *, village_id: int) -> bool:
 
 
 def sees_residents(user) -> bool:
-    return not (getattr(user, "role", None) == Role.DEPARTMENT_STAFF and not is_admin(user))
+    return not (getattr(user, "role", None) in (Role.DEPARTMENT_STAFF, Role.UNIT_STAFF) and not is_admin(user))

@@ -9,7 +9,8 @@ functional department. An item is any model instance with these attributes (the
 - ``level``: a ``Level`` value, where the item is handled now;
 - ``district_id`` (never None), ``township_id``, ``village_id``, ``grid_id`` (None when
   the item is placed no lower than that);
-- ``department_id``: the functional department the district assigned it to, or None.
+- ``department_id``: the functional department the district assigned it to, or the
+  township station or institute (站所) the township assigned it to, or None.
 
 ``LEVEL_ORDER`` is the route an item travels, not a chain of command: the village, township
 and district centres escalate (上报) to the centre above; the department is not above the
@@ -17,6 +18,14 @@ district but where the district *assigns* (交办) an item, and the department's
 returns to the district (``previous_level``); a department never escalates (the route
 ends there). The apps name the district's move "assign to a department" and the
 department's return "result returned to the district".
+
+A township's stations and institutes (司法所, 派出所, 民政办, 农业站 …, seed 003 step 3) are
+the same kind of side branch one level lower: ``Level.TOWNSHIP_UNIT`` is not on the route
+(escalation from the township still goes to the district); the township *assigns* an item
+to one of its units, the unit never escalates, and its result returns to the township
+(``parent_level``). A unit is a ``Department`` row with a township; its staff have the role
+``UNIT_STAFF``; an item assigned to one names it in ``department_id`` like a department.
+``ASSIGNED_LEVELS`` are the two levels an item is assigned to rather than reported to.
 
 Rules in the apps build on ``is_level_staff`` and ``serves_grid``; services notify
 ``level_staff``; forms offer ``handler_choices`` (passed in by the view, see
@@ -55,38 +64,64 @@ class Level(models.TextChoices):
     TOWNSHIP = "township", _("Township")
     DISTRICT = "district", _("District")
     DEPARTMENT = "department", _("Functional department")
+    # A side branch of the township, off the route (module docstring).
+    TOWNSHIP_UNIT = "town_unit", _("Township station or institute")
 
 
 LEVEL_ORDER: list[str] = [Level.VILLAGE, Level.TOWNSHIP, Level.DISTRICT, Level.DEPARTMENT]
 
+# The levels an item is assigned to (交办) by a centre, and the centre each returns its result to.
+ASSIGNED_LEVELS: dict[str, str] = {Level.DEPARTMENT: Level.DISTRICT, Level.TOWNSHIP_UNIT: Level.TOWNSHIP}
+# A level off the route (a township unit) and the level of the route it branches from.
+BRANCHES: dict[str, str] = {Level.TOWNSHIP_UNIT: Level.TOWNSHIP}
+
+
+def parent_level(level: str) -> str | None:
+    """The centre that assigned an item to ``level`` and gets its result back (the district
+    for a department, the township for one of its units); None for a centre."""
+    return ASSIGNED_LEVELS.get(level)
+
 
 def level_index(level: str) -> int:
-    return LEVEL_ORDER.index(level)
+    """The place of ``level`` on the route; a township unit ranks with its township."""
+    return LEVEL_ORDER.index(BRANCHES.get(level, level))
 
 
 def next_level(level: str) -> str | None:
     """The next level on the route: the centre above, or from the district the department it
-    assigns the item to; None at department level (its result returns to the district)."""
+    assigns the item to; None at department level (its result returns to the district) and
+    at a township unit (it returns its result to the township)."""
+    if level in BRANCHES:
+        return None
     i = LEVEL_ORDER.index(level)
     return LEVEL_ORDER[i + 1] if i + 1 < len(LEVEL_ORDER) else None
 
 
 def previous_level(level: str, *, floor: str | None = None) -> str | None:
     """The level below ``level``, never below ``floor`` (e.g. where the item was registered):
-    None at the bottom or at the floor."""
+    None at the bottom or at the floor. A township unit's is its township."""
+    if level in BRANCHES:
+        parent = BRANCHES[level]
+        return None if floor is not None and level_index(floor) > level_index(parent) else parent
     i = LEVEL_ORDER.index(level)
-    if i == 0 or (floor is not None and i <= LEVEL_ORDER.index(floor)):
+    if i == 0 or (floor is not None and i <= level_index(floor)):
         return None
     return LEVEL_ORDER[i - 1]
 
 
 def levels_below(level: str) -> list[str]:
-    """The levels below ``level``, bottom first (those a result travels back down to)."""
+    """The levels below ``level``, bottom first (those a result travels back down to); a
+    township unit's are its township and the village."""
+    if level in BRANCHES:
+        return [*levels_below(BRANCHES[level]), BRANCHES[level]]
     return LEVEL_ORDER[: LEVEL_ORDER.index(level)]
 
 
 def levels_above(level: str, *, inclusive: bool = False) -> list[str]:
-    """The levels above ``level`` (and ``level`` itself with ``inclusive``), bottom first."""
+    """The levels above ``level`` (and ``level`` itself with ``inclusive``), bottom first. A
+    township unit has none: it is off the route."""
+    if level in BRANCHES:
+        return [level] if inclusive else []
     i = LEVEL_ORDER.index(level)
     return LEVEL_ORDER[i if inclusive else i + 1 :]
 
@@ -105,6 +140,7 @@ def _role_levels() -> dict[str, str]:
         Role.TOWNSHIP_STAFF: Level.TOWNSHIP,
         Role.DISTRICT_STAFF: Level.DISTRICT,
         Role.DEPARTMENT_STAFF: Level.DEPARTMENT,
+        Role.UNIT_STAFF: Level.TOWNSHIP_UNIT,
     }
 
 
@@ -122,7 +158,7 @@ def _place_of(item, level: str) -> tuple[str, int | None]:
         return "area_id", item.township_id
     if level == Level.DISTRICT:
         return "area_id", item.district_id
-    if level == Level.DEPARTMENT:
+    if level in (Level.DEPARTMENT, Level.TOWNSHIP_UNIT):
         return "department_id", item.department_id
     return "", None
 

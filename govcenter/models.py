@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
@@ -132,8 +133,36 @@ class PoliceStation(models.Model):
         return self.name
 
 
+class DepartmentQuerySet(models.QuerySet):
+    def functional(self):
+        """The district's functional departments (the district assigns items to them)."""
+        return self.filter(township__isnull=True)
+
+    def units_of(self, township_id: int | None):
+        """The stations and institutes of a township (the township assigns items to them)."""
+        return self.filter(township_id=township_id) if township_id is not None else self.none()
+
+
 class Department(models.Model):
-    """A district functional department (职能部门) that handles cases the district assigns it."""
+    """A district functional department (职能部门) that handles cases the district assigns
+    it, or, with a ``township``, one of that township's stations and institutes (站所: 司法所,
+    派出所, 民政办, 农业站 …) that handles items the township assigns it (seed 003 step 3).
+
+    One model for both rather than a second one: a unit is to its township exactly what a
+    department is to its district (assigned an item, handles it, returns its result), so the
+    items keep naming it in their one ``department`` column, which already drives
+    jurisdiction (its staff see what was assigned to it), the lists' filters, exports,
+    printed sheets and timelines; only the level differs (``Level.TOWNSHIP_UNIT``, staffed by
+    ``User.Role.UNIT_STAFF``). ``Department.objects.functional()`` are the district's own.
+    """
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("Functional department")
+        JUSTICE = "justice", _("Judicial office (司法所)")
+        POLICE = "police", _("Police station (派出所)")
+        CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs office (民政办)")
+        AGRICULTURE = "agriculture", _("Agricultural station (农业站)")
+        OTHER = "other", _("Other station or institute")
 
     district = models.ForeignKey(
         Area,
@@ -142,17 +171,54 @@ class Department(models.Model):
         verbose_name=_("district"),
         limit_choices_to={"level": Area.Level.DISTRICT},
     )
+    township = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+        verbose_name=_("township"),
+        limit_choices_to={"level": Area.Level.TOWNSHIP},
+        help_text=_("Set for a township's station or institute (站所); empty for a district functional department."),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.DEPARTMENT)
     name = models.CharField(_("name"), max_length=100)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = DepartmentQuerySet.as_manager()
+
     class Meta:
-        verbose_name = _("functional department")
-        verbose_name_plural = _("functional departments")
+        verbose_name = _("functional department or township unit")
+        verbose_name_plural = _("functional departments and township units")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["district", "name"], name="department_unique_name_per_district")]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "name"], name="department_unique_name_per_district"),
+            # A unit is of a township and of a kind other than "functional department".
+            models.CheckConstraint(
+                name="department_unit_kind",
+                condition=Q(township__isnull=True, kind="department")
+                | Q(township__isnull=False) & ~Q(kind="department"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_unit(self) -> bool:
+        return self.township_id is not None
+
+    def clean(self) -> None:
+        errors = {}
+        if self.township_id is not None:
+            if self.kind == self.Kind.DEPARTMENT:
+                errors["kind"] = _("Choose the kind of station or institute.")
+            if self.district_id is not None and not self.township.path.startswith(self.district.path):
+                errors["township"] = _("The township must be in the district.")
+        elif self.kind != self.Kind.DEPARTMENT:
+            errors["township"] = _("A station or institute belongs to a township.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class User(AbstractUser):
@@ -167,6 +233,7 @@ class User(AbstractUser):
         DISTRICT_STAFF = "district_staff", _("District centre staff")
         STATION_STAFF = "station_staff", _("Police station staff")
         DEPARTMENT_STAFF = "department_staff", _("Functional department staff")
+        UNIT_STAFF = "unit_staff", _("Township station or institute staff")
         ADMINISTRATOR = "administrator", _("Administrator")
 
     # The level of area each area-bound role must have as its home.
@@ -204,6 +271,9 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
         verbose_name=_("functional department"),
+        help_text=_(
+            "For department staff their department; for station and institute staff their station or institute."
+        ),
     )
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     notify_by_email = models.BooleanField(_("send notifications by e-mail"), default=True)
@@ -234,8 +304,10 @@ class User(AbstractUser):
             }
         if self.role == self.Role.STATION_STAFF and self.police_station_id is None:
             errors["police_station"] = _("Police station staff need a police station.")
-        if self.role == self.Role.DEPARTMENT_STAFF and self.department_id is None:
+        if self.role == self.Role.DEPARTMENT_STAFF and (self.department_id is None or self.department.is_unit):
             errors["department"] = _("Department staff need a functional department.")
+        if self.role == self.Role.UNIT_STAFF and (self.department_id is None or not self.department.is_unit):
+            errors["department"] = _("Station and institute staff need a township station or institute.")
         if self.phone:
             from .pii import validate_mobile
 

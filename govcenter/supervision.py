@@ -47,10 +47,11 @@ from .timeline import TimelineEvent, WorkflowError, notify, require
 def supervising_level(user, item) -> str | None:
     """The level at which ``user`` may supervise ``item``: the district centre any item of
     its district (administrators as the district), the township centre an item of its
-    villages still handled at village level; None for everyone else."""
+    villages still handled at village level or one it assigned to its stations and
+    institutes (as the district does its departments); None for everyone else."""
     if is_admin(user) or is_level_staff(user, item, Level.DISTRICT):
         return Level.DISTRICT
-    if item.level == Level.VILLAGE and is_level_staff(user, item, Level.TOWNSHIP):
+    if item.level in (Level.VILLAGE, Level.TOWNSHIP_UNIT) and is_level_staff(user, item, Level.TOWNSHIP):
         return Level.TOWNSHIP
     return None
 

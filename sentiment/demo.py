@@ -211,6 +211,8 @@ FLOW_STORIES = {
     "village2_new": "西岭村村民反映桥面护栏松动",
     "village_due_soon": "村民反映村口排水沟堵塞，雨天积水漫进农户院内",
     "urgent": "村后山塘堤坝出现管涌，下游十余户村民有生命危险，已组织转移",
+    "unit": "村民反映土地流转合同到期后承包方拒不退地，请求镇司法所调处",
+    "unit_fed_back": "独居老人反映申请临时救助后一直未获答复",
 }
 VISITORS = ["外村来访人员", "快递员", "邻村村民", "返乡务工人员"]
 
@@ -413,7 +415,7 @@ def _seed_flow(grids: list[Grid], today: datetime.date, existing: set[str]) -> i
     township = Area.objects.get(code=Area.parent_code_of(v1.code))
     district = Area.objects.get(code=Area.parent_code_of(township.code))
     t_staff, d_staff = _staff(Role.TOWNSHIP_STAFF, township), _staff(Role.DISTRICT_STAFF, district)
-    department = Department.objects.filter(district=district, is_active=True).order_by("pk").first()
+    department = Department.objects.functional().filter(district=district, is_active=True).order_by("pk").first()
     dept_staff = (
         User.objects.filter(role=Role.DEPARTMENT_STAFF, department=department, is_active=True).order_by("pk").first()
         if department
@@ -507,6 +509,23 @@ def _seed_flow(grids: list[Grid], today: datetime.date, existing: set[str]) -> i
         [up(clerk), up(t_staff), dept(), back(dept_staff, "经核查系银行账户信息错误，已更正并补发两月救助金")],
     )
     made += _urgent_incident(grid, worker, clerk, when, existing)
+    # The township's stations and institutes (站所): one log in hand at the first (the
+    # 司法所, unit1), one the second (the 民政办) fed back, waiting to be told to the parties.
+    units = [
+        (unit, User.objects.filter(role=Role.UNIT_STAFF, department=unit, is_active=True).order_by("pk").first())
+        for unit in Department.objects.units_of(township.pk).filter(is_active=True).order_by("pk")[:2]
+    ]
+    if len(units) == 2 and all(staff for _unit, staff in units):
+
+        def to_unit(unit):
+            return lambda log, at: s.log_assign_unit(log=log, actor=t_staff, at=at, unit=unit, note="请站所办理并反馈")
+
+        story("unit", 5, [up(clerk), to_unit(units[0][0])])
+        story(
+            "unit_fed_back",
+            9,
+            [up(clerk), to_unit(units[1][0]), back(units[1][1], "已上门核实，临时救助金800元已发放到位")],
+        )
     if len(villages) > 1:
         v2_grid = by_village[villages[1].pk][0]
         w2, _p = _team(v2_grid)

@@ -273,6 +273,18 @@ class AssignDepartmentForm(_StepForm):
         self.fields["department"].queryset = departments
 
 
+class AssignUnitForm(_StepForm):
+    """``units``: the active stations and institutes of the log's township (``selectors.unit_choices``)."""
+
+    unit = forms.ModelChoiceField(queryset=None, label=_("Station or institute"))
+    note = text_area(_("Instructions"), max_length=limits.NOTE, rows=2)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].label_from_instance = lambda u: f"{u.name} · {u.get_kind_display()}"
+
+
 class FeedBackForm(_StepForm):
     result = _result()
 

@@ -47,7 +47,8 @@ class ReportDeadlinePolicy(DeadlinePolicyBase):
     """How long a level has to answer a log reported to it. Edited in Django admin."""
 
     key_fields = ("level",)
-    DEFAULT_DAYS = {("village",): 5, ("township",): 7, ("district",): 10, ("department",): 10}
+    # A township's station or institute has the township's time.
+    DEFAULT_DAYS = {("village",): 5, ("township",): 7, ("district",): 10, ("department",): 10, ("town_unit",): 7}
 
     level = models.CharField(_("handling level"), max_length=12, choices=Level.choices, unique=True)
 
@@ -229,8 +230,10 @@ class Log(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
                 fields=["recorded_by", "client_token"], condition=~Q(client_token=""), name="log_unique_client_token"
             ),
             models.CheckConstraint(
+                # At a department or a township unit the log names it.
                 name="log_department_level_names_department",
-                condition=Q(level="department", department__isnull=False) | ~Q(level="department"),
+                condition=Q(level__in=["department", "town_unit"], department__isnull=False)
+                | ~Q(level__in=["department", "town_unit"]),
             ),
             models.CheckConstraint(
                 name="log_cosign_names_an_officer",
@@ -567,6 +570,7 @@ class LogEvent(TimelineEvent, LevelMove):
         REPORTED_UP = "reported_up", _("Reported up")
         HANDLED_HERE = "handled_here", _("Handled at this level")
         DEPARTMENT_ASSIGNED = "department", _("Assigned to a department")
+        UNIT_ASSIGNED = "unit", _("Assigned to a township station or institute")
         FED_BACK = "fed_back", _("Result fed back")
         COSIGNED = "cosigned", _("Co-signed by the accompanying officer")
         COSIGN_DECLINED = "cosign_declined", _("Co-signature declined")

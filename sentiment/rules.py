@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govcenter import feedback, police, urgent
 from govcenter.jurisdiction import is_admin, scope_of
-from govcenter.levels import is_level_staff, level_of, serves_grid
+from govcenter.levels import ASSIGNED_LEVELS, is_level_staff, level_of, serves_grid
 from govcenter.models import User
 from govcenter.steps import check
 
@@ -125,16 +125,27 @@ def can_assign_department(user, log: Log):
     )
 
 
+def can_assign_unit(user, log: Log):
+    """The township centre assigns a log at its level to one of its stations and institutes
+    (站所), which feeds the result back as a department does for the district."""
+    return in_flow(log) and _level_staff(
+        user,
+        log,
+        (Level.TOWNSHIP,),
+        _("Only the township centre assigns logs at township level to its stations and institutes."),
+    )
+
+
 def can_turn_into_dispute(user, log: Log):
     """A log not yet linked to a dispute: the grid worker or the village centre for a filed
     log; the centre the log is waiting at or handled by for a reported one (not a
-    department, which does not keep the ledger)."""
+    department or a township unit, which does not keep the ledger)."""
     if is_admin(user):
         who = True
     elif log.status == Status.FILED:
         who = serves_grid(user, log.grid_id) or is_level_staff(user, log, Level.VILLAGE)
     else:
-        who = log.level != Level.DEPARTMENT and is_level_staff(user, log)
+        who = log.level not in ASSIGNED_LEVELS and is_level_staff(user, log)
     return check(
         log.dispute_id is None,
         lambda: _("This log is already linked to dispute %(number)s.") % {"number": log.dispute.number},

@@ -38,7 +38,13 @@ def log_rows(qs: QuerySet[Log]) -> QuerySet[Log]:
 
 def department_choices(log: Log) -> QuerySet[Department]:
     """The active departments of the log's district (whom the district may assign it to)."""
-    return Department.objects.filter(district_id=log.district_id, is_active=True).order_by("name")
+    return Department.objects.functional().filter(district_id=log.district_id, is_active=True).order_by("name")
+
+
+def unit_choices(log: Log) -> QuerySet[Department]:
+    """The active stations and institutes (站所) of the log's township (whom the township may
+    assign it to)."""
+    return Department.objects.units_of(log.township_id).filter(is_active=True).order_by("name")
 
 
 def filing_grids(user) -> QuerySet[Grid]:

@@ -8,6 +8,7 @@ The reporting flow (DESIGN.md, "People's-sentiment log"; seed 003, three-level c
     filed with next step "report up"  -> NEW at the village centre
     village: handle here (IN_HAND, a cadre or grid worker)  | report up -> REPORTED_UP at the township
     township: handle here | report up -> REPORTED_UP at the district
+    township: ... | assign one of its stations and institutes (站所; IN_HAND at unit level)
     district: handle here | assign a functional department (IN_HAND at department level)
     the handling level feeds the result back (FED_BACK): the grid worker and every level
     that reported it are notified and see it (``govcenter.feedback``, as for disputes);
@@ -30,7 +31,15 @@ from disputes.deadlines import police_review_deadline
 from disputes.models import Dispute, Party, PoliceReviewPolicy
 from disputes.services import DisputeError, PartyData, dispute_register
 from govcenter import feedback
-from govcenter.levels import handler_choices, level_handler, level_staff, local_date, move_to_level
+from govcenter.levels import (
+    ASSIGNED_LEVELS,
+    BRANCHES,
+    handler_choices,
+    level_handler,
+    level_staff,
+    local_date,
+    move_to_level,
+)
 from govcenter.models import Area, Department, User
 from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
 from govcenter.supervision import Supervised
@@ -644,42 +653,68 @@ def log_handle_here(*, log: Log, actor: User, at: datetime.datetime, handler: Us
     return _finish(log)
 
 
+def _assign(
+    log: Log, *, actor: User, at: datetime.datetime, rule, unit: Department, level: str, kind, title: str, note: str
+) -> Log:
+    """A centre assigns (交办) the log to a unit at ``level``: the district to a functional
+    department, the township to one of its stations and institutes. The unit's staff feed
+    the result back (``log_feed_back``); it goes down from the centre that assigned it."""
+    with transaction.atomic():
+        current = _locked(log)
+        _require(rule(actor, current))
+        from_level = current.level
+        if level == Level.DEPARTMENT:
+            fits = unit.district_id == current.district_id and not unit.is_unit
+            _require(fits and unit.is_active, _("Choose an active department of this district."), "department")
+        else:
+            fits = unit.township_id is not None and unit.township_id == current.township_id
+            _require(fits and unit.is_active, _("Choose an active station or institute of this township."), "unit")
+        current.level, current.department, current.status, current.handler = level, unit, Status.IN_HAND, None
+        current.due_at = ReportDeadlinePolicy.deadline(at=at, level=level)
+        current.save()
+        _event(
+            current,
+            kind,
+            actor,
+            at,
+            note=" · ".join(x for x in (unit.name, note) if x),
+            from_level=from_level,
+            to_level=level,
+        )
+        _notify(current, level_staff(current, level), title % {"summary": current.summary}, note)
+    return _finish(log)
+
+
 def log_assign_department(
     *, log: Log, actor: User, at: datetime.datetime, department: Department, note: str = ""
 ) -> Log:
     """The district registers the log and assigns it to a functional department."""
-    with transaction.atomic():
-        current = _locked(log)
-        _require(rules.can_assign_department(actor, current))
-        _require(
-            department.district_id == current.district_id and department.is_active,
-            _("Choose an active department of this district."),
-            "department",
-        )
-        current.level, current.department, current.status, current.handler = (
-            Level.DEPARTMENT,
-            department,
-            Status.IN_HAND,
-            None,
-        )
-        current.due_at = ReportDeadlinePolicy.deadline(at=at, level=Level.DEPARTMENT)
-        current.save()
-        _event(
-            current,
-            Kind.DEPARTMENT_ASSIGNED,
-            actor,
-            at,
-            note=" · ".join(x for x in (department.name, note) if x),
-            from_level=Level.DISTRICT,
-            to_level=Level.DEPARTMENT,
-        )
-        _notify(
-            current,
-            level_staff(current, Level.DEPARTMENT),
-            _("The district centre assigned you a log: %(summary)s") % {"summary": current.summary},
-            note,
-        )
-    return _finish(log)
+    return _assign(
+        log,
+        actor=actor,
+        at=at,
+        rule=rules.can_assign_department,
+        unit=department,
+        level=Level.DEPARTMENT,
+        kind=Kind.DEPARTMENT_ASSIGNED,
+        title=_("The district centre assigned you a log: %(summary)s"),
+        note=note,
+    )
+
+
+def log_assign_unit(*, log: Log, actor: User, at: datetime.datetime, unit: Department, note: str = "") -> Log:
+    """The township centre assigns the log to one of its stations and institutes (站所)."""
+    return _assign(
+        log,
+        actor=actor,
+        at=at,
+        rule=rules.can_assign_unit,
+        unit=unit,
+        level=Level.TOWNSHIP_UNIT,
+        kind=Kind.UNIT_ASSIGNED,
+        title=_("The township centre assigned you a log: %(summary)s"),
+        note=note,
+    )
 
 
 def _notify_feedback(log: Log, actor: User, result: str) -> None:
@@ -796,7 +831,8 @@ def log_tell_parties(
             _event(current, Kind.PARTIES_TOLD, actor, at, note=told)
             return _finish(log)
         from_level = move_to_level(current, current.result_level or current.level)
-        if level_handler(current) is not None or current.level == Level.DEPARTMENT:  # a department has no screening
+        # A department or a township unit has no screening.
+        if level_handler(current) is not None or current.level in ASSIGNED_LEVELS:
             current.status = Status.IN_HAND
         else:
             current.status = Status.NEW if current.level == Level.VILLAGE else Status.REPORTED_UP
@@ -897,7 +933,11 @@ def log_overdue(log: Log, at: datetime.datetime) -> str:
         SUPERVISION.placed_by_sweep(current, at=at, due_at=new_due, note=note)
         _event(current, Kind.SUPERVISED, None, at, note=note)
         title = _("Log overdue and under supervision: %(summary)s") % {"summary": current.summary}
-        _notify(current, [*level_staff(current, Level.DISTRICT), *level_staff(current), current.handler], title)
+        # A township unit's township, which assigned it there, is told too.
+        parent = [*level_staff(current, BRANCHES[current.level])] if current.level in BRANCHES else []
+        _notify(
+            current, [*level_staff(current, Level.DISTRICT), *parent, *level_staff(current), current.handler], title
+        )
         return SUPERVISED
 
 

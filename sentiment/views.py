@@ -30,7 +30,7 @@ from govcenter import feedback
 from govcenter.files import private_file_response
 from govcenter.forms import parse_pk, search_query
 from govcenter.jurisdiction import is_admin, sees_residents
-from govcenter.levels import handler_choices, levels_above
+from govcenter.levels import ASSIGNED_LEVELS, BRANCHES, handler_choices, levels_above
 from govcenter.pagination import WindowPage
 from govcenter.steps import Flow, Step
 from govcenter.urgent import pass_to_district_step, urgent_first, urgent_pinned
@@ -42,6 +42,7 @@ from .filters import AgencyFilter, LogFilter
 from .forms import (
     AgencyCompleteForm,
     AssignDepartmentForm,
+    AssignUnitForm,
     DeclineCosignForm,
     FeedBackForm,
     HandleHereForm,
@@ -62,6 +63,7 @@ from .selectors import (
     log_rows,
     logs_to_cosign,
     logs_visible_to,
+    unit_choices,
 )
 from .services import LogAlreadyFiled, LogError
 
@@ -245,6 +247,20 @@ def _queue_level(request) -> str:
     return level
 
 
+def sent_on(level: str) -> list[str]:
+    """The levels a log leaves ``level``'s queue for while still open: up the route, or (from
+    the township) to one of its stations and institutes."""
+    return [*levels_above(level), *(unit for unit, parent in BRANCHES.items() if parent == level)]
+
+
+def _sent_on_label(level: str) -> str:
+    if level == Level.DISTRICT:
+        return _("With departments")
+    if level == Level.TOWNSHIP:
+        return _("Reported up or with stations")
+    return _("Reported up")
+
+
 def queue_rows(logs, level: str, tab: str):
     """The rows of one tab of a level's incoming queue (within the user's visible logs)."""
     if tab == "new":
@@ -252,9 +268,7 @@ def queue_rows(logs, level: str, tab: str):
     if tab == "in_hand":
         return logs.filter(level=level, status=Status.IN_HAND).order_by("reported_at", "pk")
     if tab == "reported_up":
-        return logs.filter(level__in=levels_above(level), status__in=Log.OPEN_FLOW_STATUSES).order_by(
-            "-reported_at", "-pk"
-        )
+        return logs.filter(level__in=sent_on(level), status__in=Log.OPEN_FLOW_STATUSES).order_by("-reported_at", "-pk")
     if tab == "to_tell":  # the origin (the village centre) tells the parties the result fed back
         return logs.filter(feedback.awaiting_parties_q(), status=Status.FED_BACK).order_by("-fed_back_at", "-pk")
     return logs.filter(level__in=levels_above(level, inclusive=True), status=Status.FED_BACK).order_by(
@@ -272,17 +286,17 @@ def queue(request):
     counts = logs.filter(status__in=Log.OPEN_FLOW_STATUSES).aggregate(
         new=Count("pk", filter=Q(level=level, status__in=Log.AWAITING_STATUSES)),
         in_hand=Count("pk", filter=Q(level=level, status=Status.IN_HAND)),
-        reported_up=Count("pk", filter=Q(level__in=levels_above(level))),
+        reported_up=Count("pk", filter=Q(level__in=sent_on(level))),
     )
     tabs = [
         ("new", _("New"), counts["new"]),
         ("in_hand", _("In hand"), counts["in_hand"]),
-        ("reported_up", _("Reported up") if level != Level.DISTRICT else _("With departments"), counts["reported_up"]),
+        ("reported_up", _sent_on_label(level), counts["reported_up"]),
         ("fed_back", _("Fed back"), None),
     ]
     if level == Level.VILLAGE:
         tabs.append(("to_tell", _("Tell the parties"), None))
-    if level == Level.DEPARTMENT:
+    if level in ASSIGNED_LEVELS:  # a department or township unit: assigned logs, no screening
         tabs = [t for t in tabs if t[0] in ("in_hand", "fed_back")]
         if tab not in ("in_hand", "fed_back"):
             tab = "in_hand"
@@ -450,6 +464,19 @@ FLOW = Flow(
             form_kwargs=lambda user, log: {"departments": department_choices(log)},
             service=services.log_assign_department,
             success=lambda log: _("Assigned to %(department)s.") % {"department": log.department},
+        ),
+        Step(
+            name="unit",
+            url_name="assign_unit",
+            path="unit",
+            title=gettext_lazy("Assign to a township station or institute"),
+            submit=gettext_lazy("Assign"),
+            style="warning",
+            rule=rules.can_assign_unit,
+            form=AssignUnitForm,
+            form_kwargs=lambda user, log: {"units": unit_choices(log)},
+            service=services.log_assign_unit,
+            success=lambda log: _("Assigned to %(unit)s.") % {"unit": log.department},
         ),
         Step(
             name="dispute",

@@ -59,7 +59,8 @@ def make_resident(
 
 def build_world() -> SimpleNamespace:
     """District D with townships T1 (villages V1, V2) and T2 (village V3); one grid per village
-    (two in V1); a police station covering T1's villages; one department; one user per role."""
+    (two in V1); a police station covering T1's villages; one department; two stations and
+    institutes (站所) of T1 and one of T2; one user per role (and per unit)."""
     w = SimpleNamespace()
     w.district, _ = area_add_or_update(code="330102000000", name="清溪区")
     w.township1, _ = area_add_or_update(code="330102001000", name="桃源镇")
@@ -76,6 +77,12 @@ def build_world() -> SimpleNamespace:
     w.station2 = PoliceStation.objects.create(name="石门派出所", district=w.district)
     w.station2.villages.set([w.village3])
     w.department = Department.objects.create(district=w.district, name="司法局")
+    K = Department.Kind
+    w.unit1 = Department.objects.create(district=w.district, township=w.township1, kind=K.JUSTICE, name="桃源司法所")
+    w.unit1b = Department.objects.create(
+        district=w.district, township=w.township1, kind=K.CIVIL_AFFAIRS, name="桃源民政办"
+    )
+    w.unit2 = Department.objects.create(district=w.district, township=w.township2, kind=K.JUSTICE, name="石门司法所")
     R = User.Role
     w.admin = make_user("admin", R.ADMINISTRATOR, is_staff=True, is_superuser=True)
     w.district1 = make_user("district1", R.DISTRICT_STAFF, area=w.district)
@@ -92,6 +99,9 @@ def build_world() -> SimpleNamespace:
     w.station1 = make_user("station1", R.STATION_STAFF, police_station=w.station)
     w.station2_user = make_user("station2", R.STATION_STAFF, police_station=w.station2)
     w.dept1 = make_user("dept1", R.DEPARTMENT_STAFF, department=w.department)
+    w.unit1_user = make_user("unit1", R.UNIT_STAFF, department=w.unit1)
+    w.unit1b_user = make_user("unit1b", R.UNIT_STAFF, department=w.unit1b)
+    w.unit2_user = make_user("unit2", R.UNIT_STAFF, department=w.unit2)
     today = datetime.date(2026, 1, 5)
     D = GridMembership.Duty
     membership_add(grid=w.grid1, user=w.grid1_user, duty=D.GRID_WORKER, started_on=today)

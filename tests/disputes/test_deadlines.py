@@ -77,7 +77,7 @@ def test_calendar_day_policy_counts_holidays_too(world):
 def test_policy_edited_in_the_admin_changelist_takes_effect(world, admin_client):
     url = reverse("admin:disputes_deadlinepolicy_changelist")
     rows = list(DeadlinePolicy.objects.order_by("risk_level", "level"))
-    assert len(rows) == 12  # the defaults from the migration
+    assert len(rows) == 15  # the defaults from the migrations (12, and 3 for the township units)
     data = {"form-TOTAL_FORMS": len(rows), "form-INITIAL_FORMS": len(rows), "form-MIN_NUM_FORMS": 0,
             "form-MAX_NUM_FORMS": 1000, "_save": "Save"}  # fmt: skip
     for i, row in enumerate(rows):

@@ -47,6 +47,7 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "reject": {"reason": "当事人不认可"},
         "escalate": {"reason": "无法化解", "department": world.department},
         "assign": {},
+        "unit": {"unit": world.unit1, "note": "请司法所调处"},
         "unresolved": {"result": "一方起诉", "referral": "litigation", "court": "上城区人民法院", "referred_on": today},
         "transfer": {"station": world.station, "reason": "涉嫌故意伤害"},
         "acknowledge": {"case_number": "A330102-1", "case_registered_on": today},
@@ -91,6 +92,18 @@ def _states(world):
     s.dispute_return_feedback(dispute=returned, actor=world.township1_user, at=T0, result="x")
     department = register(world.district1, source=Dispute.Source.HOTLINE_12345)
     s.dispute_escalate(dispute=department, actor=world.district1, reason="r", at=T0, department=world.department)
+    unit = register(world.grid1_user, grid=world.grid1)
+    s.dispute_escalate(dispute=unit, actor=world.village1_user, reason="r", at=T0)
+    s.dispute_assign_unit(dispute=unit, actor=world.township1_user, at=T0, unit=world.unit1, note="n")
+    unit_working = register(world.grid1_user, grid=world.grid1)
+    s.dispute_escalate(dispute=unit_working, actor=world.village1_user, reason="r", at=T0)
+    s.dispute_assign_unit(dispute=unit_working, actor=world.township1_user, at=T0, unit=world.unit1, note="n")
+    s.dispute_accept(dispute=unit_working, actor=world.unit1_user, at=T0)
+    unit_returned = register(world.grid1_user, grid=world.grid1)
+    s.dispute_escalate(dispute=unit_returned, actor=world.village1_user, reason="r", at=T0)
+    s.dispute_assign_unit(dispute=unit_returned, actor=world.township1_user, at=T0, unit=world.unit1, note="n")
+    s.dispute_accept(dispute=unit_returned, actor=world.unit1_user, at=T0)
+    s.dispute_return_feedback(dispute=unit_returned, actor=world.unit1_user, at=T0, result="x")
     resolved = register(world.grid1_user, grid=world.grid1)
     s.dispute_accept(dispute=resolved, actor=world.village1_user, at=T0)
     s.dispute_resolve(dispute=resolved, actor=world.village1_user, at=at(hours=1), result="ok")
@@ -130,6 +143,9 @@ def _states(world):
         "accepted at township": township,
         "returned for confirmation": returned,
         "at a department": department,
+        "assigned to a township unit": unit,
+        "accepted at a township unit": unit_working,
+        "returned by a township unit": unit_returned,
         "resolved": resolved,
         "registered at district": district,
         "urgent at village": urgent,

@@ -35,6 +35,9 @@ ROLES = [
     "station1",
     "station2_user",
     "dept1",
+    "unit1_user",
+    "unit1b_user",
+    "unit2_user",
 ]
 
 

@@ -76,7 +76,17 @@ PARAMETERS = sorted(
     | {"tab", "level", "unread", "download", "next"}
 )
 ROUTES = portal_routes()
-ROLES = ("grid1_user", "police1", "village1_user", "township1_user", "district1", "station1", "dept1", "admin")
+ROLES = (
+    "grid1_user",
+    "police1",
+    "village1_user",
+    "township1_user",
+    "district1",
+    "station1",
+    "dept1",
+    "unit1_user",
+    "admin",
+)
 
 EXTREME_INTS = [0, -1, 1, 2**31 - 1, 2**31, 2**32, 2**63 - 1, 2**63, -(2**63) - 1, 10**20, 10**40]
 ODD_TEXT = [
@@ -168,13 +178,14 @@ class _NoServerErrors(TestCase):
     def setUpTestData(cls):
         from tests.disputes.helpers import register
         from tests.publicity.helpers import activity, handed_out
-        from tests.sentiment.helpers import at_department, file_log
+        from tests.sentiment.helpers import at_department, at_unit, file_log
 
         w = cls.world = build_world()
         w.homeless = make_resident(w.grid1, "王无户", household=None)  # no household (a 500 once)
         dispute = register(w.grid1_user, grid=w.grid1)
         file_log(w, kind=Log.Kind.PUBLICITY, participants=40, households_reached=12)
         at_department(w)
+        at_unit(w)  # a log at township1's 司法所, for unit1
         campaign = handed_out(w)
         activity(w, campaign.assignments.filter(grid=w.grid1).get())
         cls.ids = sorted(

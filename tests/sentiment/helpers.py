@@ -55,6 +55,14 @@ def at_department(world) -> Log:
     return s.log_assign_department(log=log, actor=world.district1, at=at(3), department=world.department)
 
 
+def at_unit(world, unit=None) -> Log:
+    """A log the township assigned to one of its stations and institutes (unit1 by default)."""
+    log = at_township(world)
+    return s.log_assign_unit(
+        log=log, actor=world.township1_user, at=at(3), unit=unit or world.unit1, note="请司法所办理"
+    )
+
+
 def an_hour_ago() -> dict[str, str]:
     """The filing form's "when it happened" fields for an hour ago, local time: a fixed
     time of day ("08:00" today) lies in the future between midnight and 08:00."""

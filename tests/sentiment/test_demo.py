@@ -44,6 +44,8 @@ def test_demo_covers_every_grid_and_stage_and_is_idempotent(ctx):
         ("district", "reported_up"),
         ("department", "in_hand"),
         ("department", "fed_back"),
+        ("town_unit", "in_hand"),
+        ("town_unit", "fed_back"),
     } <= stages
     assert Log.objects.filter(dispute__isnull=False).count() == 2
     open_matters = AgencyMatter.objects.open()
@@ -66,7 +68,10 @@ def test_demo_covers_every_grid_and_stage_and_is_idempotent(ctx):
     )
     # ... one told to the parties, the others waiting in village1's and grid1's "tell the parties" lists.
     assert grid1_flow.filter(parties_told_at__isnull=False, satisfaction="satisfied").count() == 1
-    assert grid1_flow.filter(result_returned_at__isnull=False, parties_told_at__isnull=True).count() == 2
+    # (the township's and the department's results, and the one the township's 民政办 fed back)
+    waiting = grid1_flow.filter(result_returned_at__isnull=False, parties_told_at__isnull=True)
+    assert waiting.count() == 3
+    assert sorted(waiting.values_list("result_level", flat=True)) == ["department", "town_unit", "township"]
     counts = (Log.objects.count(), AgencyMatter.objects.count())
     assert demo.seed(ctx) == 0
     assert (Log.objects.count(), AgencyMatter.objects.count()) == counts

@@ -18,7 +18,7 @@ from sentiment.models import AgencyMatter, Log
 from sentiment.views import FLOW
 from tests import images
 
-from .helpers import at, at_department, at_district, at_township, file_log, reported
+from .helpers import at, at_department, at_district, at_township, at_unit, file_log, reported
 from .test_services import EVERYONE
 
 NextStep = Log.NextStep
@@ -37,6 +37,7 @@ def _data(world, step_name: str, log: Log) -> dict | None:
         "feedback": {"result": "已答复"},
         "report": {"note": "需上级协调"},
         "department": {"department": world.department, "note": ""},
+        "unit": {"unit": world.unit1, "note": "请司法所办理"},
         "dispute": {"category": "neighbourhood", "summary": "路灯纠纷", "respondent_name": "", "risk_level": "general"},
         "photos": {"photos": [SimpleUploadedFile("a.jpg", images.JPEG_BYTES, "image/jpeg")]},
         "cosign": {},
@@ -86,6 +87,7 @@ def _states(world) -> dict[str, Log]:
         "at the township": at_township(world),
         "at the district": at_district(world),
         "at a department": at_department(world),
+        "at a township unit": at_unit(world),
         "fed back": fed_back,
         "hazard, awaiting police review": file_log(world, category=Log.Category.SECURITY_HAZARD),
         "incident reported, awaiting police review": reported(world, kind=Log.Kind.INCIDENT),
