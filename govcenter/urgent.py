@@ -197,24 +197,20 @@ class UrgentFirst:
         self._qs = qs
         self._urgent = qs.filter(pressing)
         self._rest = qs.exclude(pressing)
-        self._n_urgent: int | None = None
-
-    def _urgent_count(self) -> int:
-        if self._n_urgent is None:
-            self._n_urgent = self._urgent.count()
-        return self._n_urgent
 
     def __getitem__(self, index):
         if not isinstance(index, slice) or index.step is not None:
             raise TypeError("UrgentFirst supports slices without a step only")
         start, stop = index.start or 0, index.stop
-        n = self._urgent_count()
-        rows = list(self._urgent[start:stop]) if start < n else []
-        rest_start = max(start - n, 0)
+        # The urgent rows up to the slice's end, without counting them: fewer than that
+        # many means all of them, and the rest fills the slice after them.
+        urgent = list(self._urgent if stop is None else self._urgent[:stop])
+        rows = urgent[start:stop]
+        n = len(urgent)
         if stop is None:
-            return rows + list(self._rest[rest_start:])
-        if stop > n:
-            rows += list(self._rest[rest_start : stop - n])
+            rows += list(self._rest[max(start - n, 0) :])
+        elif n < stop:
+            rows += list(self._rest[max(start - n, 0) : stop - n])
         return rows
 
     def __iter__(self):
