@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor passed
     # Exposes the request to django-simple-history: the user and client address of each change.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # An imported account's initial password: changed before anything else is opened.
+    "govcenter.middleware.PasswordChangeRequiredMiddleware",
     "govcenter.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

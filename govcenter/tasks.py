@@ -65,3 +65,13 @@ def sweep_overdue() -> dict[str, dict[str, int]]:
     if moved:
         logging.getLogger(__name__).info("Overdue sweep: %s", moved)
     return counts
+
+
+@shared_task(acks_late=True)
+def run_import(job_id: int) -> str | None:
+    """Import an uploaded file (``govcenter.imports``). A worker killed mid-import leaves
+    nothing saved; the task, acknowledged late, comes back and runs the file again."""
+    from .imports import import_job_run
+
+    job = import_job_run(job_id=job_id)
+    return job.status if job else None
