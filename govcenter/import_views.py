@@ -84,8 +84,10 @@ def import_list(request):
             enqueue_on_commit(run_import, job.pk)
         return redirect(job)
     jobs = ImportJob.objects.filter(user=request.user)[:RECENT_JOBS]
+    # Plain values: a template would call a class (it is callable) instead of reading its attributes.
+    kinds_shown = [{"key": cls.key, "title": cls.title, "matched_by": cls.matched_by} for cls in kinds]
     return render(
-        request, "govcenter/imports.html", {"nav_active": "imports", "form": form, "kinds": kinds, "jobs": jobs}
+        request, "govcenter/imports.html", {"nav_active": "imports", "form": form, "kinds": kinds_shown, "jobs": jobs}
     )
 
 

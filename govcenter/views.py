@@ -196,6 +196,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         if form.user.must_change_password:
-            type(form.user).objects.filter(pk=form.user.pk).update(must_change_password=False)
+            User.objects.filter(pk=form.user.pk).update(must_change_password=False)
             form.user.must_change_password = False
         return response
