@@ -369,6 +369,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "govcenter.tasks.deliver_pending_notifications",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 5 minutes: uploaded import files whose task never reached the broker (outage catch-up).
+    "resume-queued-imports": {"task": "govcenter.tasks.resume_queued_imports", "schedule": crontab(minute="*/5")},
 }
 
 # Reminders go out this many days before a deadline; 0 means "on the day".

@@ -75,3 +75,20 @@ def run_import(job_id: int) -> str | None:
 
     job = import_job_run(job_id=job_id)
     return job.status if job else None
+
+
+@shared_task
+def resume_queued_imports(older_than_seconds: int = 120) -> int:
+    """Catch-up: queue the import of uploaded files whose task never reached the broker."""
+    from .models import ImportJob
+
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    ids = list(
+        ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:100]
+    )
+    for pk in ids:
+        if not send_now(run_import, pk):
+            break
+    return len(ids)

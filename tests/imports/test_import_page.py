@@ -263,3 +263,36 @@ def test_no_upload_makes_a_server_error(world, login, django_capture_on_commit_c
     for job in ImportJob.objects.all():
         assert client.get(job.get_absolute_url()).status_code == 200
         assert client.get(reverse("import_error_file", args=[job.pk])).status_code in (200, 302, 404)
+
+
+def test_the_admin_history_of_an_imported_resident_names_the_import(world, login, django_capture_on_commit_callbacks):
+    client = login(world.village1_user)
+    upload(
+        client, "residents", xlsx([("史料", make_id_number(), world.grid1.code)]), django_capture_on_commit_callbacks
+    )
+    job = ImportJob.objects.get()
+    resident = Resident.objects.get(name="史料")
+    admin_client = login(world.admin)
+    html = admin_client.get(reverse("admin:grids_resident_history", args=[resident.pk])).content.decode()
+    assert f"from the import #{job.pk}: 居民.xlsx" in html
+    assert world.village1_user.username in html
+    # And the import itself is on record for the administrator.
+    listing = admin_client.get(reverse("admin:govcenter_importjob_changelist")).content.decode()
+    assert "居民.xlsx" in listing
+
+
+def test_a_job_whose_task_never_reached_the_broker_is_queued_again(world, monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    from govcenter import tasks
+
+    job = queued_job(world, world.admin)
+    fresh = queued_job(world, world.admin)
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=10))
+    sent = []
+    monkeypatch.setattr(tasks, "send_now", lambda task, *args: sent.append((task.name, args)) or True)
+    assert tasks.resume_queued_imports() == 1
+    assert sent == [("govcenter.tasks.run_import", (job.pk,))]
+    assert fresh.pk not in [a[0] for _n, a in sent]
