@@ -93,14 +93,11 @@ class GridAppImporter(Importer):
             return None
         return grid
 
-    def duplicate(self, row: Row, key: str, value: str, errors: list[RowError], message: str | None = None) -> bool:
+    def duplicate(self, row: Row, key: str, value: str, errors: list[RowError], message=None) -> bool:
         """Whether ``value`` was already in an earlier row of the file (an error if so)."""
         if value in self.seen:
-            errors.append(
-                self.error(
-                    row, key, (message or _("The same value is already in row %(row)d.")) % {"row": self.seen[value]}
-                )
-            )
+            text = str(message) if message else _("The same value is already in row %(row)d.")
+            errors.append(self.error(row, key, text % {"row": self.seen[value]}))
             return True
         self.seen[value] = row.number
         return False
@@ -280,6 +277,23 @@ class HouseholdImporter(VillageImporter):
 # --- residents -------------------------------------------------------------------------
 
 GENDERS = (("男", Resident.Gender.MALE), ("女", Resident.Gender.FEMALE))
+SAME_ID_NUMBER = gettext_lazy("The same ID number is already in row %(row)d.")
+# What the check of a known resident reads; the ciphertext and timestamps are not needed.
+RESIDENT_COMPARED = (
+    "id",
+    "id_number_hash",
+    "grid",
+    "village",
+    "household",
+    "relation",
+    "name",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "address",
+    "note",
+)
 
 
 @register
@@ -354,9 +368,7 @@ class ResidentImporter(VillageImporter):
                 except ValidationError as e:
                     row_errors.append(self.error(row, "id_number", " ".join(e.messages)))
                 else:
-                    self.duplicate(
-                        row, "id_number", number, row_errors, _("The same ID number is already in row %(row)d.")
-                    )
+                    self.duplicate(row, "id_number", number, row_errors, SAME_ID_NUMBER)
             grid = self.grid_of(row, grids, row_errors)
             gender = self.choice(row, "gender", row_errors)
             phone = row["phone"]
@@ -371,17 +383,21 @@ class ResidentImporter(VillageImporter):
             errors += row_errors
             if not row_errors:
                 checked.append((row, number, grid, gender, phone))
-        hashes = {pii.keyed_hash(number): number for _r, number, *_ in checked}
-        existing = {r.id_number_hash: r for r in Resident.objects.filter(id_number_hash__in=hashes)}
+        checked = [
+            (row, number, pii.keyed_hash(number), grid, gender, phone) for row, number, grid, gender, phone in checked
+        ]
+        existing = {
+            r.id_number_hash: r
+            for r in Resident.objects.filter(id_number_hash__in=[c[2] for c in checked]).only(*RESIDENT_COMPARED)
+        }
         households = {
             (h.grid_id, h.number): h
             for h in Household.objects.filter(
-                grid__in={grid.pk for _r, _n, grid, *_ in checked}, number__in={r["household"] for r, *_ in checked}
+                grid__in={c[3].pk for c in checked}, number__in={c[0]["household"] for c in checked}
             )
         }
         items = []
-        for row, number, grid, gender, phone in checked:
-            digest = pii.keyed_hash(number)
+        for row, number, digest, grid, gender, phone in checked:
             resident = existing.get(digest)
             household = None
             if row["household"]:
@@ -407,10 +423,11 @@ class ResidentImporter(VillageImporter):
                         )
                     )
                     continue
+            # Ids, not instances: comparing an instance would load the resident's own one (a query a row).
             values = {
-                "grid": grid,
-                "village": grid.village,
-                "household": household,
+                "grid_id": grid.pk,
+                "village_id": grid.village_id,
+                "household_id": household.pk if household else None,
                 "relation": row["relation"],
                 "name": row["name"],
                 "gender": gender or pii.gender_from_id(number),
@@ -676,8 +693,8 @@ class TeamImporter(GridAppImporter):
                 "full_name": row["full_name"],
                 "phone": phone,
                 "role": role,
-                "area": area,
-                "police_station": station,
+                "area_id": area.pk if area else None,
+                "police_station_id": station.pk if station else None,
             }
             if row["email"]:
                 values["email"] = row["email"]
