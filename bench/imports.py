@@ -56,7 +56,9 @@ def main() -> None:
     area_add_or_update(code=f"{REGION}000000", name="导入测试区")
     area_add_or_update(code=f"{REGION}001000", name="导入测试镇")
     village, _ = area_add_or_update(code=f"{REGION}001001", name="导入测试村")
-    grid, _ = Grid.objects.get_or_create(code=f"{REGION}001001001", defaults={"village": village, "name": "导入测试网格"})
+    grid, _ = Grid.objects.get_or_create(
+        code=f"{REGION}001001001", defaults={"village": village, "name": "导入测试网格"}
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "residents.csv"
         write_file(path, args.residents, grid.code)
