@@ -161,3 +161,20 @@ def import_error_file(request, pk):
     stem = os.path.splitext(job.file_name)[0] or "import"
     response["Content-Disposition"] = content_disposition_header(True, f"{stem}-错误.xlsx")
     return response
+
+
+@login_required
+def import_passwords(request, pk):
+    """The printable sheet of a team file's new accounts and their initial passwords, for
+    the importer to hand out where SMS does not reach; only accounts still on their initial
+    password are listed. Once handed out, the importer deletes the sheet (POST)."""
+    from .imports import passwords_sheet_rows
+
+    job = _own_job(request, pk)
+    if not job.passwords_sheet:
+        raise Http404
+    if request.method == "POST":
+        ImportJob.objects.filter(pk=job.pk).update(passwords_sheet="")
+        messages.success(request, _("The sheet of initial passwords was deleted."))
+        return redirect(job)
+    return render(request, "govcenter/import_passwords.html", {"job": job, "accounts": passwords_sheet_rows(job)})

@@ -11,12 +11,14 @@ the background task's service.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from . import pii
 from .importers import ImportFileError, import_run, importer_class, row_count_hint, table_of
 from .models import ImportJob
 
@@ -44,8 +46,9 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             return _finish(job, status=Status.FAILED, message=str(e))
         expected = row_count_hint(job.file.path)
         ImportJob.objects.filter(pk=job.pk).update(rows_expected=expected)
+        importer = importer_cls(user=job.user, job=job)
         try:
-            result = import_run(importer_cls(user=job.user, job=job), table, progress=_Progress(job.pk))
+            result = import_run(importer, table, progress=_Progress(job.pk))
         except ImportFileError as e:
             return _finish(job, status=Status.FAILED, message=str(e))
     if result.errors:
@@ -58,12 +61,40 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         )
     return _finish(
         job,
+        passwords_sheet=_passwords_sheet(getattr(importer, "new_accounts", ())),
         status=Status.DONE,
         total=result.total,
         created=result.created,
         updated=result.updated,
         unchanged=result.unchanged,
     )
+
+
+def _passwords_sheet(accounts) -> str:
+    """The new accounts' logins and initial passwords, encrypted; '' if there are none."""
+    if not accounts:
+        return ""
+    rows = [[a.username, a.display_name, a.role, password] for a, password in accounts]
+    return pii.encrypt(json.dumps(rows, ensure_ascii=False))
+
+
+def passwords_sheet_rows(job: ImportJob) -> list[dict]:
+    """The sheet's accounts that still have their initial password (login, name, role, password)."""
+    from .models import User
+
+    if not job.passwords_sheet:
+        return []
+    rows = json.loads(pii.decrypt(job.passwords_sheet) or "[]")
+    waiting = set(
+        User.objects.filter(username__in=[r[0] for r in rows], must_change_password=True).values_list(
+            "username", flat=True
+        )
+    )
+    return [
+        {"login": login, "name": name, "role": User.Role(role).label, "password": password}
+        for login, name, role, password in rows
+        if login in waiting
+    ]
 
 
 class _Progress:

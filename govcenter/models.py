@@ -478,6 +478,9 @@ class ImportJob(models.Model):
     failed = models.PositiveIntegerField(_("rows with errors"), default=0)
     # [[row, column, message, value], ...] of a refused file, in the importer's language.
     errors = models.JSONField(default=list, blank=True)
+    # The accounts a team file made, with their initial passwords, for the importer to print
+    # (SMS may not reach everyone): encrypted like ID numbers (govcenter.pii), emptied once printed.
+    passwords_sheet = models.TextField(blank=True, editable=False)
 
     class Meta:
         verbose_name = _("import")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
     path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
     path("imports/<int:pk>/errors/", import_views.import_error_file, name="import_error_file"),
+    path("imports/<int:pk>/passwords/", import_views.import_passwords, name="import_passwords"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("grids/", include("grids.urls")),

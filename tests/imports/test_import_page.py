@@ -296,3 +296,42 @@ def test_a_job_whose_task_never_reached_the_broker_is_queued_again(world, monkey
     assert tasks.resume_queued_imports() == 1
     assert sent == [("govcenter.tasks.run_import", (job.pk,))]
     assert fresh.pk not in [a[0] for _n, a in sent]
+
+
+def test_a_team_file_gives_a_printable_sheet_and_the_account_logs_in_and_changes_its_password(
+    world, login, client, django_capture_on_commit_callbacks
+):
+    importer = login(world.district1)
+    team = xlsx(
+        [("陈网格", "13700000021", "网格员", world.grid1b.code)],
+        header=("姓名", "手机号码", "角色", "网格编码"),
+        name="队伍.xlsx",
+    )
+    upload(importer, "team", team, django_capture_on_commit_callbacks)
+    job = ImportJob.objects.get()
+    assert (job.status, job.created) == ("done", 1)
+    assert "13700000021" not in job.passwords_sheet  # stored encrypted
+    sheet_url = reverse("import_passwords", args=[job.pk])
+    assert sheet_url in importer.get(job.get_absolute_url()).content.decode()
+    html = importer.get(sheet_url).content.decode()
+    password = html.split('<td class="font-monospace fs-5">')[1].split("<")[0]
+    assert "陈网格" in html and "13700000021" in html
+    # Nobody else sees the sheet.
+    for other in (world.admin, world.village1_user):
+        assert login(other).get(sheet_url).status_code == 404
+    # The new account signs in with it, is sent to the password change, and chooses its own.
+    client.logout()
+    response = client.post(reverse("login"), {"username": "13700000021", "password": password})
+    assert response.status_code == 302
+    assert client.get(reverse("grids:grid_list")).url == reverse("password_change")
+    client.post(
+        reverse("password_change"),
+        {"old_password": password, "new_password1": "Qx7-long-enough-pass", "new_password2": "Qx7-long-enough-pass"},
+    )
+    assert client.get(reverse("grids:grid_list")).status_code == 200
+    # Once changed, the account is off the sheet; the importer then deletes the sheet.
+    importer = login(world.district1)
+    assert password not in importer.get(sheet_url).content.decode()
+    assert importer.post(sheet_url).status_code == 302
+    job.refresh_from_db()
+    assert job.passwords_sheet == "" and importer.get(sheet_url).status_code == 404
