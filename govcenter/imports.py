@@ -51,6 +51,15 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             result = import_run(importer, table, progress=_Progress(job.pk))
         except ImportFileError as e:
             return _finish(job, status=Status.FAILED, message=str(e))
+        except Exception:
+            # A bug or a lost database: the transaction rolled back, nothing was saved. The job
+            # ends here (not an endless progress bar) and the importer uploads the file again.
+            logger.exception("Import job %s stopped", job.pk)
+            return _finish(
+                job,
+                status=Status.FAILED,
+                message=_("The import stopped on an unexpected error; nothing was saved. Upload the file again."),
+            )
     if result.errors:
         return _finish(
             job,

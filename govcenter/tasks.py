@@ -78,13 +78,23 @@ def run_import(job_id: int) -> str | None:
 
 
 @shared_task
-def resume_queued_imports(older_than_seconds: int = 120) -> int:
-    """Catch-up: queue the import of uploaded files whose task never reached the broker."""
+def resume_queued_imports(older_than_seconds: int = 120, dead_after_seconds: int = 3 * 3600) -> int:
+    """Catch-up: queue the import of uploaded files whose task never reached the broker, and
+    of jobs whose worker died without the broker handing the task back (the embedded
+    broker does not redeliver): running for longer than any file takes (``dead_after_seconds``;
+    500,000 residents take minutes). Their write was one transaction: nothing of it was saved."""
+    from django.db.models import Q
+
     from .models import ImportJob
 
-    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(seconds=older_than_seconds)
+    dead = now - datetime.timedelta(seconds=dead_after_seconds)
     ids = list(
-        ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=cutoff)
+        ImportJob.objects.filter(
+            Q(status=ImportJob.Status.QUEUED, created_at__lt=cutoff)
+            | Q(status__in=[ImportJob.Status.CHECKING, ImportJob.Status.WRITING], started_at__lt=dead)
+        )
         .order_by("created_at")
         .values_list("pk", flat=True)[:100]
     )

@@ -288,14 +288,36 @@ def test_a_job_whose_task_never_reached_the_broker_is_queued_again(world, monkey
 
     from govcenter import tasks
 
+    now = timezone.now()
     job = queued_job(world, world.admin)
     fresh = queued_job(world, world.admin)
-    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=10))
+    dead = queued_job(world, world.admin)
+    running = queued_job(world, world.admin)
+    ImportJob.objects.filter(pk__in=[job.pk, dead.pk, running.pk]).update(created_at=now - datetime.timedelta(hours=4))
+    ImportJob.objects.filter(pk=dead.pk).update(status="writing", started_at=now - datetime.timedelta(hours=4))
+    ImportJob.objects.filter(pk=running.pk).update(status="writing", started_at=now - datetime.timedelta(minutes=5))
     sent = []
     monkeypatch.setattr(tasks, "send_now", lambda task, *args: sent.append((task.name, args)) or True)
-    assert tasks.resume_queued_imports() == 1
-    assert sent == [("govcenter.tasks.run_import", (job.pk,))]
-    assert fresh.pk not in [a[0] for _n, a in sent]
+    assert tasks.resume_queued_imports() == 2
+    assert sorted(sent) == sorted(
+        [("govcenter.tasks.run_import", (job.pk,)), ("govcenter.tasks.run_import", (dead.pk,))]
+    )
+    assert fresh.pk not in [a[0] for _n, a in sent] and running.pk not in [a[0] for _n, a in sent]
+
+
+def test_an_unexpected_error_ends_the_job_with_a_message_and_saves_nothing(world, monkeypatch):
+    from grids.importers import ResidentImporter
+
+    job = queued_job(world, world.admin)
+
+    def broken(self, items):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(ResidentImporter, "write_batch", broken)
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and "nothing was saved" in job.message
+    assert not Resident.objects.filter(name__startswith="居民").exists()
 
 
 def test_a_team_file_gives_a_printable_sheet_and_the_account_logs_in_and_changes_its_password(
