@@ -516,3 +516,51 @@ class ImportJob(models.Model):
         if not self.rows_expected:
             return 0
         return min(90, self.rows_checked * 90 // self.rows_expected)
+
+
+class ExportJob(models.Model):
+    """A large export written in the background (``govcenter.background_exports``): the
+    requester follows its progress and downloads the file, which only they can open and
+    which expires a day after it was asked for."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Writing the file")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="export_jobs", verbose_name=_("requested by"))
+    params = models.TextField(blank=True)  # the list's query string: the same filter as the page
+    language = models.CharField(max_length=10, default="zh-hans")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_expected = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", max_length=200, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The expiry sweep: the oldest exports first.
+            models.Index(fields=["created_at"], name="exportjob_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("export_detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    def percent(self) -> int:
+        if not self.is_running:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_expected) if self.rows_expected else 0

@@ -371,6 +371,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every 5 minutes: uploaded import files whose task never reached the broker (outage catch-up).
     "resume-queued-imports": {"task": "govcenter.tasks.resume_queued_imports", "schedule": crontab(minute="*/5")},
+    # Every hour at :40: background exports expire a day after they were asked for.
+    "expire-exports": {"task": "govcenter.tasks.expire_exports", "schedule": crontab(minute=40)},
 }
 
 # Reminders go out this many days before a deadline; 0 means "on the day".

@@ -102,3 +102,20 @@ def resume_queued_imports(older_than_seconds: int = 120, dead_after_seconds: int
         if not send_now(run_import, pk):
             break
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def run_export(job_id: int) -> str | None:
+    """Write a large export's file (``govcenter.background_exports``)."""
+    from .background_exports import export_job_run
+
+    job = export_job_run(job_id=job_id)
+    return job.status if job else None
+
+
+@shared_task
+def expire_exports() -> int:
+    """Delete background exports (and their files) older than a day."""
+    from .background_exports import exports_expire
+
+    return exports_expire(at=timezone.now())

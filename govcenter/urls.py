@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import import_views, twofactor_views, views
+from . import export_views, import_views, twofactor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,6 +26,9 @@ urlpatterns = [
     path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
     path("imports/<int:pk>/errors/", import_views.import_error_file, name="import_error_file"),
     path("imports/<int:pk>/passwords/", import_views.import_passwords, name="import_passwords"),
+    path("exports/<int:pk>/", export_views.export_detail, name="export_detail"),
+    path("exports/<int:pk>/progress/", export_views.export_progress, name="export_progress"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("grids/", include("grids.urls")),
