@@ -335,3 +335,17 @@ def test_district_staff_cannot_import_areas_of_another_district(world, tmp_path)
     result = run("areas", path, user=world.district1)
     assert "outside your district" in result.errors[0].message
     assert not Area.objects.filter(code="330103000000").exists()
+
+
+def test_no_initial_password_goes_to_the_log_of_the_default_sms_backend(
+    world, tmp_path, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "govcenter.channels.LoggingSmsBackend"
+    path = write_xlsx(
+        tmp_path / "t.xlsx",
+        ("姓名", "手机号码", "角色", "网格编码"),
+        [("孙", "13700000031", "网格员", world.grid1b.code)],
+    )
+    with caplog.at_level("INFO"), django_capture_on_commit_callbacks(execute=True):
+        assert run("team", path, user=world.admin).created == 1
+    assert "initial password" not in caplog.text and "13700000031" not in caplog.text
