@@ -532,6 +532,18 @@ class TeamImporter(GridAppImporter):
         self.added: dict[int, dict[str, int]] = {}
         self.new_accounts: list[tuple[User, str]] = []
 
+    def _account_in_district(self, account: User) -> bool:
+        """Whether district staff may change this existing account: it works in their district
+        (an account of nowhere yet, too). Administrators may change any."""
+        if _admin_or_cli(self.user):
+            return True
+        home = (
+            account.area
+            or (account.police_station.district if account.police_station_id else None)
+            or (account.department.district if account.department_id else None)
+        )
+        return home is None or self._district_ok(home.code)
+
     def _district_ok(self, code: str) -> bool:
         return _admin_or_cli(self.user) or code[:6] == self.user.area.code[:6]
 
@@ -554,7 +566,11 @@ class TeamImporter(GridAppImporter):
             except ValidationError:
                 pass
         usernames = {r["username"] for r in rows} - {""}
-        accounts = list(User.objects.filter(Q(username__in=usernames | phones) | Q(phone__in=phones)))
+        accounts = list(
+            User.objects.filter(Q(username__in=usernames | phones) | Q(phone__in=phones)).select_related(
+                "area", "police_station__district", "department__district"
+            )
+        )
         by_username = {u.username: u for u in accounts}
         by_phone = {u.phone: u for u in accounts if u.phone}
         active = {}
@@ -588,6 +604,8 @@ class TeamImporter(GridAppImporter):
                 account = by_phone.get(phone)
             if account is not None and (account.is_superuser or account.role == User.Role.ADMINISTRATOR):
                 row_errors.append(self.error(row, "phone", _("This is an administrator's account.")))
+            elif account is not None and not self._account_in_district(account):
+                row_errors.append(self.error(row, "phone", _("This account belongs to another district.")))
             elif account is not None and row["username"] and phone and by_phone.get(phone) not in (None, account):
                 row_errors.append(
                     self.error(

@@ -349,3 +349,20 @@ def test_no_initial_password_goes_to_the_log_of_the_default_sms_backend(
     with caplog.at_level("INFO"), django_capture_on_commit_callbacks(execute=True):
         assert run("team", path, user=world.admin).created == 1
     assert "initial password" not in caplog.text and "13700000031" not in caplog.text
+
+
+def test_district_staff_cannot_take_over_an_account_of_another_district(world, tmp_path):
+    from govcenter.services import area_add_or_update
+    from tests.factories import make_user
+
+    other_district, _ = area_add_or_update(code="330103000000", name="别区")
+    outsider = make_user("outsider", User.Role.DISTRICT_STAFF, area=other_district, phone="13700000041")
+    path = write_xlsx(
+        tmp_path / "t.xlsx",
+        ("姓名", "手机号码", "角色", "网格编码"),
+        [("改名", "13700000041", "网格员", world.grid1b.code)],
+    )
+    result = run("team", path, user=world.district1)
+    assert [e.message for e in result.errors] == ["This account belongs to another district."]
+    outsider.refresh_from_db()
+    assert (outsider.role, outsider.full_name) == (User.Role.DISTRICT_STAFF, "outsider")
