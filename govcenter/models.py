@@ -464,7 +464,7 @@ class ImportJob(models.Model):
     file_name = models.CharField(_("file name"), max_length=200)
     language = models.CharField(max_length=10, default="zh-hans")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    message = models.TextField(_("message"), blank=True)
+    message = models.TextField(_("message"), blank=True, editable=False)  # written by the portal
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -531,7 +531,7 @@ class ExportJob(models.Model):
 
     kind = models.CharField(_("kind"), max_length=40)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="export_jobs", verbose_name=_("requested by"))
-    params = models.TextField(blank=True)  # the list's query string: the same filter as the page
+    params = models.TextField(blank=True, editable=False)  # the list's query string: the same filter as the page
     language = models.CharField(max_length=10, default="zh-hans")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     rows_expected = models.PositiveIntegerField(default=0)
