@@ -12,13 +12,15 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.requirements-installed
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per CPU; TEST_WORKERS=0 runs the tests in this process.
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test lint format messages bench bench-imports clean
 
 help:
 	@echo "make run       install, migrate, load demo data, start web + worker + beat on http://127.0.0.1:$(PORT)/"
-	@echo "make test      run the tests (PYTEST_ARGS='-k resident -x' to narrow them)"
+	@echo "make test      run the tests, one process per CPU (PYTEST_ARGS='-k resident -x' to narrow them, TEST_WORKERS=0 for one process)"
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make format    ruff format and ruff check --fix"
 	@echo "make messages  update locale/*.po from the code and compile them (needs GNU gettext)"
@@ -49,7 +51,7 @@ run: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: venv
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

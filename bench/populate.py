@@ -24,11 +24,12 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from disputes.models import Dispute, LedgerCounter, Party  # noqa: E402
-from govcenter.models import Area, User  # noqa: E402
+from govcenter.models import Area, Supervision, User  # noqa: E402
 from govcenter.services import area_add_or_update  # noqa: E402
 from grids.models import Grid, Resident  # noqa: E402
 
@@ -93,6 +94,7 @@ def add_disputes(target: int, districts: list[Area], rng: random.Random) -> None
         return
     spots = places(districts)
     registrar = User.objects.get(username="benchdistrict")
+    dispute_type = ContentType.objects.get_for_model(Dispute)
     now = timezone.now()
     statuses = [s for s, _ in Dispute.Status.choices]
     closed = [s for s in statuses if s not in Dispute.OPEN_STATUSES]
@@ -118,6 +120,7 @@ def add_disputes(target: int, districts: list[Area], rng: random.Random) -> None
             else:
                 status = rng.choice(statuses)
             level = rng.choice(levels)
+            criminal, is_open = rng.random() < 0.03, status in Dispute.OPEN_STATUSES
             number = f"MD-34{district_id:04d}-{year}-{seq:06d}"
             applicant, respondent = name(rng), name(rng)
             summary, description = f"{applicant}与{respondent}纠纷", "基准测试数据：" + name(rng) * 3
@@ -135,7 +138,12 @@ def add_disputes(target: int, districts: list[Area], rng: random.Random) -> None
                     search_text=" ".join([number, summary, description, applicant, respondent]),
                     occurred_on=registered.date(),
                     risk_level=rng.choice(["general", "general", "significant", "major"]),
-                    risk_criminal=rng.random() < 0.03,
+                    risk_criminal=criminal,
+                    # Open cases flagged 民转刑 wait for the police (/police/); about one open
+                    # case in a hundred is under supervision (/supervised/).
+                    police_review="pending" if criminal and is_open else "",
+                    police_review_due_at=registered + datetime.timedelta(days=5) if criminal and is_open else None,
+                    supervised_at=registered + datetime.timedelta(days=20) if is_open and rng.random() < 0.01 else None,
                     status=status,
                     level=level,
                     registered_level="village",
@@ -154,6 +162,23 @@ def add_disputes(target: int, districts: list[Area], rng: random.Random) -> None
                     for role, who in zip(("applicant", "respondent"), names, strict=True)
                 ],
                 batch_size=BATCH * 2,
+            )
+            # The district's supervision of the marked cases, as the supervisor's list reads it.
+            Supervision.objects.bulk_create(
+                [
+                    Supervision(
+                        content_type=dispute_type,
+                        object_id=d.pk,
+                        level="district",
+                        area_id=d.district_id,
+                        due_at=d.supervised_at + datetime.timedelta(days=7),
+                        note="基准测试督办",
+                        started_at=d.supervised_at,
+                    )
+                    for d in created
+                    if d.supervised_at is not None
+                ],
+                batch_size=BATCH,
             )
         made += n
         rate = (made - have) / (time.monotonic() - started)

@@ -51,6 +51,11 @@ def pages() -> list[tuple[str, str, str]]:
         ("residents, township, name search", "benchtownship", "/grids/residents/?q=%E7%8E%8B"),
         ("home, district", "benchdistrict", "/"),
         ("home, province (admin)", "admin", "/"),
+        ("police review queue, station", "station1", "/police/"),
+        ("police review queue, province (admin)", "admin", "/police/"),
+        ("supervised items, district", "benchdistrict", "/supervised/"),
+        ("supervised items, province (admin)", "admin", "/supervised/"),
+        ("logs awaiting co-signature, officer", "police1", "/logs/cosign/"),
     ]
 
 

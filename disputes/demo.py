@@ -31,6 +31,7 @@ from govcenter.levels import local_zone
 from govcenter.models import Area, Department, Notification, PoliceStation, User
 from govcenter.pii import id_check_char
 from govcenter.police import police_of
+from govcenter.urgent import UrgentReason
 from grids.models import Grid, GridMembership, Resident
 
 from . import services as s
@@ -1174,6 +1175,38 @@ def _police_waiting(seeder: Seeder, plan_n: int) -> list[Dispute]:
     return made
 
 
+def _urgent_case(seeder: Seeder, plan_n: int) -> list[Dispute]:
+    """An urgent case (紧急) waiting in village1's queue: grid1 registered it ten minutes ago
+    and marked it urgent (risk of a mass incident) two minutes later, which alarmed the
+    village, township and district centres and the police of the place at once."""
+    if Dispute.objects.filter(source_reference=f"{MARKER}{plan_n:04d}").exists():
+        return []
+    cast = seeder.cast
+    village = next((v for v in cast.villages if cast.clerk[v.pk].username == "village1"), cast.villages[0])
+    grid = (cast.grids_of.get(village.pk) or [None])[0]
+    worker = cast.workers.get(grid.pk, [None])[0] if grid else None
+    actor, place = (worker, {"grid": grid}) if worker else (cast.clerk[village.pk], {"village": village})
+    t0 = seeder.now - datetime.timedelta(minutes=10)
+    d = s.dispute_register(
+        actor=actor, at=t0, source=Source.GRID_INSPECTION if worker else Source.WALK_IN, category=Category.LAND_BOUNDARY,
+        summary="孙某与周某两家族因山林界址争执，现场聚集三十余人",
+        description=f"{village.name}4组与6组村民因祖坟山林界址发生争执，双方各聚集十余人在山脚对峙，"
+        "有人手持锄头，情绪激动，随时可能发生冲突。",
+        occurred_on=t0.astimezone(local_zone()).date(), risk_level="major", risk_mass_incident=True,
+        location=f"{village.name}4组后山", source_reference=f"{MARKER}{plan_n:04d}",
+        parties=[s.PartyData(role=Party.Role.APPLICANT, name="孙建国", phone="13957166789"),
+                 s.PartyData(role=Party.Role.RESPONDENT, name="周海涛")],
+        **place,
+    )  # fmt: skip
+    seeder._backdate(t0)
+    marked = t0 + datetime.timedelta(minutes=2)
+    s.dispute_mark_urgent(
+        dispute=d, actor=actor, at=marked, urgent_reason=UrgentReason.MASS_INCIDENT_RISK, note="双方仍在对峙，请求支援"
+    )
+    seeder._backdate(marked)
+    return [d]
+
+
 # --- Entry point ---------------------------------------------------------------------------------
 
 
@@ -1598,6 +1631,7 @@ def seed(ctx: Any = None, *, now: datetime.datetime | None = None) -> list[Dispu
         created = [d for d in created if d is not None]  # a village1 story without grid1
         _tell_the_older_results(seeder)
         created += _police_waiting(seeder, first + 3)  # after the three of _police_and_court
+        created += _urgent_case(seeder, first + 7)  # the last registered: after _police_waiting's two
         _supervise_some(seeder.cast, seeder.now)
     if seeder.cut_short:
         logger.info("Demo ledger: %d stories stopped early to stay in the past.", seeder.cut_short)

@@ -22,6 +22,7 @@ from govcenter import background_exports as shared_background
 from govcenter import exports as shared
 from govcenter import feedback
 from govcenter.supervision import status_with_supervision
+from govcenter.urgent import urgent_text
 
 from .models import CourtReferral, Dispute, MediationRecord, Party, PoliceReview, PoliceTransfer
 from .selectors import ledger_rows
@@ -38,6 +39,7 @@ def columns() -> list[tuple[str, str, int]]:
     gives the values in the same order."""
     return [
         ("number", _("Ledger number"), 24),
+        ("urgent", _("Urgent"), 14),
         ("registered", _("Registered on"), 12),
         ("place", _("Place"), 22),
         ("source", _("Source"), 12),
@@ -145,6 +147,7 @@ def row_values(d: Dispute) -> list:
     parties = list(d.parties.all())  # prefetched
     return [
         d.number,
+        urgent_text(d),
         _local_date(d.registered_at),
         _place(d),
         d.get_source_display(),

@@ -22,6 +22,7 @@ from govcenter.forms import clean_text_field, date_input, parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.levels import local_zone
 from govcenter.models import Area, User
+from govcenter.urgent import urgent_filter
 from grids.filters import grid_filter, township_filter, village_filter, visible_townships
 from grids.models import Grid
 from grids.selectors import villages_visible_to
@@ -102,7 +103,7 @@ AREA_FILTERS = {
     Role.DEPARTMENT_STAFF: (),
 }
 # Filters shown above the fold; the rest sit under "More filters".
-PRIMARY_FILTERS = ("q", "status", "level", "overdue")
+PRIMARY_FILTERS = ("q", "status", "level", "urgent", "overdue")
 
 
 def _chosen(request, name: str) -> int | None:
@@ -150,6 +151,7 @@ class DisputeFilter(BootstrapFilterSet):
         label=_("Supervision"),
         empty_label=_("With or without"),
     )
+    urgent = urgent_filter()
     overdue = django_filters.ChoiceFilter(
         choices=(("yes", _("Overdue")), ("no", _("Not overdue"))),
         method="filter_overdue",

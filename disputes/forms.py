@@ -24,6 +24,7 @@ from govcenter import feedback, limits, pii
 from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk, police_verdict_field, text_area
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, PoliceStation, User
+from govcenter.urgent import urgent_reason_field
 from grids.models import Grid, Resident
 from grids.selectors import residents_visible_to
 
@@ -115,6 +116,7 @@ class RegisterForm(_CascadingPlaces, Form):
     risk_criminal = forms.BooleanField(label=_("Risk of turning criminal"), required=False)
     risk_mass_incident = forms.BooleanField(label=_("Risk of a mass incident"), required=False)
     vulnerable_party = forms.BooleanField(label=_("Vulnerable party involved"), required=False)
+    urgent_reason = urgent_reason_field()
     summary = forms.CharField(
         label=_("Summary"),
         max_length=200,

@@ -20,6 +20,7 @@ from govcenter.models import Area, Department, PoliceStation
 from govcenter.pii import ProtectedIdNumber
 from govcenter.police import PoliceOpinion, PoliceQueueItem
 from govcenter.timeline import LevelMove, TimelineEvent
+from govcenter.urgent import UrgentItem
 from grids.models import Grid, Resident
 
 
@@ -146,7 +147,7 @@ class DisputeQuerySet(models.QuerySet):
         return self.referred_to_court().filter(court_referral__outcome="")
 
 
-class Dispute(PoliceQueueItem, ResultFeedback, models.Model):
+class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
     """One entry of the conflict-dispute ledger (矛盾纠纷排查化解台账).
 
     It enters the police review queue (``PoliceQueueItem``) when ``needs_police_review``."""
@@ -443,8 +444,16 @@ class Dispute(PoliceQueueItem, ResultFeedback, models.Model):
         return self.registered_by if self.registered_by.role == self.registered_by.Role.GRID_WORKER else None
 
     def previous_level(self) -> str | None:
-        """The level that sent the case up to the current one (never below where it was registered)."""
-        return level_below(self.level, floor=self.registered_level)
+        """The level that sent the case up to the current one (never below where it was registered).
+        An urgent case the village passed straight to the district skipped the township: its
+        result goes back to the village (the highest level it passed below this one)."""
+        below = level_below(self.level, floor=self.registered_level)
+        if below is None or self.urgent_at is None:
+            return below
+        from govcenter.feedback import return_levels
+
+        passed = return_levels(self, self.level)
+        return passed[0] if passed else below
 
     def police_review_reasons(self) -> list[str]:
         """Why the police must judge this case (empty: they need not): the flags, a major
@@ -796,6 +805,7 @@ class DisputeEvent(TimelineEvent, LevelMove):
         ATTACHMENT = "attachment", _("Attachment added")
         HANDED_OVER = "handed_over", _("Handed to mediation by the police station")
         STATION_CONFIRMED = "station_confirmed", _("Result confirmed by the police station")
+        MARKED_URGENT = "urgent", _("Marked urgent")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events", verbose_name=_("dispute"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
@@ -809,6 +819,8 @@ class DisputeEvent(TimelineEvent, LevelMove):
         are stored as the level moves they are, and named for what they mean."""
         if self.kind == self.Kind.ESCALATED and self.to_level == Level.DEPARTMENT:
             return str(_("Assigned to a functional department"))
+        if self.kind == self.Kind.ESCALATED and (self.from_level, self.to_level) == (Level.VILLAGE, Level.DISTRICT):
+            return str(_("Urgent: passed straight to the district"))
         if self.kind == self.Kind.FEEDBACK_RETURNED and self.from_level == Level.DEPARTMENT:
             return str(_("Department's result returned to the district"))
         return self.get_kind_display()

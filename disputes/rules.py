@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import feedback, police, supervision
+from govcenter import feedback, police, supervision, urgent
 from govcenter.jurisdiction import can_reveal_id_numbers, is_admin
 from govcenter.levels import is_level_staff, serves_grid
 from govcenter.models import User
@@ -234,6 +234,22 @@ def can_reject_feedback(user, dispute: Dispute):
 
 def can_escalate(user, dispute: Dispute):
     return is_open(dispute) and _handles(user, dispute) and can_move_up(dispute)
+
+
+def can_mark_urgent(user, dispute: Dispute):
+    """An open case, by a grid worker of its grid or the centre handling it (``govcenter.urgent``)."""
+    return is_open(dispute) and urgent.can_mark_urgent(user, dispute)
+
+
+def can_pass_to_district(user, dispute: Dispute):
+    """The village centre passes an urgent case straight to the district, skipping the
+    township (``govcenter.urgent``), when it could escalate it."""
+    return (
+        is_open(dispute)
+        and urgent.can_pass_to_district(user, dispute)
+        and _handles(user, dispute)
+        and can_move_up(dispute)
+    )
 
 
 def can_assign(user, dispute: Dispute):

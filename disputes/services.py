@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from govcenter import feedback, uploads
@@ -22,6 +23,7 @@ from govcenter.models import Area, Department, User
 from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
 from govcenter.supervision import Supervised
 from govcenter.timeline import WorkflowError, workflow_helpers
+from govcenter.urgent import Urgency
 from grids.models import Grid, Resident
 
 from . import rules, selectors
@@ -138,8 +140,12 @@ def dispute_register(
     source_reference: str = "",
     alarm_number: str = "",
     alarm_at: datetime.datetime | None = None,
+    urgent_reason: str = "",
 ) -> Dispute:
     """Register a dispute at the actor's own level.
+
+    With an ``urgent_reason`` the case is registered urgent (紧急): the centres of every
+    level and its police are alerted at once (``govcenter.urgent``).
 
     Grid workers register in the grids they serve, village clerks in their village,
     township staff in their township, district staff anywhere in their district (and
@@ -255,6 +261,8 @@ def dispute_register(
                 _("New dispute %(number)s: %(summary)s") % {"number": dispute.number, "summary": summary},
             )
         police_queue_check(dispute, at=at, skip=actor)
+        if urgent_reason:
+            URGENCY.mark_now(dispute, actor=actor, at=at, urgent_reason=urgent_reason)
     return dispute
 
 
@@ -454,13 +462,21 @@ def dispute_record_mediation(
 
 
 def dispute_escalate(
-    *, dispute: Dispute, actor: User | None, reason: str, at: datetime.datetime, department: Department | None = None
+    *,
+    dispute: Dispute,
+    actor: User | None,
+    reason: str,
+    at: datetime.datetime,
+    department: Department | None = None,
+    target: str | None = None,
 ) -> Dispute:
     """Move the dispute one level up: village -> township -> district; from the district,
     assign it (交办) to a functional department, which returns its result to the district.
 
     ``actor`` is None for the automatic overdue sweep. From district level a department
-    must be named (the district assigns the case to it).
+    must be named (the district assigns the case to it). ``target`` = district from the
+    village: the village centre passes an urgent case straight to the district
+    (``rules.can_pass_to_district``); the skipped township is told.
 
     1. Check the step on a fresh copy of the row (the automatic sweep only acts on a
        case that is overdue now).
@@ -473,13 +489,17 @@ def dispute_escalate(
     expected_level, expected_due = dispute.level, dispute.due_at  # as the caller read them
     with transaction.atomic():
         d = Dispute.objects.get(pk=dispute.pk)
-        if actor is not None:
+        skipped = target is not None  # only the district is ever named: straight from the village
+        if skipped:
+            _require(actor is not None and target == Level.DISTRICT, _("Only the district can be reached directly."))
+            _require(rules.can_pass_to_district(actor, d))
+        elif actor is not None:
             _require(rules.can_escalate(actor, d))
         else:
             _require(rules.is_open(d))
             _require(d.is_overdue(at), _("This dispute is not overdue."))
             _require(rules.can_move_up(d))
-        target = d.next_level()
+        target = target or d.next_level()
         if target == Level.DEPARTMENT:
             _require(department is not None, _("Choose the functional department that will handle it."))
             _require(
@@ -514,6 +534,13 @@ def dispute_escalate(
             }
         _notify_level(d, target, title, note)
         _notify_level(d, from_level, title, note, extra=[dispute.handler] if dispute.handler_id else ())
+        if skipped:
+            _notify_level(
+                d,
+                Level.TOWNSHIP,
+                _("Urgent dispute %(number)s passed straight from the village to the district") % {"number": d.number},
+                note,
+            )
     return _finish(dispute, d)
 
 
@@ -561,6 +588,29 @@ SUPERVISION = Supervised(
     queryset=lambda: Dispute.objects.select_related("handler", "department"),
     lift_rule=rules.can_lift_supervision,
 )
+
+
+URGENCY = Urgency(
+    model=Dispute,
+    event_model=DisputeEvent,
+    error=DisputeError,
+    marked_kind=Kind.MARKED_URGENT,
+    rule=rules.can_mark_urgent,
+    open_q=Q(status__in=Dispute.OPEN_STATUSES),
+    label=lambda d: _("Dispute %(number)s: %(summary)s") % {"number": d.number, "summary": d.summary},
+)
+
+
+def dispute_mark_urgent(
+    *, dispute: Dispute, actor: User, at: datetime.datetime, urgent_reason: str, note: str = ""
+) -> Dispute:
+    """Mark an open case urgent (紧急) and alert every level and its police (``govcenter.urgent``)."""
+    return URGENCY.mark(item=dispute, actor=actor, at=at, urgent_reason=urgent_reason, note=note)
+
+
+def dispute_pass_to_district(*, dispute: Dispute, actor: User, at: datetime.datetime, note: str) -> Dispute:
+    """The village centre passes an urgent case straight to the district (``dispute_escalate``)."""
+    return dispute_escalate(dispute=dispute, actor=actor, reason=note, at=at, target=Level.DISTRICT)
 
 
 def dispute_supervise_by(*, dispute: Dispute, actor: User, at: datetime.datetime, due_on: datetime.date, note: str):

@@ -35,6 +35,7 @@ from govcenter.forms import parse_pk, search_query
 from govcenter.pagination import WindowPage, capped_count
 from govcenter.reveal import reveal_response
 from govcenter.steps import Flow, Step
+from govcenter.urgent import pass_to_district_step, urgent_first, urgent_pinned
 from grids.selectors import residents_visible_to, villages_visible_to
 
 from . import exports, rules, selectors, services
@@ -164,7 +165,7 @@ def _sort_links(request) -> dict[str, dict]:
 @login_required
 def ledger(request):
     ledger_filter = _ledger_filter(request)
-    page = WindowPage.from_request(request, ledger_rows(ledger_filter.qs), settings.PAGE_SIZE)
+    page = WindowPage.from_request(request, urgent_pinned(ledger_rows(ledger_filter.qs)), settings.PAGE_SIZE)
     now = timezone.now()
     for dispute in page:
         dispute.overdue = dispute.is_overdue(now)
@@ -198,7 +199,7 @@ def supervision(request):
         ("supervised", _("Under supervision (督办)"), supervised, "supervised=yes"),
         ("overdue", _("Overdue"), overdue, "overdue=yes&sort=due_at"),
     ):
-        rows = list(ledger_rows(qs)[:SUPERVISION_ROWS])
+        rows = list(urgent_first(ledger_rows(qs))[:SUPERVISION_ROWS])
         for dispute in rows:
             dispute.overdue = dispute.is_overdue(now)
             dispute.days_overdue = (now - dispute.due_at).days if dispute.overdue else 0
@@ -238,6 +239,7 @@ def register(request):
                     risk_criminal=d["risk_criminal"],
                     risk_mass_incident=d["risk_mass_incident"],
                     vulnerable_party=d["vulnerable_party"],
+                    urgent_reason=d["urgent_reason"],
                     parties=[_party_data(p) for p in parties.filled()],
                     **form.place_kwargs(),
                     **form.alarm_kwargs(),
@@ -470,6 +472,14 @@ FLOW = Flow(
             service=services.dispute_escalate,
             success=_escalated,
         ),
+        # An urgent case: the village centre skips the township (``govcenter.urgent``).
+        pass_to_district_step(
+            rule=rules.can_pass_to_district,
+            perform=lambda c: services.dispute_pass_to_district(
+                dispute=c.item, actor=c.actor, at=c.at, note=c.data["note"]
+            ),
+            success=gettext_lazy("Passed straight to the district; the township is told."),
+        ),
         Step(
             name="assign",
             title=gettext_lazy("Assign a handler"),
@@ -570,6 +580,8 @@ FLOW = Flow(
         feedback.parties_told_step(
             rule=rules.can_tell_parties, service=services.dispute_tell_parties, form=PartiesToldForm
         ),
+        # Urgent (紧急): "mark urgent", the kernel's.
+        *services.URGENCY.steps(),
         # Supervision by the higher level (挂牌督办): "supervise" and "unsupervise", the kernel's.
         *services.SUPERVISION.steps(),
     ],

@@ -67,12 +67,14 @@ def notification_deliver(*, notification_id: int) -> bool:
     n = Notification.objects.select_related("recipient").get(pk=notification_id)
     user = n.recipient
     text = f"{n.title}\n\n{n.body}\n\n{_absolute(n.get_absolute_url())}".strip()
-    if user.notify_by_email and user.email:
+    # An urgent item's alarm goes over every channel the user has: their choice is about
+    # everyday notifications, and a danger to life is what the SMS channel exists for.
+    if (user.notify_by_email or n.urgent) and user.email:
         try:
             send_mail(n.title, text, settings.DEFAULT_FROM_EMAIL, [user.email])
         except Exception:
             logger.exception("E-mail of notification %s to %s failed", n.pk, user.email)
-    if user.notify_by_sms and user.phone:
+    if (user.notify_by_sms or n.urgent) and user.phone:
         try:
             sms_backend().send(phone=user.phone, text=f"{n.title} {_absolute(n.get_absolute_url())}")
         except Exception:

@@ -291,6 +291,9 @@ class Notification(models.Model):
     # Set when the e-mail / SMS copies were handed to their backends (or there were none to
     # send). Null: still to deliver; the periodic catch-up finds these after a broker outage.
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # An urgent item's alarm (govcenter.urgent): sent by e-mail and SMS to every address the
+    # recipient has, whatever they chose for everyday notifications.
+    urgent = models.BooleanField(_("urgent"), default=False)
 
     class Meta:
         verbose_name = _("notification")

@@ -214,8 +214,10 @@ def queue_sources() -> list[QueueSource]:
 
 
 def awaiting(source: QueueSource, user) -> QuerySet:
-    """The entries of ``source`` awaiting ``user``'s review, soonest due first."""
-    return source.pending(source.visible(user)).order_by("police_review_due_at", "pk")
+    """The entries of ``source`` awaiting ``user``'s review, urgent ones first, then soonest due."""
+    from .urgent import urgent_first
+
+    return urgent_first(source.pending(source.visible(user)).order_by("police_review_due_at", "pk"))
 
 
 def awaiting_count(user) -> int:

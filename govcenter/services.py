@@ -147,13 +147,19 @@ def _reveal_limit_alert(*, user: User, limit: int, at: datetime.datetime) -> Non
     notification_send(recipients=district_staff, title=title, body=body)
 
 
-def _has_external_channel(user: User) -> bool:
+def _has_external_channel(user: User, urgent: bool = False) -> bool:
+    if urgent:
+        return bool(user.email or user.phone)
     return bool((user.notify_by_email and user.email) or (user.notify_by_sms and user.phone))
 
 
-def notification_send(*, recipients, title: str, body: str = "", url: str = "") -> list[Notification]:
+def notification_send(
+    *, recipients, title: str, body: str = "", url: str = "", urgent: bool = False
+) -> list[Notification]:
     """Put a message in the inbox of each recipient (deduplicated, active users only) and,
-    after commit, queue its e-mail / SMS copies for those who chose them."""
+    after commit, queue its e-mail / SMS copies for those who chose them. An ``urgent``
+    message (an urgent item's alarm, ``govcenter.urgent``) goes by e-mail and SMS to
+    everyone with an address or a phone, whatever they chose."""
     from .queue import enqueue_on_commit
     from .tasks import deliver_notification
 
@@ -170,7 +176,8 @@ def notification_send(*, recipients, title: str, body: str = "", url: str = "") 
                 title=title[:200],
                 body=body[: limits.MESSAGE],  # the whole text stays on the record the link opens
                 url=url,
-                delivered_at=None if _has_external_channel(user) else now,
+                urgent=urgent,
+                delivered_at=None if _has_external_channel(user, urgent) else now,
             )
         )
     with transaction.atomic():

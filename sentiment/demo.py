@@ -28,6 +28,7 @@ from disputes.models import Dispute, PoliceReview
 from govcenter.deadlines import end_of_day
 from govcenter.models import Area, Department, Notification, User
 from govcenter.police import police_of
+from govcenter.urgent import UrgentReason
 from grids.models import Grid, GridMembership, Resident
 
 from . import services as s
@@ -209,6 +210,7 @@ FLOW_STORIES = {
     "department_fed_back": "低保户反映救助金连续两月未到账",
     "village2_new": "西岭村村民反映桥面护栏松动",
     "village_due_soon": "村民反映村口排水沟堵塞，雨天积水漫进农户院内",
+    "urgent": "村后山塘堤坝出现管涌，下游十余户村民有生命危险，已组织转移",
 }
 VISITORS = ["外村来访人员", "快递员", "邻村村民", "返乡务工人员"]
 
@@ -504,6 +506,7 @@ def _seed_flow(grids: list[Grid], today: datetime.date, existing: set[str]) -> i
         30,
         [up(clerk), up(t_staff), dept(), back(dept_staff, "经核查系银行账户信息错误，已更正并补发两月救助金")],
     )
+    made += _urgent_incident(grid, worker, clerk, when, existing)
     if len(villages) > 1:
         v2_grid = by_village[villages[1].pk][0]
         w2, _p = _team(v2_grid)
@@ -594,6 +597,34 @@ POLICE_OPINIONS = {
     Category.SECURITY_HAZARD: ("police_intervene", "已安排社区民警会同网格员现场核查，督促整改隐患，纳入巡逻重点。"),
     Kind.INCIDENT: ("joint_mediation", "经现场了解，属一般民间纠纷，社区民警参与联合调处。"),
 }
+
+
+def _urgent_incident(grid: Grid, worker: User, clerk: User, when, existing: set[str]) -> int:
+    """An urgent incident report (紧急, danger to life) grid1 filed yesterday afternoon, which
+    village1 passed straight to the district forty minutes later: it waits first in
+    district1's queue and station1's review queue. Its alarms went out then, so the demo
+    sends no e-mail or SMS about it now."""
+    token = f"{MARKER}flow-urgent"
+    if token in existing:
+        return 0
+    last = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    t = when(1, 15)
+    log = _file(
+        grid,
+        worker,
+        token,
+        t,
+        FLOW_STORIES["urgent"],
+        next_step=NextStep.REPORT,
+        category=Category.PRODUCTION_SAFETY,
+        place="村后山塘",
+        urgent_reason=UrgentReason.DANGER_TO_LIFE,
+    )
+    s.log_pass_to_district(
+        log=log, actor=clerk, at=t + datetime.timedelta(minutes=55), note="险情危及下游群众生命安全，请区中心直接调度"
+    )
+    Notification.objects.filter(pk__gt=last, delivered_at__isnull=True).update(delivered_at=timezone.now())
+    return 1
 
 
 def _police_waiting(grids: list[Grid], now: datetime.datetime, existing: set[str]) -> int:

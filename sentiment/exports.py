@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from govcenter import exports as shared
 from govcenter import feedback
 from govcenter.supervision import status_with_supervision
+from govcenter.urgent import urgent_text
 
 from .filters import local_midnight
 from .models import Log
@@ -51,6 +52,7 @@ def columns() -> list[tuple[str, int]]:
         (_("Result"), 30),
         (_("Next step"), 12),
         (_("Status"), 12),
+        (_("Urgent"), 14),
         (_("Handling level"), 10),
         (_("Result fed back"), 30),
         (_("Dispute"), 24),
@@ -93,6 +95,7 @@ def row_values(log: Log) -> list:
         log.result,
         log.get_next_step_display(),
         status_with_supervision(log),
+        urgent_text(log),
         log.get_level_display() if log.is_reported else "",
         log.feedback,
         log.dispute.number if log.dispute_id else "",

@@ -20,6 +20,7 @@ from govcenter.filters import BootstrapFilterSet, request_user
 from govcenter.forms import date_input
 from govcenter.jurisdiction import sees_residents
 from govcenter.models import User
+from govcenter.urgent import urgent_filter
 from grids.filters import grid_filter
 from grids.selectors import grids_visible_to
 
@@ -60,6 +61,7 @@ class LogFilter(_Styled):
         choices=Log.NextStep.choices, label=_("Next step"), empty_label=_("Any next step")
     )
     status = django_filters.ChoiceFilter(choices=Log.Status.choices, label=_("Status"), empty_label=_("Any status"))
+    urgent = urgent_filter()
     cosign = django_filters.ChoiceFilter(
         choices=Log.Cosign.choices, label=_("Co-signature"), empty_label=_("Any co-signature")
     )

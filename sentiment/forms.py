@@ -34,6 +34,7 @@ from govcenter.forms import (
     text_area,
 )
 from govcenter.models import User
+from govcenter.urgent import urgent_reason_field
 from grids.models import Grid, Resident
 
 from .models import AgencyMatter, Log
@@ -149,6 +150,7 @@ class LogForm(Form):
     households_reached = people_count_field(_("Households reached"), required=False)
     photos = PhotosField(label=_("Photos"), required=False)
     client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=36)
+    urgent_reason = urgent_reason_field()
 
     def __init__(self, *args, grids: QuerySet[Grid], police: QuerySet[User], **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,6 +173,13 @@ class LogForm(Form):
                 continue
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
+
+    def clean_urgent_reason(self) -> str:
+        reason = self.cleaned_data["urgent_reason"]
+        d = self.cleaned_data
+        if reason and not (d.get("kind") == Log.Kind.INCIDENT and d.get("next_step") == Log.NextStep.REPORT):
+            raise ValidationError(_("Only an incident report that is reported up can be marked urgent."))
+        return reason
 
     @property
     def several_grids(self) -> bool:
@@ -212,6 +221,7 @@ class LogForm(Form):
             dispute_category=d["dispute_category"],
             photos=d["photos"],
             client_token=d["client_token"],
+            urgent_reason=d["urgent_reason"],
         )
 
 

@@ -26,6 +26,7 @@ from govcenter.levels import LEVEL_ORDER, Level, levels_below
 from govcenter.models import Area, Department
 from govcenter.police import PoliceOpinion, PoliceQueueItem
 from govcenter.timeline import LevelMove, TimelineEvent
+from govcenter.urgent import UrgentItem
 from grids.models import Grid, Resident
 
 
@@ -59,7 +60,7 @@ class ReportDeadlinePolicy(DeadlinePolicyBase):
         return f"{self.get_level_display()}: {self.days} {self.get_day_kind_display()}"
 
 
-class Log(PoliceQueueItem, ResultFeedback, models.Model):
+class Log(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
     """One entry of a grid worker's people's-sentiment log. A public-security hazard or an
     incident report enters the police review queue (``PoliceQueueItem``)."""
 
@@ -346,8 +347,13 @@ class Log(PoliceQueueItem, ResultFeedback, models.Model):
         return {Level.VILLAGE: Level.TOWNSHIP, Level.TOWNSHIP: Level.DISTRICT}.get(self.level)
 
     def reporting_levels(self) -> list[str]:
-        """The levels below the current one that the log passed through (they get the feedback)."""
-        return levels_below(self.level)
+        """The levels below the current one that the log passed through (they get the feedback).
+        An urgent log the village passed straight to the district skipped the township."""
+        if self.urgent_at is None:
+            return levels_below(self.level)
+        from govcenter.feedback import levels_passed
+
+        return [level for level in levels_passed(self) if level in levels_below(self.level)]
 
     @property
     def awaiting_cosign(self) -> bool:
@@ -572,10 +578,19 @@ class LogEvent(TimelineEvent, LevelMove):
         SUPERVISED = "supervised", _("Placed under supervision")
         SUPERVISION_LIFTED = "supervision_lifted", _("Supervision lifted")
         AGENCY_OVERDUE = "agency_overdue", _("Agency matter overdue")
+        MARKED_URGENT = "urgent", _("Marked urgent")
 
     log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="events", verbose_name=_("log"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status after"), max_length=12, choices=Log.Status.choices)
+
+    @property
+    def label(self) -> str:
+        """The step as the timeline shows it: an urgent log the village passed straight to the
+        district is named so."""
+        if self.kind == self.Kind.REPORTED_UP and (self.from_level, self.to_level) == (Level.VILLAGE, Level.DISTRICT):
+            return str(_("Urgent: passed straight to the district"))
+        return self.get_kind_display()
 
     class Meta(TimelineEvent.Meta):
         verbose_name = _("log timeline event")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import feedback, police
+from govcenter import feedback, police, urgent
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.levels import is_level_staff, level_of, serves_grid
 from govcenter.models import User
@@ -102,6 +102,21 @@ def can_report_up(user, log: Log):
             ),
         )
     )
+
+
+def can_mark_urgent(user, log: Log):
+    """An incident report in the reporting flow, by a grid worker of its grid or the centre
+    handling it (``govcenter.urgent``)."""
+    return (
+        check(log.kind == Log.Kind.INCIDENT, _("Only an incident report can be marked urgent."))
+        and in_flow(log)
+        and urgent.can_mark_urgent(user, log)
+    )
+
+
+def can_report_to_district(user, log: Log):
+    """The village centre passes an urgent log straight to the district, skipping the township."""
+    return in_flow(log) and urgent.can_pass_to_district(user, log)
 
 
 def can_assign_department(user, log: Log):

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from disputes.deadlines import police_review_deadline
@@ -36,6 +37,7 @@ from govcenter.supervision import Supervised
 from govcenter.sweep import ESCALATED, SUPERVISED, claim
 from govcenter.timeline import WorkflowError, workflow_helpers
 from govcenter.uploads import ReencodedImage, is_reencoded
+from govcenter.urgent import Urgency
 from grids.models import Grid, Resident
 from grids.selectors import grid_workers_of, police_of_grids
 
@@ -185,8 +187,12 @@ def log_file(
     dispute_category: str = "",
     photos: Iterable[UploadedFile] = (),
     client_token: str = "",
+    urgent_reason: str = "",
 ) -> Log:
     """File a log in one of the grids the worker serves; it goes to the village centre.
+
+    An incident report reported up may be filed urgent (``urgent_reason``): every level and
+    the police of the place are alerted at once (``govcenter.urgent``).
 
     Next step "agency matter" opens the matter (due ``agency_due_on``, default in a week);
     "turn into a dispute" registers the ledger entry at once (``log_to_dispute``); "report
@@ -269,6 +275,11 @@ def log_file(
             _("A dispute needs the person concerned: pick a resident or type the visitor's name."),
             "resident",
         )
+    _require(
+        not urgent_reason or (kind == Log.Kind.INCIDENT and next_step == NextStep.REPORT),
+        _("Only an incident report that is reported up can be marked urgent."),
+        "urgent_reason",
+    )
     checked_photos = _check_photos(photos)
     village, township, district = _places(grid)
     if not place and resident is not None:
@@ -367,6 +378,8 @@ def log_file(
             _register_dispute(log, actor, at, category=dispute_category or dispute_category_for(log))
         _save_photos(log, actor, at, checked_photos)
         police_queue_check(log, at=at, skip=actor)
+        if urgent_reason:
+            URGENCY.mark_now(log, actor=actor, at=at, urgent_reason=urgent_reason)
     return log
 
 
@@ -558,12 +571,20 @@ def log_to_dispute(
 # --- the reporting flow ---------------------------------------------------------------------
 
 
-def log_report_up(*, log: Log, actor: User, at: datetime.datetime, note: str = "") -> Log:
-    """The village centre reports a log to the township, the township to the district."""
+def log_report_up(*, log: Log, actor: User, at: datetime.datetime, note: str = "", target: str | None = None) -> Log:
+    """The village centre reports a log to the township, the township to the district.
+
+    ``target`` = district from the village: the village centre passes an urgent log straight
+    to the district (``rules.can_report_to_district``); the skipped township is told."""
     with transaction.atomic():
         current = _locked(log)
-        _require(rules.can_report_up(actor, current))
-        from_level, target = current.level, current.next_level()
+        skipped = target is not None  # only the district is ever named: straight from the village
+        if skipped:
+            _require(target == Level.DISTRICT, _("Only the district can be reached directly."))
+            _require(rules.can_report_to_district(actor, current))
+        else:
+            _require(rules.can_report_up(actor, current))
+        from_level, target = current.level, target or current.next_level()
         current.level, current.status, current.handler, current.reported_at = target, Status.REPORTED_UP, None, at
         current.due_at = ReportDeadlinePolicy.deadline(at=at, level=target)
         current.save()
@@ -575,6 +596,14 @@ def log_report_up(*, log: Log, actor: User, at: datetime.datetime, note: str = "
             % {"level": Level(from_level).label, "summary": current.summary},
             note,
         )
+        if skipped:
+            _notify(
+                current,
+                level_staff(current, Level.TOWNSHIP),
+                _("Urgent log passed straight from the village to the district: %(summary)s")
+                % {"summary": current.summary},
+                note,
+            )
     return _finish(log)
 
 
@@ -796,6 +825,27 @@ SUPERVISION = Supervised(
     label=lambda log: _("Log %(summary)s") % {"summary": log.summary},
     queryset=lambda: Log.objects.select_related("resident", "handler", "department"),
 )
+
+
+URGENCY = Urgency(
+    model=Log,
+    event_model=LogEvent,
+    error=LogError,
+    marked_kind=Kind.MARKED_URGENT,
+    rule=rules.can_mark_urgent,
+    open_q=Q(status__in=Log.OPEN_FLOW_STATUSES),
+    label=lambda log: _("Incident report %(summary)s") % {"summary": log.summary},
+)
+
+
+def log_mark_urgent(*, log: Log, actor: User, at: datetime.datetime, urgent_reason: str, note: str = "") -> Log:
+    """Mark an incident report in the flow urgent (紧急) and alert every level and its police."""
+    return URGENCY.mark(item=log, actor=actor, at=at, urgent_reason=urgent_reason, note=note)
+
+
+def log_pass_to_district(*, log: Log, actor: User, at: datetime.datetime, note: str) -> Log:
+    """The village centre passes an urgent log straight to the district (``log_report_up``)."""
+    return log_report_up(log=log, actor=actor, at=at, note=note, target=Level.DISTRICT)
 
 
 def log_supervise(*, log: Log, actor: User, at: datetime.datetime, due_on: datetime.date, note: str) -> Log:

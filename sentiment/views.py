@@ -33,6 +33,7 @@ from govcenter.jurisdiction import is_admin, sees_residents
 from govcenter.levels import handler_choices, levels_above
 from govcenter.pagination import WindowPage
 from govcenter.steps import Flow, Step
+from govcenter.urgent import pass_to_district_step, urgent_first, urgent_pinned
 from grids.models import Resident
 from grids.selectors import police_of_grids
 
@@ -193,7 +194,7 @@ def my_logs(request):
     user = request.user
     if not rules.can_file(user):
         raise PermissionDenied
-    logs = log_rows(logs_visible_to(user).filter(recorded_by=user)).order_by("-occurred_at", "-pk")
+    logs = urgent_first(log_rows(logs_visible_to(user).filter(recorded_by=user)).order_by("-occurred_at", "-pk"))
     tab = request.GET.get("tab", "all")
     if tab == "flow":
         logs = logs.filter(status__in=Log.OPEN_FLOW_STATUSES)
@@ -293,7 +294,7 @@ def queue(request):
             "level": Level(level),
             "tab": tab,
             "tabs": tabs,
-            "page": _page(request, log_rows(queue_rows(logs, level, tab))),
+            "page": _page(request, urgent_pinned(log_rows(queue_rows(logs, level, tab)))),
             "admin_levels": Level.choices if is_admin(request.user) else None,
         },
     )
@@ -302,7 +303,7 @@ def queue(request):
 @login_required
 def log_list(request):
     log_filter = _log_filter(request)
-    rows = log_rows(log_filter.qs).order_by("-occurred_at", "-pk")
+    rows = urgent_pinned(log_rows(log_filter.qs).order_by("-occurred_at", "-pk"))
     return render(
         request,
         "sentiment/list.html",
@@ -431,6 +432,12 @@ FLOW = Flow(
             service=services.log_report_up,
             success=lambda log: _("Reported up to the %(level)s centre.") % {"level": log.get_level_display()},
         ),
+        # An urgent log: the village centre skips the township (``govcenter.urgent``).
+        pass_to_district_step(
+            rule=rules.can_report_to_district,
+            perform=lambda c: services.log_pass_to_district(log=c.item, actor=c.actor, at=c.at, note=c.data["note"]),
+            success=gettext_lazy("Passed straight to the district; the township is told."),
+        ),
         Step(
             name="department",
             url_name="assign_department",
@@ -508,6 +515,8 @@ FLOW = Flow(
             rule=rules.can_tell_parties, service=services.log_tell_parties, form=PartiesToldForm
         ),
         # Supervision by the higher level (挂牌督办): "supervise" and "unsupervise", the kernel's.
+        # Urgent (紧急): "mark urgent", the kernel's.
+        *services.URGENCY.steps(),
         *services.SUPERVISION.steps(),
     ],
 )

@@ -92,14 +92,66 @@ def _missing_service(marker: str) -> str | None:
     return None
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """How ``make test`` shares the tests among its processes (pytest-xdist, ``--dist
+    loadscope``): module by module, so that a module's data (``world_for_the_module``) is
+    built once, except that tests/demo goes to one process as a whole, since its modules share
+    one seeded demo (``seeded_demo``, package-scoped). pytest-xdist's own ``loadgroup`` cannot
+    say this on this pytest: it renames the tests through an attribute pytest 9 no longer has."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndTheDemo(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/demo" if nodeid.startswith("tests/demo/") else super()._split_scope(nodeid)
+
+    return ModulesAndTheDemo(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` or ``redis`` skip, with the reason, when DATABASE_URL is not
-    PostgreSQL or CELERY_BROKER_URL not Redis; with them (CI's second run) they run."""
+    PostgreSQL or CELERY_BROKER_URL not Redis; with them (CI's second run) they run.
+
+    A test with ``transaction=True`` empties every table after it, the rows the migrations
+    wrote too (the default time limits, the working-day calendar): pytest-django runs such
+    tests last, but a worker of ``make test`` runs its modules in the order it gets them. So
+    the database is serialized once after migrating (``serialized_rollback``) and those
+    tests put its rows back after them (``pytest_runtest_teardown``)."""
     reasons = {marker: _missing_service(marker) for marker in ("postgres", "redis")}
     for item in items:
         for marker, reason in reasons.items():
             if reason and item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.skip(reason=reason))
+        if _empties_the_tables(item):
+            db = item.get_closest_marker("django_db")
+            item.add_marker(pytest.mark.django_db(*db.args, **{**db.kwargs, "serialized_rollback": True}), append=False)
+
+
+def _empties_the_tables(item) -> bool:
+    db = item.get_closest_marker("django_db")
+    return db is not None and bool(db.kwargs.get("transaction"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test that emptied the tables (``transaction=True``), the rows the migrations
+    wrote come back, for the tests the worker runs next."""
+    result = yield
+    # After the worker's last test the test databases are gone and the connections name the
+    # real ones again: nothing to put back, and nothing may be written there.
+    if _empties_the_tables(item) and nextitem is not None:
+        from django.contrib.contenttypes.models import ContentType
+        from django.db import connections
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            for connection in connections.all(initialized_only=True):
+                contents = getattr(connection, "_test_serialized_contents", None)
+                if contents and connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
+                    connection.creation.deserialize_db_from_string(contents)
+            ContentType.objects.clear_cache()
+    return result
 
 
 @contextlib.contextmanager

@@ -253,7 +253,9 @@ def test_nobody_records_it_before_a_result_or_after_the_parties_were_told(world)
 def test_a_case_closed_as_not_resolved_awaits_no_parties(world):
     d = register(world.grid1_user, grid=world.grid1)
     s.dispute_accept(dispute=d, actor=world.village1_user, at=at(1))
-    s.dispute_close_unresolved(dispute=d, actor=world.village1_user, at=at(2), result="申请仲裁", referral="arbitration")
+    s.dispute_close_unresolved(
+        dispute=d, actor=world.village1_user, at=at(2), result="申请仲裁", referral="arbitration"
+    )
     assert not d.awaiting_parties and _may(world, d) == set()
 
 

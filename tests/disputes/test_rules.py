@@ -58,6 +58,8 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "station_confirm": {"note": ""},
         "told": {"how": "phone", "satisfaction": "satisfied", "note": ""},
         "supervise": {"due_on": today + datetime.timedelta(days=7), "note": "限期办结"},
+        "urgent": {"urgent_reason": "danger_to_life", "note": ""},
+        "to_district": {"note": "有人受伤"},
     }[step_name]
 
 
@@ -93,6 +95,9 @@ def _states(world):
     s.dispute_accept(dispute=resolved, actor=world.village1_user, at=T0)
     s.dispute_resolve(dispute=resolved, actor=world.village1_user, at=at(hours=1), result="ok")
     district = register(world.district1, source=Dispute.Source.HOTLINE_12345)
+    urgent = register(world.grid1_user, grid=world.grid1, urgent_reason="danger_to_life")
+    urgent_township = register(world.grid1_user, grid=world.grid1, urgent_reason="major_incident")
+    s.dispute_escalate(dispute=urgent_township, actor=world.village1_user, reason="r", at=T0)
     supervised = register(world.grid1_user, grid=world.grid1)
     Dispute.objects.filter(pk=supervised.pk).update(supervised_at=T0)
     call_110 = register_110(world.station1, village=world.village1)
@@ -127,6 +132,8 @@ def _states(world):
         "at a department": department,
         "resolved": resolved,
         "registered at district": district,
+        "urgent at village": urgent,
+        "urgent at township": urgent_township,
     }
 
 

@@ -341,7 +341,7 @@ def _actions(client, d) -> set[str]:
 def test_village_clerk_sees_accept_on_a_registered_village_case(world, login):
     d = register(world.grid1_user, grid=world.grid1)
     client = login(world.village1_user)
-    assert _actions(client, d) == {"accept", "assign", "escalate", "transfer", "attach"}
+    assert _actions(client, d) == {"accept", "assign", "escalate", "transfer", "attach", "urgent"}
     html = client.get(url("detail", d.pk)).content.decode()
     assert f'action="{url("accept", d.pk)}"' in html
 
@@ -350,7 +350,7 @@ def test_grid_worker_sees_no_escalate_button(world, login):
     d = register(world.grid1_user, grid=world.grid1)
     services.dispute_accept(dispute=d, actor=world.village1_user, at=timezone.now())
     client = login(world.grid1_user)
-    assert _actions(client, d) == {"mediation", "attach"}
+    assert _actions(client, d) == {"mediation", "attach", "urgent"}
     html = client.get(url("detail", d.pk)).content.decode()
     assert url("escalate", d.pk) not in html and url("resolve", d.pk) not in html
 

@@ -45,6 +45,8 @@ def _data(world, step_name: str, log: Log) -> dict | None:
         "told": {"how": "phone", "satisfaction": "satisfied", "note": ""},
         "supervise": {"due_on": timezone.localdate() + datetime.timedelta(days=7), "note": "限期答复"},
         "unsupervise": {"note": "已答复"},
+        "urgent": {"urgent_reason": "danger_to_life", "note": ""},
+        "to_district": {"note": "有人受伤"},
     }[step_name]
 
 
@@ -87,6 +89,7 @@ def _states(world) -> dict[str, Log]:
         "fed back": fed_back,
         "hazard, awaiting police review": file_log(world, category=Log.Category.SECURITY_HAZARD),
         "incident reported, awaiting police review": reported(world, kind=Log.Kind.INCIDENT),
+        "urgent incident at the village": reported(world, kind=Log.Kind.INCIDENT, urgent_reason="danger_to_life"),
     }
 
 
