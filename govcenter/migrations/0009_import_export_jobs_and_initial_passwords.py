@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('govcenter', '0007_supervision'),
+        ('govcenter', '0008_notification_urgent'),
     ]
 
     operations = [
