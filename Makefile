@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format messages bench clean
+.PHONY: help venv run test lint format messages bench bench-imports clean
 
 help:
 	@echo "make run       install, migrate, load demo data, start web + worker + beat on http://127.0.0.1:$(PORT)/"
@@ -81,6 +81,16 @@ bench: venv
 	$(BENCH_ENV) $(MANAGE) seed_demo >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench.populate --disputes $(BENCH_DISPUTES) --residents $(BENCH_RESIDENTS)
 	$(BENCH_ENV) $(BIN)/python -m bench.run
+	$(BENCH_ENV) $(BIN)/python -m bench.imports --residents $(BENCH_IMPORT_RESIDENTS)
+
+# The residents import alone, on SQLite (its own file under var/bench-sqlite) and on PostgreSQL.
+BENCH_IMPORT_RESIDENTS ?= 100000
+bench-imports: venv
+	VAR_DIR=$(CURDIR)/var/bench-sqlite $(MANAGE) migrate --noinput -v0
+	VAR_DIR=$(CURDIR)/var/bench-sqlite $(BIN)/python -m bench.imports --residents $(BENCH_IMPORT_RESIDENTS)
+	$(BENCH_ENV) $(BIN)/python -m bench.createdb
+	$(BENCH_ENV) $(MANAGE) migrate --noinput -v0
+	$(BENCH_ENV) $(BIN)/python -m bench.imports --residents $(BENCH_IMPORT_RESIDENTS)
 
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

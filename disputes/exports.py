@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from govcenter import background_exports as shared_background
 from govcenter import exports as shared
 from govcenter import feedback
 from govcenter.supervision import status_with_supervision
@@ -212,3 +213,22 @@ def csv_response(qs: QuerySet[Dispute]) -> StreamingHttpResponse:
     response = StreamingHttpResponse(_csv_lines(qs, translation.get_language()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename("csv"))
     return response
+
+
+def ledger_sheet(user, params) -> shared_background.ExportSheet:
+    """The ledger export of ``user`` with the list's filter ``params``, for a background job."""
+    from .filters import DisputeFilter
+    from .selectors import disputes_visible_to
+
+    request = shared_background.request_for(user, params.urlencode())
+    qs = DisputeFilter(request.GET or None, queryset=disputes_visible_to(user), request=request).qs
+    return shared_background.ExportSheet(
+        sheet_title=_("Dispute ledger"),
+        columns=[(title, width) for _key, title, width in columns()],
+        count=min(qs.count(), EXPORT_MAX_ROWS),
+        rows=_rows(qs),
+        filename=filename("xlsx"),
+    )
+
+
+shared_background.register_export("disputes.ledger", ledger_sheet)

@@ -30,6 +30,7 @@ from .models import (
     Area,
     CalendarDay,
     Department,
+    ImportJob,
     Notification,
     PersonalDataAccess,
     PoliceStation,
@@ -321,6 +322,28 @@ class RecordAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(RecordAdmin):
+    """Who imported which file, when, and how it went (the import page shows each user their own)."""
+
+    list_display = [
+        "file_name",
+        "kind",
+        "user",
+        "created_at",
+        "status",
+        "total",
+        "created",
+        "updated",
+        "unchanged",
+        "failed",
+    ]
+    list_filter = ["kind", "status"]
+    list_select_related = ["user"]
+    exclude = ["errors", "file"]  # the errors quote the file's rows; the file holds personal data
+    date_hierarchy = "created_at"
 
 
 @admin.register(Notification)

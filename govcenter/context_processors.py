@@ -44,6 +44,11 @@ def navigation(request):
     # Publicity campaigns: everyone who works with villages and grids (not department staff).
     if sees_residents(user):
         items.append(("publicity", reverse("publicity:list"), _("Publicity")))
+    # Onboarding from spreadsheets: administrators, district staff, village clerks (their village).
+    from .importers import kinds_for
+
+    if kinds_for(user):
+        items.append(("imports", reverse("import_list"), _("Import")))
     # Capped so that the badge costs one small indexed query, however full the inbox.
     unread = len(Notification.objects.filter(recipient=user, read_at__isnull=True).values_list("pk", flat=True)[:100])
     return {

@@ -66,3 +66,33 @@ class PermissionsPolicyMiddleware:
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
         return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """Send a user whose account was made with an initial password (``must_change_password``,
+    set by an import) to the password change page, from every page but that one, the
+    sign-out and the language switch, until they have chosen their own password
+    (``govcenter.views.PasswordChangeView`` clears the flag)."""
+
+    ALLOWED = ("password_change", "password_change_done", "logout", "set_language")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.shortcuts import redirect
+        from django.urls import NoReverseMatch, reverse
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
+            try:
+                allowed = {reverse(name) for name in self.ALLOWED}
+            except NoReverseMatch:  # pragma: no cover - a URLconf without them (tests' own)
+                allowed = set()
+            if (
+                allowed
+                and request.path not in allowed
+                and not request.path.startswith(settings.STATIC_URL or "/static/")
+            ):
+                return redirect("password_change")
+        return self.get_response(request)

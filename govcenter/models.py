@@ -278,6 +278,9 @@ class User(AbstractUser):
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     notify_by_email = models.BooleanField(_("send notifications by e-mail"), default=True)
     notify_by_sms = models.BooleanField(_("send notifications by SMS"), default=False)
+    # Set on an account made with an initial password (an import): every page sends the
+    # user to the password change until they chose their own (govcenter.middleware).
+    must_change_password = models.BooleanField(_("must change password at next login"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -513,3 +516,126 @@ class Supervision(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+
+class ImportJob(models.Model):
+    """One uploaded file imported (or refused) by ``govcenter.importers``: who, what, when,
+    how it went. The file is kept (under MEDIA_ROOT, served only to its importer) so that
+    the background task can read it and the importer can download it back with the errors."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        CHECKING = "checking", _("Checking rows")
+        WRITING = "writing", _("Saving")
+        DONE = "done", _("Imported")
+        REFUSED = "refused", _("Not imported: rows with errors")
+        FAILED = "failed", _("Not imported: the file cannot be read")
+
+    RUNNING = (Status.QUEUED, Status.CHECKING, Status.WRITING)
+
+    kind = models.CharField(_("kind"), max_length=20)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("imported by"))
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=200)
+    file_name = models.CharField(_("file name"), max_length=200)
+    language = models.CharField(max_length=10, default="zh-hans")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    message = models.TextField(_("message"), blank=True, editable=False)  # written by the portal
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    rows_expected = models.PositiveIntegerField(null=True, blank=True)
+    rows_checked = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    failed = models.PositiveIntegerField(_("rows with errors"), default=0)
+    # [[row, column, message, value], ...] of a refused file, in the importer's language.
+    errors = models.JSONField(default=list, blank=True)
+    # The accounts a team file made, with their initial passwords, for the importer to print
+    # (SMS may not reach everyone): encrypted like ID numbers (govcenter.pii), emptied once printed.
+    passwords_sheet = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The import page: the user's own imports, newest first.
+            models.Index(fields=["user", "-created_at"], name="importjob_user_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.file_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("import_detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @property
+    def history_reason(self) -> str:
+        """The change reason each imported record's history carries (max 100 characters)."""
+        return f"import #{self.pk}: {self.file_name}"[:100]
+
+    def percent(self) -> int:
+        """Progress for the bar: checking is the first 90 %, saving the rest (one transaction:
+        its progress is not visible outside it)."""
+        if self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED):
+            return 100
+        if self.status == self.Status.WRITING:
+            return 95
+        if not self.rows_expected:
+            return 0
+        return min(90, self.rows_checked * 90 // self.rows_expected)
+
+
+class ExportJob(models.Model):
+    """A large export written in the background (``govcenter.background_exports``): the
+    requester follows its progress and downloads the file, which only they can open and
+    which expires a day after it was asked for."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Writing the file")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="export_jobs", verbose_name=_("requested by"))
+    params = models.TextField(blank=True, editable=False)  # the list's query string: the same filter as the page
+    language = models.CharField(max_length=10, default="zh-hans")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_expected = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", max_length=200, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The expiry sweep: the oldest exports first.
+            models.Index(fields=["created_at"], name="exportjob_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("export_detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    def percent(self) -> int:
+        if not self.is_running:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_expected) if self.rows_expected else 0

@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor passed
     # Exposes the request to django-simple-history: the user and client address of each change.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # An imported account's initial password: changed before anything else is opened.
+    "govcenter.middleware.PasswordChangeRequiredMiddleware",
     "govcenter.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -367,6 +369,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "govcenter.tasks.deliver_pending_notifications",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 5 minutes: uploaded import files whose task never reached the broker (outage catch-up).
+    "resume-queued-imports": {"task": "govcenter.tasks.resume_queued_imports", "schedule": crontab(minute="*/5")},
+    # Every hour at :40: background exports expire a day after they were asked for.
+    "expire-exports": {"task": "govcenter.tasks.expire_exports", "schedule": crontab(minute=40)},
 }
 
 # Reminders go out this many days before a deadline; 0 means "on the day".

@@ -65,3 +65,57 @@ def sweep_overdue() -> dict[str, dict[str, int]]:
     if moved:
         logging.getLogger(__name__).info("Overdue sweep: %s", moved)
     return counts
+
+
+@shared_task(acks_late=True)
+def run_import(job_id: int) -> str | None:
+    """Import an uploaded file (``govcenter.imports``). A worker killed mid-import leaves
+    nothing saved; the task, acknowledged late, comes back and runs the file again."""
+    from .imports import import_job_run
+
+    job = import_job_run(job_id=job_id)
+    return job.status if job else None
+
+
+@shared_task
+def resume_queued_imports(older_than_seconds: int = 120, dead_after_seconds: int = 3 * 3600) -> int:
+    """Catch-up: queue the import of uploaded files whose task never reached the broker, and
+    of jobs whose worker died without the broker handing the task back (the embedded
+    broker does not redeliver): running for longer than any file takes (``dead_after_seconds``;
+    500,000 residents take minutes). Their write was one transaction: nothing of it was saved."""
+    from django.db.models import Q
+
+    from .models import ImportJob
+
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(seconds=older_than_seconds)
+    dead = now - datetime.timedelta(seconds=dead_after_seconds)
+    ids = list(
+        ImportJob.objects.filter(
+            Q(status=ImportJob.Status.QUEUED, created_at__lt=cutoff)
+            | Q(status__in=[ImportJob.Status.CHECKING, ImportJob.Status.WRITING], started_at__lt=dead)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:100]
+    )
+    for pk in ids:
+        if not send_now(run_import, pk):
+            break
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def run_export(job_id: int) -> str | None:
+    """Write a large export's file (``govcenter.background_exports``)."""
+    from .background_exports import export_job_run
+
+    job = export_job_run(job_id=job_id)
+    return job.status if job else None
+
+
+@shared_task
+def expire_exports() -> int:
+    """Delete background exports (and their files) older than a day."""
+    from .background_exports import exports_expire
+
+    return exports_expire(at=timezone.now())

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -186,3 +187,15 @@ def supervised(request):
         "govcenter/supervised.html",
         {"nav_active": "supervised", "rows": rows, "figures": supervision_figures(rows, now), "shown": SUPERVISOR_ROWS},
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, which also lifts an imported account's obligation to
+    change its initial password (``User.must_change_password``)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if form.user.must_change_password:
+            User.objects.filter(pk=form.user.pk).update(must_change_password=False)
+            form.user.must_change_password = False
+        return response

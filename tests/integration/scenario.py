@@ -6,6 +6,8 @@ database and broker (the test passes them in DATABASE_URL / CELERY_BROKER_URL):
     python -m tests.integration.scenario state       prints JSON: levels, escalation events, notifications
     python -m tests.integration.scenario web-escalate  escalates through the web (test client); prints its broker calls (and seconds)
     python -m tests.integration.scenario web-register  registers a dispute through the web as grid1; prints its broker calls
+    python -m tests.integration.scenario import-setup N  world + an uploaded file of N residents; sends its import; prints the job id
+    python -m tests.integration.scenario import-state JOB  prints JSON: the job's status and attempts, the residents imported
 """
 
 from __future__ import annotations
@@ -222,6 +224,42 @@ def web_register() -> None:
     )
 
 
+def import_setup(n: int) -> None:
+    from django.core.files.base import ContentFile
+
+    from govcenter.models import ImportJob
+    from govcenter.tasks import run_import
+    from tests.factories import build_world, make_id_number
+
+    w = build_world()
+    lines = ["姓名,公民身份号码,网格编码"]
+    born = datetime.date(1950, 1, 1)
+    for i in range(n):
+        lines.append(f"导入{i},{make_id_number(born + datetime.timedelta(days=i // 400))},{w.grid1.code}")
+    job = ImportJob(kind="residents", user=w.admin, file_name="residents.csv", language="en")
+    job.file.save("residents.csv", ContentFile("\n".join(lines).encode("utf-8")), save=False)
+    job.save()
+    run_import.apply_async(args=[job.pk], retry=False)
+    print(json.dumps(job.pk))
+
+
+def import_state(job_id: int) -> None:
+    from govcenter.models import ImportJob
+    from grids.models import Resident
+
+    job = ImportJob.objects.get(pk=job_id)
+    print(
+        json.dumps(
+            {
+                "status": job.status,
+                "attempts": job.attempts,
+                "created": job.created,
+                "residents": Resident.objects.filter(name__startswith="导入").count(),
+            }
+        )
+    )
+
+
 if __name__ == "__main__":
     step = sys.argv[1]
     if step == "setup":
@@ -238,5 +276,9 @@ if __name__ == "__main__":
         web_escalate()
     elif step == "web-register":
         web_register()
+    elif step == "import-setup":
+        import_setup(int(sys.argv[2]))
+    elif step == "import-state":
+        import_state(int(sys.argv[2]))
     else:
         raise SystemExit(__doc__)

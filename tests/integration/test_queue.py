@@ -245,3 +245,40 @@ def test_a_worker_killed_mid_sweep_leaves_the_rest_to_a_redelivery(stack_env, tm
     assert final, (tmp_path / "second.log").read_text()[-3000:]
     assert partial < n
     assert final["escalations"] == n and final["max_escalations_per_case"] == 1
+
+
+@pytest.mark.redis
+def test_a_worker_killed_mid_import_saves_nothing_and_the_import_runs_again(stack_env, tmp_path):
+    """kill -9 the worker while it writes a residents file (one transaction): no resident
+    is saved; the task, acknowledged late, comes back to the next worker, which imports
+    the whole file once."""
+    import signal
+
+    import redis
+
+    stack_env.update(
+        CELERY_BROKER_URL=REDIS_URL,
+        CELERY_VISIBILITY_TIMEOUT="3",
+        CELERY_BROKER_TRANSPORT_OPTIONS='{"unacked_restore_interval": 1, "unacked_restore_throttle": 1}',
+    )
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    n = 4000
+    job = scenario("import-setup", stack_env, str(n))
+    first = start_worker(stack_env, tmp_path / "first.log")
+    try:
+        writing = wait_for(lambda: scenario("import-state", stack_env, str(job))["status"] == "writing", 120, 0.2)
+        time.sleep(0.5)  # well inside the write pass
+        first.send_signal(signal.SIGKILL)
+    finally:
+        first.wait(timeout=30)
+    assert writing, (tmp_path / "first.log").read_text()[-2000:]
+    killed = scenario("import-state", stack_env, str(job))
+    assert (killed["status"], killed["residents"]) == ("writing", 0), killed
+    second = start_worker(stack_env, tmp_path / "second.log")
+    try:
+        final = wait_for(lambda: (s := scenario("import-state", stack_env, str(job)))["status"] == "done" and s, 180)
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    assert final, (tmp_path / "second.log").read_text()[-3000:]
+    assert (final["residents"], final["created"], final["attempts"]) == (n, n, 2)
