@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('govcenter', '0008_notification_urgent'),
+        ('govcenter', '0009_township_units'),
     ]
 
     operations = [
