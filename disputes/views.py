@@ -29,7 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from govcenter import feedback
-from govcenter.background_exports import BACKGROUND_EXPORT_ROWS, export_job_start
+from govcenter.background_exports import BACKGROUND_EXPORT_ROWS, export_now_or_later
 from govcenter.files import private_file_response
 from govcenter.forms import parse_pk, search_query
 from govcenter.pagination import WindowPage, capped_count
@@ -710,14 +710,13 @@ def _filter_summary(ledger_filter: DisputeFilter) -> list[tuple[str, str]]:
 def export_xlsx(request):
     """The ledger as XLSX: in the request up to BACKGROUND_EXPORT_ROWS rows, else as a
     background job whose page has a progress bar and then the download."""
-    qs = _ledger_filter(request).qs
-    # A count over a LIMITed subquery: never a COUNT(*) of the whole ledger.
-    if qs.order_by()[: BACKGROUND_EXPORT_ROWS + 1].count() > BACKGROUND_EXPORT_ROWS:
-        job = export_job_start(
-            kind="disputes.ledger", user=request.user, params=request.GET.urlencode(), rows_expected=0
-        )
-        return redirect(job)
-    return exports.xlsx_response(qs)
+    return export_now_or_later(
+        request,
+        _ledger_filter(request).qs,
+        kind="disputes.ledger",
+        respond=exports.xlsx_response,
+        threshold=BACKGROUND_EXPORT_ROWS,
+    )
 
 
 @login_required

@@ -67,6 +67,18 @@ def export_job_start(*, kind: str, user, params: str, rows_expected: int) -> Exp
     return job
 
 
+def export_now_or_later(request, qs, *, kind: str, respond: Callable, threshold: int = BACKGROUND_EXPORT_ROWS):
+    """An export view's answer: ``respond(qs)`` (the file, written in the request) up to
+    ``threshold`` rows, else a background job of the export registered as ``kind``, for the
+    same query string, and a redirect to its progress page. The rows are counted over a
+    LIMITed subquery: never a COUNT(*) of the whole table."""
+    from django.shortcuts import redirect
+
+    if qs.order_by()[: threshold + 1].count() > threshold:
+        return redirect(export_job_start(kind=kind, user=request.user, params=request.GET.urlencode(), rows_expected=0))
+    return respond(qs)
+
+
 def export_job_run(*, job_id: int) -> ExportJob | None:
     """Write the job's file (write-only workbook on disk, progress committed every
     PROGRESS_EVERY rows). Claimed by a conditional UPDATE; a job left running by a killed

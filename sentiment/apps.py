@@ -7,5 +7,6 @@ class SentimentConfig(AppConfig):
     verbose_name = _("People's-sentiment log")
 
     def ready(self) -> None:
-        # Register the reminder kinds ("agency-matter-due", "log-due"), the overdue kinds and the police queue's logs.
-        from . import police, reminders, tasks  # noqa: F401
+        # Register the reminder kinds ("agency-matter-due", "log-due"), the overdue kinds, the police
+        # queue's logs and the logs' background export.
+        from . import exports, police, reminders, tasks  # noqa: F401

@@ -17,6 +17,7 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govcenter import background_exports as shared_background
 from govcenter import exports as shared
 from govcenter import feedback
 from govcenter.supervision import status_with_supervision
@@ -159,6 +160,26 @@ class MonthlyCounts:
     by_grid: list[CountRow]
     by_worker: list[CountRow]
     total: CountRow
+
+
+def logs_sheet(user, params) -> shared_background.ExportSheet:
+    """The logs export of ``user`` with the list's filter ``params``, for a background job."""
+    from .filters import LogFilter
+    from .selectors import logs_visible_to
+
+    request = shared_background.request_for(user, params.urlencode())
+    qs = LogFilter(request.GET or None, queryset=logs_visible_to(user), request=request).qs
+    qs = qs.order_by("-occurred_at", "-pk")
+    return shared_background.ExportSheet(
+        sheet_title=_("Sentiment logs"),
+        columns=columns(),
+        count=min(qs.count(), EXPORT_MAX_ROWS),
+        rows=_rows(qs),
+        filename=filename("xlsx"),
+    )
+
+
+shared_background.register_export("sentiment.logs", logs_sheet)
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from govcenter import feedback
+from govcenter.background_exports import BACKGROUND_EXPORT_ROWS, export_now_or_later
 from govcenter.files import private_file_response
 from govcenter.forms import parse_pk, search_query
 from govcenter.jurisdiction import is_admin, sees_residents
@@ -333,8 +334,15 @@ def log_list(request):
 
 @login_required
 def export_xlsx(request):
-    log_filter = _log_filter(request)
-    return exports.xlsx_response(log_filter.qs.order_by("-occurred_at", "-pk"))
+    """The logs of the list's filter as XLSX: in the request up to BACKGROUND_EXPORT_ROWS
+    rows, else as a background job with a progress page and then the download."""
+    return export_now_or_later(
+        request,
+        _log_filter(request).qs.order_by("-occurred_at", "-pk"),
+        kind="sentiment.logs",
+        respond=exports.xlsx_response,
+        threshold=BACKGROUND_EXPORT_ROWS,
+    )
 
 
 @login_required
