@@ -42,7 +42,7 @@ from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.models import Area, PoliceStation, User
 
 from .models import Grid, GridMembership, Household, Resident
-from .services import DUTY_FOR_ROLE, TeamError, membership_add
+from .services import DUTY_FOR_ROLE, RESIDENT_FIELDS, TeamError, membership_add
 
 GRID_CODE_RE = re.compile(r"^\d{15}$")
 
@@ -279,21 +279,7 @@ class HouseholdImporter(VillageImporter):
 GENDERS = (("男", Resident.Gender.MALE), ("女", Resident.Gender.FEMALE))
 SAME_ID_NUMBER = gettext_lazy("The same ID number is already in row %(row)d.")
 # What the check of a known resident reads; the ciphertext and timestamps are not needed.
-RESIDENT_COMPARED = (
-    "id",
-    "id_number_hash",
-    "grid",
-    "village",
-    "household",
-    "relation",
-    "name",
-    "gender",
-    "birth_date",
-    "ethnicity",
-    "phone",
-    "address",
-    "note",
-)
+RESIDENT_COMPARED = ("id", "id_number_hash", "village", *RESIDENT_FIELDS)
 
 
 @register
@@ -341,19 +327,9 @@ class ResidentImporter(VillageImporter):
             error = RowError(error.row, error.column, error.message, pii.mask_id_number(error.value))
         return error
 
-    FIELDS = [
-        "grid",
-        "village",
-        "household",
-        "relation",
-        "name",
-        "gender",
-        "birth_date",
-        "ethnicity",
-        "phone",
-        "address",
-        "note",
-    ]
+    # What an import may change of a known resident: what a clerk edits, and the village
+    # that follows from the grid.
+    FIELDS = ["village", *RESIDENT_FIELDS]
 
     def check_batch(self, rows):
         errors: list[RowError] = []
