@@ -82,13 +82,16 @@ def pytest_configure(config):
 
 
 def _missing_service(marker: str) -> str | None:
-    """Why tests marked ``postgres`` or ``redis`` cannot run with this configuration, or None."""
+    """Why tests marked ``postgres``, ``redis`` or ``sqlite_only`` do not run with this
+    configuration, or None."""
     from django.conf import settings
 
     if marker == "postgres" and "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
         return "needs PostgreSQL: set DATABASE_URL=postgres://..."
     if marker == "redis" and not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         return "needs a Redis broker: set CELERY_BROKER_URL=redis://... (CI does)"
+    if marker == "sqlite_only" and "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+        return "the same on every database and costly: runs on SQLite (CI's first pass)"
     return None
 
 
@@ -118,7 +121,7 @@ def pytest_collection_modifyitems(config, items):
     tests last, but a worker of ``make test`` runs its modules in the order it gets them. So
     the database is serialized once after migrating (``serialized_rollback``) and those
     tests put its rows back after them (``pytest_runtest_teardown``)."""
-    reasons = {marker: _missing_service(marker) for marker in ("postgres", "redis")}
+    reasons = {marker: _missing_service(marker) for marker in ("postgres", "redis", "sqlite_only")}
     for item in items:
         for marker, reason in reasons.items():
             if reason and item.get_closest_marker(marker):

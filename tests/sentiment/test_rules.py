@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -95,6 +96,9 @@ def _states(world) -> dict[str, Log]:
     }
 
 
+# Every role x state x step through the service (thousands of savepoints): what it checks,
+# the rule against the service, does not depend on the database, so one CI pass runs it.
+@pytest.mark.sqlite_only
 def test_the_page_offers_a_step_exactly_to_those_the_service_lets_take_it(world):
     mismatches = []
     for state, log in _states(world).items():
