@@ -129,3 +129,26 @@ def test_one_query_each(world, ledger, django_assert_num_queries):
         figures.counts(qs, NOVEMBER, now=NOW)
     with django_assert_num_queries(1):
         figures.counts_by(qs, NOVEMBER, "category", now=NOW)
+
+
+def test_a_result_returned_down_and_confirmed_counts_at_the_level_that_gave_it(world):
+    """The township returns its result to the village, which confirms it: the case is handled
+    at village level now, but resolved at the township (大事不出镇 yes, 小事不出村 no)."""
+    from disputes import services as s
+    from tests.disputes.helpers import at, register
+
+    v, t = world.village1_user, world.township1_user
+    d = register(world.grid1_user, grid=world.grid1)
+    s.dispute_accept(dispute=d, actor=v, at=at(1))
+    s.dispute_escalate(dispute=d, actor=v, reason="上报", at=at(1, 1))
+    s.dispute_accept(dispute=d, actor=t, at=at(2))
+    s.dispute_return_feedback(dispute=d, actor=t, at=at(3), result="镇调处意见")
+    s.dispute_confirm_feedback(dispute=d, actor=v, at=at(4))
+    d.refresh_from_db()
+    assert (d.status, d.level, d.result_level) == ("resolved", "village", "township")
+    qs = disputes_visible_to(t)
+    got = figures.counts(qs, NOVEMBER, now=NOW)
+    assert (got["resolved"], got["village_rate"], got["township_rate"]) == (1, 0, 1)
+    rows = figures.counts_by(qs, NOVEMBER, "level", now=NOW)
+    assert set(rows) == {"township"} and rows["township"]["resolved"] == 1
+    assert got == pytest.approx(recount(list(qs), NOVEMBER, NOW) | {k: got[k] for k in got if k not in FIGURES})
