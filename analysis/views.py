@@ -107,7 +107,8 @@ def _ledger_params(user, area: Area | None) -> dict[str, str]:
 
 
 class Table:
-    """One breakdown: rows of (label, counts, links), and the total row."""
+    """One breakdown: rows of (label, counts and rates, ledger links, drill-down link or None),
+    and the total row."""
 
     def __init__(self, title: str, rows: list, total: dict):
         self.title, self.rows, self.total = title, rows, total
@@ -130,12 +131,12 @@ def _links(base: dict, period: figures.Period, extra: dict | None, *, registered
     return links
 
 
-def _choice_table(title, rows_by_key, choices, period, base, param: str | None, *, registered_links=True):
+def _choice_table(rows_by_key, choices, period, base, param: str, *, registered_links=True):
+    """A row for every choice (zeros included), in the choices' order, with its ledger links."""
     rows = []
     for value, label in choices:
         row = rows_by_key.get(value) or figures.with_rates(dict.fromkeys(figures.COUNTS, 0))
-        extra = {param: value} if param else None
-        rows.append((label, row, _links(base, period, extra, registered=registered_links)))
+        rows.append((label, row, _links(base, period, {param: value}, registered=registered_links)))
     return rows
 
 
@@ -206,7 +207,7 @@ def statistics(request):
         rows_by_key = figures.counts_by(disputes, period, dimension, now=now)
         # The ledger's level filter is the level handling a case now: right for the open
         # ones (overdue, supervised), not for one resolved through a returned result.
-        rows = _choice_table(title, rows_by_key, choices, period, base, param, registered_links=dimension != "level")
+        rows = _choice_table(rows_by_key, choices, period, base, param, registered_links=dimension != "level")
         tables.append(Table(title, [(label, row, links, None) for label, row, links in rows], total))
     dimension = _area_dimension(user, area)
     area_rows = _area_rows(
