@@ -44,6 +44,15 @@ def navigation(request):
     # Publicity campaigns: everyone who works with villages and grids (not department staff).
     if sees_residents(user):
         items.append(("publicity", reverse("publicity:list"), _("Publicity")))
+    # Statistics (统计报表): analysis sits on top of the apps, so its page is named by URL only.
+    if is_admin(user) or user.role in (
+        User.Role.DISTRICT_STAFF,
+        User.Role.TOWNSHIP_STAFF,
+        User.Role.VILLAGE_CLERK,
+        User.Role.STATION_STAFF,
+        User.Role.DEPARTMENT_STAFF,
+    ):
+        items.append(("analysis", reverse("analysis:statistics"), _("Statistics")))
     # Onboarding from spreadsheets: administrators, district staff, village clerks (their village).
     from .importers import kinds_for
 

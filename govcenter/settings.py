@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "disputes",
     "sentiment",
     "publicity",
+    "analysis",
 ]
 
 MIDDLEWARE = [

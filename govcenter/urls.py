@@ -35,6 +35,7 @@ urlpatterns = [
     path("logs/", include("sentiment.urls")),
     path("disputes/", include("disputes.urls")),
     path("publicity/", include("publicity.urls")),
+    path("analysis/", include("analysis.urls")),
 ]
 # MEDIA_ROOT is never served as a directory, in development either: every uploaded file
 # goes through its app's view, which checks the user's jurisdiction (govcenter.files).

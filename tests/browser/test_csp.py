@@ -166,6 +166,7 @@ def test_the_portals_pages_run_under_the_policy(live_server, desktop):
         reverse("publicity:hand_out", args=[w.distribution.pk]),
         w.campaign.get_absolute_url(),  # with its leaflet's download button
         reverse("publicity:progress", args=[w.campaign.pk]),
+        reverse("analysis:statistics"),
     ]:
         visit(page, live_server, path)
 

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalysisConfig(AppConfig):
+    """研判: statistics over the other apps' records. It reads every app; no app imports it."""
+
+    name = "analysis"
+    verbose_name = _("Analysis and judgement")

@@ -1,0 +1,262 @@
+"""The figures of DESIGN.md, "Analysis and judgement" (研判), for the dispute ledger.
+
+Every function takes ``disputes``, a queryset already cut to the user's jurisdiction
+(``disputes.selectors.disputes_visible_to``) and to the chosen scope, and a ``Period``
+[start, end) of aware datetimes (local midnights, Asia/Shanghai). The counting is done
+by the database: ``counts`` makes one query with conditional aggregation
+(``Count(filter=Q(...))``), ``counts_by`` one grouped query (``.values().annotate()``);
+the one-figure functions are thin wrappers over ``counts`` for tests and callers that
+want a single number. No query depends on the number of rows.
+
+What the records allow, and so what each figure means here:
+
+- An item counts in the period in which its event happened: *registered* by
+  ``registered_at``; *closed* (resolved, not resolved, transferred to police) by
+  ``resolved_at``, the "closed at" every closing sets. A case reopened later (a flare-up
+  at a follow-up, the parties unsatisfied) has no closing until it is closed again: it
+  counts in the period of its last closing, if it is closed now.
+- The level a case was resolved at is ``result_level`` (the level whose result it is,
+  also when a lower level confirmed the returned result); a township station or
+  institute (站所) counts as the township. A case closed unresolved or transferred was
+  closed at its handling level ``level``.
+- The due date at closing is ``due_at``: closing does not change it.
+- *Open, overdue, supervised* are the state **now** (at ``now``), whatever the period:
+  the ledger keeps each case's current status and deadline, not the status and deadline
+  it had on a past day (the timeline has the steps, but re-playing it for every case is
+  not a handful of queries). The page labels them "now". For a period that ends today or
+  later this is also the state at the end of the period as far as it is known.
+- *Repeat rate*: follow-up visits recorded as made (``visited_on``) in the period's local
+  dates; a dispute counts once however many visits it had.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, When
+from django.utils import timezone
+
+from disputes.models import Dispute, FollowUp
+from govcenter.levels import Level, local_date, local_zone
+
+Status = Dispute.Status
+
+RESOLVED = (Status.RESOLVED, Status.ARCHIVED)
+CLOSED = (*RESOLVED, Status.NOT_RESOLVED, Status.TRANSFERRED_TO_POLICE)
+# Resolved "without leaving the township" (大事不出镇): at the village, the township or one of its units.
+WITHIN_TOWNSHIP = (Level.VILLAGE, Level.TOWNSHIP, Level.TOWNSHIP_UNIT)
+
+# The counts ``counts`` and ``counts_by`` give; the rates are computed from them.
+COUNTS = (
+    "registered",
+    "closed",
+    "resolved",
+    "not_resolved",
+    "transferred",
+    "open",
+    "overdue",
+    "supervised",
+    "on_time",
+    "village_closed",
+    "village_resolved_in_village",
+    "resolved_within_township",
+    "followed_up",
+    "flared",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) as aware datetimes; ``first`` and ``last`` its local dates (inclusive)."""
+
+    start: datetime.datetime
+    end: datetime.datetime
+
+    @classmethod
+    def of_dates(cls, first: datetime.date, last: datetime.date) -> Period:
+        """The local days ``first`` to ``last`` inclusive."""
+        zone = local_zone()
+        start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
+        end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+        return cls(start, end)
+
+    @property
+    def first(self) -> datetime.date:
+        return local_date(self.start)
+
+    @property
+    def last(self) -> datetime.date:
+        return local_date(self.end) - datetime.timedelta(days=1)
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """numerator / denominator as a fraction, None when nothing is counted (shown "—")."""
+    return numerator / denominator if denominator else None
+
+
+def _count_expressions(period: Period, now: datetime.datetime) -> dict:
+    registered = Q(registered_at__gte=period.start, registered_at__lt=period.end)
+    closed = Q(status__in=CLOSED, resolved_at__gte=period.start, resolved_at__lt=period.end)
+    resolved = closed & Q(status__in=RESOLVED)
+    open_ = Q(status__in=Dispute.OPEN_STATUSES)
+    visits = FollowUp.objects.filter(dispute=OuterRef("pk"), visited_on__gte=period.first, visited_on__lte=period.last)
+    followed_up = Q(Exists(visits))
+    flared = Q(Exists(visits.filter(finding=FollowUp.Finding.FLARED)))
+    return {
+        "registered": Count("pk", filter=registered),
+        "closed": Count("pk", filter=closed),
+        "resolved": Count("pk", filter=resolved),
+        "not_resolved": Count("pk", filter=closed & Q(status=Status.NOT_RESOLVED)),
+        "transferred": Count("pk", filter=closed & Q(status=Status.TRANSFERRED_TO_POLICE)),
+        "open": Count("pk", filter=open_),
+        "overdue": Count("pk", filter=open_ & Q(due_at__lt=now)),
+        "supervised": Count("pk", filter=open_ & Q(supervised_at__isnull=False)),
+        # Closed on or before its due date; a case without a deadline was not late.
+        "on_time": Count("pk", filter=closed & (Q(due_at__isnull=True) | Q(resolved_at__lte=F("due_at")))),
+        "village_closed": Count("pk", filter=closed & Q(registered_level=Level.VILLAGE)),
+        "village_resolved_in_village": Count(
+            "pk", filter=resolved & Q(registered_level=Level.VILLAGE, result_level=Level.VILLAGE)
+        ),
+        "resolved_within_township": Count("pk", filter=resolved & Q(result_level__in=WITHIN_TOWNSHIP)),
+        "followed_up": Count("pk", filter=followed_up),
+        "flared": Count("pk", filter=flared),
+    }
+
+
+def _relevant(disputes: QuerySet[Dispute], period: Period) -> QuerySet[Dispute]:
+    """The rows any figure can count: registered or closed in the period, open now, or
+    visited in the period (so that the aggregate does not read the whole history)."""
+    visited = FollowUp.objects.filter(dispute=OuterRef("pk"), visited_on__gte=period.first, visited_on__lte=period.last)
+    return disputes.filter(
+        Q(registered_at__gte=period.start, registered_at__lt=period.end)
+        | Q(resolved_at__gte=period.start, resolved_at__lt=period.end)
+        | Q(status__in=Dispute.OPEN_STATUSES)
+        | Q(Exists(visited))
+    )
+
+
+def with_rates(row: dict) -> dict:
+    """``row``'s counts with the rates of the definitions table added (None when undefined)."""
+    row = dict(row)
+    row["resolution_rate"] = rate(row["resolved"], row["resolved"] + row["not_resolved"])
+    row["on_time_rate"] = rate(row["on_time"], row["closed"])
+    row["village_rate"] = rate(row["village_resolved_in_village"], row["village_closed"])  # 小事不出村
+    row["township_rate"] = rate(row["resolved_within_township"], row["closed"])  # 大事不出镇
+    row["repeat_rate"] = rate(row["flared"], row["followed_up"])  # 反复率
+    return row
+
+
+def counts(disputes: QuerySet[Dispute], period: Period, *, now: datetime.datetime | None = None) -> dict:
+    """Every count and rate over ``disputes`` for ``period``: one query."""
+    now = now or timezone.now()
+    row = _relevant(disputes, period).order_by().aggregate(**_count_expressions(period, now))
+    return with_rates({name: row[name] or 0 for name in COUNTS})
+
+
+# The handling level a row is counted under: the level whose result it is for a resolved
+# case (a confirmed returned result is the upper level's), else where it is handled now.
+HANDLING_LEVEL = Case(
+    When(Q(status__in=RESOLVED) & ~Q(result_level=""), then=F("result_level")),
+    default=F("level"),
+    output_field=CharField(),
+)
+
+# Breakdowns: key -> the expression or column grouped on.
+DIMENSIONS = {
+    "category": F("category"),
+    "source": F("source"),
+    "risk_level": F("risk_level"),
+    "level": HANDLING_LEVEL,
+    "district": F("district_id"),
+    "township": F("township_id"),
+    "village": F("village_id"),
+    "grid": F("grid_id"),
+}
+
+
+def counts_by(
+    disputes: QuerySet[Dispute], period: Period, dimension: str, *, now: datetime.datetime | None = None
+) -> dict:
+    """{value of ``dimension``: counts and rates} for every value with at least one row
+    counted: one grouped query. ``dimension`` is a key of ``DIMENSIONS``; the area keys
+    give ids (None for a case not placed that low)."""
+    now = now or timezone.now()
+    rows = (
+        _relevant(disputes, period)
+        .annotate(key=DIMENSIONS[dimension])
+        .order_by()
+        .values("key")
+        .annotate(**_count_expressions(period, now))
+    )
+    return {row.pop("key"): with_rates({name: row[name] or 0 for name in COUNTS}) for row in rows}
+
+
+# --- one function per figure of the definitions table -----------------------------------------
+
+
+def registered(disputes, period, **kw) -> int:
+    """排查数: disputes registered in the period."""
+    return counts(disputes, period, **kw)["registered"]
+
+
+def resolved(disputes, period, **kw) -> int:
+    """化解数: disputes resolved (archived ones included) in the period."""
+    return counts(disputes, period, **kw)["resolved"]
+
+
+def not_resolved(disputes, period, **kw) -> int:
+    """Closed as not resolved in the period (with or without a referral to court)."""
+    return counts(disputes, period, **kw)["not_resolved"]
+
+
+def transferred_to_police(disputes, period, **kw) -> int:
+    """Transferred to the police (移送公安机关) in the period."""
+    return counts(disputes, period, **kw)["transferred"]
+
+
+def resolution_rate(disputes, period, **kw) -> float | None:
+    """化解率: resolved / (resolved + not resolved); transfers to police are neither."""
+    return counts(disputes, period, **kw)["resolution_rate"]
+
+
+def open_now(disputes, period=None, **kw) -> int:
+    """在办: open now (module docstring: the state at a past date is not in the records)."""
+    return counts(disputes, period or _today(), **kw)["open"]
+
+
+def overdue_now(disputes, period=None, **kw) -> int:
+    """超期: of the open ones, past their due date now."""
+    return counts(disputes, period or _today(), **kw)["overdue"]
+
+
+def supervised_now(disputes, period=None, **kw) -> int:
+    """督办: of the open ones, under supervision now."""
+    return counts(disputes, period or _today(), **kw)["supervised"]
+
+
+def on_time_rate(disputes, period, **kw) -> float | None:
+    """按期办结率: closed on or before the due date they had at closing / closed in the period."""
+    return counts(disputes, period, **kw)["on_time_rate"]
+
+
+def small_matters_stay_in_village(disputes, period, **kw) -> float | None:
+    """小事不出村: of the disputes registered at village level and closed in the period,
+    the share resolved at village level."""
+    return counts(disputes, period, **kw)["village_rate"]
+
+
+def big_matters_stay_in_township(disputes, period, **kw) -> float | None:
+    """大事不出镇: of the disputes closed in the period, the share resolved at village or
+    township level (a township station or institute included)."""
+    return counts(disputes, period, **kw)["township_rate"]
+
+
+def repeat_rate(disputes, period, **kw) -> float | None:
+    """反复率: of the disputes with a follow-up visit in the period, the share found flaring again."""
+    return counts(disputes, period, **kw)["repeat_rate"]
+
+
+def _today() -> Period:
+    today = local_date(timezone.now())
+    return Period.of_dates(today, today)
