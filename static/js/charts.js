@@ -16,6 +16,12 @@
     var data = all[canvas.getAttribute("data-chart-key")];
     if (!data) return;
     var kind = canvas.getAttribute("data-chart");
+    var horizontal = kind === "bar";
+    if (horizontal) {
+      // One row per place, so that long Chinese names stay readable on a phone; the box
+      // grows with the rows (set here: no style="" under the CSP).
+      canvas.parentElement.style.height = Math.max(14, data.labels.length * 1.8 + 5) + "rem";
+    }
     new window.Chart(canvas, {
       type: kind,
       data: {
@@ -29,7 +35,10 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+        indexAxis: horizontal ? "y" : "x",
+        scales: horizontal
+          ? { x: { beginAtZero: true, ticks: { precision: 0 } } }
+          : { y: { beginAtZero: true, ticks: { precision: 0 } } },
         plugins: { legend: { position: "bottom" } }
       }
     });
