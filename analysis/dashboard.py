@@ -12,6 +12,7 @@ matters and publicity.
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.db.models import CharField, Count, DateField, Q, Value
 from django.db.models.functions import TruncMonth
@@ -130,6 +131,11 @@ def _publicity(user, period: figures.Period) -> int:
     return activities_visible_to(user).filter(held_on__gte=period.first, held_on__lte=period.last).count()
 
 
+def _held_in(period: figures.Period) -> dict[str, str]:
+    """The activity list's filter for the period."""
+    return {"held_from": period.first.isoformat(), "held_to": period.last.isoformat()}
+
+
 def chart_data(area_rows, trend_rows) -> dict:
     """What the charts draw (the same numbers as the tables): passed through json_script."""
     return {
@@ -185,7 +191,7 @@ def centre_dashboard(user, now: datetime.datetime) -> dict:
         "trend": trend_rows,
         "chart": chart_data(area_rows, trend_rows),
         "publicity": _publicity(user, this_period),
-        "publicity_url": reverse("publicity:activities"),
+        "publicity_url": f"{reverse('publicity:activities')}?{urlencode(_held_in(this_period))}",
         **_logs(user, today),
     }
 
