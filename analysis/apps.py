@@ -7,3 +7,8 @@ class AnalysisConfig(AppConfig):
 
     name = "analysis"
     verbose_name = _("Analysis and judgement")
+
+    def ready(self):
+        from . import dashboard
+
+        dashboard.register()  # the dashboard on the home page (govcenter.panels)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from grids.selectors import areas_visible_to, grids_visible_to
 
-from . import police
+from . import panels, police
 from .calendar import missing_years
 from .context_processors import quick_actions
 from .forms import ProfileForm
@@ -39,6 +39,8 @@ def home(request):
             "quick_actions": quick_actions(request.user),
             "calendar_missing_years": _calendar_missing_years(request.user),
             "police_tiles": police.home_tiles(request.user),
+            # The dashboard and whatever else the apps above govcenter contribute.
+            "home_panels": panels.home_panels(request.user, timezone.now()),
         },
     )
 

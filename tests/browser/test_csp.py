@@ -182,6 +182,16 @@ def test_the_portals_pages_run_under_the_policy(live_server, desktop):
     page.wait_for_function("() => document.getElementById('progress-chart').width > 0")
     assert page.evaluate("() => document.querySelector('.chart-box').style.height").endswith("rem")
 
+    # The dashboard's charts are drawn from their JSON data block (village1's grids, district1's townships).
+    visit(page, live_server, reverse("home"))
+    page.wait_for_function("() => document.getElementById('dash-trend-chart').width > 0")
+    page.wait_for_function("() => document.getElementById('dash-area-chart').width > 0")
+    log_in(page, live_server, "district1")
+    visit(page, live_server, reverse("home"))
+    page.wait_for_function("() => document.getElementById('dash-area-chart').width > 0")
+    assert page.evaluate("() => document.getElementById('dash-area-chart').parentElement.style.height").endswith("rem")
+    log_in(page, live_server, "village1")
+
     # The language switch (data-autosubmit) sends its form on change.
     visit(page, live_server, reverse("home"))
     with page.expect_navigation():
