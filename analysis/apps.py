@@ -7,3 +7,6 @@ class AnalysisConfig(AppConfig):
 
     name = "analysis"
     verbose_name = _("Analysis and judgement")
+
+    def ready(self) -> None:
+        from . import reminders  # noqa: F401  (register the late monthly report's reminder kind)
