@@ -32,7 +32,7 @@ def _detail(request, report: MonthlyReport, bound=None, status: int = 200):
     compare = report.is_submitted and request.GET.get("compare") == "live"
     live = reports.live_figures(report.township, report.month, now=now) if compare else None
     context = {
-        "nav_active": "analysis",
+        "nav_active": "reports",
         "report": report,
         "rows": reports.table(shown, live),
         "compare": compare,
@@ -92,7 +92,7 @@ def report_list(request):
     now = timezone.now()
     today = local_date(now)
     default = reports.last_month(today)
-    context = {"nav_active": "analysis", "due_day": reports.due_day(), "now": now}
+    context = {"nav_active": "reports", "due_day": reports.due_day(), "now": now}
     if user.role == Role.TOWNSHIP_STAFF:
         context.update(
             {

@@ -300,3 +300,9 @@ class MonthInputNeverFails(TestCase):
         assert response.status_code == 302
         self.client.force_login(self.world.district1)
         assert self.client.get(LIST, {"year": year, "month": month}).status_code == 200
+
+
+@pytest.mark.parametrize(("who", "shown"), [("township1_user", True), ("district1", True), ("village1_user", False)])
+def test_the_navbar_links_the_reports_to_who_may_see_them(world, login, who, shown):
+    html = login(getattr(world, who)).get(reverse("analysis:statistics")).content.decode()
+    assert (f'href="{LIST}"' in html) is shown
