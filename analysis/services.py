@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from govcenter.levels import local_date
@@ -32,7 +32,11 @@ def report_generate(*, township: Area, month: datetime.date, actor, at: datetime
     live until it is submitted)."""
     month = month.replace(day=1)
     _require(rules.can_generate(actor, township, month, today=local_date(at)))
-    return MonthlyReport.objects.create(township=township, month=month, preparer=actor, created_at=at)
+    try:
+        with transaction.atomic():
+            return MonthlyReport.objects.create(township=township, month=month, preparer=actor, created_at=at)
+    except IntegrityError:  # generated at the same moment by a colleague
+        raise ReportError(_("The report of this month has already been generated.")) from None
 
 
 @transaction.atomic

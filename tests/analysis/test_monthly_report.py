@@ -124,7 +124,11 @@ def test_another_townships_staff_get_404(world, ledger, login):
 
 
 def test_a_village_clerk_is_refused(world, login):
+    report = _draft(world, moment=SUBMITTED_AT)
     client = login(world.village1_user)
+    assert client.get(report.get_absolute_url()).status_code == 404
+    assert client.get(reverse("analysis:report_xlsx", args=[report.pk])).status_code == 404
+    report.delete()
     assert client.get(LIST).status_code == 403
     assert client.post(reverse("analysis:report_generate"), {"year": "2026", "month": "11"}).status_code == 403
     with pytest.raises(services.ReportError):
