@@ -31,12 +31,13 @@ def _detail(request, report: MonthlyReport, bound=None, status: int = 200):
     shown = reports.report_figures(report, now=now)
     compare = report.is_submitted and request.GET.get("compare") == "live"
     live = reports.live_figures(report.township, report.month, now=now) if compare else None
+    rows = reports.table(shown, live)
     context = {
         "nav_active": "reports",
         "report": report,
-        "rows": reports.table(shown, live),
+        "rows": rows,
         "compare": compare,
-        "differences": compare and any(row["live"] is not None for row in reports.table(shown, live)),
+        "differences": compare and any(row["live"] is not None for row in rows),
         "actions": FLOW.actions(request.user, report, bound),
         "title": reports.report_title(report),
     }
