@@ -8,7 +8,7 @@ class AnalysisConfig(AppConfig):
     name = "analysis"
     verbose_name = _("Analysis and judgement")
 
-    def ready(self):
-        from . import dashboard
+    def ready(self) -> None:
+        from . import dashboard, reminders  # noqa: F401  (reminders: the late monthly report's kind)
 
         dashboard.register()  # the dashboard on the home page (govcenter.panels)

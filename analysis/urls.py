@@ -1,8 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "analysis"
 urlpatterns = [
     path("", views.statistics, name="statistics"),
 ]
+
+# The monthly report (月报): its own module, so that the statistics page and it change apart.
+urlpatterns += report_views.urlpatterns

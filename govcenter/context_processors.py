@@ -53,6 +53,9 @@ def navigation(request):
         User.Role.DEPARTMENT_STAFF,
     ):
         items.append(("analysis", reverse("analysis:statistics"), _("Statistics")))
+    # The monthly report (月报): townships prepare it, the district receives it.
+    if is_admin(user) or user.role in (User.Role.DISTRICT_STAFF, User.Role.TOWNSHIP_STAFF):
+        items.append(("reports", reverse("analysis:reports"), _("Monthly reports")))
     # Onboarding from spreadsheets: administrators, district staff, village clerks (their village).
     from .importers import kinds_for
 

@@ -12,6 +12,11 @@ claim is new, notifies the recipients, in one transaction. Adding a kind::
     def agency_matters_due(at, horizon):
         for m in AgencyMatter.objects.open().filter(due_at__gt=at, due_at__lte=at + horizon):
             yield Reminder(subject=m, deadline=m.due_at, recipients=[m.worker], title=..., url=m.get_absolute_url())
+
+A reminder *after* a deadline (something late, e.g. a township's monthly report not
+submitted by the 5th) sets ``after_deadline=True``: it is sent once, at the first run
+after its deadline (stage ``LATE``), never before it. Its kind yields it only while the
+thing is still late.
 """
 
 from __future__ import annotations
@@ -42,10 +47,14 @@ class Reminder:
     body: str = ""
     url: str = ""
     extra: dict = field(default_factory=dict)
+    # Sent once after ``deadline`` has passed (stage LATE) instead of at the stages before it.
+    after_deadline: bool = False
 
 
 ReminderSource = Callable[[datetime.datetime, datetime.timedelta], Iterable[Reminder]]
 _KINDS: dict[str, ReminderSource] = {}
+# The stage of a reminder sent after its deadline (``Reminder.after_deadline``).
+LATE = -1
 
 
 def register_reminder_kind(code: str) -> Callable[[ReminderSource], ReminderSource]:
@@ -74,6 +83,8 @@ def stage_of(deadline: datetime.datetime, at: datetime.datetime) -> int | None:
 
 
 def stage_label(stage: int) -> str:
+    if stage == LATE:
+        return _("late")
     if stage == 0:
         return _("due today")
     return _("due in %(n)d days") % {"n": stage} if stage > 1 else _("due tomorrow")
@@ -86,7 +97,10 @@ def reminders_send(*, at: datetime.datetime | None = None, kinds: Iterable[str] 
     sent = 0
     for code in kinds or sorted(_KINDS):
         for reminder in _KINDS[code](at, horizon):
-            stage = stage_of(reminder.deadline, at)
+            if reminder.after_deadline:
+                stage = LATE if reminder.deadline <= at else None
+            else:
+                stage = stage_of(reminder.deadline, at)
             if stage is None:
                 continue
             if _claim_and_notify(code, stage, reminder):

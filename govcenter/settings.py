@@ -378,6 +378,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # Reminders go out this many days before a deadline; 0 means "on the day".
 REMINDER_DAYS_BEFORE = env.list("REMINDER_DAYS_BEFORE", cast=int, default=[3, 1, 0])
+# A township's monthly report (月报) is due by this day of the following month; after it the
+# district sees it late and the township staff are reminded once (analysis.reminders).
+MONTHLY_REPORT_DUE_DAY = env.int("MONTHLY_REPORT_DUE_DAY", default=5)
 # SMS channel: a dotted path to a govcenter.channels.BaseSmsBackend subclass.
 SMS_BACKEND = env.str("SMS_BACKEND", default="govcenter.channels.LoggingSmsBackend")
 # Used for links in e-mail and SMS.

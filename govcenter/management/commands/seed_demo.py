@@ -21,8 +21,8 @@ from govcenter import demo
 from govcenter.models import Notification
 from govcenter.queue import sending_suppressed
 
-# Dependency order: grids builds on govcenter, the others on grids.
-DEMO_APPS = ["grids", "disputes", "sentiment", "publicity"]
+# Dependency order: grids builds on govcenter, the others on grids; analysis reads them all.
+DEMO_APPS = ["grids", "disputes", "sentiment", "publicity", "analysis"]
 
 
 def demo_module(label: str):
