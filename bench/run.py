@@ -56,6 +56,10 @@ def pages() -> list[tuple[str, str, str]]:
         ("supervised items, district", "benchdistrict", "/supervised/"),
         ("supervised items, province (admin)", "admin", "/supervised/"),
         ("logs awaiting co-signature, officer", "police1", "/logs/cosign/"),
+        ("statistics, district, this month", "benchdistrict", "/analysis/"),
+        ("statistics, district, a year", "benchdistrict", "/analysis/?period=year"),
+        ("statistics, province (admin), a year", "admin", "/analysis/?period=year"),
+        ("monthly reports, district", "benchdistrict", "/analysis/reports/"),
     ]
 
 
