@@ -262,12 +262,14 @@ def test_a_worker_killed_mid_import_saves_nothing_and_the_import_runs_again(stac
         CELERY_BROKER_TRANSPORT_OPTIONS='{"unacked_restore_interval": 1, "unacked_restore_throttle": 1}',
     )
     redis.Redis.from_url(REDIS_URL).flushdb()
-    n = 4000
+    # Enough rows that the write pass (one transaction) lasts seconds: the kill comes as soon
+    # as the state says "writing". With 4,000 rows a quiet machine finished the write between
+    # that poll and the kill, and the test found the import done.
+    n = 20000
     job = scenario("import-setup", stack_env, str(n))
     first = start_worker(stack_env, tmp_path / "first.log")
     try:
-        writing = wait_for(lambda: scenario("import-state", stack_env, str(job))["status"] == "writing", 120, 0.2)
-        time.sleep(0.5)  # well inside the write pass
+        writing = wait_for(lambda: scenario("import-state", stack_env, str(job))["status"] == "writing", 180, 0.1)
         first.send_signal(signal.SIGKILL)
     finally:
         first.wait(timeout=30)
