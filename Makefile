@@ -24,7 +24,7 @@ help:
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make format    ruff format and ruff check --fix"
 	@echo "make messages  update locale/*.po from the code and compile them (needs GNU gettext)"
-	@echo "make bench     fill a PostgreSQL database with a province of data and time the pages (BENCH_DISPUTES, BENCH_RESIDENTS)"
+	@echo "make bench     fill a PostgreSQL database with a province of data and time the pages (BENCH_DISPUTES, BENCH_RESIDENTS, BENCH_LOGS)"
 	@echo "make venv      create $(VENV) and install requirements-dev.txt"
 	@echo "make clean     remove caches, collected static files and test artifacts (keeps var/ and $(VENV))"
 
@@ -74,12 +74,13 @@ messages: venv
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/govcenter_bench
 BENCH_DISPUTES ?= 1000000
 BENCH_RESIDENTS ?= 500000
+BENCH_LOGS ?= 5000000
 BENCH_ENV = DATABASE_URL=$(BENCH_DATABASE_URL) VAR_DIR=$(CURDIR)/var/bench
 bench: venv
 	$(BENCH_ENV) $(BIN)/python -m bench.createdb
 	$(BENCH_ENV) $(MANAGE) migrate --noinput -v0
 	$(BENCH_ENV) $(MANAGE) seed_demo >/dev/null
-	$(BENCH_ENV) $(BIN)/python -m bench.populate --disputes $(BENCH_DISPUTES) --residents $(BENCH_RESIDENTS)
+	$(BENCH_ENV) $(BIN)/python -m bench.populate --disputes $(BENCH_DISPUTES) --residents $(BENCH_RESIDENTS) --logs $(BENCH_LOGS)
 	$(BENCH_ENV) $(BIN)/python -m bench.run
 	$(BENCH_ENV) $(BIN)/python -m bench.imports --residents $(BENCH_IMPORT_RESIDENTS)
 

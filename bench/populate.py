@@ -32,6 +32,7 @@ from disputes.models import Dispute, LedgerCounter, Party  # noqa: E402
 from govcenter.models import Area, Supervision, User  # noqa: E402
 from govcenter.services import area_add_or_update  # noqa: E402
 from grids.models import Grid, Resident  # noqa: E402
+from sentiment.models import Log  # noqa: E402
 
 BATCH = 5000
 SURNAMES = "王陈张李吴周徐朱金沈杨黄胡赵俞钱孙刘蒋叶方章何林应郑"
@@ -213,6 +214,61 @@ def add_residents(target: int, districts: list[Area], rng: random.Random) -> Non
     print()
 
 
+def add_logs(target: int, districts: list[Area], rng: random.Random) -> None:
+    """Sentiment logs over two years, bulk-inserted: most answered on the spot (filed), the
+    reported ones open when recent and fed back when older."""
+    have = Log.objects.filter(district__in=districts).count()
+    if have >= target:
+        print(f"logs: {have} already")
+        return
+    spots = places(districts)
+    filer = User.objects.get(username="benchvillage")
+    now = timezone.now()
+    kinds = [k for k, _ in Log.Kind.choices]
+    categories = [c for c, _ in Log.Category.choices]
+    open_statuses = [Log.Status.NEW, Log.Status.REPORTED_UP, Log.Status.IN_HAND]
+    started = time.monotonic()
+    made = have
+    while made < target:
+        n = min(BATCH * 4, target - made)
+        rows = []
+        for _ in range(n):
+            district_id, township_id, village_id, grid_id = rng.choice(spots)
+            at = now - datetime.timedelta(seconds=rng.randrange(2 * 365 * 86400))
+            reported = rng.random() < 0.1
+            if not reported:
+                status, next_step = Log.Status.FILED, Log.NextStep.ANSWERED
+            elif now - at < datetime.timedelta(days=30):
+                status, next_step = rng.choice(open_statuses), Log.NextStep.REPORT
+            else:
+                status, next_step = Log.Status.FED_BACK, Log.NextStep.REPORT
+            rows.append(
+                Log(
+                    grid_id=grid_id,
+                    village_id=village_id,
+                    township_id=township_id,
+                    district_id=district_id,
+                    recorded_by=filer,
+                    occurred_at=at,
+                    kind=rng.choice(kinds),
+                    category=rng.choice(categories),
+                    visitor_name=name(rng),
+                    matter="基准测试民情：" + name(rng) * 2,
+                    next_step=next_step,
+                    status=status,
+                    reported_at=at if reported else None,
+                    due_at=at + datetime.timedelta(days=7) if reported else None,
+                    fed_back_at=at + datetime.timedelta(days=5) if status == Log.Status.FED_BACK else None,
+                    created_at=at,
+                )
+            )
+        Log.objects.bulk_create(rows, batch_size=BATCH)
+        made += n
+        rate = (made - have) / (time.monotonic() - started)
+        print(f"\rlogs: {made}/{target} ({rate:.0f}/s)", end="", flush=True)
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--districts", type=int, default=20)
@@ -220,6 +276,7 @@ def main() -> None:
     parser.add_argument("--villages", type=int, default=10)
     parser.add_argument("--disputes", type=int, default=int(os.environ.get("BENCH_DISPUTES", 200_000)))
     parser.add_argument("--residents", type=int, default=int(os.environ.get("BENCH_RESIDENTS", 200_000)))
+    parser.add_argument("--logs", type=int, default=int(os.environ.get("BENCH_LOGS", 0)))
     args = parser.parse_args()
     rng = random.Random(2026)
     started = time.monotonic()
@@ -227,6 +284,7 @@ def main() -> None:
     ensure_staff(districts)
     add_disputes(args.disputes, districts, rng)
     add_residents(args.residents, districts, rng)
+    add_logs(args.logs, districts, rng)
     from django.db import connection
 
     if connection.vendor == "postgresql":

@@ -27,6 +27,7 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 
 from disputes.models import Dispute  # noqa: E402
 from govcenter.models import User  # noqa: E402
+from sentiment.models import Log  # noqa: E402
 
 settings.ALLOWED_HOSTS = ["testserver"]
 setup_test_environment()
@@ -60,6 +61,11 @@ def pages() -> list[tuple[str, str, str]]:
         ("statistics, district, a year", "benchdistrict", "/analysis/?period=year"),
         ("statistics, province (admin), a year", "admin", "/analysis/?period=year"),
         ("monthly reports, district", "benchdistrict", "/analysis/reports/"),
+        ("home, township", "benchtownship", "/"),
+        ("statistics, township, a year", "benchtownship", "/analysis/?period=year"),
+        ("logs, district (all)", "benchdistrict", "/logs/all/"),
+        ("logs, province (admin)", "admin", "/logs/all/"),
+        ("logs screening queue, township", "benchtownship", "/logs/queue/"),
     ]
 
 
@@ -67,7 +73,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    print(f"database: {connection.vendor}; disputes: about {Dispute.objects.order_by().count():,}")
+    print(
+        f"database: {connection.vendor}; disputes: about {Dispute.objects.order_by().count():,}; "
+        f"logs: about {Log.objects.order_by().count():,}"
+    )
     print(f"{'page':45} {'median ms':>10} {'max ms':>8} {'queries':>8} status")
     clients: dict[str, Client] = {}
     for label, username, url in pages():
