@@ -25,7 +25,7 @@ from govcenter.levels import local_date
 from govcenter.models import Area, User
 from grids.models import Grid
 
-from . import figures
+from . import activity, figures
 from .forms import PeriodForm
 
 Role = User.Role
@@ -220,6 +220,7 @@ def statistics(request):
             "total": total,
             "total_links": _links(base, period, {}),
             "tables": tables,
+            **activity.page_tables(user, area, _own_area(user), period, now),
         }
     )
     return render(request, "analysis/statistics.html", context)
