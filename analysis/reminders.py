@@ -39,3 +39,34 @@ def monthly_reports_late(at, horizon):
             url=reverse("analysis:reports"),
             after_deadline=True,
         )
+
+
+@register_reminder_kind("monthly-report-late-district")
+def monthly_reports_late_for_district(at, horizon):
+    """After the due day, ONE reminder per district and month to its district staff, listing
+    its townships whose report for last month is not submitted. The district (the claim's
+    subject) and the due moment make it once per district and month, also under re-runs and
+    two workers (the kernel's claim); the list is the one at the time it is sent."""
+    month = last_month(local_date(at))
+    due = due_at(month)
+    if at < due:
+        return
+    submitted = MonthlyReport.objects.filter(month=month, status=MonthlyReport.Status.SUBMITTED).values("township_id")
+    late: dict[str, list[Area]] = {}
+    for township in Area.objects.filter(level=Area.Level.TOWNSHIP).exclude(pk__in=submitted).order_by("path"):
+        late.setdefault(township.path[: -Area.steplen], []).append(township)
+    for district in Area.objects.filter(level=Area.Level.DISTRICT, path__in=list(late)).order_by("path"):
+        staff = list(User.objects.filter(role=User.Role.DISTRICT_STAFF, area=district, is_active=True))
+        if not staff:
+            continue
+        names = "、".join(township.name for township in late[district.path])
+        yield Reminder(
+            subject=district,
+            deadline=due,
+            recipients=staff,
+            title=_("Monthly reports for %(month)s not submitted: %(n)d townships")
+            % {"month": f"{month:%Y-%m}", "n": len(late[district.path])},
+            body=_("Not submitted by the due day: %(townships)s.") % {"townships": names},
+            url=reverse("analysis:reports"),
+            after_deadline=True,
+        )

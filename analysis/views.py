@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from disputes.filters import AREA_FILTERS
+from disputes.filters import AREA_FILTERS, OPEN_STATUS
 from disputes.models import Dispute, Level, RiskLevel
 from disputes.selectors import disputes_visible_to, station_villages
 from govcenter.forms import parse_pk
@@ -25,7 +25,7 @@ from govcenter.levels import local_date
 from govcenter.models import Area, User
 from grids.models import Grid
 
-from . import figures
+from . import activity, figures
 from .forms import PeriodForm
 
 Role = User.Role
@@ -115,13 +115,14 @@ class Table:
 
 
 def _links(base: dict, period: figures.Period, extra: dict | None, *, registered: bool = True) -> dict:
-    """Ledger links for a row: registered in the period, overdue now, supervised now.
+    """Ledger links for a row: registered in the period, open, overdue and supervised now.
     ``extra`` None: the row has no ledger filter (no links)."""
     if extra is None:
         return {}
     url = reverse("disputes:list")
     common = {**base, **extra}
     links = {
+        "open": f"{url}?{urlencode({**common, 'status': OPEN_STATUS})}",
         "overdue": f"{url}?{urlencode({**common, 'overdue': 'yes'})}",
         "supervised": f"{url}?{urlencode({**common, 'supervised': 'yes'})}",
     }
@@ -220,6 +221,7 @@ def statistics(request):
             "total": total,
             "total_links": _links(base, period, {}),
             "tables": tables,
+            **activity.page_tables(user, area, _own_area(user), period, now),
         }
     )
     return render(request, "analysis/statistics.html", context)

@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govcenter import feedback
 from govcenter.filters import BootstrapFilterSet, request_user
@@ -142,9 +143,19 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=local_zone())
 
 
+# The status filter's value for any open status (Dispute.OPEN_STATUSES): the "open now"
+# figure of the dashboard and the statistics page.
+OPEN_STATUS = "open"
+
+
 class DisputeFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    status = django_filters.ChoiceFilter(choices=Dispute.Status.choices, label=_("Status"), empty_label=_("Any status"))
+    status = django_filters.ChoiceFilter(
+        choices=[(OPEN_STATUS, pgettext_lazy("dispute status", "Open (all)")), *Dispute.Status.choices],
+        method="filter_status",
+        label=_("Status"),
+        empty_label=_("Any status"),
+    )
     level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Handling level"), empty_label=_("Any level"))
     supervised = django_filters.ChoiceFilter(
         choices=(("yes", _("Under supervision")),),
@@ -242,6 +253,11 @@ class DisputeFilter(BootstrapFilterSet):
         return any(self.data.get(name) for name in self.filters if name not in PRIMARY_FILTERS and name != "sort")
 
     # --- methods --------------------------------------------------------------------
+
+    def filter_status(self, queryset, name, value):
+        if value == OPEN_STATUS:
+            return queryset.filter(status__in=Dispute.OPEN_STATUSES)
+        return queryset.filter(status=value)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

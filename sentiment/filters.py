@@ -26,6 +26,10 @@ from grids.selectors import grids_visible_to
 
 from .models import AgencyMatter, Log
 
+# The status filter's value for "any status of the reporting flow" (new, reported up, in hand):
+# what the statistics page and the dashboard count as open logs.
+OPEN_STATUS = "open"
+
 
 def _workers(request):
     user = request_user(request)
@@ -60,7 +64,12 @@ class LogFilter(_Styled):
     next_step = django_filters.ChoiceFilter(
         choices=Log.NextStep.choices, label=_("Next step"), empty_label=_("Any next step")
     )
-    status = django_filters.ChoiceFilter(choices=Log.Status.choices, label=_("Status"), empty_label=_("Any status"))
+    status = django_filters.ChoiceFilter(
+        choices=[(OPEN_STATUS, _("In the flow (all)")), *Log.Status.choices],
+        method="filter_status",
+        label=_("Status"),
+        empty_label=_("Any status"),
+    )
     urgent = urgent_filter()
     cosign = django_filters.ChoiceFilter(
         choices=Log.Cosign.choices, label=_("Co-signature"), empty_label=_("Any co-signature")
@@ -90,6 +99,11 @@ class LogFilter(_Styled):
         return queryset.filter(
             Q(matter__icontains=value) | Q(visitor_name__icontains=value) | Q(resident__name__icontains=value)
         )
+
+    def filter_status(self, queryset, name, value):
+        if value == OPEN_STATUS:
+            return queryset.in_flow()
+        return queryset.filter(status=value)
 
     def filter_from(self, queryset, name, value):
         # Bounds as instants of local midnight, so the occurred_at indexes serve the range.

@@ -233,3 +233,18 @@ def test_the_home_query_count_does_not_grow_with_the_rows(world, login, django_a
     _disputes(world, 18)
     with django_assert_max_num_queries(len(few)):
         assert client.get(HOME).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["district1", "township1_user", "village1_user", "station1", "grid1_user"])
+def test_the_open_now_link_lists_as_many_as_it_counts(world, ledger, login, who):
+    client = login(getattr(world, who))
+    response = client.get(HOME)
+    panel = _panel(response)
+    assert panel["this"]["open"]
+    link = panel["links"]["open"]
+    assert "status=open" in link
+    assert client.get(link).context["count"].value == panel["this"]["open"]
+    assert f'id="dash-open" href="{link.replace("&", "&amp;")}"' in response.content.decode()
+    for _label, row, links, _drill in panel.get("area_rows", []):
+        if links:
+            assert client.get(links["open"]).context["count"].value == row["open"]

@@ -310,3 +310,38 @@ class MonthInputNeverFails(TestCase):
 def test_the_navbar_links_the_reports_to_who_may_see_them(world, login, who, shown):
     html = login(getattr(world, who)).get(reverse("analysis:statistics")).content.decode()
     assert (f'href="{LIST}"' in html) is shown
+
+
+DISTRICT_KIND = ["monthly-report-late-district"]
+
+
+def test_the_district_is_reminded_once_listing_the_late_townships(world):
+    assert reminders_send(at=datetime.datetime(2026, 12, 5, 20, 0, tzinfo=TZ), kinds=DISTRICT_KIND) == 0
+    assert reminders_send(at=LATER, kinds=DISTRICT_KIND) == 1
+    # Re-runs (a restarted beat, a second worker) and later days find the claim taken.
+    assert reminders_send(at=LATER, kinds=DISTRICT_KIND) == 0
+    assert reminders_send(at=LATER + datetime.timedelta(days=1), kinds=DISTRICT_KIND) == 0
+    reminded = list(Notification.objects.filter(url=LIST))
+    assert [n.recipient for n in reminded] == [world.district1]
+    text = f"{reminded[0].title} {reminded[0].body}"
+    assert "2026-11" in text and world.township1.name in text and world.township2.name in text
+
+
+def test_the_district_reminder_names_only_the_late_townships(world, ledger):
+    _submitted(world)  # township1 on time
+    assert reminders_send(at=LATER, kinds=DISTRICT_KIND) == 1
+    (note,) = Notification.objects.filter(recipient=world.district1, url=LIST)
+    assert world.township2.name in note.body and world.township1.name not in note.body
+
+
+def test_no_district_reminder_when_every_township_submitted(world):
+    for township, user in ((world.township1, world.township1_user), (world.township2, world.township2_user)):
+        MonthlyReport.objects.create(
+            township=township,
+            month=MONTH,
+            status=MonthlyReport.Status.SUBMITTED,
+            preparer=user,
+            created_at=SUBMITTED_AT,
+            submitted_at=SUBMITTED_AT,
+        )
+    assert reminders_send(at=LATER, kinds=DISTRICT_KIND) == 0

@@ -249,3 +249,25 @@ class StatisticsParametersNeverFail(TestCase):
         assert response.status_code in (200, 404), (query, response.status_code)
         if response.status_code == 200 and response.context.get("period") is None:
             assert "alert" in response.content.decode() or "text-danger" in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["district1", "township1_user", "station1"])
+def test_open_now_links_list_as_many_disputes_as_they_count(world, ledger, login, who):
+    client = login(getattr(world, who))
+    response = client.get(URL, NOVEMBER_QUERY)
+    link = response.context["total_links"]["open"]
+    assert client.get(link).context["count"].value == _total(response)["open"]
+    checked = 0
+    for table in response.context["tables"]:
+        for _label, row, links, _drill in table.rows:
+            if links:
+                assert client.get(links["open"]).context["count"].value == row["open"], links["open"]
+                checked += row["open"]
+    assert checked
+
+
+def test_the_ledger_open_status_is_every_open_status(world, ledger, login):
+    client = login(world.district1)
+    listed = client.get(reverse("disputes:list"), {"status": "open"}).context["count"].value
+    assert listed == Dispute.objects.filter(status__in=Dispute.OPEN_STATUSES).count() > 0
+    assert "Open (all)" in client.get(reverse("disputes:list")).content.decode()
