@@ -80,6 +80,8 @@ LEGAL_FORMS = (
     "专业合作社",
     "经济合作社",
     "个体工商户",
+    "村民委员会",
+    "居民委员会",
     "有限公司",
     "合伙企业",
     "总公司",
@@ -186,13 +188,17 @@ def normalise_org_name(name: str, area_names: Iterable[str] = ()) -> str:
     2. Drop from the end, repeatedly: a branch form with the place before it (the 清溪分公司
        of 宏达建筑有限公司清溪分公司), legal forms (``LEGAL_FORMS``) and the few industry
        words of ``INDUSTRY_WORDS``.
-    3. Drop leading place names: ``area_names`` are the district's areas (and those
-       above it), each as given and without its 区/县/镇/乡/村/街道 suffix.
+    3. Drop leading place names: ``area_names`` are the district's areas, each as given
+       and without its 区/县/镇/乡/村/街道 suffix; a place in brackets anywhere goes too
+       (宏达建筑（清溪）有限公司).
     Steps 2 and 3 repeat until nothing changes, and nothing is cut that would leave the
     name empty: 清溪建设有限公司 keeps 清溪, and a company named after its village
-    (宏达建筑 beside 宏达村) keeps 宏达.
+    (宏达建筑 beside 宏达村) keeps 宏达. A name that is only a place ends as its short
+    form (东山村村民委员会 and 东山村民委员会 both 东山).
     """
     places = place_short_names(area_names)
+    if places:
+        name = _BRACKETED.sub(lambda m: "" if _squeeze(m.group(1)) in places else m.group(0), _nfkc(name))
     tails = tuple(sorted({*LEGAL_FORMS, *INDUSTRY_WORDS}, key=lambda s: (-len(s), s)))
     text = _squeeze(name)
     while True:
@@ -204,5 +210,21 @@ def normalise_org_name(name: str, area_names: Iterable[str] = ()) -> str:
         if cut == text:
             cut = _cut_prefix(text, places)
         if cut == text:
-            return text
+            return _short_place(text, places)
         text = cut
+
+
+_BRACKETED = re.compile(r"[(\[{【〔［]([^()\[\]{}【】〔〕［］]*)[)\]}】〕］]")
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "")
+
+
+def _short_place(text: str, places: tuple[str, ...]) -> str:
+    """A name that is a place, as the place's short form (东山村 -> 东山)."""
+    if text in places:
+        for suffix in AREA_SUFFIXES:
+            if text.endswith(suffix) and len(text) - len(suffix) >= 2 and text[: -len(suffix)] in places:
+                return text[: -len(suffix)]
+    return text
