@@ -158,6 +158,7 @@ def add_disputes(target: int, districts: list[Area], rng: random.Random) -> None
             created = Dispute.objects.bulk_create(rows, batch_size=BATCH)
             Party.objects.bulk_create(
                 [
+                    # People without an ID number: their match_key is "" (disputes.parties).
                     Party(dispute=d, role=role, name=who)
                     for d, names in zip(created, pairs, strict=True)
                     for role, who in zip(("applicant", "respondent"), names, strict=True)

@@ -81,7 +81,7 @@ class ReadOnlyInline(govcenter_admin.ReadOnlyInline):
 class PartyInline(ReadOnlyInline):
     model = Party
     # The masked ID number only: never the clear number nor the ciphertext.
-    fields = ["role", "kind", "name", "id_number_masked", "phone", "address", "resident"]
+    fields = ["role", "kind", "name", "credit_code", "id_number_masked", "phone", "address", "resident"]
 
     related = ["resident"]
 

@@ -913,6 +913,7 @@ class Seeder:
             occurred_on=occurred_on, parties=parties, risk_level=plan.risk,
             risk_criminal=r.random() < 0.04, risk_mass_incident=mass or r.random() < 0.02,
             vulnerable_party=vulnerable or r.random() < 0.05,
+            people_involved=group if group and unit == "人" else None,  # the {n} workers of the text
             location=f"{village.name}{r.randint(1, 8)}组" if "village" in place or "grid" in place else township.name,
             source_reference=plan.reference, **place,
         )  # fmt: skip

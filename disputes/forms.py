@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govcenter import feedback, limits, pii
+from govcenter import feedback, identity, limits, pii
 from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk, police_verdict_field, text_area
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, PoliceStation, User
@@ -116,6 +116,14 @@ class RegisterForm(_CascadingPlaces, Form):
     risk_criminal = forms.BooleanField(label=_("Risk of turning criminal"), required=False)
     risk_mass_incident = forms.BooleanField(label=_("Risk of a mass incident"), required=False)
     vulnerable_party = forms.BooleanField(label=_("Vulnerable party involved"), required=False)
+    people_involved = forms.IntegerField(
+        label=_("People involved"),
+        required=False,
+        min_value=1,
+        max_value=100000,
+        help_text=_("Number of people on the applicant side, e.g. the workers owed wages."),
+        error_messages={"invalid": _("Enter the number of people as a whole number, e.g. 12.")},
+    )
     urgent_reason = urgent_reason_field()
     summary = forms.CharField(
         label=_("Summary"),
@@ -272,6 +280,12 @@ class PartyForm(Form):
     id_number = forms.CharField(
         label=_("ID number"), max_length=30, required=False, help_text=_("Optional; people only.")
     )
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=40,
+        required=False,
+        help_text=_("Optional; organisations only. 18 characters, on the business licence."),
+    )
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     resident = forms.ModelChoiceField(queryset=Resident.objects.none(), required=False, widget=forms.HiddenInput)
@@ -282,11 +296,16 @@ class PartyForm(Form):
         for name in ("role", "kind"):
             self.fields[name].widget.attrs["class"] = "form-select"
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false", "maxlength": 18})
+        self.fields["credit_code"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
 
     def clean_id_number(self):
         value = self.cleaned_data["id_number"]
         return pii.validate_id_number(value) if value.strip() else ""
+
+    def clean_credit_code(self):
+        value = self.cleaned_data["credit_code"]
+        return identity.validate_credit_code(value) if value.strip() else ""
 
     def clean_phone(self):
         value = self.cleaned_data["phone"].strip()
@@ -300,6 +319,10 @@ class PartyForm(Form):
         cleaned = super().clean()
         if cleaned.get("kind") == Party.Kind.ORGANISATION and cleaned.get("id_number"):
             self.add_error("id_number", _("An organisation has no ID number; leave it empty."))
+        if cleaned.get("kind") == Party.Kind.PERSON and cleaned.get("credit_code"):
+            self.add_error(
+                "credit_code", _("A person has no unified social credit code; choose Organisation or leave it empty.")
+            )
         return cleaned
 
 

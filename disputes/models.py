@@ -237,6 +237,12 @@ class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
     risk_criminal = models.BooleanField(_("risk of turning criminal"), default=False)
     risk_mass_incident = models.BooleanField(_("risk of a mass incident"), default=False)
     vulnerable_party = models.BooleanField(_("vulnerable party involved"), default=False)
+    people_involved = models.PositiveIntegerField(
+        _("people involved"),
+        null=True,
+        blank=True,
+        help_text=_("Number of people on the applicant side, e.g. the workers owed wages."),
+    )
 
     status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.REGISTERED)
     level = models.CharField(_("handling level"), max_length=12, choices=Level.choices)
@@ -513,12 +519,20 @@ class Party(ProtectedIdNumber):
         related_name="dispute_parties",
         verbose_name=_("resident"),
     )
+    # Organisations only (GB 32100-2015, checked by govcenter.identity.validate_credit_code).
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    # Who this party is across disputes (disputes.parties.party_match_key); "" matches nobody.
+    match_key = models.CharField(_("match key"), max_length=80, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         ordering = ["dispute", "role", "pk"]
-        indexes = [models.Index(fields=["name"], name="party_name")]  # ledger search by party name
+        indexes = [
+            models.Index(fields=["name"], name="party_name"),  # ledger search by party name
+            # early warning: "the disputes with this respondent" (match_key = ..., dispute_id)
+            models.Index(fields=["match_key", "dispute"], name="party_match_key"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -43,6 +43,7 @@ from .models import (
     PoliceReviewPolicy,
     PoliceTransfer,
 )
+from .parties import district_place_names, party_match_key
 from .selectors import covering_stations, station_staff
 
 Status = Dispute.Status
@@ -63,6 +64,7 @@ class PartyData:
     phone: str = ""
     address: str = ""
     resident: Resident | None = None
+    credit_code: str = ""  # organisations only, already validated (govcenter.identity)
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -133,6 +135,7 @@ def dispute_register(
     risk_criminal: bool = False,
     risk_mass_incident: bool = False,
     vulnerable_party: bool = False,
+    people_involved: int | None = None,
     grid: Grid | None = None,
     village: Area | None = None,
     township: Area | None = None,
@@ -229,6 +232,7 @@ def dispute_register(
             risk_criminal=risk_criminal,
             risk_mass_incident=risk_mass_incident,
             vulnerable_party=vulnerable_party,
+            people_involved=people_involved,
             police_station=police_station,
             alarm_number=alarm_number.strip(),
             alarm_at=alarm_at,
@@ -239,6 +243,8 @@ def dispute_register(
             registered_at=at,
             due_at=deadline_for(risk_level=risk_level, level=level, at=at),
         )
+        organisation = any(p.kind == Party.Kind.ORGANISATION for p in parties)
+        places = district_place_names(district.pk) if organisation else ()
         for p in parties:
             party = Party(
                 dispute=dispute,
@@ -248,8 +254,10 @@ def dispute_register(
                 phone=p.phone,
                 address=p.address,
                 resident=p.resident,
+                credit_code=p.credit_code if p.kind == Party.Kind.ORGANISATION else "",
             )
             party.set_id_number(p.id_number if p.kind == Party.Kind.PERSON else "")
+            party.match_key = party_match_key(party, place_names=places)
             party.save()
         dispute.search_text = dispute.build_search_text([p.name.strip() for p in parties])
         dispute.save(update_fields=["search_text"])

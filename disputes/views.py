@@ -240,6 +240,7 @@ def register(request):
                     risk_criminal=d["risk_criminal"],
                     risk_mass_incident=d["risk_mass_incident"],
                     vulnerable_party=d["vulnerable_party"],
+                    people_involved=d["people_involved"],
                     urgent_reason=d["urgent_reason"],
                     parties=[_party_data(p) for p in parties.filled()],
                     **form.place_kwargs(),
@@ -276,6 +277,7 @@ def _party_data(p: dict) -> PartyData:
         phone=p["phone"],
         address=p["address"],
         resident=resident,
+        credit_code=p["credit_code"],
     )
 
 

@@ -21,9 +21,28 @@
     set("name", b.dataset.name); set("phone", b.dataset.phone); set("address", b.dataset.address);
     set("resident", b.dataset.resident); set("kind", "person");
     const row = b.closest(".party-row");
+    showKind(row);
     row.querySelector(".resident-link").hidden = false;
     row.querySelector(".resident-results").innerHTML = "";
     row.querySelector(".resident-picker").open = false;
+  });
+  // A person's row asks for an ID number, an organisation's for its credit code (the
+  // server refuses the wrong one all the same; without script both show).
+  function showKind(row) {
+    const kind = row.querySelector("select[name$='-kind']");
+    if (!kind) return;
+    const org = kind.value === "organisation";
+    // A field holding a value or an error stays in sight, so that the clerk can clear it.
+    const keep = (el) => !!el.querySelector(".is-invalid") || [...el.querySelectorAll("input")].some((i) => i.value);
+    row.querySelectorAll(".party-person").forEach((el) => { el.hidden = org && !keep(el); });
+    row.querySelectorAll(".party-organisation").forEach((el) => { el.hidden = !org && !keep(el); });
+  }
+  document.querySelectorAll("#party-rows .party-row").forEach(showKind);
+  document.addEventListener("change", function (e) {
+    if (e.target.name && /-kind$/.test(e.target.name)) showKind(e.target.closest(".party-row"));
+  });
+  document.getElementById("add-party").addEventListener("click", function () {
+    showKind(document.getElementById("party-rows").lastElementChild);
   });
   // Typing another name unlinks the resident.
   document.addEventListener("input", function (e) {
