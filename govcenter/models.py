@@ -604,7 +604,12 @@ class ExportJob(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "XLSX"
+        CSV = "csv", "CSV"
+
     kind = models.CharField(_("kind"), max_length=40)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices, default=Format.XLSX)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="export_jobs", verbose_name=_("requested by"))
     params = models.TextField(blank=True, editable=False)  # the list's query string: the same filter as the page
     language = models.CharField(max_length=10, default="zh-hans")
@@ -639,3 +644,8 @@ class ExportJob(models.Model):
         if not self.is_running:
             return 100
         return min(99, self.rows_done * 100 // self.rows_expected) if self.rows_expected else 0
+
+    def content_type(self) -> str:
+        from .exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+
+        return CSV_CONTENT_TYPE if self.file_format == self.Format.CSV else XLSX_CONTENT_TYPE
