@@ -521,7 +521,9 @@ class Supervision(models.Model):
 class ImportJob(models.Model):
     """One uploaded file imported (or refused) by ``govcenter.importers``: who, what, when,
     how it went. The file is kept (under MEDIA_ROOT, served only to its importer) so that
-    the background task can read it and the importer can download it back with the errors."""
+    the background task can read it and the importer can download it back with the errors,
+    for IMPORT_UPLOAD_KEEP_DAYS after the import finished; then the hourly sweep deletes it
+    (with the rows it quotes: the errors, the passwords sheet) and the row stays, saying so."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
@@ -556,6 +558,7 @@ class ImportJob(models.Model):
     # The accounts a team file made, with their initial passwords, for the importer to print
     # (SMS may not reach everyone): encrypted like ID numbers (govcenter.pii), emptied once printed.
     passwords_sheet = models.TextField(blank=True, editable=False)
+    file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("import")

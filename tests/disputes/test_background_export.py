@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from disputes import views
 from govcenter.models import ExportJob
-from govcenter.tasks import expire_exports
+from govcenter.tasks import expire_stored_files
 
 from .ledger_helpers import register, url
 
@@ -74,7 +74,7 @@ def test_an_export_expires_after_a_day(world, login, three_villages, django_capt
     path = job.file.path
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=25))
     assert requester.get(reverse("export_download", args=[job.pk])).status_code == 404
-    assert expire_exports() == 1
+    assert expire_stored_files() == {"exports": 1, "imports": 0}
     assert not ExportJob.objects.exists()
     import os
 
@@ -130,7 +130,7 @@ def test_a_csv_export_expires_after_a_day(world, login, three_villages, django_c
     path = job.file.path
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=25))
     assert requester.get(reverse("export_download", args=[job.pk])).status_code == 404
-    assert expire_exports() == 1
+    assert expire_stored_files() == {"exports": 1, "imports": 0}
     import os
 
     assert not os.path.exists(path)
