@@ -8,7 +8,6 @@ jurisdiction and filter (``views._ledger_filter``), exactly like the list.
 
 from __future__ import annotations
 
-import csv
 import datetime
 from collections.abc import Iterator
 
@@ -188,31 +187,14 @@ def xlsx_response(qs: QuerySet[Dispute]) -> FileResponse:
     )
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_lines(qs: QuerySet[Dispute], language: str | None) -> Iterator[str]:
     # The server consumes this after the view has returned: keep the request's language.
     with translation.override(language):
-        # The byte-order mark makes Excel read the file as UTF-8 (without it, Chinese is garbled).
-        yield "\ufeff"
-        writer = csv.writer(_Echo())
-        yield writer.writerow([title for _key, title, _width in columns()])
-        for values in _rows(qs):
-            yield writer.writerow(
-                [
-                    "" if v is None else (v.isoformat() if isinstance(v, datetime.date) else shared.safe_text(v))
-                    for v in values
-                ]
-            )
+        yield from shared.csv_lines(headers=[title for _key, title, _width in columns()], rows=_rows(qs))
 
 
 def csv_response(qs: QuerySet[Dispute]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_csv_lines(qs, translation.get_language()), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_csv_lines(qs, translation.get_language()), content_type=shared.CSV_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename("csv"))
     return response
 
@@ -229,7 +211,7 @@ def ledger_sheet(user, params) -> shared_background.ExportSheet:
         columns=[(title, width) for _key, title, width in columns()],
         count=min(qs.count(), EXPORT_MAX_ROWS),
         rows=_rows(qs),
-        filename=filename("xlsx"),
+        filename=filename,
     )
 
 

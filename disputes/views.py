@@ -32,6 +32,7 @@ from govcenter import feedback
 from govcenter.background_exports import BACKGROUND_EXPORT_ROWS, export_now_or_later
 from govcenter.files import private_file_response
 from govcenter.forms import parse_pk, search_query
+from govcenter.models import ExportJob
 from govcenter.pagination import WindowPage, capped_count
 from govcenter.reveal import reveal_response
 from govcenter.steps import Flow, Step
@@ -723,4 +724,13 @@ def export_xlsx(request):
 
 @login_required
 def export_csv(request):
-    return exports.csv_response(_ledger_filter(request).qs)
+    """The ledger as CSV: streamed up to BACKGROUND_EXPORT_ROWS rows, else the same file
+    written by a background job (as ``export_xlsx``)."""
+    return export_now_or_later(
+        request,
+        _ledger_filter(request).qs,
+        kind="disputes.ledger",
+        respond=exports.csv_response,
+        threshold=BACKGROUND_EXPORT_ROWS,
+        file_format=ExportJob.Format.CSV,
+    )

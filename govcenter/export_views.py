@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from .background_exports import EXPORT_KEEP
-from .exports import XLSX_CONTENT_TYPE
 from .models import ExportJob
 
 
@@ -46,6 +45,6 @@ def export_download(request, pk):
         handle = job.file.open("rb")
     except (FileNotFoundError, ValueError):
         raise Http404 from None
-    response = FileResponse(handle, content_type=XLSX_CONTENT_TYPE)
+    response = FileResponse(handle, content_type=job.content_type())
     response["Content-Disposition"] = content_disposition_header(True, job.file_name)
     return response

@@ -9,6 +9,7 @@ Each app keeps its columns, row values, file title and sheet title.
 
 from __future__ import annotations
 
+import csv
 import datetime
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from .text import strip_invisible_controls
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 # A worksheet holds 1,048,576 rows; far below that an export stops being a useful
 # download and becomes a job for the database team.
 EXPORT_MAX_ROWS = 100_000
@@ -116,3 +118,30 @@ def xlsx_response(
     response = FileResponse(out, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_cell(value) -> str:
+    """A CSV cell: empty for None, a date in ISO form, anything else as ``safe_text``."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return safe_text(value)
+
+
+def csv_lines(*, headers: Sequence[str], rows: Iterable[list]) -> Iterator[str]:
+    """The lines of a CSV file of ``headers`` and ``rows``, as the streamed download and the
+    background export both write it. The first line starts with the byte-order mark: it
+    makes Excel read the file as UTF-8 (without it, Chinese is garbled)."""
+    yield "\ufeff"
+    writer = csv.writer(_Echo())
+    yield writer.writerow(list(headers))
+    for values in rows:
+        yield writer.writerow([csv_cell(v) for v in values])

@@ -12,6 +12,7 @@ import os
 import tempfile
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -124,6 +125,7 @@ def import_detail(request, pk):
             "kind_title": importer_cls.title if importer_cls else job.kind,
             "errors": job.errors[:ERRORS_SHOWN],
             "errors_more": max(0, len(job.errors) - ERRORS_SHOWN),
+            "keep_days": settings.IMPORT_UPLOAD_KEEP_DAYS,
         },
     )
 
@@ -146,6 +148,9 @@ def import_error_file(request, pk):
     importer_cls = importer_class(job.kind)
     if job.status != ImportJob.Status.REFUSED or importer_cls is None:
         raise Http404
+    if job.file_deleted_at:
+        messages.error(request, _("The uploaded file was deleted; upload the corrected file again."))
+        return redirect(job)
     try:
         table = table_of(job.file.path)
     except Exception:

@@ -168,6 +168,12 @@ class Importer:
     def after_commit(self) -> None:
         """Work for after the whole file committed (sending initial passwords)."""
 
+    @classmethod
+    def allowed_values(cls, column: Column) -> list[str]:
+        """The cell texts the template lists as allowed for ``column``; a kind whose allowed
+        values are rows of the database (care tags) gives them here."""
+        return [text for text, _v in column.choices]
+
     # Helpers for subclasses ---------------------------------------------------
 
     def column(self, key: str) -> Column:
@@ -435,7 +441,7 @@ def template_workbook(importer_cls: type[Importer], out: IO[bytes]) -> None:
             [
                 col.header,
                 _("yes") if col.required else _("no"),
-                "、".join(text for text, _v in col.choices),
+                "、".join(importer_cls.allowed_values(col)),
                 str(col.help or col.label),
             ]
         )

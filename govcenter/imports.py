@@ -11,9 +11,11 @@ the background task's service.
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -104,6 +106,24 @@ def passwords_sheet_rows(job: ImportJob) -> list[dict]:
         for login, name, role, password in rows
         if login in waiting
     ]
+
+
+def import_uploads_expire(*, at: datetime.datetime) -> int:
+    """Delete the uploaded file of each import finished more than IMPORT_UPLOAD_KEEP_DAYS
+    before ``at``, and what quotes its rows (the errors, the initial passwords); the job's
+    row stays (who, when, the counts) with the time its file was deleted. Safe to run
+    again: a job whose file is gone is not looked at twice."""
+    cutoff = at - datetime.timedelta(days=settings.IMPORT_UPLOAD_KEEP_DAYS)
+    expired = ImportJob.objects.filter(finished_at__lt=cutoff, file_deleted_at__isnull=True).exclude(
+        status__in=ImportJob.RUNNING
+    )
+    n = 0
+    for job in expired.only("pk", "file").iterator():
+        if job.file:
+            job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="", errors=[], passwords_sheet="", file_deleted_at=at)
+        n += 1
+    return n
 
 
 class _Progress:

@@ -521,7 +521,9 @@ class Supervision(models.Model):
 class ImportJob(models.Model):
     """One uploaded file imported (or refused) by ``govcenter.importers``: who, what, when,
     how it went. The file is kept (under MEDIA_ROOT, served only to its importer) so that
-    the background task can read it and the importer can download it back with the errors."""
+    the background task can read it and the importer can download it back with the errors,
+    for IMPORT_UPLOAD_KEEP_DAYS after the import finished; then the hourly sweep deletes it
+    (with the rows it quotes: the errors, the passwords sheet) and the row stays, saying so."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
@@ -556,6 +558,7 @@ class ImportJob(models.Model):
     # The accounts a team file made, with their initial passwords, for the importer to print
     # (SMS may not reach everyone): encrypted like ID numbers (govcenter.pii), emptied once printed.
     passwords_sheet = models.TextField(blank=True, editable=False)
+    file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("import")
@@ -604,7 +607,12 @@ class ExportJob(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "XLSX"
+        CSV = "csv", "CSV"
+
     kind = models.CharField(_("kind"), max_length=40)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices, default=Format.XLSX)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="export_jobs", verbose_name=_("requested by"))
     params = models.TextField(blank=True, editable=False)  # the list's query string: the same filter as the page
     language = models.CharField(max_length=10, default="zh-hans")
@@ -639,3 +647,8 @@ class ExportJob(models.Model):
         if not self.is_running:
             return 100
         return min(99, self.rows_done * 100 // self.rows_expected) if self.rows_expected else 0
+
+    def content_type(self) -> str:
+        from .exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+
+        return CSV_CONTENT_TYPE if self.file_format == self.Format.CSV else XLSX_CONTENT_TYPE

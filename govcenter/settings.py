@@ -229,6 +229,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # larger than UPLOAD_IMAGE_MAX_SIDE on its long side is stored shrunk to it.
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=50_000_000)
 UPLOAD_IMAGE_MAX_SIDE = env.int("UPLOAD_IMAGE_MAX_SIDE", default=4096)
+# An uploaded import file (residents' ID numbers, phones) is deleted this many days after its
+# import finished, with its error file and its sheet of initial passwords; the import's
+# record (who, when, the counts) stays. The error file can be downloaded until then.
+IMPORT_UPLOAD_KEEP_DAYS = env.int("IMPORT_UPLOAD_KEEP_DAYS", default=30)
+if IMPORT_UPLOAD_KEEP_DAYS < 1:  # 0 would delete a refused file before its importer could download the errors
+    raise ImproperlyConfigured("IMPORT_UPLOAD_KEEP_DAYS must be 1 or more.")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -372,8 +378,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every 5 minutes: uploaded import files whose task never reached the broker (outage catch-up).
     "resume-queued-imports": {"task": "govcenter.tasks.resume_queued_imports", "schedule": crontab(minute="*/5")},
-    # Every hour at :40: background exports expire a day after they were asked for.
-    "expire-exports": {"task": "govcenter.tasks.expire_exports", "schedule": crontab(minute=40)},
+    # Every hour at :40: background exports expire a day after they were asked for, and the
+    # uploaded files of imports IMPORT_UPLOAD_KEEP_DAYS after the import finished.
+    "expire-stored-files": {"task": "govcenter.tasks.expire_stored_files", "schedule": crontab(minute=40)},
 }
 
 # Reminders go out this many days before a deadline; 0 means "on the day".

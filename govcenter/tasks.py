@@ -114,8 +114,11 @@ def run_export(job_id: int) -> str | None:
 
 
 @shared_task
-def expire_exports() -> int:
-    """Delete background exports (and their files) older than a day."""
+def expire_stored_files() -> dict[str, int]:
+    """The one sweep of stored files: background exports (and their files) older than a day,
+    and the uploaded files of imports finished more than IMPORT_UPLOAD_KEEP_DAYS ago."""
     from .background_exports import exports_expire
+    from .imports import import_uploads_expire
 
-    return exports_expire(at=timezone.now())
+    at = timezone.now()
+    return {"exports": exports_expire(at=at), "imports": import_uploads_expire(at=at)}

@@ -41,10 +41,12 @@ from govcenter.importers import (
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.models import Area, PoliceStation, User
 
-from .models import Grid, GridMembership, Household, Resident
+from .models import CareTag, Grid, GridMembership, Household, Resident
 from .services import DUTY_FOR_ROLE, RESIDENT_FIELDS, TeamError, membership_add
 
 GRID_CODE_RE = re.compile(r"^\d{15}$")
+# Several values in one cell (grid codes, care tags): 、 , ; (ASCII or full-width) or spaces.
+SEPARATORS = re.compile(r"[\s,，;；、]+")
 
 
 def _admin_or_cli(user) -> bool:
@@ -318,8 +320,49 @@ class ResidentImporter(VillageImporter):
         Column("ethnicity", "民族", gettext_lazy("ethnic group"), example="汉族"),
         Column("phone", "联系电话", gettext_lazy("mobile phone"), example="13912345678"),
         Column("address", "居住地址", gettext_lazy("address"), example="东山村1组12号"),
+        Column(
+            "care_tags",
+            "关爱标签",
+            gettext_lazy("care tags"),
+            example="留守儿童、低保户",
+            help=gettext_lazy(
+                "Several tags separated by 、 , or ; . The resident's tags become exactly these; "
+                "leave the cell empty for none, or leave the column out to keep the tags as they are."
+            ),
+        ),
         Column("note", "备注", gettext_lazy("note")),
     )
+
+    @classmethod
+    def allowed_values(cls, column: Column) -> list[str]:
+        if column.key == "care_tags":
+            return list(CareTag.objects.values_list("name", flat=True))
+        return super().allowed_values(column)
+
+    def start_pass(self) -> None:
+        super().start_pass()
+        # A tag is named in a cell by its name (留守儿童) or its code (left-behind-child).
+        self.tags: dict[str, int] = {}
+        for pk, code, name in CareTag.objects.values_list("pk", "code", "name"):
+            self.tags[code.lower()] = self.tags[name.lower()] = pk
+
+    def care_tags(self, row: Row, errors: list[RowError]) -> frozenset[int] | None:
+        """The ids of the row's tags; None when the file has no care-tag column (keep them)."""
+        if "care_tags" not in row.values:
+            return None
+        names = [n for n in SEPARATORS.split(row["care_tags"]) if n]
+        unknown = [n for n in names if n.lower() not in self.tags]
+        if unknown:
+            errors.append(
+                self.error(
+                    row,
+                    "care_tags",
+                    _("Unknown care tag %(tags)s; use one of: %(values)s.")
+                    % {"tags": "、".join(unknown), "values": "、".join(self.allowed_values(self.column("care_tags")))},
+                )
+            )
+            return None
+        return frozenset(self.tags[n.lower()] for n in names)
 
     def error(self, row: Row, key: str, message: str) -> RowError:
         error = super().error(row, key, message)
@@ -347,6 +390,7 @@ class ResidentImporter(VillageImporter):
                     self.duplicate(row, "id_number", number, row_errors, SAME_ID_NUMBER)
             grid = self.grid_of(row, grids, row_errors)
             gender = self.choice(row, "gender", row_errors)
+            tags = self.care_tags(row, row_errors)
             phone = row["phone"]
             if phone:
                 try:
@@ -358,14 +402,21 @@ class ResidentImporter(VillageImporter):
             self.too_long(row, "note", 2000, row_errors)
             errors += row_errors
             if not row_errors:
-                checked.append((row, number, grid, gender, phone))
+                checked.append((row, number, grid, gender, phone, tags))
         checked = [
-            (row, number, pii.keyed_hash(number), grid, gender, phone) for row, number, grid, gender, phone in checked
+            (row, number, pii.keyed_hash(number), grid, gender, phone, tags)
+            for row, number, grid, gender, phone, tags in checked
         ]
         existing = {
             r.id_number_hash: r
             for r in Resident.objects.filter(id_number_hash__in=[c[2] for c in checked]).only(*RESIDENT_COMPARED)
         }
+        tags_of: dict[int, set[int]] = {r.pk: set() for r in existing.values()}
+        if any(c[6] is not None for c in checked):
+            for resident_id, tag_id in Resident.care_tags.through.objects.filter(resident_id__in=tags_of).values_list(
+                "resident_id", "caretag_id"
+            ):
+                tags_of[resident_id].add(tag_id)
         households = {
             (h.grid_id, h.number): h
             for h in Household.objects.filter(
@@ -373,7 +424,7 @@ class ResidentImporter(VillageImporter):
             )
         }
         items = []
-        for row, number, digest, grid, gender, phone in checked:
+        for row, number, digest, grid, gender, phone, tags in checked:
             resident = existing.get(digest)
             household = None
             if row["household"]:
@@ -413,12 +464,17 @@ class ResidentImporter(VillageImporter):
                 "address": row["address"],
                 "note": row["note"],
             }
-            items.append((resident, number, values))
+            # (tags to add, tags to remove); nothing when the file has no care-tag column.
+            had = tags_of.get(resident.pk, set()) if resident is not None else set()
+            tag_change = (tags - had, had - tags) if tags is not None else (frozenset(), frozenset())
+            items.append((resident, number, values, tag_change))
         return items, errors
 
     def write_batch(self, items):
         outcomes, new, changed = [], [], []
-        for resident, number, values in items:
+        Through = Resident.care_tags.through
+        added, removed = [], []
+        for resident, number, values, (add, remove) in items:
             if resident is None:
                 resident = Resident(**values)
                 resident.set_id_number(number)
@@ -427,10 +483,25 @@ class ResidentImporter(VillageImporter):
             elif _changed(resident, values):
                 changed.append(resident)
                 outcomes.append(UPDATED)
+            elif add or remove:
+                outcomes.append(UPDATED)
             else:
                 outcomes.append(UNCHANGED)
-        self.save_new(new, Resident)
+            added += [(resident, tag_id) for tag_id in add]
+            removed += [(resident.pk, tag_id) for tag_id in remove]
+        self.save_new(new, Resident)  # gives the new residents their ids (RETURNING)
         self.save_changed(changed, Resident, self.FIELDS)
+        # Care tags are not in the history (grids.models.Resident): written as links, a
+        # batch at a time.
+        by_tag: dict[int, list[int]] = {}
+        for resident_id, tag_id in removed:
+            by_tag.setdefault(tag_id, []).append(resident_id)
+        for tag_id, resident_ids in by_tag.items():  # a query per tag, not per row
+            Through.objects.filter(caretag_id=tag_id, resident_id__in=resident_ids).delete()
+        if added:
+            Through.objects.bulk_create(
+                [Through(resident_id=r.pk, caretag_id=tag_id) for r, tag_id in added], batch_size=500
+            )
         return outcomes
 
 
@@ -447,7 +518,6 @@ ROLES = (
     ("派出所工作人员", User.Role.STATION_STAFF),
 )
 GRID_DUTY_LIMITS = {GridMembership.Duty.COMMUNITY_POLICE: 1, GridMembership.Duty.AUXILIARY_POLICE: 2}
-SEPARATORS = re.compile(r"[\s,，;；、]+")
 POLICE_ROLES = (User.Role.COMMUNITY_POLICE, User.Role.AUXILIARY_POLICE, User.Role.STATION_STAFF)
 
 

@@ -175,7 +175,7 @@ def logs_sheet(user, params) -> shared_background.ExportSheet:
         columns=columns(),
         count=min(qs.count(), EXPORT_MAX_ROWS),
         rows=_rows(qs),
-        filename=filename("xlsx"),
+        filename=filename,
     )
 
 

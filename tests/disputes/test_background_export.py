@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from disputes import views
 from govcenter.models import ExportJob
-from govcenter.tasks import expire_exports
+from govcenter.tasks import expire_stored_files
 
 from .ledger_helpers import register, url
 
@@ -74,7 +74,7 @@ def test_an_export_expires_after_a_day(world, login, three_villages, django_capt
     path = job.file.path
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=25))
     assert requester.get(reverse("export_download", args=[job.pk])).status_code == 404
-    assert expire_exports() == 1
+    assert expire_stored_files() == {"exports": 1, "imports": 0}
     assert not ExportJob.objects.exists()
     import os
 
@@ -91,3 +91,52 @@ def test_the_progress_bar_polls_while_the_file_is_written(world, login):
     response = login(world.district1).get(reverse("export_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert 'hx-trigger="every 2s"' in html and 'value="25"' in html and "HX-Refresh" not in response
+
+
+def test_a_large_csv_export_is_a_job_writing_the_streamed_file(
+    world, login, client, monkeypatch, three_villages, django_capture_on_commit_callbacks
+):
+    requester = login(world.district1)
+    query = {"township": world.township1.pk, "q": ""}
+    monkeypatch.setattr(views, "BACKGROUND_EXPORT_ROWS", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = requester.get(url("export_csv"), query)
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response.url == job.get_absolute_url()
+    assert (job.file_format, job.status, job.rows_done) == ("csv", "done", 2)
+    assert job.file_name.endswith(".csv")
+    download = requester.get(reverse("export_download", args=[job.pk]))
+    assert download["Content-Type"] == "text/csv; charset=utf-8"
+    background = b"".join(download.streaming_content)
+    monkeypatch.setattr(views, "BACKGROUND_EXPORT_ROWS", 1000)
+    streamed = requester.get(url("export_csv"), query)
+    assert streamed.status_code == 200 and ExportJob.objects.count() == 1
+    assert background == b"".join(streamed.streaming_content)
+    text = background.decode("utf-8")
+    assert text.startswith("\ufeff") and "东山村纠纷" in text and "南湖村纠纷" not in text
+    assert len(text.strip().splitlines()) == 3  # the header and township 1's two cases
+    for other in (world.admin, world.village1_user):
+        assert login(other).get(reverse("export_download", args=[job.pk])).status_code == 404
+    client.logout()
+    response = client.get(reverse("export_download", args=[job.pk]))
+    assert response.status_code == 302 and "login" in response.url
+
+
+def test_a_csv_export_expires_after_a_day(world, login, three_villages, django_capture_on_commit_callbacks):
+    requester = login(world.district1)
+    with django_capture_on_commit_callbacks(execute=True):
+        requester.get(url("export_csv"))
+    job = ExportJob.objects.get(file_format="csv")
+    path = job.file.path
+    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    assert requester.get(reverse("export_download", args=[job.pk])).status_code == 404
+    assert expire_stored_files() == {"exports": 1, "imports": 0}
+    import os
+
+    assert not os.path.exists(path)
+
+
+def test_a_small_csv_export_still_streams(world, login, three_villages):
+    response = login(world.village1_user).get(url("export_csv"))
+    assert response.status_code == 200 and not ExportJob.objects.exists()
+    assert b"".join(response.streaming_content).decode("utf-8").startswith("\ufeff")

@@ -39,6 +39,7 @@ SETTINGS_ENV = {
     "MEDIA_ROOT",
     "UPLOAD_MAX_IMAGE_PIXELS",
     "UPLOAD_IMAGE_MAX_SIDE",
+    "IMPORT_UPLOAD_KEEP_DAYS",
     "STATIC_ROOT",
     "VAR_DIR",
     "SESSION_COOKIE_AGE",
@@ -285,6 +286,16 @@ def test_reveals_per_hour_below_one_refuses_to_start(tmp_path):
     result = run_python("import django; django.setup()", clean_env(tmp_path, PII_REVEALS_PER_HOUR="0"))
     assert result.returncode != 0
     assert "PII_REVEALS_PER_HOUR must be 1 or more" in result.stderr
+
+
+def test_import_uploads_are_kept_30_days_unless_the_environment_says_otherwise(tmp_path):
+    skip_if_dotenv_sets("IMPORT_UPLOAD_KEEP_DAYS")
+    assert load_settings(tmp_path, "IMPORT_UPLOAD_KEEP_DAYS") == {"IMPORT_UPLOAD_KEEP_DAYS": 30}
+    assert load_settings(tmp_path, "IMPORT_UPLOAD_KEEP_DAYS", IMPORT_UPLOAD_KEEP_DAYS="7") == {
+        "IMPORT_UPLOAD_KEEP_DAYS": 7
+    }
+    result = run_python("import django; django.setup()", clean_env(tmp_path, IMPORT_UPLOAD_KEEP_DAYS="0"))
+    assert result.returncode != 0 and "IMPORT_UPLOAD_KEEP_DAYS must be 1 or more" in result.stderr
 
 
 def test_redis_broker_never_waits_longer_than_the_connection_timeout(tmp_path):

@@ -357,3 +357,78 @@ def test_a_team_file_gives_a_printable_sheet_and_the_account_logs_in_and_changes
     assert importer.post(sheet_url).status_code == 302
     job.refresh_from_db()
     assert job.passwords_sheet == "" and importer.get(sheet_url).status_code == 404
+
+
+def test_uploaded_files_are_deleted_after_the_keep_days_and_the_record_stays(
+    world, login, client, settings, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from govcenter.tasks import expire_stored_files
+
+    settings.IMPORT_UPLOAD_KEEP_DAYS = 30
+    clerk = login(world.village1_user)
+    upload(clerk, "residents", xlsx([("坏", "123", world.grid1.code)]), django_capture_on_commit_callbacks)
+    refused = ImportJob.objects.get()
+    upload(clerk, "residents", xlsx([("好", make_id_number(), world.grid1.code)]), django_capture_on_commit_callbacks)
+    recent = ImportJob.objects.exclude(pk=refused.pk).get()
+    district = login(world.district1)
+    team = xlsx(
+        [("陈网格", "13700000031", "网格员", world.grid1b.code)], header=("姓名", "手机号码", "角色", "网格编码")
+    )
+    upload(district, "team", team, django_capture_on_commit_callbacks)
+    done = ImportJob.objects.get(kind="team")
+    assert (refused.status, recent.status, done.status) == ("refused", "done", "done") and done.passwords_sheet
+    now = timezone.now()
+    ImportJob.objects.filter(pk__in=[refused.pk, done.pk]).update(
+        finished_at=now - datetime.timedelta(days=30, hours=1)
+    )
+    ImportJob.objects.filter(pk=recent.pk).update(finished_at=now - datetime.timedelta(days=29, hours=23))
+    paths = {job.pk: job.file.path for job in (refused, recent, done)}
+    clerk = login(world.village1_user)
+    assert clerk.get(refused.get_absolute_url()).status_code == 200
+
+    assert expire_stored_files() == {"exports": 0, "imports": 2}
+    import os
+
+    assert not os.path.exists(paths[refused.pk]) and not os.path.exists(paths[done.pk])
+    assert os.path.exists(paths[recent.pk])
+    for job in (refused, done):
+        job.refresh_from_db()
+        assert job.file_deleted_at is not None and not job.file and job.errors == [] and job.passwords_sheet == ""
+    # The record stays: who, when, the counts.
+    assert (refused.user, refused.file_name, refused.total, refused.failed) == (world.village1_user, "居民.xlsx", 1, 1)
+    assert (done.user, done.total, done.created) == (world.district1, 1, 1)
+    html = clerk.get(refused.get_absolute_url()).content.decode()
+    assert "The uploaded file was deleted on" in html and "kept 30 days" in html
+    assert reverse("import_error_file", args=[refused.pk]) not in html
+    response = clerk.get(reverse("import_error_file", args=[refused.pk]), follow=True)
+    assert response.status_code == 200 and "upload the corrected file again" in response.content.decode()
+    assert "file-deleted" not in clerk.get(recent.get_absolute_url()).content.decode()
+    district = login(world.district1)
+    assert district.get(reverse("import_passwords", args=[done.pk])).status_code == 404
+    # Other users and anonymous visitors still get nothing.
+    assert login(world.village2_user).get(refused.get_absolute_url()).status_code == 404
+    client.logout()
+    assert client.get(refused.get_absolute_url()).status_code == 302
+    # Run again: nothing more to delete.
+    assert expire_stored_files() == {"exports": 0, "imports": 0}
+
+
+def test_a_running_import_keeps_its_file_whatever_its_age(world, settings):
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from govcenter.imports import import_uploads_expire
+
+    job = ImportJob.objects.create(kind="residents", user=world.village1_user, file_name="x.csv", status="checking")
+    job.file.save("x.csv", ContentFile(b"a,b\n"))
+    long_ago = timezone.now() - datetime.timedelta(days=365)
+    ImportJob.objects.filter(pk=job.pk).update(created_at=long_ago, finished_at=long_ago)
+    assert import_uploads_expire(at=timezone.now()) == 0
+    job.refresh_from_db()
+    assert job.file and job.file_deleted_at is None

@@ -366,3 +366,83 @@ def test_district_staff_cannot_take_over_an_account_of_another_district(world, t
     assert [e.message for e in result.errors] == ["This account belongs to another district."]
     outsider.refresh_from_db()
     assert (outsider.role, outsider.full_name) == (User.Role.DISTRICT_STAFF, "outsider")
+
+
+# --- care tags with residents ------------------------------------------------------------
+
+TAGGED_HEADER = (*RESIDENT_HEADER, "关爱标签")
+
+
+def _tags_of(name) -> set[str]:
+    return set(Resident.objects.get(name=name).care_tags.values_list("name", flat=True))
+
+
+def test_care_tags_import_with_residents_and_a_rerun_changes_nothing(world, tmp_path):
+    rows = [
+        (*row, tags)
+        for row, tags in zip(
+            resident_rows(world),
+            ["留守儿童、低保户", "独居老人,残疾人；veteran", ""],
+            strict=True,
+        )
+    ]
+    path = write_xlsx(tmp_path / "r.xlsx", TAGGED_HEADER, rows)
+    before = Resident.care_tags.through.objects.count()  # the world's own residents' tags
+    first = run("residents", path, user=world.village1_user)
+    assert (first.ok, first.created) == (True, 3), first.errors
+    assert _tags_of("居民0") == {"留守儿童", "低保户"}
+    assert _tags_of("居民1") == {"独居老人", "残疾人", "退役军人"}
+    assert _tags_of("居民2") == set()
+    links = Resident.care_tags.through.objects.count()
+    assert links == before + 5
+    again = run("residents", path, user=world.village1_user)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert Resident.care_tags.through.objects.count() == links
+
+    rows[0] = (*rows[0][:-1], "低保户;留守妇女")  # one tag dropped, one added, one kept
+    changed = run("residents", write_xlsx(tmp_path / "b.xlsx", TAGGED_HEADER, rows), user=world.village1_user)
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 2)
+    assert _tags_of("居民0") == {"低保户", "留守妇女"}
+    assert _tags_of("居民1") == {"独居老人", "残疾人", "退役军人"}
+
+
+def test_a_file_without_the_care_tag_column_keeps_the_tags(world, tmp_path):
+    rows = resident_rows(world, 1)
+    run("residents", write_xlsx(tmp_path / "a.xlsx", TAGGED_HEADER, [(*rows[0], "留守儿童")]), user=world.admin)
+    result = run("residents", write_xlsx(tmp_path / "b.xlsx", RESIDENT_HEADER, rows), user=world.admin)
+    assert (result.ok, result.unchanged) == (True, 1)
+    assert _tags_of("居民0") == {"留守儿童"}
+
+
+def test_an_unknown_care_tag_is_a_row_error_and_nothing_is_saved(world, tmp_path):
+    good, bad = resident_rows(world, 2)
+    path = write_xlsx(tmp_path / "r.xlsx", TAGGED_HEADER, [(*good, "留守儿童"), (*bad, "留守儿童、外星人")])
+    links = Resident.care_tags.through.objects.count()
+    result = run("residents", path, user=world.admin)
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(3, "care tags", "留守儿童、外星人")]
+    assert "外星人" in result.errors[0].message and "留守儿童" in result.errors[0].message
+    assert not Resident.objects.filter(name__in=["居民0", "居民1"]).exists()
+    assert Resident.care_tags.through.objects.count() == links
+
+
+def test_the_residents_template_lists_the_care_tags_and_its_example_imports_them(world, tmp_path):
+    from grids.models import CareTag
+
+    run("households", _template(tmp_path, "households"), user=world.admin)
+    path = _template(tmp_path, "residents")
+    wb = load_workbook(path, read_only=True)
+    notes = {row[0]: row for row in wb.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    wb.close()
+    assert notes["关爱标签"][2] == "、".join(CareTag.objects.values_list("name", flat=True))
+    result = run("residents", path, user=world.admin)
+    assert (result.ok, result.created) == (True, 1), result.errors
+    example = importer_class("residents")(user=None).column("name").example
+    assert _tags_of(example) == {"留守儿童", "低保户"}
+
+
+def _template(tmp_path, kind) -> Path:
+    out = io.BytesIO()
+    template_workbook(importer_class(kind), out)
+    path = tmp_path / f"{kind}-template.xlsx"
+    path.write_bytes(out.getvalue())
+    return path
