@@ -1197,6 +1197,8 @@ def disputes_link(
             joined = [x for x in members if x.pk != m.pk and x.pk not in before[m.pk]]
             if joined:
                 _record(m, Kind.LINKED, actor, at, note=_with_note(_numbers(joined), note))
+    for d in disputes:  # the callers' objects, which they go on using
+        d.link_group = group
     return group
 
 
@@ -1259,6 +1261,8 @@ def disputes_merge(
             d.save()
             _record(d, Kind.MERGED, actor, at, note=_with_note(head.number, note))
         _record(head, Kind.MERGED_LEAD, actor, at, note=_with_note(_numbers(merged), note))
+    for other in others:  # the callers' objects, which they go on using
+        other.refresh_from_db()
     return _finish(lead, head)
 
 

@@ -374,6 +374,14 @@ def _escalated(d: Dispute) -> str:
     return _("Escalated to %(level)s.") % {"level": d.get_level_display()}
 
 
+def _mergeable(user, d: Dispute):
+    """The linked cases ``user`` may merge into ``d`` (the merge form's choices)."""
+    qs = selectors.mergeable_into(d)
+    if d.link_group_id is None:
+        return qs
+    return qs.filter(pk__in=[o.pk for o in qs if rules.can_merge(user, o)])
+
+
 FLOW = Flow(
     item_name="dispute",
     namespace="disputes",
@@ -619,9 +627,9 @@ FLOW = Flow(
             title=gettext_lazy("Merge linked disputes into this one (并案)"),
             submit=gettext_lazy("Merge"),
             style="warning",
-            rule=lambda user, d: rules.can_merge(user, d) and selectors.mergeable_into(d).exists(),
+            rule=lambda user, d: rules.can_merge(user, d) and _mergeable(user, d).exists(),
             form=MergeForm,
-            form_kwargs=lambda user, d: {"mergeable": selectors.mergeable_into(d)},
+            form_kwargs=lambda user, d: {"mergeable": _mergeable(user, d)},
             perform=lambda c: services.disputes_merge(
                 lead=c.item, others=list(c.data["others"]), actor=c.actor, note=c.data["note"], at=c.at
             ),
