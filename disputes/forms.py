@@ -683,3 +683,40 @@ class AttachmentForm(_StepForm):
 
     def clean_file(self):
         return validate_upload(self.cleaned_data["file"])
+
+
+# --- linked cases (关联) and merged cases (并案) ------------------------------------------------
+
+
+class LinkNoteForm(_StepForm):
+    """Unlink, unmerge: a note only."""
+
+    id_prefix = "link"
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class MergeForm(_StepForm):
+    """Merge (并案) chosen linked cases into this one, the lead."""
+
+    id_prefix = "merge"
+    others = forms.ModelMultipleChoiceField(
+        label=_("Linked disputes to merge into this one"),
+        queryset=Dispute.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("From now on this dispute's steps and result apply to them too."),
+        error_messages={"required": _("Choose the linked disputes to merge into this one.")},
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, mergeable, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["others"]
+        field.queryset = mergeable
+        field.label_from_instance = lambda d: f"{d.number} · {d.summary}"
+
+
+class LinkForm(Form):
+    """The link picker's note. The ticked disputes come as ``disputes`` ids, which the view
+    looks up in the user's jurisdiction (404 outside it), as every dispute is looked up."""
+
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)

@@ -119,6 +119,25 @@ class LedgerCounter(models.Model):
         return f"{self.district_id}/{self.year}: {self.last}"
 
 
+class DisputeLinkGroup(models.Model):
+    """Related disputes linked together (关联): every member shows the others, and among
+    them a lead case may be chosen for the others to be merged into (并案,
+    ``Dispute.merged_into``). A dispute is in one group at most; linking a member of one
+    group with a member of another joins the two groups (services.disputes_link)."""
+
+    created_at = models.DateTimeField(_("linked at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("linked by")
+    )
+
+    class Meta:
+        verbose_name = _("group of linked disputes")
+        verbose_name_plural = _("groups of linked disputes")
+
+    def __str__(self) -> str:
+        return _("Linked disputes #%(pk)s") % {"pk": self.pk}
+
+
 class DisputeQuerySet(models.QuerySet):
     def open(self) -> DisputeQuerySet:
         return self.filter(status__in=Dispute.OPEN_STATUSES)
@@ -298,6 +317,25 @@ class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
     resolved_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Linked cases (关联) and merged cases (并案): see DisputeLinkGroup. A merged case is
+    # handled with its lead: the lead's steps copy their state onto it (services._event)
+    # and it takes no step of its own; the lead carries the deadline (due_at is empty).
+    link_group = models.ForeignKey(
+        DisputeLinkGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("linked with"),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        verbose_name=_("merged into (lead case)"),
+    )
     # Number, summary, description and party names in one column, so that the ledger's
     # search box is one indexed LIKE (a trigram index on PostgreSQL, migration 0004)
     # instead of an OR across two tables. Kept up to date by services.dispute_register.
@@ -317,6 +355,8 @@ class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
             "handler",
             "registered_by",
             "police_station",
+            "link_group",
+            "merged_into",
         ],
     )
 
@@ -826,6 +866,12 @@ class DisputeEvent(TimelineEvent, LevelMove):
         HANDED_OVER = "handed_over", _("Handed to mediation by the police station")
         STATION_CONFIRMED = "station_confirmed", _("Result confirmed by the police station")
         MARKED_URGENT = "urgent", _("Marked urgent")
+        LINKED = "linked", _("Linked with related disputes")
+        UNLINKED = "unlinked", _("Unlinked")
+        MERGED = "merged", _("Merged into a lead case")
+        MERGED_LEAD = "merged_lead", _("Disputes merged into this one")
+        UNMERGED = "unmerged", _("Merge undone")
+        WITH_LEAD = "with_lead", _("Handled with the lead case")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events", verbose_name=_("dispute"))
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)

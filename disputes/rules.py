@@ -11,6 +11,8 @@ that says why (``govcenter.steps.check``), which the service shows.
 
 from __future__ import annotations
 
+import functools
+
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import feedback, police, supervision, urgent
@@ -119,6 +121,28 @@ def can_reveal_ids(user, dispute: Dispute) -> bool:
 # --- shared conditions ------------------------------------------------------------------------
 
 
+def not_merged(dispute: Dispute):
+    """A case merged into a lead (并案) is handled with the lead: it takes no step of its
+    own but "unmerge" (``can_unmerge``)."""
+    return check(
+        dispute.merged_into_id is None,
+        lambda: (
+            _("This dispute is merged into %(number)s and handled with it; unmerge it to handle it on its own.")
+            % {"number": dispute.merged_into.number}
+        ),
+    )
+
+
+def step(rule):
+    """Every step rule of a dispute holds only for a case not merged into a lead."""
+
+    @functools.wraps(rule)
+    def unless_merged(user, dispute: Dispute):
+        return not_merged(dispute) and rule(user, dispute)
+
+    return unless_merged
+
+
 def not_archived(dispute: Dispute):
     return check(dispute.status != Status.ARCHIVED, _("This dispute is archived; nothing can be changed."))
 
@@ -174,6 +198,7 @@ def can_move_up(dispute: Dispute):
 # --- the steps, in the order of the detail page -----------------------------------------------
 
 
+@step
 def can_accept(user, dispute: Dispute):
     return (
         is_open(dispute)
@@ -182,6 +207,7 @@ def can_accept(user, dispute: Dispute):
     )
 
 
+@step
 def can_divert(user, dispute: Dispute):
     """District staff send an item received at district level down, before accepting it."""
     return (
@@ -197,6 +223,7 @@ def can_divert(user, dispute: Dispute):
     )
 
 
+@step
 def can_record_mediation(user, dispute: Dispute):
     return (
         is_open(dispute)
@@ -205,12 +232,14 @@ def can_record_mediation(user, dispute: Dispute):
     )
 
 
+@step
 def can_resolve(user, dispute: Dispute):
     return (
         is_open(dispute) and _handles(user, dispute) and _working(dispute, _("Accept the dispute before resolving it."))
     )
 
 
+@step
 def can_return_feedback(user, dispute: Dispute):
     """Send the result down to the level that sent the case up, for it to confirm."""
     return (
@@ -224,27 +253,32 @@ def can_return_feedback(user, dispute: Dispute):
     )
 
 
+@step
 def can_confirm_feedback(user, dispute: Dispute):
     return check(
         dispute.status == Status.AWAITING_CONFIRMATION, _("There is no returned result to confirm.")
     ) and _handles(user, dispute)
 
 
+@step
 def can_reject_feedback(user, dispute: Dispute):
     return check(
         dispute.status == Status.AWAITING_CONFIRMATION, _("There is no returned result to reject.")
     ) and _handles(user, dispute)
 
 
+@step
 def can_escalate(user, dispute: Dispute):
     return is_open(dispute) and _handles(user, dispute) and can_move_up(dispute)
 
 
+@step
 def can_mark_urgent(user, dispute: Dispute):
     """An open case, by a grid worker of its grid or the centre handling it (``govcenter.urgent``)."""
     return is_open(dispute) and urgent.can_mark_urgent(user, dispute)
 
 
+@step
 def can_pass_to_district(user, dispute: Dispute):
     """The village centre passes an urgent case straight to the district, skipping the
     township (``govcenter.urgent``), when it could escalate it."""
@@ -256,6 +290,7 @@ def can_pass_to_district(user, dispute: Dispute):
     )
 
 
+@step
 def can_assign_unit(user, dispute: Dispute):
     """The township centre assigns (交办) a case at its level to one of its stations and
     institutes (站所), which returns its result to the township (as a department does to
@@ -272,16 +307,19 @@ def can_assign_unit(user, dispute: Dispute):
     )
 
 
+@step
 def can_assign(user, dispute: Dispute):
     return is_open(dispute) and _handles(user, dispute)
 
 
+@step
 def can_close_unresolved(user, dispute: Dispute):
     return (
         is_open(dispute) and _handles(user, dispute) and _working(dispute, _("Accept the dispute before closing it."))
     )
 
 
+@step
 def can_record_follow_up(user, dispute: Dispute):
     """A visit after resolution (which follow-up: ``FollowUp.is_pending``, the service checks it)."""
     return check(
@@ -289,6 +327,7 @@ def can_record_follow_up(user, dispute: Dispute):
     ) and check(visits(user, dispute), _("You cannot record follow-up visits for this dispute."))
 
 
+@step
 def can_tell_parties(user, dispute: Dispute):
     """The origin (where it was registered, or its grid worker) tells the parties a resolved
     case's returned result and records their satisfaction (``govcenter.feedback``)."""
@@ -299,6 +338,13 @@ def can_tell_parties(user, dispute: Dispute):
     )
 
 
+@step
+def can_supervise(user, dispute: Dispute):
+    """Put an open case under supervision (挂牌督办): the kernel's rule (``govcenter.supervision``)."""
+    return supervision.can_supervise(user, dispute)
+
+
+@step
 def can_lift_supervision(user, dispute: Dispute):
     """The district centre (or the township centre that placed it) ends the supervision
     (督办) of an open case (the kernel's rule, ``govcenter.supervision``)."""
@@ -309,6 +355,7 @@ def can_lift_supervision(user, dispute: Dispute):
     )
 
 
+@step
 def can_hand_to_mediation(user, dispute: Dispute):
     """The police station hands a 110 dispute it registered to mediation (警调联动): the
     village or township centre of the place, or its own mediation room. Once."""
@@ -323,6 +370,7 @@ def can_hand_to_mediation(user, dispute: Dispute):
     )
 
 
+@step
 def can_station_confirm(user, dispute: Dispute):
     """The police station confirms the result a centre returned on a 110 dispute it handed over."""
     return (
@@ -340,12 +388,14 @@ def can_station_confirm(user, dispute: Dispute):
     )
 
 
+@step
 def can_add_police_review(user, dispute: Dispute):
     return check(
         is_police_of(user, dispute), _("Only police of this jurisdiction can add a police opinion.")
     ) and not_archived(dispute)
 
 
+@step
 def can_attach(user, dispute: Dispute):
     return not_archived(dispute) and check(
         mediates(user, dispute) or visits(user, dispute), _("You cannot add files to this dispute.")
@@ -369,6 +419,7 @@ def court_referral_of(dispute: Dispute) -> CourtReferral | None:
         return None
 
 
+@step
 def can_transfer_to_police(user, dispute: Dispute):
     """The centre handling an open case transfers it to the police when it turns criminal.
     Which station: one covering the dispute's village (the service checks the one chosen)."""
@@ -386,6 +437,7 @@ def is_staff_of_station(user, station_id: int | None) -> bool:
     return station_id is not None and user.role == Role.STATION_STAFF and user.police_station_id == station_id
 
 
+@step
 def can_acknowledge_transfer(user, dispute: Dispute):
     """Staff of the station the case was transferred to record their case number, once."""
     transfer = transfer_of(dispute)
@@ -402,6 +454,7 @@ def can_acknowledge_transfer(user, dispute: Dispute):
     )
 
 
+@step
 def can_record_court_outcome(user, dispute: Dispute):
     """The level that referred the case to court records the court's outcome, once."""
     referral = court_referral_of(dispute)
@@ -412,4 +465,63 @@ def can_record_court_outcome(user, dispute: Dispute):
         )
         and _handles(user, dispute)
         and check(referral.is_open, _("The court's outcome has already been recorded."))
+    )
+
+
+# --- linked cases (关联) and merged cases (并案) --------------------------------------------------
+
+
+def links(user, dispute: Dispute) -> bool:
+    """Who links a case with related ones: the centre handling it, and the centres above
+    it that coordinate across their places (the township centre over its villages, the
+    district centre over its district). The link picker offers only such cases."""
+    return (
+        handles(user, dispute)
+        or (dispute.township_id is not None and is_level_staff(user, dispute, Level.TOWNSHIP))
+        or is_level_staff(user, dispute, Level.DISTRICT)
+    )
+
+
+@step
+def can_link(user, dispute: Dispute):
+    """Link the case with related disputes (any state but archived)."""
+    return not_archived(dispute) and check(links(user, dispute), _("You cannot link this dispute with others."))
+
+
+def has_merged_cases(dispute: Dispute) -> bool:
+    return dispute.link_group_id is not None and dispute.merged_cases.exists()
+
+
+@step
+def can_unlink(user, dispute: Dispute):
+    """Take the case out of its group of linked cases; a lead unmerges its cases first."""
+    return (
+        check(dispute.link_group_id is not None, _("This dispute is not linked with others."))
+        and check(links(user, dispute), _("You cannot unlink this dispute."))
+        and check(
+            not has_merged_cases(dispute), _("Other disputes are merged into this one; unmerge them before unlinking.")
+        )
+    )
+
+
+@step
+def can_merge(user, dispute: Dispute):
+    """Merging (并案) takes linked cases that are all open and at a level the user handles:
+    asked of the lead and of every case merged into it (``services.disputes_merge``). A
+    lead is not itself merged (``step``), and a case with merged cases is not merged."""
+    return (
+        check(dispute.link_group_id is not None, _("Only linked disputes can be merged; link them first."))
+        and is_open(dispute)
+        and _handles(user, dispute)
+    )
+
+
+def can_unmerge(user, dispute: Dispute):
+    """A merged case leaves its lead, by the centre handling the lead (or the case)."""
+    return check(dispute.merged_into_id is not None, _("This dispute is not merged into another.")) and check(
+        handles(user, dispute) or handles(user, dispute.merged_into),
+        lambda: (
+            _("Only the centre handling the lead case %(number)s can unmerge this dispute.")
+            % {"number": dispute.merged_into.number}
+        ),
     )

@@ -184,3 +184,44 @@ def criminal_risk_open(user) -> QuerySet[Dispute]:
 def new_this_week(user, *, at: datetime.datetime) -> QuerySet[Dispute]:
     """Cases in ``user``'s area registered since Monday 00:00 (local time) of the week of ``at``."""
     return disputes_visible_to(user).filter(registered_at__gte=this_week_start(at))
+
+
+# --- linked cases (关联) and merged cases (并案) ------------------------------------------------
+
+LINK_PICKER_ROWS = 20
+
+
+def linked_cases(dispute: Dispute) -> list[Dispute]:
+    """The other members of ``dispute``'s group of linked cases, with their parties, by number."""
+    if dispute.link_group_id is None:
+        return []
+    return list(
+        ledger_rows(Dispute.objects.filter(link_group_id=dispute.link_group_id).exclude(pk=dispute.pk))
+        .select_related("merged_into")
+        .order_by("number")
+    )
+
+
+def mergeable_into(dispute: Dispute) -> QuerySet[Dispute]:
+    """The linked cases that may be merged into ``dispute``: open, not merged yet, without
+    merged cases of their own (the service asks each one's rule again)."""
+    if dispute.link_group_id is None:
+        return Dispute.objects.none()
+    return (
+        Dispute.objects.open()
+        .filter(link_group_id=dispute.link_group_id, merged_into__isnull=True, merged_cases__isnull=True)
+        .exclude(pk=dispute.pk)
+        .order_by("number")
+    )
+
+
+def link_candidates(user, dispute: Dispute, q: str) -> list[Dispute]:
+    """Disputes in ``user``'s jurisdiction matching ``q`` (ledger number or a party's name:
+    ``Dispute.search_text``) that are not yet linked with ``dispute``, newest first, at most
+    ``LINK_PICKER_ROWS``; the picker offers those of them the user may link."""
+    if not q:
+        return []
+    qs = disputes_visible_to(user).filter(search_text__icontains=q).exclude(pk=dispute.pk)
+    if dispute.link_group_id is not None:
+        qs = qs.exclude(link_group_id=dispute.link_group_id)
+    return list(ledger_rows(qs).order_by("-registered_at", "-pk")[:LINK_PICKER_ROWS])

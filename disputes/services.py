@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govcenter import feedback, uploads
@@ -34,6 +35,7 @@ from .models import (
     CourtReferral,
     Dispute,
     DisputeEvent,
+    DisputeLinkGroup,
     FollowUp,
     LedgerCounter,
     Level,
@@ -93,7 +95,61 @@ def ledger_number_next(*, district: Area, year: int) -> str:
 
 
 # Write a timeline event, notify, re-read the row locked, refuse with DisputeError.
-_event, _notify, _locked, _require = workflow_helpers(DisputeEvent, DisputeError)
+_record, _notify, _locked, _require = workflow_helpers(DisputeEvent, DisputeError)
+
+# What a lead case's steps set and its merged cases (并案) share: the handling state and
+# the result. Not the place, the parties, the flags or the deadline (the lead carries it).
+MERGED_STATE = (
+    "status",
+    "level",
+    "department_id",
+    "handler_id",
+    "result",
+    "referral",
+    "resolved_at",
+    "archived_at",
+    "escalated_at",
+    "result_level",
+    "result_returned_at",
+    "parties_told_at",
+    "parties_told_by_id",
+    "parties_told_how",
+    "satisfaction",
+)
+
+
+def _event(d: Dispute, kind: str, actor: User | None, at: datetime.datetime, *, note: str = "", **fields):
+    """Write the timeline event of a step taken on ``d``, as every service does after
+    saving it, and apply the step to the cases merged into ``d`` (the one place that does:
+    ``_apply_to_merged``). No query for a case that is not linked."""
+    event = _record(d, kind, actor, at, note=note, **fields)
+    if d.link_group_id is not None and d.merged_into_id is None:
+        _apply_to_merged(d, event)
+    return event
+
+
+def _apply_to_merged(lead: Dispute, event: DisputeEvent) -> None:
+    """Copy the lead's handling state onto each merged case it differs on, in the step's
+    transaction, with the event "handled with lead case MD-..." on that case."""
+    state = {name: getattr(lead, name) for name in MERGED_STATE}
+    changed = [
+        m
+        for m in Dispute.objects.select_for_update().filter(merged_into=lead).order_by("pk")
+        if any(getattr(m, name) != value for name, value in state.items())
+    ]
+    if not changed:
+        return
+    Dispute.objects.filter(pk__in=[m.pk for m in changed]).update(**state, due_at=None, updated_at=event.at)
+    note = _("Handled with lead case %(number)s: %(step)s") % {"number": lead.number, "step": event.label}
+    if event.note:
+        note = f"{note} · {event.note}"
+    for m in changed:
+        for name, value in state.items():
+            setattr(m, name, value)
+        m.due_at = None
+        _record(
+            m, Kind.WITH_LEAD, event.actor, event.at, note=note, from_level=event.from_level, to_level=event.to_level
+        )
 
 
 def _notify_level(dispute: Dispute, level: str, title: str, body: str = "", *, extra=()) -> None:
@@ -643,6 +699,7 @@ SUPERVISION = Supervised(
     label=lambda d: _("Dispute %(number)s") % {"number": d.number},
     queryset=lambda: Dispute.objects.select_related("handler", "department"),
     lift_rule=rules.can_lift_supervision,
+    start_rule=rules.can_supervise,
 )
 
 
@@ -1089,3 +1146,146 @@ def dispute_add_attachment(
         attachment = _attach(d, actor, kind, upload)
         _event(d, Kind.ATTACHMENT, actor, at, note=f"{attachment.get_kind_display()}: {attachment.original_name}")
     return attachment
+
+
+# --- linked cases (关联) and merged cases (并案) ------------------------------------------------
+
+
+def _numbers(disputes) -> str:
+    return "、".join(d.number for d in sorted(disputes, key=lambda d: d.number))
+
+
+def _with_note(text: str, note: str) -> str:
+    note = note.strip()
+    return f"{text} · {note}" if note else text
+
+
+def _locked_all(pks) -> list[Dispute]:
+    """The rows of ``pks``, locked in primary-key order (two linkers never deadlock)."""
+    return list(Dispute.objects.select_for_update().filter(pk__in=set(pks)).order_by("pk"))
+
+
+def disputes_link(
+    *, disputes: list[Dispute], actor: User, note: str = "", at: datetime.datetime | None = None
+) -> DisputeLinkGroup:
+    """Link two or more related disputes (关联) into one group, which each of them shows.
+
+    1. The cases named and every member of any group one of them is in are locked, in
+       primary-key order; each case named must be linkable by ``actor`` (``rules.can_link``).
+    2. The groups met are joined into the oldest one (linking A-B then B-C gives one group
+       A-B-C); a new group is made if none of them is linked yet. Emptied groups are deleted.
+    3. Every member whose linked cases grew gets a "linked" event naming the new ones.
+    """
+    at = at or timezone.now()
+    pks = {d.pk for d in disputes}
+    _require(len(pks) >= 2, _("Choose at least two disputes to link."))
+    with transaction.atomic():
+        named = _locked_all(pks)
+        _require(len(named) == len(pks), _("One of the disputes no longer exists."))
+        for d in named:
+            _require(rules.can_link(actor, d))
+        group_ids = {d.link_group_id for d in named if d.link_group_id is not None}
+        _require(
+            not (len(group_ids) == 1 and all(d.link_group_id is not None for d in named)),
+            _("These disputes are already linked."),
+        )
+        members = _locked_all({*pks, *Dispute.objects.filter(link_group__in=group_ids).values_list("pk", flat=True)})
+        before = {
+            m.pk: {x.pk for x in members if m.link_group_id is not None and x.link_group_id == m.link_group_id}
+            for m in members
+        }
+        if group_ids:
+            group = DisputeLinkGroup.objects.get(pk=min(group_ids))
+        else:
+            group = DisputeLinkGroup.objects.create(created_by=actor, created_at=at)
+        Dispute.objects.filter(pk__in=[m.pk for m in members]).update(link_group=group, updated_at=at)
+        DisputeLinkGroup.objects.filter(pk__in=group_ids - {group.pk}).delete()
+        for m in members:
+            m.link_group = group
+            joined = [x for x in members if x.pk != m.pk and x.pk not in before[m.pk]]
+            if joined:
+                _record(m, Kind.LINKED, actor, at, note=_with_note(_numbers(joined), note))
+    for d in disputes:  # the callers' objects, which they go on using
+        d.link_group = group
+    return group
+
+
+def dispute_unlink(*, dispute: Dispute, actor: User, note: str = "", at: datetime.datetime | None = None) -> Dispute:
+    """Take one case out of its group of linked cases; a group left with one case is dissolved.
+    The case and the cases it leaves each get an "unlinked" event."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        d = _locked(dispute)
+        _require(rules.can_unlink(actor, d))
+        group_id = d.link_group_id
+        others = _locked_all(
+            Dispute.objects.filter(link_group_id=group_id).exclude(pk=d.pk).values_list("pk", flat=True)
+        )
+        d.link_group = None
+        d.save(update_fields=["link_group", "updated_at"])
+        _record(d, Kind.UNLINKED, actor, at, note=_with_note(_numbers(others), note))
+        for other in others:
+            _record(other, Kind.UNLINKED, actor, at, note=_with_note(d.number, note))
+        if len(others) <= 1:
+            Dispute.objects.filter(link_group_id=group_id).update(link_group=None, updated_at=at)
+            DisputeLinkGroup.objects.filter(pk=group_id).delete()
+    return _finish(dispute, d)
+
+
+def disputes_merge(
+    *, lead: Dispute, others: list[Dispute], actor: User, note: str = "", at: datetime.datetime | None = None
+) -> Dispute:
+    """Merge linked cases into a lead case (并案): from now on the lead's steps and result
+    apply to them (``_event``), and they take no step of their own but "unmerge".
+
+    Every case must be linked with the lead, open and at a level ``actor`` handles
+    (``rules.can_merge``); a case merged into another is no lead, and a lead is not merged.
+    Each merged case takes the lead's state now (its deadline is the lead's) and gets a
+    "merged" event; the lead gets one naming them."""
+    at = at or timezone.now()
+    pks = {o.pk for o in others} - {lead.pk}
+    _require(bool(pks), _("Choose the linked disputes to merge into this one."))
+    with transaction.atomic():
+        rows = {d.pk: d for d in _locked_all({lead.pk, *pks})}
+        _require(len(rows) == len(pks) + 1, _("One of the disputes no longer exists."))
+        head = rows[lead.pk]
+        _require(rules.can_merge(actor, head))
+        merged = [rows[pk] for pk in sorted(pks)]
+        for d in merged:
+            _require(
+                d.link_group_id == head.link_group_id,
+                _("%(number)s is not linked with this dispute; link it first.") % {"number": d.number},
+            )
+            _require(rules.can_merge(actor, d))
+            _require(
+                not rules.has_merged_cases(d),
+                _("Other disputes are merged into %(number)s; unmerge them first.") % {"number": d.number},
+            )
+        state = {name: getattr(head, name) for name in MERGED_STATE}
+        for d in merged:
+            for name, value in state.items():
+                setattr(d, name, value)
+            d.merged_into, d.due_at = head, None
+            d.save()
+            _record(d, Kind.MERGED, actor, at, note=_with_note(head.number, note))
+        _record(head, Kind.MERGED_LEAD, actor, at, note=_with_note(_numbers(merged), note))
+    for other in others:  # the callers' objects, which they go on using
+        other.refresh_from_db()
+    return _finish(lead, head)
+
+
+def dispute_unmerge(*, dispute: Dispute, actor: User, note: str = "", at: datetime.datetime | None = None) -> Dispute:
+    """A merged case leaves its lead: it keeps its whole timeline and continues as its own
+    case from the lead's current state (status, level, result and deadline)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        d = _locked(dispute)
+        _require(rules.can_unmerge(actor, d))
+        head = _locked(d.merged_into)
+        for name in MERGED_STATE:
+            setattr(d, name, getattr(head, name))
+        d.merged_into, d.due_at = None, head.due_at
+        d.save()
+        _record(d, Kind.UNMERGED, actor, at, note=_with_note(head.number, note))
+        _record(head, Kind.UNMERGED, actor, at, note=_with_note(d.number, note))
+    return _finish(dispute, d)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("parties/<int:pk>/reveal/", views.party_reveal, name="party_reveal"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/print/", views.print_sheet, name="print"),
+    path("<int:pk>/link/", views.link, name="link"),
     # One POST URL per step of the table (GET answers 405): disputes:accept, ...
     *views.FLOW.urls(),
 ]

@@ -54,7 +54,10 @@ from .forms import (
     FeedbackForm,
     FollowUpForm,
     HandOverForm,
+    LinkForm,
+    LinkNoteForm,
     MediationForm,
+    MergeForm,
     PartiesToldForm,
     PartyFormSet,
     PoliceReviewForm,
@@ -93,6 +96,7 @@ def _visible_to(user):
         "police_transfer__transferred_by",
         "police_transfer__acknowledged_by",
         "court_referral",
+        "merged_into",
     )
 
 
@@ -129,11 +133,26 @@ def _detail_page(request, dispute: Dispute, *, bound: dict | None = None, reveal
             "events": list(dispute.events.select_related("actor")),
             "actions": FLOW.actions(user, dispute, bound),
             "may_reveal": rules.can_reveal_ids(user, dispute),
+            **_linked_context(user, dispute),
         },
     )
     if revealed:
         response["Cache-Control"] = "no-store"
     return response
+
+
+def _linked_context(user, dispute: Dispute) -> dict:
+    """The detail page's linked cases (关联): each with its facts and link if the user sees
+    it, else its number only; the lead of a merged case (并案)."""
+    linked = selectors.linked_cases(dispute)
+    seen = set(disputes_visible_to(user).filter(pk__in=[d.pk for d in linked]).values_list("pk", flat=True))
+    for d in linked:
+        d.seen = d.pk in seen
+    return {
+        "linked": linked,
+        "lead": dispute.merged_into if dispute.merged_into_id else None,
+        "may_link": rules.can_link(user, dispute),
+    }
 
 
 # --- list, registration, detail --------------------------------------------------------------
@@ -356,6 +375,14 @@ def _escalated(d: Dispute) -> str:
     if d.level == Level.DEPARTMENT:
         return _("Assigned to %(department)s.") % {"department": d.department}
     return _("Escalated to %(level)s.") % {"level": d.get_level_display()}
+
+
+def _mergeable(user, d: Dispute):
+    """The linked cases ``user`` may merge into ``d`` (the merge form's choices)."""
+    qs = selectors.mergeable_into(d)
+    if d.link_group_id is None:
+        return qs
+    return qs.filter(pk__in=[o.pk for o in qs if rules.can_merge(user, o)])
 
 
 FLOW = Flow(
@@ -597,12 +624,89 @@ FLOW = Flow(
         feedback.parties_told_step(
             rule=rules.can_tell_parties, service=services.dispute_tell_parties, form=PartiesToldForm
         ),
+        # Linked cases (关联) and merged cases (并案); linking itself is on the link picker page.
+        Step(
+            name="merge",
+            title=gettext_lazy("Merge linked disputes into this one (并案)"),
+            submit=gettext_lazy("Merge"),
+            style="warning",
+            rule=lambda user, d: rules.can_merge(user, d) and _mergeable(user, d).exists(),
+            form=MergeForm,
+            form_kwargs=lambda user, d: {"mergeable": _mergeable(user, d)},
+            perform=lambda c: services.disputes_merge(
+                lead=c.item, others=list(c.data["others"]), actor=c.actor, note=c.data["note"], at=c.at
+            ),
+            success=gettext_lazy("Merged: this dispute's steps and result now apply to the merged disputes."),
+        ),
+        Step(
+            name="unmerge",
+            title=lambda d: _("Unmerge from the lead case %(number)s") % {"number": d.merged_into.number},
+            submit=gettext_lazy("Unmerge"),
+            style="secondary",
+            rule=rules.can_unmerge,
+            form=LinkNoteForm,
+            service=services.dispute_unmerge,
+            success=gettext_lazy("Unmerged: this dispute is handled on its own again."),
+        ),
+        Step(
+            name="unlink",
+            title=gettext_lazy("Unlink from the related disputes"),
+            submit=gettext_lazy("Unlink"),
+            style="secondary",
+            rule=rules.can_unlink,
+            form=LinkNoteForm,
+            service=services.dispute_unlink,
+            success=gettext_lazy("Unlinked."),
+        ),
         # Urgent (紧急): "mark urgent", the kernel's.
         *services.URGENCY.steps(),
         # Supervision by the higher level (挂牌督办): "supervise" and "unsupervise", the kernel's.
         *services.SUPERVISION.steps(),
     ],
 )
+
+
+@login_required
+def link(request, pk: int):
+    """The link picker (关联): search the ledger of the user's jurisdiction by number or
+    party (GET ``q``), tick, link (POST). Every ticked id is looked up in the jurisdiction:
+    one outside it answers 404, as any dispute does."""
+    dispute = _visible(request, pk)
+    user = request.user
+    allowed = rules.can_link(user, dispute)
+    if not allowed:
+        messages.error(request, allowed.reason)
+        return redirect(dispute)
+    if request.method == "POST":
+        form = LinkForm(request.POST)
+        ids = {parse_pk(v) for v in request.POST.getlist("disputes")}
+        if None in ids or not ids or not form.is_valid():
+            messages.error(request, _("Tick the disputes to link with this one."))
+            return redirect("disputes:link", pk=dispute.pk)
+        chosen = list(disputes_visible_to(user).filter(pk__in=ids))
+        if len(chosen) != len(ids):
+            raise Http404
+        try:
+            services.disputes_link(disputes=[dispute, *chosen], actor=user, note=form.cleaned_data["note"])
+        except DisputeError as e:
+            messages.error(request, str(e))
+            return redirect("disputes:link", pk=dispute.pk)
+        messages.success(request, _("Linked with %(numbers)s.") % {"numbers": "、".join(d.number for d in chosen)})
+        return redirect(dispute)
+    q = search_query(request.GET.get("q"))
+    candidates = [d for d in selectors.link_candidates(user, dispute, q) if rules.can_link(user, d)]
+    return render(
+        request,
+        "disputes/link.html",
+        {
+            "nav_active": "disputes",
+            "dispute": dispute,
+            "q": q,
+            "candidates": candidates,
+            "linked": selectors.linked_cases(dispute),
+            "form": LinkForm(),
+        },
+    )
 
 
 # --- personal data and files --------------------------------------------------------------------

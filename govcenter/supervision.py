@@ -175,6 +175,8 @@ class Supervised:
     queryset: Callable[[], object] | None = None
     # Extra rule conditions of the flow, e.g. the dispute's own wording; None: the kernel's.
     lift_rule: Callable | None = None
+    # Likewise for putting an item under supervision (e.g. never a dispute merged into a lead).
+    start_rule: Callable | None = None
 
     def __post_init__(self) -> None:
         _REGISTRY[self.model] = self
@@ -190,7 +192,7 @@ class Supervised:
         note = (note or "").strip()
         with transaction.atomic():
             current = type(item).objects.select_for_update().get(pk=item.pk)
-            self._require(can_supervise(actor, current))
+            self._require((self.start_rule or can_supervise)(actor, current))
             self._require(bool(note), _("Say what the supervision expects of the handler."), "note")
             self._require(due_on >= local_date(at), _("The due date cannot be in the past."), "due_on")
             level = supervising_level(actor, current)
@@ -275,7 +277,7 @@ class Supervised:
                 title=gettext_lazy("Put under supervision (挂牌督办)"),
                 submit=gettext_lazy("Supervise"),
                 style="danger",
-                rule=can_supervise,
+                rule=self.start_rule or can_supervise,
                 form=SuperviseForm,
                 perform=lambda c: self.start(
                     item=c.item, actor=c.actor, at=c.at, due_on=c.data["due_on"], note=c.data["note"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from disputes import rules
 from disputes import services as s
 from disputes.models import Dispute, MediationRecord
-from disputes.selectors import handler_choices
+from disputes.selectors import handler_choices, mergeable_into
 from disputes.views import FLOW
 from govcenter.steps import Denied, StepCall
 
@@ -61,6 +61,9 @@ def _data(world, step_name: str, d: Dispute) -> dict:
         "supervise": {"due_on": today + datetime.timedelta(days=7), "note": "限期办结"},
         "urgent": {"urgent_reason": "danger_to_life", "note": ""},
         "to_district": {"note": "有人受伤"},
+        "merge": {"others": list(mergeable_into(d)), "note": ""},
+        "unmerge": {"note": ""},
+        "unlink": {"note": ""},
     }[step_name]
 
 
@@ -131,7 +134,15 @@ def _states(world):
         dispute=to_court, actor=world.village1_user, at=T0, result="r", referral="litigation",
         court="上城区人民法院", referred_on=T0.date(),
     )  # fmt: skip
+    linked, linked_too = (register(world.grid1_user, grid=world.grid1) for _ in range(2))
+    s.disputes_link(disputes=[linked, linked_too], actor=world.village1_user, at=T0)
+    lead, merged = (register(world.grid1_user, grid=world.grid1) for _ in range(2))
+    s.disputes_link(disputes=[lead, merged], actor=world.village1_user, at=T0)
+    s.disputes_merge(lead=lead, others=[merged], actor=world.village1_user, at=T0)
     return {
+        "linked at village": linked,
+        "lead of a merged case": lead,
+        "merged into a lead": merged,
         "110 call awaiting handover": call_110,
         "110 call in the station's room": room,
         "110 call resolved at village": handed_back,
