@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0019_township_units'),
+        ('disputes', '0021_party_match_keys_fill'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
