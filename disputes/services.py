@@ -21,6 +21,7 @@ from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.levels import ASSIGNED_LEVELS, BRANCHES, level_handler, local_date, local_zone, move_to_level
 from govcenter.models import Area, Department, User
 from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
+from govcenter.signals import send_rows_updated
 from govcenter.supervision import Supervised
 from govcenter.timeline import WorkflowError, workflow_helpers
 from govcenter.urgent import Urgency
@@ -549,6 +550,7 @@ def _move(
     )
     if moved != 1:
         raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
+    send_rows_updated(Dispute, [d.pk], ("level", "due_at", "escalated_at", "status", "handler", "department"))
     from_level = d.level
     d.refresh_from_db()
     return from_level
@@ -612,6 +614,7 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
         )
         if moved != 1:
             raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
+        send_rows_updated(Dispute, [d.pk], ("supervised_at", "due_at"))
         d.refresh_from_db()
         note = note or _("Overdue at %(level)s.") % {"level": d.get_level_display()}
         SUPERVISION.placed_by_sweep(d, at=at, due_at=new_due, note=note)
