@@ -374,6 +374,8 @@ CELERY_BEAT_SCHEDULE = {
     "resume-queued-imports": {"task": "govcenter.tasks.resume_queued_imports", "schedule": crontab(minute="*/5")},
     # Every hour at :40: background exports expire a day after they were asked for.
     "expire-exports": {"task": "govcenter.tasks.expire_exports", "schedule": crontab(minute=40)},
+    # Every night at 02:50: recount the last two months of dispute tallies, repair and warn on a difference.
+    "check-tallies": {"task": "analysis.tasks.check_tallies", "schedule": crontab(hour=2, minute=50)},
 }
 
 # Reminders go out this many days before a deadline; 0 means "on the day".
