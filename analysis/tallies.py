@@ -303,10 +303,11 @@ def _stored(window: figures.Period) -> dict[Key, list[int]]:
 
 
 def months_window(today: datetime.date, months: int) -> figures.Period:
-    """The ``months`` local months ending with ``today``'s."""
+    """The ``months`` whole local months ending with ``today``'s."""
     index = today.year * 12 + today.month - 1 - (months - 1)
     first = datetime.date(index // 12, index % 12 + 1, 1)
-    return figures.Period(figures.Period.of_dates(first, first).start, figures.Period.of_dates(today, today).end)
+    after = datetime.date((index + months) // 12, (index + months) % 12 + 1, 1)
+    return figures.Period.of_dates(first, after - datetime.timedelta(days=1))
 
 
 def tally_check(*, today: datetime.date, months: int = 2) -> int:
@@ -335,7 +336,9 @@ def tally_check(*, today: datetime.date, months: int = 2) -> int:
         ).values_list("pk", flat=True)
         outside: dict[str, list[int]] = {}
         for chunk in _chunks(list(ids)):
-            states = {s.dispute_id: s for s in DisputeTallyState.objects.select_for_update().filter(dispute_id__in=chunk)}
+            states = {
+                s.dispute_id: s for s in DisputeTallyState.objects.select_for_update().filter(dispute_id__in=chunk)
+            }
             created, changed = [], []
             for row in Dispute.objects.filter(pk__in=chunk).values(*FIELDS):
                 new = contribution(row)
