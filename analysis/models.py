@@ -179,12 +179,12 @@ class DisputeTally(models.Model):
 
 
 class DisputeTallyState(models.Model):
-    """What one dispute adds to the tallies now (``analysis.tallies.contribution``), so that a
-    refresh subtracts it and adds the new one. No foreign key: the row must outlive the
+    """What one dispute adds to the tallies now (``analysis.tallies.snapshot``: the values its
+    contribution is made of), so that a refresh subtracts it and adds the new one. No foreign key: the row must outlive the
     dispute until its deletion is subtracted."""
 
     dispute_id = models.BigIntegerField(primary_key=True)
-    contribution = models.JSONField(default=dict)
+    snapshot = models.JSONField(default=list)
 
     class Meta:
         verbose_name = _("dispute tally state")

@@ -1,12 +1,12 @@
 """The dispute rollups (``DisputeTally``): kept in step with the ledger in the same
 transaction as every write, rebuilt in bulk after a bulk load, checked every night.
 
-What a dispute adds (``contribution``): +1 ``registered`` in the local month of
+What a dispute adds (``contribution`` of its ``snapshot``): +1 ``registered`` in the local month of
 ``registered_at``, and while it is closed (a status of ``figures.CLOSED`` with a
 ``resolved_at``) its closing counters in the local month of ``resolved_at``; each under
 "all" and under its category, source, risk level, handling level (``figures.HANDLING_LEVEL``)
-and village, in its district and township. ``DisputeTallyState`` keeps the contribution
-last added, so that ``tally_refresh`` adds the difference: a closing, a reopening, a move
+and village, in its district and township. ``DisputeTallyState`` keeps the snapshot
+whose contribution was last added, so that ``tally_refresh`` adds the difference: a closing, a reopening, a move
 to another level or village, a reclassification, a deletion are all deltas, and refreshing
 an unchanged dispute writes nothing.
 
@@ -115,27 +115,41 @@ def _closing(row: dict) -> list[int]:
     ]
 
 
-def _encode(key: Key) -> str:
-    month, district, township, dimension, value = key
-    return f"{month.isoformat()}|{district}|{'' if township is None else township}|{dimension}|{value}"
-
-
 def _decode(text: str) -> Key:
     month, district, township, dimension, value = text.split("|", 4)
     return (datetime.date.fromisoformat(month), int(district), int(township) if township else None, dimension, value)
 
 
-def contribution(row: dict) -> dict[str, list[int]]:
-    """What the dispute ``row`` (its ``FIELDS``) adds to the tallies: {encoded key: counters}."""
-    out: dict[str, list[int]] = {}
-    place = (row["district_id"], row["township_id"])
+def snapshot(row: dict) -> list:
+    """What of the dispute ``row`` (its ``FIELDS``) the tallies depend on, compactly (what
+    ``DisputeTallyState`` stores, about 100 bytes): registration month, district, township,
+    the five breakdown values, and if closed the closing month and counters."""
     values = _values(row)
-    parts = [(month_of(row["registered_at"]), [1] + [0] * (N - 1))]
+    snap = [
+        month_of(row["registered_at"]).isoformat(),
+        row["district_id"],
+        row["township_id"],
+        *(values[name] for name in DIMENSION_NAMES[1:]),
+    ]
     if row["status"] in figures.CLOSED and row["resolved_at"] is not None:
-        parts.append((month_of(row["resolved_at"]), _closing(row)))
+        snap += [month_of(row["resolved_at"]).isoformat(), *_closing(row)[1:]]
+    return snap
+
+
+def contribution(snap: list) -> dict[str, list[int]]:
+    """What a dispute with the ``snapshot`` ``snap`` adds to the tallies: {encoded key: counters}."""
+    if not snap:
+        return {}
+    registered, district, township, *rest = snap
+    breakdowns = len(DIMENSION_NAMES) - 1
+    values, closing = rest[:breakdowns], rest[breakdowns:]
+    parts = [(registered, [1] + [0] * (N - 1))]
+    if closing:
+        parts.append((closing[0], [0, *closing[1:]]))
+    out: dict[str, list[int]] = {}
     for month, counters in parts:
-        for dimension, value in values.items():
-            key = _encode((month, *place, dimension, value))
+        for dimension, value in zip(DIMENSION_NAMES, ["", *values], strict=True):
+            key = f"{month}|{district}|{'' if township is None else township}|{dimension}|{value}"
             out[key] = [a + b for a, b in zip(out.get(key, [0] * N), counters, strict=True)]
     return out
 
@@ -147,6 +161,11 @@ def _add(delta: dict[str, list[int]], part: dict[str, list[int]], sign: int) -> 
             total[i] += sign * n
 
 
+def _sort_key(key: Key) -> tuple:
+    month, district, township, dimension, value = key
+    return (month, district, township or 0, dimension, value)
+
+
 def _lookup(key: Key) -> dict:
     month, district, township, dimension, value = key
     return {"month": month, "district_id": district, "township_id": township, "dimension": dimension, "value": value}
@@ -155,7 +174,8 @@ def _lookup(key: Key) -> dict:
 def _apply(delta: dict[str, list[int]]) -> None:
     """Add ``delta`` to the tally rows: the missing rows created (ignoring a concurrent
     creation), then one F() increment per row, in key order."""
-    changes = sorted((_decode(key), counters) for key, counters in delta.items() if any(counters))
+    # Sorted on the encoded key: a fixed order of row locks (no deadlock between two refreshes).
+    changes = [(_decode(key), delta[key]) for key in sorted(delta) if any(delta[key])]
     if not changes:
         return
     DisputeTally.objects.bulk_create([DisputeTally(**_lookup(key)) for key, _c in changes], ignore_conflicts=True)
@@ -177,24 +197,24 @@ def tally_refresh(dispute_ids: Iterable[int]) -> int:
         created, changed, gone = [], [], []
         for pk in ids:
             state = states.get(pk)
-            old = state.contribution if state is not None else {}
-            new = contribution(rows[pk]) if pk in rows else {}
+            old = state.snapshot if state is not None else []
+            new = snapshot(rows[pk]) if pk in rows else []
             if old == new:
                 continue
-            _add(delta, old, -1)
-            _add(delta, new, 1)
+            _add(delta, contribution(old), -1)
+            _add(delta, contribution(new), 1)
             if pk not in rows:
                 gone.append(pk)
             elif state is None:
-                created.append(DisputeTallyState(dispute_id=pk, contribution=new))
+                created.append(DisputeTallyState(dispute_id=pk, snapshot=new))
             else:
-                state.contribution = new
+                state.snapshot = new
                 changed.append(state)
         _apply(delta)
         if created:
             DisputeTallyState.objects.bulk_create(created)
         if changed:
-            DisputeTallyState.objects.bulk_update(changed, ["contribution"])
+            DisputeTallyState.objects.bulk_update(changed, ["snapshot"])
         if gone:
             DisputeTallyState.objects.filter(dispute_id__in=gone).delete()
     return len(created) + len(changed) + len(gone)
@@ -282,7 +302,7 @@ def tally_rebuild() -> dict[str, int]:
         states = 0
         batch = []
         for row in Dispute.objects.order_by().values(*FIELDS).iterator(chunk_size=BATCH):
-            batch.append(DisputeTallyState(dispute_id=row["id"], contribution=contribution(row)))
+            batch.append(DisputeTallyState(dispute_id=row["id"], snapshot=snapshot(row)))
             if len(batch) == BATCH:
                 DisputeTallyState.objects.bulk_create(batch)
                 states += len(batch)
@@ -328,7 +348,7 @@ def tally_check(*, today: datetime.date, months: int = 2) -> int:
             window.first,
             window.last,
             len(wrong),
-            sorted(wrong)[:5],
+            sorted(wrong, key=_sort_key)[:5],
         )
         ids = Dispute.objects.filter(
             Q(registered_at__gte=window.start, registered_at__lt=window.end)
@@ -341,22 +361,23 @@ def tally_check(*, today: datetime.date, months: int = 2) -> int:
             }
             created, changed = [], []
             for row in Dispute.objects.filter(pk__in=chunk).values(*FIELDS):
-                new = contribution(row)
+                new = snapshot(row)
                 state = states.get(row["id"])
-                old = state.contribution if state is not None else {}
+                old = state.snapshot if state is not None else []
                 if old == new:
                     continue
-                _add(outside, {k: v for k, v in old.items() if not first <= _decode(k)[0] <= last}, -1)
-                _add(outside, {k: v for k, v in new.items() if not first <= _decode(k)[0] <= last}, 1)
+                for snap, sign in ((old, -1), (new, 1)):
+                    part = contribution(snap)
+                    _add(outside, {k: v for k, v in part.items() if not first <= _decode(k)[0] <= last}, sign)
                 if state is None:
-                    created.append(DisputeTallyState(dispute_id=row["id"], contribution=new))
+                    created.append(DisputeTallyState(dispute_id=row["id"], snapshot=new))
                 else:
-                    state.contribution = new
+                    state.snapshot = new
                     changed.append(state)
             DisputeTallyState.objects.bulk_create(created)
-            DisputeTallyState.objects.bulk_update(changed, ["contribution"], batch_size=BATCH)
+            DisputeTallyState.objects.bulk_update(changed, ["snapshot"], batch_size=BATCH)
         _apply(outside)
-        keys = sorted(wrong)
+        keys = sorted(wrong, key=_sort_key)
         DisputeTally.objects.bulk_create([DisputeTally(**_lookup(key)) for key in keys], ignore_conflicts=True)
         for key in keys:
             exact = dict(zip(TALLY_COUNTERS, counted.get(key, [0] * N), strict=True))

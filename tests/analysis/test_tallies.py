@@ -241,11 +241,11 @@ def test_random_steps_keep_the_tallies_equal_to_a_recount(world):
 def test_rebuild_equals_what_the_steps_made(world):
     build_ledger(world)
     incremental = stored_tallies()
-    states = dict(DisputeTallyState.objects.values_list("dispute_id", "contribution"))
+    states = dict(DisputeTallyState.objects.values_list("dispute_id", "snapshot"))
     assert incremental == expected_tallies()
     call_command("rebuild_tallies", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert stored_tallies() == incremental
-    assert dict(DisputeTallyState.objects.values_list("dispute_id", "contribution")) == states
+    assert dict(DisputeTallyState.objects.values_list("dispute_id", "snapshot")) == states
 
 
 def test_refreshing_an_unchanged_dispute_writes_nothing(world):
