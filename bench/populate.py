@@ -213,6 +213,19 @@ def add_residents(target: int, districts: list[Area], rng: random.Random) -> Non
     print()
 
 
+def rebuild_tallies_if_needed(before: int) -> None:
+    """The bulk insert bypassed the services: recompute the dispute rollups (analysis.tallies)
+    when disputes were added or none were ever tallied."""
+    from analysis.models import DisputeTally
+    from analysis.tallies import tally_rebuild
+
+    if Dispute.objects.count() == before and DisputeTally.objects.exists():
+        return
+    started = time.monotonic()
+    done = tally_rebuild()
+    print(f"tallies: {done['tallies']} rows from {done['disputes']} disputes in {time.monotonic() - started:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--districts", type=int, default=20)
@@ -225,7 +238,9 @@ def main() -> None:
     started = time.monotonic()
     districts = ensure_areas(args.districts, args.townships, args.villages)
     ensure_staff(districts)
+    before = Dispute.objects.count()
     add_disputes(args.disputes, districts, rng)
+    rebuild_tallies_if_needed(before)
     add_residents(args.residents, districts, rng)
     from django.db import connection
 

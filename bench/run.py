@@ -50,6 +50,7 @@ def pages() -> list[tuple[str, str, str]]:
         ("residents, township", "benchtownship", "/grids/residents/"),
         ("residents, township, name search", "benchtownship", "/grids/residents/?q=%E7%8E%8B"),
         ("home, district", "benchdistrict", "/"),
+        ("home, township", "benchtownship", "/"),
         ("home, province (admin)", "admin", "/"),
         ("police review queue, station", "station1", "/police/"),
         ("police review queue, province (admin)", "admin", "/police/"),
