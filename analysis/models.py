@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govcenter.models import Area
 
-from .figures import Period
+from .figures import ADDITIVE, Period
 
 # The day of the following month by which a month's report is due (inclusive); after it the
 # township is late and reminded once. settings.MONTHLY_REPORT_DUE_DAY, default 5.
@@ -102,17 +102,7 @@ class MonthlyReport(models.Model):
 # --- rollups of the dispute ledger (issue 14, item 5; analysis.tallies maintains them) ---------
 
 # The additive counts of ``figures.COUNTS`` a tally row keeps, in this order.
-TALLY_COUNTERS = (
-    "registered",
-    "closed",
-    "resolved",
-    "not_resolved",
-    "transferred",
-    "on_time",
-    "village_closed",
-    "village_resolved_in_village",
-    "resolved_within_township",
-)
+TALLY_COUNTERS = ADDITIVE
 
 
 class DisputeTally(models.Model):
