@@ -12,3 +12,6 @@ class AnalysisConfig(AppConfig):
         from . import dashboard, reminders  # noqa: F401  (reminders: the late monthly report's kind)
 
         dashboard.register()  # the dashboard on the home page (govcenter.panels)
+        from . import tallies
+
+        tallies.connect()  # the dispute rollups follow every write, in its transaction

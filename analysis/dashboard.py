@@ -48,12 +48,17 @@ def month_period(first: datetime.date) -> figures.Period:
     return figures.Period.of_dates(first, month_start(first, -1) - datetime.timedelta(days=1))
 
 
-def trend(disputes, last_month: datetime.date, months: int = TREND_MONTHS) -> list[dict]:
+def trend(
+    disputes, last_month: datetime.date, months: int = TREND_MONTHS, *, tally: figures.TallyScope | None = None
+) -> list[dict]:
     """[{month, registered, resolved}] for the ``months`` local months ending with the one
     beginning ``last_month``, zeros included: ONE query (a UNION of two grouped selects,
-    registered by ``registered_at``, resolved by ``resolved_at``, months in Asia/Shanghai)."""
+    registered by ``registered_at``, resolved by ``resolved_at``, months in Asia/Shanghai;
+    or one grouped select of the tallies, given ``tally``)."""
     first = month_start(last_month, months - 1)
     span = figures.Period(figures.Period.of_dates(first, first).start, month_period(last_month).end)
+    if tally is not None:
+        return _months(figures.monthly(disputes, span, tally), last_month, months)
 
     def series(name: str, field: str, condition: Q):
         return (
@@ -70,7 +75,10 @@ def trend(disputes, last_month: datetime.date, months: int = TREND_MONTHS) -> li
     rows = series("registered", "registered_at", Q()).union(
         series("resolved", "resolved_at", Q(status__in=figures.RESOLVED)), all=True
     )
-    counted = {(row["series"], row["month"]): row["n"] for row in rows}
+    return _months({(row["series"], row["month"]): row["n"] for row in rows}, last_month, months)
+
+
+def _months(counted: dict, last_month: datetime.date, months: int) -> list[dict]:
     out = []
     for back in range(months - 1, -1, -1):
         month = month_start(last_month, back)
@@ -84,14 +92,14 @@ def trend(disputes, last_month: datetime.date, months: int = TREND_MONTHS) -> li
     return out
 
 
-def _comparison(disputes, today: datetime.date, now) -> dict:
+def _comparison(disputes, today: datetime.date, now, tally=None) -> dict:
     this = month_start(today)
     periods = {
         "this": month_period(this),
         "last": month_period(month_start(today, 1)),
         "last_year": month_period(month_start(today, 12)),
     }
-    return {key: (period, figures.counts(disputes, period, now=now)) for key, period in periods.items()}
+    return {key: (period, figures.counts(disputes, period, now=now, tally=tally)) for key, period in periods.items()}
 
 
 def _urgent_open(disputes) -> int:
@@ -157,20 +165,26 @@ def centre_dashboard(user, now: datetime.datetime) -> dict:
     today = local_date(now)
     disputes = disputes_visible_to(user)
     area = views._own_area(user)
-    comparison = _comparison(disputes, today, now)
+    tally = figures.tally_scope(user, area)
+    comparison = _comparison(disputes, today, now, tally)
     this_period, this = comparison["this"]
     base = views._ledger_params(user, area)
     dimension = views._area_dimension(user, area)
     statistics = reverse("analysis:statistics")
     month_query = {"period": "month", "year": str(today.year), "month": str(today.month)}
     area_rows = views._area_rows(
-        user, dimension, figures.counts_by(disputes, this_period, dimension, now=now), this_period, base, month_query
+        user,
+        dimension,
+        figures.counts_by(disputes, this_period, dimension, now=now, tally=tally),
+        this_period,
+        base,
+        month_query,
     )
     # The drill-down goes to the statistics page of that area for this month.
     area_rows = [
         (label, row, links, f"{statistics}{drill}" if drill else None) for label, row, links, drill in area_rows
     ]
-    trend_rows = trend(disputes, month_start(today))
+    trend_rows = trend(disputes, month_start(today), tally=tally)
     return {
         "kind": "centre",
         "now": now,

@@ -27,6 +27,15 @@ What the records allow, and so what each figure means here:
   later this is also the state at the end of the period as far as it is known.
 - *Repeat rate*: follow-up visits recorded as made (``visited_on``) in the period's local
   dates; a dispute counts once however many visits it had.
+
+Two ways to the same numbers. ``counts`` and ``counts_by`` aggregate the rows; given a
+``TallyScope`` (``tally_scope(user, area)``: an area at township level or above whose
+whole subtree is the user's jurisdiction) and a period of whole local months, they sum
+the rollups of ``analysis.tallies`` instead for the additive counts (one grouped query
+over a few hundred rows, whatever the number of disputes) and count only the open rows
+and the follow-up visits from the ledger (one query). A period with a partial month reads
+the rows throughout (a from–to choice of days; the month, quarter and year choices and
+the dashboard are whole months). tests/analysis/test_tallies.py compares both ways.
 """
 
 from __future__ import annotations
@@ -34,11 +43,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Sum, When
 from django.utils import timezone
 
 from disputes.models import Dispute, FollowUp
+from govcenter.jurisdiction import scope_of
 from govcenter.levels import Level, local_date, local_zone
+from govcenter.models import Area
 
 Status = Dispute.Status
 
@@ -147,9 +158,18 @@ def with_rates(row: dict) -> dict:
     return row
 
 
-def counts(disputes: QuerySet[Dispute], period: Period, *, now: datetime.datetime | None = None) -> dict:
-    """Every count and rate over ``disputes`` for ``period``: one query."""
+def counts(
+    disputes: QuerySet[Dispute],
+    period: Period,
+    *,
+    now: datetime.datetime | None = None,
+    tally: TallyScope | None = None,
+) -> dict:
+    """Every count and rate over ``disputes`` for ``period``: one query (two from the
+    tallies when ``tally`` is given and the period is whole months)."""
     now = now or timezone.now()
+    if tally is not None and whole_months(period):
+        return _tally_counts(disputes, period, now, tally)
     row = _relevant(disputes, period).order_by().aggregate(**_count_expressions(period, now))
     return with_rates({name: row[name] or 0 for name in COUNTS})
 
@@ -176,12 +196,19 @@ DIMENSIONS = {
 
 
 def counts_by(
-    disputes: QuerySet[Dispute], period: Period, dimension: str, *, now: datetime.datetime | None = None
+    disputes: QuerySet[Dispute],
+    period: Period,
+    dimension: str,
+    *,
+    now: datetime.datetime | None = None,
+    tally: TallyScope | None = None,
 ) -> dict:
     """{value of ``dimension``: counts and rates} for every value with at least one row
-    counted: one grouped query. ``dimension`` is a key of ``DIMENSIONS``; the area keys
-    give ids (None for a case not placed that low)."""
+    counted: one grouped query (two from the tallies, see ``counts``). ``dimension`` is a
+    key of ``DIMENSIONS``; the area keys give ids (None for a case not placed that low)."""
     now = now or timezone.now()
+    if tally is not None and whole_months(period) and dimension in TALLY_GROUPS:
+        return _tally_counts_by(disputes, period, dimension, now, tally)
     rows = (
         _relevant(disputes, period)
         .annotate(key=DIMENSIONS[dimension])
@@ -190,6 +217,123 @@ def counts_by(
         .annotate(**_count_expressions(period, now))
     )
     return {row.pop("key"): with_rates({name: row[name] or 0 for name in COUNTS}) for row in rows}
+
+
+# --- the same figures from the rollups (analysis.tallies) ----------------------------------------
+
+# The counts the tallies add up; the others (open, overdue, supervised now, followed up,
+# flared) are counted from the rows.
+ADDITIVE = (
+    "registered",
+    "closed",
+    "resolved",
+    "not_resolved",
+    "transferred",
+    "on_time",
+    "village_closed",
+    "village_resolved_in_village",
+    "resolved_within_township",
+)
+LIVE = tuple(name for name in COUNTS if name not in ADDITIVE)
+# counts_by's dimension -> (the tally rows' dimension, the column grouped on).
+TALLY_GROUPS = {
+    "category": ("category", "value"),
+    "source": ("source", "value"),
+    "risk_level": ("risk_level", "value"),
+    "level": ("level", "value"),
+    "village": ("village", "value"),
+    "township": ("all", "township_id"),
+    "district": ("all", "district_id"),
+}
+
+
+@dataclass(frozen=True)
+class TallyScope:
+    """An area whose whole subtree is the disputes counted (None: every district)."""
+
+    area: Area | None = None
+
+
+def tally_scope(user, area: Area | None) -> TallyScope | None:
+    """The tallies' scope for ``user``'s disputes cut to ``area`` (None: not cut), or None
+    when they cannot stand for them: a village or grid scope (small: read the rows), and a
+    jurisdiction that is not an area subtree (a police station's villages, a department's
+    cases, a grid worker's grids)."""
+    scope = scope_of(user)
+    if not scope.everything:
+        if scope.area is None or scope.village_ids or scope.grid_ids or scope.department_id:
+            return None
+        if scope.area.level not in (Area.Level.DISTRICT, Area.Level.TOWNSHIP):
+            return None
+        if area is None:
+            area = scope.area
+        elif not area.path.startswith(scope.area.path):
+            return None
+    if area is not None and area.level not in (Area.Level.DISTRICT, Area.Level.TOWNSHIP):
+        return None
+    return TallyScope(area)
+
+
+def whole_months(period: Period) -> bool:
+    return period.first.day == 1 and (period.last + datetime.timedelta(days=1)).day == 1
+
+
+def tally_rows(tally: TallyScope, period: Period, dimension: str) -> QuerySet:
+    from .models import DisputeTally  # analysis.models imports this module
+
+    rows = DisputeTally.objects.filter(dimension=dimension, month__gte=period.first, month__lte=period.last)
+    if tally.area is not None:
+        rows = rows.filter(**{f"{tally.area.level}_id": tally.area.pk})
+    return rows
+
+
+def _live(disputes: QuerySet[Dispute], period: Period, now: datetime.datetime) -> tuple[QuerySet[Dispute], dict]:
+    """The rows the non-additive counts read (open now, or visited in the period), and those counts."""
+    visited = FollowUp.objects.filter(dispute=OuterRef("pk"), visited_on__gte=period.first, visited_on__lte=period.last)
+    expressions = _count_expressions(period, now)
+    rows = disputes.filter(Q(status__in=Dispute.OPEN_STATUSES) | Q(Exists(visited)))
+    return rows, {name: expressions[name] for name in LIVE}
+
+
+def _tally_counts(disputes, period: Period, now, tally: TallyScope) -> dict:
+    summed = tally_rows(tally, period, "all").aggregate(**{name: Sum(name) for name in ADDITIVE})
+    rows, expressions = _live(disputes, period, now)
+    live = rows.order_by().aggregate(**expressions)
+    row = {**{name: summed[name] or 0 for name in ADDITIVE}, **{name: live[name] or 0 for name in LIVE}}
+    return with_rates({name: row[name] for name in COUNTS})
+
+
+def _tally_counts_by(disputes, period: Period, dimension: str, now, tally: TallyScope) -> dict:
+    tally_dimension, column = TALLY_GROUPS[dimension]
+    out: dict = {}
+    summed = (
+        tally_rows(tally, period, tally_dimension)
+        .order_by()
+        .values(column)
+        .annotate(**{name: Sum(name) for name in ADDITIVE})
+    )
+    for row in summed:
+        if not any(row[name] for name in ADDITIVE):
+            continue  # a tally row back to zeros: no dispute counted there
+        key = row[column]
+        if dimension == "village":
+            key = int(key) if key else None
+        out[key] = {name: row[name] or 0 for name in ADDITIVE}
+    rows, expressions = _live(disputes, period, now)
+    for row in rows.annotate(key=DIMENSIONS[dimension]).order_by().values("key").annotate(**expressions):
+        out.setdefault(row["key"], dict.fromkeys(ADDITIVE, 0)).update({name: row[name] or 0 for name in LIVE})
+    return {key: with_rates({name: row.get(name, 0) for name in COUNTS}) for key, row in out.items()}
+
+
+def monthly(disputes: QuerySet[Dispute], period: Period, tally: TallyScope) -> dict:
+    """{(series, first day of the month): n} for "registered" and "resolved" over the whole
+    months of ``period``, from the tallies: one grouped query (the dashboard's trend)."""
+    rows = tally_rows(tally, period, "all").order_by().values("month").annotate(r=Sum("registered"), s=Sum("resolved"))
+    out = {}
+    for row in rows:
+        out["registered", row["month"]] = row["r"] or 0
+        out["resolved", row["month"]] = row["s"] or 0
+    return out
 
 
 # --- one function per figure of the definitions table -----------------------------------------

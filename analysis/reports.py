@@ -60,8 +60,9 @@ def reports_visible_to(user) -> QuerySet[MonthlyReport]:
 
 
 def live_figures(township: Area, month: datetime.date, *, now: datetime.datetime | None = None) -> dict:
-    """The figures of every dispute of ``township`` for ``month``, as they are now."""
-    return figures.counts(Dispute.objects.filter(township=township), month_period(month), now=now)
+    """The figures of every dispute of ``township`` for ``month``, as they are now (from the tallies)."""
+    disputes = Dispute.objects.filter(township=township)
+    return figures.counts(disputes, month_period(month), now=now, tally=figures.TallyScope(township))
 
 
 def report_figures(report: MonthlyReport, *, now: datetime.datetime | None = None) -> dict:

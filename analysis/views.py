@@ -197,7 +197,8 @@ def statistics(request):
     period = form.cleaned_data["range"] if form.is_bound else _default_period(form)
     disputes = _cut(disputes_visible_to(user), area)
     base = _ledger_params(user, area)
-    total = figures.counts(disputes, period, now=now)
+    tally = figures.tally_scope(user, area)
+    total = figures.counts(disputes, period, now=now, tally=tally)
     tables = []
     for dimension, title, choices, param in (
         ("category", _("By category"), Dispute.Category.choices, "category"),
@@ -205,14 +206,19 @@ def statistics(request):
         ("risk_level", _("By risk level"), RiskLevel.choices, "risk_level"),
         ("level", _("By handling level"), Level.choices, "level"),
     ):
-        rows_by_key = figures.counts_by(disputes, period, dimension, now=now)
+        rows_by_key = figures.counts_by(disputes, period, dimension, now=now, tally=tally)
         # The ledger's level filter is the level handling a case now: right for the open
         # ones (overdue, supervised), not for one resolved through a returned result.
         rows = _choice_table(rows_by_key, choices, period, base, param, registered_links=dimension != "level")
         tables.append(Table(title, [(label, row, links, None) for label, row, links in rows], total))
     dimension = _area_dimension(user, area)
     area_rows = _area_rows(
-        user, dimension, figures.counts_by(disputes, period, dimension, now=now), period, base, _period_query(request)
+        user,
+        dimension,
+        figures.counts_by(disputes, period, dimension, now=now, tally=tally),
+        period,
+        base,
+        _period_query(request),
     )
     tables.append(Table(_("By area"), area_rows, total))
     context.update(

@@ -262,8 +262,6 @@ def add_logs(target: int, districts: list[Area], rng: random.Random) -> None:
             updated_at=at,
         )
 
-    # Every column's value from one model instance (the defaults, prepared once); each row
-    # then replaces only the columns make() varies.
     # Every column's value from one model instance (the defaults, prepared once); the rows
     # vary only in the columns make() sets.
     fields = [f for f in Log._meta.concrete_fields if not f.primary_key]
@@ -353,6 +351,19 @@ def _logs_in_sql(n, fields, template, spots, kinds, categories, now, rng) -> Non
         print(f"\rlogs: +{done}/{n}", end="", flush=True)
 
 
+def rebuild_tallies_if_needed(before: int) -> None:
+    """The bulk insert bypassed the services: recompute the dispute rollups (analysis.tallies)
+    when disputes were added or none were ever tallied."""
+    from analysis.models import DisputeTally
+    from analysis.tallies import tally_rebuild
+
+    if Dispute.objects.count() == before and DisputeTally.objects.exists():
+        return
+    started = time.monotonic()
+    done = tally_rebuild()
+    print(f"tallies: {done['tallies']} rows from {done['disputes']} disputes in {time.monotonic() - started:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--districts", type=int, default=20)
@@ -366,7 +377,9 @@ def main() -> None:
     started = time.monotonic()
     districts = ensure_areas(args.districts, args.townships, args.villages)
     ensure_staff(districts)
+    before = Dispute.objects.count()
     add_disputes(args.disputes, districts, rng)
+    rebuild_tallies_if_needed(before)
     add_residents(args.residents, districts, rng)
     add_logs(args.logs, districts, rng)
     from django.db import connection

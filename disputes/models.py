@@ -380,6 +380,18 @@ class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
                 condition=Q(status__in=["registered", "accepted", "in_mediation", "awaiting_confirmation"]),
                 name="dispute_open_due",
             ),
+            # The figures' "open now" of an area (analysis.figures, read next to the tallies):
+            # open cases of a district or township by village.
+            models.Index(
+                fields=["district", "township", "village"],
+                condition=Q(status__in=["registered", "accepted", "in_mediation", "awaiting_confirmation"]),
+                name="dispute_open_district",
+            ),
+            models.Index(
+                fields=["township", "village"],
+                condition=Q(status__in=["registered", "accepted", "in_mediation", "awaiting_confirmation"]),
+                name="dispute_open_township",
+            ),
             # The police review queue, its reminders and its overdue sweep: queued cases by deadline.
             models.Index(
                 fields=["police_review_due_at"], condition=Q(police_review="pending"), name="dispute_police_queue"

@@ -22,6 +22,7 @@ from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.levels import ASSIGNED_LEVELS, BRANCHES, level_handler, local_date, local_zone, move_to_level
 from govcenter.models import Area, Department, User
 from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
+from govcenter.signals import send_rows_updated
 from govcenter.supervision import Supervised
 from govcenter.timeline import WorkflowError, workflow_helpers
 from govcenter.urgent import Urgency
@@ -140,6 +141,7 @@ def _apply_to_merged(lead: Dispute, event: DisputeEvent) -> None:
     if not changed:
         return
     Dispute.objects.filter(pk__in=[m.pk for m in changed]).update(**state, due_at=None, updated_at=event.at)
+    send_rows_updated(Dispute, [m.pk for m in changed], (*state, "due_at"))
     note = _("Handled with lead case %(number)s: %(step)s") % {"number": lead.number, "step": event.label}
     if event.note:
         note = f"{note} · {event.note}"
@@ -613,6 +615,7 @@ def _move(
     )
     if moved != 1:
         raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
+    send_rows_updated(Dispute, [d.pk], ("level", "due_at", "escalated_at", "status", "handler", "department"))
     from_level = d.level
     d.refresh_from_db()
     return from_level
@@ -676,6 +679,7 @@ def dispute_supervise(*, dispute: Dispute, at: datetime.datetime, actor: User | 
         )
         if moved != 1:
             raise DisputeError(_("Someone else changed this dispute meanwhile; reload it."))
+        send_rows_updated(Dispute, [d.pk], ("supervised_at", "due_at"))
         d.refresh_from_db()
         note = note or _("Overdue at %(level)s.") % {"level": d.get_level_display()}
         SUPERVISION.placed_by_sweep(d, at=at, due_at=new_due, note=note)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import limits
 from .jurisdiction import scope_of
+from .signals import send_rows_updated
 
 
 class Verdict(models.TextChoices):
@@ -139,6 +140,7 @@ def queue_enter(item: PoliceQueueItem, *, due_at: datetime.datetime) -> bool:
         .update(police_review=ReviewState.PENDING, police_review_due_at=due_at)
     )
     if entered:
+        send_rows_updated(type(item), [item.pk], ("police_review", "police_review_due_at"))
         item.police_review, item.police_review_due_at = ReviewState.PENDING, due_at
     return bool(entered)
 
@@ -151,6 +153,11 @@ def queue_leave(item: PoliceQueueItem, *, verdict: str) -> bool:
         police_verdict=verdict,
         police_review_due_at=None,
         police_review_supervised_at=None,
+    )
+    send_rows_updated(
+        type(item),
+        [item.pk],
+        ("police_review", "police_verdict", "police_review_due_at", "police_review_supervised_at"),
     )
     if item.police_review:
         item.police_review = ReviewState.GIVEN
@@ -167,6 +174,7 @@ def queue_supervise(item: PoliceQueueItem, *, at: datetime.datetime, expected_du
         .update(police_review_supervised_at=at, police_review_due_at=new_due)
     )
     if moved:
+        send_rows_updated(type(item), [item.pk], ("police_review_supervised_at", "police_review_due_at"))
         item.police_review_supervised_at, item.police_review_due_at = at, new_due
     return bool(moved)
 

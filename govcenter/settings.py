@@ -381,6 +381,8 @@ CELERY_BEAT_SCHEDULE = {
     # Every hour at :40: background exports expire a day after they were asked for, and the
     # uploaded files of imports IMPORT_UPLOAD_KEEP_DAYS after the import finished.
     "expire-stored-files": {"task": "govcenter.tasks.expire_stored_files", "schedule": crontab(minute=40)},
+    # Every night at 02:50: recount the last two months of dispute tallies, repair and warn on a difference.
+    "check-tallies": {"task": "analysis.tasks.check_tallies", "schedule": crontab(hour=2, minute=50)},
 }
 
 # Reminders go out this many days before a deadline; 0 means "on the day".

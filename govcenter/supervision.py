@@ -38,6 +38,7 @@ from .jurisdiction import is_admin
 from .levels import Level, is_level_staff, level_staff, local_date
 from .models import Supervision
 from .reminders import Reminder, register_reminder_kind
+from .signals import send_rows_updated
 from .steps import Step, check
 from .timeline import TimelineEvent, WorkflowError, notify, require
 
@@ -212,6 +213,7 @@ class Supervised:
                 raise self.error(_("This is already under supervision.")) from None
             current.supervised_at = at
             type(current).objects.filter(pk=current.pk).update(supervised_at=at)
+            send_rows_updated(type(current), [current.pk], ("supervised_at",))
             self.event_model.record(
                 current, self.started_kind, actor, at, note=f"{Level(level).label} · {due_on:%Y-%m-%d} · {note}"
             )
@@ -239,6 +241,7 @@ class Supervised:
             ).update(lifted_at=at, lifted_by=actor, lift_note=note)
             current.supervised_at = None
             type(current).objects.filter(pk=current.pk).update(supervised_at=None)
+            send_rows_updated(type(current), [current.pk], ("supervised_at",))
             self.event_model.record(current, self.lifted_kind, actor, at, note=note)
             notify(
                 current,

@@ -22,6 +22,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .signals import send_rows_updated
 from .timeline import WorkflowError
 
 ESCALATED, SUPERVISED, SKIPPED = "escalated", "supervised", "skipped"
@@ -50,7 +51,10 @@ def overdue_kinds() -> dict[str, OverdueKind]:
 def claim(item, expected: dict, **changes) -> bool:
     """Write ``changes`` to ``item``'s row only if its columns still hold ``expected`` (as
     the caller read them): True for the one caller that wins."""
-    return type(item).objects.filter(pk=item.pk, **expected).update(**changes) == 1
+    won = type(item).objects.filter(pk=item.pk, **expected).update(**changes) == 1
+    if won:
+        send_rows_updated(type(item), [item.pk], changes)
+    return won
 
 
 def sweep_kind(code: str, *, at: datetime.datetime | None = None, batch: int = 500) -> dict[str, int]:

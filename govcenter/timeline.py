@@ -53,6 +53,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import limits
 from .levels import Level
+from .signals import send_rows_updated
 
 
 class WorkflowError(Exception):
@@ -137,6 +138,7 @@ def _drop_handler_of_other_level(item) -> None:
 
     if getattr(item, "handler_id", None) is not None and level_handler(item) is None:
         type(item).objects.filter(pk=item.pk).update(handler=None)
+        send_rows_updated(type(item), [item.pk], ("handler",))
         item.handler = None
 
 

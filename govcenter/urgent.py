@@ -48,6 +48,7 @@ from . import limits
 from .jurisdiction import is_admin
 from .levels import Level, is_level_staff, level_staff, serves_grid
 from .police import police_of
+from .signals import send_rows_updated
 from .steps import Step, check
 from .supervision import _KernelStepForm
 from .timeline import TimelineEvent, WorkflowError, require
@@ -296,6 +297,7 @@ class Urgency:
         )
         if not marked:
             raise self.error(_("This is already marked urgent."))
+        send_rows_updated(type(item), [item.pk], ("urgent_reason", "urgent_at"))
         item.urgent_reason, item.urgent_at = urgent_reason, at
         reason = UrgentReason(urgent_reason).label
         note = (note or "").strip()

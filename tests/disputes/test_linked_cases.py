@@ -209,3 +209,19 @@ def test_statistics_count_each_merged_dispute_once(world):
         == sum(r.status == Status.RESOLVED and period.start <= r.resolved_at < period.end for r in rows)
         == 3
     )
+
+
+def test_a_lead_step_keeps_the_tallies_of_its_merged_cases_equal_to_a_recount(world):
+    """The merged cases are written by a queryset UPDATE (no post_save): the tallies follow
+    through the kernel's rows_updated signal."""
+    from analysis.models import DisputeTally
+    from analysis.tallies import tally_rebuild
+
+    lead, b, c = merged_three(world)
+    t = world.township1_user
+    s.dispute_accept(dispute=lead, actor=t, at=at(1))
+    s.dispute_resolve(dispute=fresh(lead), actor=t, at=at(2), result="调解成功")
+    assert DisputeTally.objects.filter(dimension="all").values_list("resolved", flat=True).first() == 3
+    incremental = sorted(DisputeTally.objects.values_list("month", "dimension", "value", "resolved", "closed"))
+    tally_rebuild()
+    assert sorted(DisputeTally.objects.values_list("month", "dimension", "value", "resolved", "closed")) == incremental
