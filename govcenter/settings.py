@@ -374,6 +374,9 @@ CELERY_BEAT_SCHEDULE = {
     "resume-queued-imports": {"task": "govcenter.tasks.resume_queued_imports", "schedule": crontab(minute="*/5")},
     # Every hour at :40: background exports expire a day after they were asked for.
     "expire-exports": {"task": "govcenter.tasks.expire_exports", "schedule": crontab(minute=40)},
+    # Every night at 02:15: the early-warning rules over the whole ledger (analysis.warnings);
+    # it also raises what a change's after-commit check missed (broker down, worker lost).
+    "sweep-warnings": {"task": "analysis.tasks.sweep_warnings", "schedule": crontab(hour=2, minute=15)},
 }
 
 # Reminders go out this many days before a deadline; 0 means "on the day".
