@@ -277,3 +277,45 @@ def open_warnings_count(user) -> int:
     if not sees_warnings(user):
         return 0
     return len(warnings_visible_to(user).open().order_by().values_list("pk", flat=True)[:100])
+
+
+def warning_period_rows(user, area, period: figures.Period) -> tuple[list[dict], dict] | None:
+    """The statistics page's warnings: per rule, raised in the period, closed in the period,
+    open now; ``area`` cuts to the warnings placed in it. ONE grouped query."""
+    from .models import WarningRule
+    from .rules import sees_warnings
+    from .selectors import warnings_visible_to
+
+    if not sees_warnings(user):
+        return None
+    warnings = warnings_visible_to(user)
+    if area is not None:
+        warnings = warnings.filter(**{area.level: area})
+    raised = Q(raised_at__gte=period.start, raised_at__lt=period.end)
+    closed = Q(closed_at__gte=period.start, closed_at__lt=period.end)
+    counted = {
+        row["rule__kind"]: row
+        for row in warnings.order_by()
+        .values("rule__kind")
+        .annotate(
+            raised=Count("pk", filter=raised),
+            closed=Count("pk", filter=closed),
+            open=Count("pk", filter=~Q(status="closed")),
+        )
+    }
+    inbox = reverse("analysis:warnings")
+    rows = []
+    for kind, label in WarningRule.Kind.choices:
+        row = counted.get(kind, {})
+        rows.append(
+            {
+                "kind": kind,
+                "label": label,
+                "raised": row.get("raised", 0),
+                "closed": row.get("closed", 0),
+                "open": row.get("open", 0),
+                "open_url": f"{inbox}?{urlencode({'rule': kind, 'status': 'open_all'})}",
+            }
+        )
+    total = {key: sum(r[key] for r in rows) for key in ("raised", "closed", "open")}
+    return rows, total

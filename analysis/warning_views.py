@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
@@ -29,6 +30,8 @@ from .warning_forms import AcknowledgeForm, CloseForm, DisposeForm
 @login_required
 def warning_list(request):
     user = request.user
+    if not rules.sees_warnings(user):
+        raise PermissionDenied
     rows = warnings_visible_to(user)
     flt = WarningFilter(request.GET or None, queryset=rows)
     qs = flt.qs if flt.is_bound and flt.is_valid() else rows
