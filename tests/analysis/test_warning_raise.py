@@ -113,18 +113,17 @@ def test_the_constraint_refuses_a_second_open_warning(world):
         )
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_workers_raising_at_once_make_one_warning():
-    _w, cases = _quiet_world()
-    (finding,) = [f for f in findings_for(cases[-1], at(3)) if f.rule.kind == K.REPEAT_RESPONDENT]
+def _race(work) -> list:
+    """Run ``work`` in two threads released at once (two workers); their results, or errors."""
     barrier = threading.Barrier(2)
     results = []
 
     def worker():
         try:
             barrier.wait()
-            results.append(warning_raise(finding=finding, at=at(3)))
+            results.append(work())
+        except Exception as e:  # noqa: BLE001 (the test asserts on it)
+            results.append(e)
         finally:
             connections.close_all()
 
@@ -133,6 +132,15 @@ def test_two_workers_raising_at_once_make_one_warning():
         t.start()
     for t in threads:
         t.join()
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_raising_at_once_make_one_warning():
+    _w, cases = _quiet_world()
+    (finding,) = [f for f in findings_for(cases[-1], at(3)) if f.rule.kind == K.REPEAT_RESPONDENT]
+    results = _race(lambda: warning_raise(finding=finding, at=at(3)))
     assert Warning.objects.count() == 1
     assert sorted(new for _w, _added, new in results) == [False, True]
     assert WarningCase.objects.count() == 3
@@ -145,23 +153,8 @@ def test_two_threads_sweeping_at_once_make_one_warning_each():
     PostgreSQL only, like the other two-worker tests (SQLite's in-memory test database locks
     whole tables between threads)."""
     _quiet_world()
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def worker():
-        try:
-            barrier.wait()
-            warnings_sweep(at=at(3), kinds=[K.REPEAT_RESPONDENT])
-        except Exception as e:  # noqa: BLE001 (reported below)
-            errors.append(e)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = _race(lambda: warnings_sweep(at=at(3), kinds=[K.REPEAT_RESPONDENT]))
+    errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     assert Warning.objects.count() == 1 and WarningCase.objects.count() == 3
 
