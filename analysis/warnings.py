@@ -119,6 +119,17 @@ def _in_window(rule: WarningRule, at: datetime.datetime, prefix: str = "") -> Q:
     return Q(**{f"{prefix}registered_at__gt": _since(rule, at), f"{prefix}registered_at__lte": at})
 
 
+def _already_warned(rule: WarningRule, path: str = "pk") -> Q:
+    """The disputes already behind a warning of ``rule`` (``path``: the path to the dispute's
+    id). For the rules about one dispute, whose only case is the dispute itself, the sweep
+    leaves them out: the raise path would find nothing new for them (an open warning has the
+    case; a closed one is not raised again by it), and a night's sweep should not re-read
+    every one of them."""
+    from .models import WarningCase
+
+    return Q(**{f"{path}__in": WarningCase.objects.filter(warning__rule=rule).values("dispute_id")})
+
+
 def _party_label(match_key: str, role: str) -> str:
     name = (
         Party.objects.filter(match_key=match_key, role=role)
@@ -231,6 +242,7 @@ def wage_arrears_sweep(rule: WarningRule, at: datetime.datetime) -> Iterator[Fin
     rows = (
         Dispute.objects.open()
         .filter(category=Dispute.Category.LABOUR_WAGES, people_involved__gte=threshold)
+        .exclude(_already_warned(rule))
         .order_by("pk")
         .values_list("pk", "people_involved")
     )
@@ -303,6 +315,7 @@ def flare_up_for(rule: WarningRule, dispute: Dispute, at: datetime.datetime) -> 
 def flare_up_sweep(rule: WarningRule, at: datetime.datetime) -> Iterator[Finding]:
     rows = (
         _flares(rule, at)
+        .exclude(_already_warned(rule, "dispute_id"))
         .order_by()
         .values("dispute_id")
         .annotate(n=Count("pk"))
@@ -332,6 +345,7 @@ def repeated_escalation_for(rule: WarningRule, dispute: Dispute, at: datetime.da
 def repeated_escalation_sweep(rule: WarningRule, at: datetime.datetime) -> Iterator[Finding]:
     rows = (
         _escalations()
+        .exclude(_already_warned(rule, "dispute_id"))
         .order_by()
         .values("dispute_id")
         .annotate(n=Count("pk"))
@@ -358,7 +372,13 @@ def police_flag_for(rule: WarningRule, dispute: Dispute, at: datetime.datetime) 
 
 
 def police_flag_sweep(rule: WarningRule, at: datetime.datetime) -> Iterator[Finding]:
-    rows = Dispute.objects.open().filter(_flagged()).order_by("pk").values_list("pk", flat=True)
+    rows = (
+        Dispute.objects.open()
+        .filter(_flagged())
+        .exclude(_already_warned(rule))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     for pk in rows.iterator(chunk_size=2000):
         yield _single(rule, pk, 1, threshold=1)
 
