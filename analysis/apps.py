@@ -9,9 +9,10 @@ class AnalysisConfig(AppConfig):
     verbose_name = _("Analysis and judgement")
 
     def ready(self) -> None:
-        from . import dashboard, reminders  # noqa: F401  (reminders: the late monthly report's kind)
+        from . import dashboard, reminders, signals, tasks  # noqa: F401  (reminders, tasks: kernel kinds)
 
         dashboard.register()  # the dashboard on the home page (govcenter.panels)
         from . import tallies
 
         tallies.connect()  # the dispute rollups follow every write, in its transaction
+        signals.connect()  # early warning: a changed dispute is checked after commit

@@ -24,7 +24,7 @@ from disputes.selectors import disputes_visible_to
 from govcenter.jurisdiction import is_admin
 from govcenter.levels import local_date, local_zone
 from govcenter.models import User
-from govcenter.panels import HomePanel, register_home_panel
+from govcenter.panels import HomePanel, register_home_panel, register_nav_badge
 from publicity.selectors import activities_visible_to
 from sentiment.models import AgencyMatter, Log
 from sentiment.selectors import agency_matters_visible_to, logs_visible_to
@@ -236,3 +236,100 @@ def home_panel(user, now: datetime.datetime) -> dict | None:
 
 def register() -> None:
     register_home_panel(HomePanel(key="dashboard", template="analysis/_dashboard.html", context=home_panel, order=10))
+    register_home_panel(
+        HomePanel(key="warnings", template="analysis/_warnings_panel.html", context=warnings_panel, order=5)
+    )
+    register_nav_badge("warnings", open_warnings_count)
+
+
+# --- warnings (预警) ------------------------------------------------------------------------------
+
+
+def warning_counts(warnings) -> list[dict]:
+    """[{kind, label, <status>: n, url, <status>_url}] for every rule kind, zeros included: ONE
+    grouped query. Each figure links to the inbox filtered on it."""
+    from .models import Warning, WarningRule
+
+    counted = {
+        (row["rule__kind"], row["status"]): row["n"]
+        for row in warnings.order_by().values("rule__kind", "status").annotate(n=Count("pk"))
+    }
+    inbox = reverse("analysis:warnings")
+    rows = []
+    for kind, label in WarningRule.Kind.choices:
+        row = {"kind": kind, "label": label, "url": f"{inbox}?{urlencode({'rule': kind})}"}
+        for status in Warning.Status.values:
+            row[status] = counted.get((kind, status), 0)
+            row[f"{status}_url"] = f"{inbox}?{urlencode({'rule': kind, 'status': status})}"
+        rows.append(row)
+    return rows
+
+
+def warnings_panel(user, now: datetime.datetime) -> dict | None:
+    """The home page's warnings by rule and state, for those who see the inbox."""
+    from .models import Warning
+    from .rules import sees_warnings
+    from .selectors import warnings_visible_to
+
+    if not user.is_authenticated or not sees_warnings(user):
+        return None
+    rows = warning_counts(warnings_visible_to(user))
+    totals = {status: sum(r[status] for r in rows) for status in Warning.Status.values}
+    return {
+        "rows": rows,
+        "totals": totals,
+        "statuses": Warning.Status.choices,
+        "inbox": reverse("analysis:warnings"),
+    }
+
+
+def open_warnings_count(user) -> int:
+    """The navbar's badge: open warnings the user sees, counted up to 100 (one small query)."""
+    from .rules import sees_warnings
+    from .selectors import warnings_visible_to
+
+    if not sees_warnings(user):
+        return 0
+    return len(warnings_visible_to(user).open().order_by().values_list("pk", flat=True)[:100])
+
+
+def warning_period_rows(user, area, period: figures.Period) -> tuple[list[dict], dict] | None:
+    """The statistics page's warnings: per rule, raised in the period, closed in the period,
+    open now; ``area`` cuts to the warnings placed in it. ONE grouped query."""
+    from .models import WarningRule
+    from .rules import sees_warnings
+    from .selectors import warnings_visible_to
+
+    if not sees_warnings(user):
+        return None
+    warnings = warnings_visible_to(user)
+    if area is not None:
+        warnings = warnings.filter(**{area.level: area})
+    raised = Q(raised_at__gte=period.start, raised_at__lt=period.end)
+    closed = Q(closed_at__gte=period.start, closed_at__lt=period.end)
+    counted = {
+        row["rule__kind"]: row
+        for row in warnings.order_by()
+        .values("rule__kind")
+        .annotate(
+            raised=Count("pk", filter=raised),
+            closed=Count("pk", filter=closed),
+            open=Count("pk", filter=~Q(status="closed")),
+        )
+    }
+    inbox = reverse("analysis:warnings")
+    rows = []
+    for kind, label in WarningRule.Kind.choices:
+        row = counted.get(kind, {})
+        rows.append(
+            {
+                "kind": kind,
+                "label": label,
+                "raised": row.get("raised", 0),
+                "closed": row.get("closed", 0),
+                "open": row.get("open", 0),
+                "open_url": f"{inbox}?{urlencode({'rule': kind, 'status': 'open_all'})}",
+            }
+        )
+    total = {key: sum(r[key] for r in rows) for key in ("raised", "closed", "open")}
+    return rows, total

@@ -9,11 +9,14 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from govcenter.models import Area
+from govcenter.timeline import TimelineEvent
+from govcenter.urgent import UrgentItem
 
 from .figures import ADDITIVE, Period
 
@@ -182,3 +185,214 @@ class DisputeTallyState(models.Model):
 
     def __str__(self) -> str:
         return f"dispute {self.dispute_id}"
+# --- early warning (预警): rules the administrator tunes, and the warnings they raise -----------
+
+
+class WarningRule(models.Model):
+    """One early-warning rule (预警规则), one row per kind; the administrator switches it off
+    or tunes its numbers in the admin. What each kind counts (``analysis.warnings``):
+
+    - repeat_respondent: disputes with the same respondent (match key) registered within
+      ``window_days``, at least ``threshold``;
+    - wage_arrears: an open labour-wage dispute with at least ``threshold`` people involved,
+      ``festival_threshold`` within ``festival_weeks`` weeks before the Spring Festival;
+    - category_cluster: disputes of one category in one village within ``window_days``;
+    - flare_up: flared follow-up visits of a dispute within ``window_days``;
+    - repeated_escalation: escalations of an open dispute;
+    - police_flag: an open dispute flagged 民转刑 or mass incident (by the clerk or the police);
+    - repeat_petitioner: letters-and-visits disputes of the same applicant within ``window_days``.
+    """
+
+    class Kind(models.TextChoices):
+        REPEAT_RESPONDENT = "repeat_respondent", _("Same respondent in several disputes")
+        WAGE_ARREARS = "wage_arrears", _("Wage arrears with many workers")
+        CATEGORY_CLUSTER = "category_cluster", _("Cluster of one category in one village")
+        FLARE_UP = "flare_up", _("Flare-up found at a follow-up visit")
+        REPEATED_ESCALATION = "repeated_escalation", _("Dispute escalated repeatedly")
+        POLICE_FLAG = "police_flag", _("Police flag: turning criminal or mass incident")
+        REPEAT_PETITIONER = "repeat_petitioner", _("Same party in repeated letters and visits")
+
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices, unique=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    threshold = models.PositiveSmallIntegerField(
+        _("threshold"), default=1, help_text=_("How many disputes, people, follow-ups or escalations make it fire.")
+    )
+    window_days = models.PositiveSmallIntegerField(
+        _("window (days)"), default=0, help_text=_("Counted over this many days back; 0 where the rule has no window.")
+    )
+    festival_threshold = models.PositiveSmallIntegerField(
+        _("threshold before the Spring Festival"),
+        null=True,
+        blank=True,
+        help_text=_("Wage arrears only: the lower threshold in the weeks before the Spring Festival."),
+    )
+    festival_weeks = models.PositiveSmallIntegerField(
+        _("weeks before the Spring Festival"), default=0, help_text=_("Wage arrears only.")
+    )
+    urgent = models.BooleanField(
+        _("urgent"), default=False, help_text=_("Its warnings alert the centres and the police station at once.")
+    )
+    days_to_handle = models.PositiveSmallIntegerField(
+        _("working days to handle"), default=5, help_text=_("The warning's deadline after it is raised.")
+    )
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("warning rule")
+        verbose_name_plural = _("warning rules")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+
+class WarningQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status=Warning.Status.CLOSED)
+
+    def overdue(self, at: datetime.datetime):
+        return self.open().filter(due_at__lt=at)
+
+
+class Warning(UrgentItem, models.Model):
+    """A warning (预警) a rule raised about a subject: a case-like item of the kernel (steps,
+    timeline, deadline, supervision, urgency). ``subject_key`` says what it is about:
+    "party:<match key>", "village:<id>:<category>" or "dispute:<id>"; at most one is open per
+    rule and subject (the partial unique constraint the raise path relies on).
+
+    The place is the one its cases share (a village; else their township; else the district);
+    it follows the kernel's item protocol at township level (or district level when the cases
+    span townships), so that the district supervises it when overdue."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("New")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        DISPOSING = "disposing", _("Being disposed of")
+        CLOSED = "closed", _("Closed")
+
+    class Disposal(models.TextChoices):
+        LEAD_HANDLER = "lead_handler", _("Assign a lead handler")
+        JOINT_MEDIATION = "joint_mediation", _("Joint mediation")
+        NOTIFY_POLICE = "notify_police", _("Notify the police")
+        NO_ACTION = "no_action", _("No action")
+
+    OPEN_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED, Status.DISPOSING)
+
+    rule = models.ForeignKey(WarningRule, on_delete=models.PROTECT, related_name="warnings", verbose_name=_("rule"))
+    subject_key = models.CharField(_("subject"), max_length=120)
+    subject_label = models.CharField(_("about"), max_length=200)
+    district = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    township = models.ForeignKey(
+        Area, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("township")
+    )
+    village = models.ForeignKey(
+        Area, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("village")
+    )
+    level = models.CharField(_("handling level"), max_length=12)
+    status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.OPEN)
+    # What made it fire, as counted at the last raise: the rule's text is built from these.
+    measure = models.PositiveIntegerField(_("count when raised"), default=0)
+    threshold_used = models.PositiveIntegerField(_("threshold applied"), default=0)
+    window_used = models.PositiveIntegerField(_("window applied (days)"), default=0)
+    raised_at = models.DateTimeField(_("raised at"))
+    due_at = models.DateTimeField(_("due"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    disposal = models.CharField(_("disposal (研判处置)"), max_length=16, choices=Disposal.choices, blank=True)
+    disposal_note = models.TextField(_("disposal note"), max_length=2000, blank=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lead handler"),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_note = models.TextField(_("closing note"), max_length=2000, blank=True)
+    supervised_at = models.DateTimeField(_("under supervision since"), null=True, blank=True)
+    disputes = models.ManyToManyField(
+        "disputes.Dispute", through="WarningCase", related_name="warnings", verbose_name=_("cases")
+    )
+
+    objects = WarningQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("warning")
+        verbose_name_plural = _("warnings")
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            # Exactly one open warning per rule and subject: the raise path's get-or-create.
+            models.UniqueConstraint(
+                fields=["rule", "subject_key"], condition=~Q(status="closed"), name="warning_one_open_per_subject"
+            )
+        ]
+        indexes = [
+            # The inbox of a district / township, newest first; the open count of the nav.
+            models.Index(fields=["district", "status", "-raised_at"], name="warning_district_inbox"),
+            models.Index(fields=["township", "status", "-raised_at"], name="warning_township_inbox"),
+            # The overdue sweep: open warnings by deadline.
+            models.Index(fields=["due_at"], condition=~Q(status="closed"), name="warning_open_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} · {self.subject_label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("analysis:warning_detail", args=[self.pk])
+
+    # The kernel's item protocol (govcenter.levels): a warning has no grid nor department.
+    grid_id = None
+    department_id = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+    def is_overdue(self, at: datetime.datetime) -> bool:
+        return self.is_open and self.due_at < at
+
+
+class WarningCase(models.Model):
+    """A dispute behind a warning, and when it was added to it."""
+
+    warning = models.ForeignKey(Warning, on_delete=models.CASCADE, related_name="cases")
+    dispute = models.ForeignKey("disputes.Dispute", on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("case behind a warning")
+        verbose_name_plural = _("cases behind warnings")
+        ordering = ["added_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["warning", "dispute"], name="warning_case_once")]
+        # "the warnings of this dispute" (re-raise after closing: cases already behind a closed one)
+        indexes = [models.Index(fields=["dispute"], name="warning_case_dispute")]
+
+    def __str__(self) -> str:
+        return f"{self.warning} · {self.dispute_id}"
+
+
+class WarningEvent(TimelineEvent):
+    """One step on a warning's timeline (written by the services only)."""
+
+    item_field = "warning"
+    snapshot_fields = ("status", "due_at")
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        CASES_ADDED = "cases_added", _("Cases added")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        DISPOSED = "disposed", _("Disposal decided")
+        CLOSED = "closed", _("Closed")
+        SUPERVISED = "supervised", _("Placed under supervision")
+        SUPERVISION_LIFTED = "supervision_lifted", _("Supervision lifted")
+        MARKED_URGENT = "urgent", _("Marked urgent")
+
+    warning = models.ForeignKey(Warning, on_delete=models.CASCADE, related_name="events", verbose_name=_("warning"))
+    kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status after"), max_length=14, choices=Warning.Status.choices)
+    due_at = models.DateTimeField(_("deadline after"), null=True, blank=True)
+
+    class Meta(TimelineEvent.Meta):
+        verbose_name = _("warning event")
+        verbose_name_plural = _("warning events")
+        indexes = [models.Index(fields=["warning", "at"], name="warning_event_timeline")]

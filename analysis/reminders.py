@@ -70,3 +70,20 @@ def monthly_reports_late_for_district(at, horizon):
             url=reverse("analysis:reports"),
             after_deadline=True,
         )
+
+
+@register_reminder_kind("warning-due")
+def warnings_due(at, horizon):
+    """Open warnings coming due: to the lead handler and the centres handling them."""
+    from .models import Warning
+    from .warning_services import _label, centre_staff
+
+    rows = Warning.objects.open().filter(due_at__gt=at, due_at__lte=at + horizon).select_related("rule", "handler")
+    for w in rows.order_by("due_at", "pk").iterator(chunk_size=200):
+        yield Reminder(
+            subject=w,
+            deadline=w.due_at,
+            recipients=[u for u in (w.handler, *centre_staff(w)) if u is not None],
+            title=_("%(w)s must be dealt with") % {"w": _label(w)},
+            url=w.get_absolute_url(),
+        )

@@ -56,3 +56,57 @@ def can_submit(user, report: MonthlyReport):
     return check(
         staffs_township(user, report.township), _("Only the township's staff submit its monthly report.")
     ) and check(not report.is_submitted, _("The report has already been submitted."))
+
+
+# --- early warning (预警) ----------------------------------------------------------------------
+
+WARNING_ROLES = (Role.DISTRICT_STAFF, Role.TOWNSHIP_STAFF, Role.VILLAGE_CLERK, Role.STATION_STAFF)
+
+
+def sees_warnings(user) -> bool:
+    """The warning inbox: the district and township centres, the police stations, the village
+    clerks (their own village's warnings only, read only), administrators."""
+    return bool(getattr(user, "is_authenticated", False) and (is_admin(user) or user.role in WARNING_ROLES))
+
+
+def handles_warning(user, warning) -> bool:
+    """The centres that judge a warning (研判): the district's staff, and the township's when
+    the warning lies within one township. Police stations and village clerks are told, and
+    see it, but do not take its steps."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if is_admin(user):
+        return True
+    if user.role == Role.DISTRICT_STAFF:
+        return user.area_id == warning.district_id
+    if user.role == Role.TOWNSHIP_STAFF:
+        return warning.township_id is not None and user.area_id == warning.township_id
+    return False
+
+
+def _handles(user, warning):
+    return check(
+        handles_warning(user, warning), _("Only the district centre, or the township centre of its place, handles it.")
+    )
+
+
+def can_acknowledge(user, warning):
+    return check(warning.status == warning.Status.OPEN, _("This warning has already been acknowledged.")) and _handles(
+        user, warning
+    )
+
+
+def can_dispose(user, warning):
+    return (
+        check(warning.status != warning.Status.CLOSED, _("This warning is closed."))
+        and check(warning.status != warning.Status.OPEN, _("Acknowledge the warning first."))
+        and _handles(user, warning)
+    )
+
+
+def can_close(user, warning):
+    return (
+        check(warning.status != warning.Status.CLOSED, _("This warning is already closed."))
+        and check(warning.status == warning.Status.DISPOSING, _("Decide on a disposal before closing it."))
+        and _handles(user, warning)
+    )

@@ -228,6 +228,7 @@ def statistics(request):
             "total_links": _links(base, period, {}),
             "tables": tables,
             **activity.page_tables(user, area, _own_area(user), period, now),
+            "warning_table": _warning_table(user, area, period),
         }
     )
     return render(request, "analysis/statistics.html", context)
@@ -242,3 +243,9 @@ def _default_period(form: PeriodForm) -> figures.Period:
     unbound = PeriodForm({}, today=form.today)
     unbound.is_valid()
     return unbound.cleaned_data["range"]
+
+
+def _warning_table(user, area, period):
+    from .dashboard import warning_period_rows  # dashboard imports this module
+
+    return warning_period_rows(user, area, period)

@@ -66,6 +66,8 @@ def pages() -> list[tuple[str, str, str]]:
         ("logs, district (all)", "benchdistrict", "/logs/all/"),
         ("logs, province (admin)", "admin", "/logs/all/"),
         ("logs screening queue, township", "benchtownship", "/logs/queue/"),
+        ("warnings inbox, district", "benchdistrict", "/analysis/warnings/"),
+        ("warnings inbox, province (admin)", "admin", "/analysis/warnings/"),
     ]
 
 

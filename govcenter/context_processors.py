@@ -1,11 +1,20 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .jurisdiction import can_manage_grids, is_admin, sees_residents
 from .models import Notification, User
+from .panels import nav_badge
 from .police import works_the_queue
+
+
+def with_badge(label, n: int | None):
+    """A navbar label with a count beside it (none when zero or unknown)."""
+    if not n:
+        return label
+    return format_html('{} <span class="badge rounded-pill text-bg-warning">{}</span>', label, n)
 
 
 def navigation(request):
@@ -56,6 +65,15 @@ def navigation(request):
     # The monthly report (月报): townships prepare it, the district receives it.
     if is_admin(user) or user.role in (User.Role.DISTRICT_STAFF, User.Role.TOWNSHIP_STAFF):
         items.append(("reports", reverse("analysis:reports"), _("Monthly reports")))
+    # Early warning (预警): the centres and the police stations; the badge counts the open
+    # warnings the user sees (``panels.register_nav_badge``: analysis counts them).
+    if is_admin(user) or user.role in (
+        User.Role.DISTRICT_STAFF,
+        User.Role.TOWNSHIP_STAFF,
+        User.Role.VILLAGE_CLERK,
+        User.Role.STATION_STAFF,
+    ):
+        items.append(("warnings", reverse("analysis:warnings"), with_badge(_("Warnings"), nav_badge("warnings", user))))
     # Onboarding from spreadsheets: administrators, district staff, village clerks (their village).
     from .importers import kinds_for
 

@@ -37,3 +37,18 @@ def home_panels(user, now: datetime.datetime) -> list[dict]:
         if context is not None:
             shown.append({"key": panel.key, "template": panel.template, "panel": context})
     return shown
+
+
+# --- counts beside navbar entries -------------------------------------------------------------
+
+_BADGES: dict[str, Callable[[object], int]] = {}
+
+
+def register_nav_badge(key: str, count: Callable[[object], int]) -> None:
+    """``count(user)`` is shown beside the navbar entry ``key`` (e.g. the open warnings)."""
+    _BADGES[key] = count
+
+
+def nav_badge(key: str, user) -> int | None:
+    count = _BADGES.get(key)
+    return count(user) if count is not None else None

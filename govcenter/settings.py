@@ -383,6 +383,9 @@ CELERY_BEAT_SCHEDULE = {
     "expire-stored-files": {"task": "govcenter.tasks.expire_stored_files", "schedule": crontab(minute=40)},
     # Every night at 02:50: recount the last two months of dispute tallies, repair and warn on a difference.
     "check-tallies": {"task": "analysis.tasks.check_tallies", "schedule": crontab(hour=2, minute=50)},
+    # Every night at 02:15: the early-warning rules over the whole ledger (analysis.warnings);
+    # it also raises what a change's after-commit check missed (broker down, worker lost).
+    "sweep-warnings": {"task": "analysis.tasks.sweep_warnings", "schedule": crontab(hour=2, minute=15)},
 }
 
 # Reminders go out this many days before a deadline; 0 means "on the day".

@@ -1,0 +1,36 @@
+"""Reads with the jurisdiction rule (``govcenter.jurisdiction.scope_of``) for the warnings."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from govcenter.jurisdiction import is_admin, scope_of
+from govcenter.models import User
+
+from .models import Warning, WarningCase
+from .rules import sees_warnings
+
+Role = User.Role
+
+
+def warnings_visible_to(user) -> QuerySet[Warning]:
+    """An administrator every warning; district staff their district's; township staff their
+    township's; a village clerk the warnings placed in their village (not one spanning
+    several villages: it names other villages' cases); station staff the warnings with a
+    case in a village their station covers."""
+    rows = Warning.objects.select_related("rule", "district", "township", "village", "handler")
+    if not sees_warnings(user):
+        return rows.none()
+    if is_admin(user):
+        return rows
+    scope = scope_of(user)
+    if user.role == Role.STATION_STAFF:
+        if not scope.village_ids:
+            return rows.none()
+        covered = WarningCase.objects.filter(warning=OuterRef("pk"), dispute__village_id__in=sorted(scope.village_ids))
+        return rows.filter(Exists(covered))
+    area = scope.area
+    if area is None:
+        return rows.none()
+    field = {Role.DISTRICT_STAFF: "district", Role.TOWNSHIP_STAFF: "township", Role.VILLAGE_CLERK: "village"}[user.role]
+    return rows.filter(**{field: area})

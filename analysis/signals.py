@@ -1,0 +1,44 @@
+"""Receivers that queue the early-warning check of a dispute after a change that could make a
+rule fire: the dispute saved, a follow-up visit recorded, a police review given, an
+escalation written on its timeline. The task is sent after commit (``enqueue_on_commit``), so
+it reads what was committed; a broker outage loses nothing the nightly sweep does not find."""
+
+from __future__ import annotations
+
+from disputes.models import Dispute, DisputeEvent, FollowUp, PoliceReview
+from govcenter.queue import enqueue_on_commit
+
+
+def _queue(dispute_id: int | None) -> None:
+    from .tasks import check_dispute_warnings
+
+    if dispute_id is not None:
+        enqueue_on_commit(check_dispute_warnings, dispute_id)
+
+
+def dispute_saved(sender, instance: Dispute, **kwargs) -> None:
+    _queue(instance.pk)
+
+
+def follow_up_saved(sender, instance: FollowUp, **kwargs) -> None:
+    if instance.finding == FollowUp.Finding.FLARED:
+        _queue(instance.dispute_id)
+
+
+def police_review_saved(sender, instance: PoliceReview, **kwargs) -> None:
+    _queue(instance.dispute_id)
+
+
+def event_saved(sender, instance: DisputeEvent, created: bool = False, **kwargs) -> None:
+    # Escalations move the dispute with a conditional UPDATE (no post_save of the dispute).
+    if created and instance.kind == DisputeEvent.Kind.ESCALATED:
+        _queue(instance.dispute_id)
+
+
+def connect() -> None:
+    from django.db.models.signals import post_save
+
+    post_save.connect(dispute_saved, sender=Dispute, dispatch_uid="analysis.warnings.dispute")
+    post_save.connect(follow_up_saved, sender=FollowUp, dispatch_uid="analysis.warnings.follow_up")
+    post_save.connect(police_review_saved, sender=PoliceReview, dispatch_uid="analysis.warnings.police_review")
+    post_save.connect(event_saved, sender=DisputeEvent, dispatch_uid="analysis.warnings.event")

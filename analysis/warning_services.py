@@ -1,0 +1,317 @@
+"""The warnings' writes (预警): raising one from a rule's finding, and its steps (acknowledge,
+dispose, close), on the case-workflow kernel (timeline, deadline, supervision, urgency).
+
+Kept apart from ``services.py`` (the monthly report's) so that the two change apart."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from disputes.models import Dispute
+from govcenter.deadlines import DayKind, deadline_after
+from govcenter.levels import Level, level_staff
+from govcenter.models import User
+from govcenter.supervision import Supervised
+from govcenter.sweep import SUPERVISED, claim
+from govcenter.timeline import WorkflowError, workflow_helpers
+from govcenter.urgent import Urgency, UrgentReason, notify_urgent
+
+from . import rules
+from .models import Warning, WarningCase, WarningEvent, WarningRule
+from .warnings import Finding, findings_for, sweep_findings
+
+
+class WarningError(WorkflowError):
+    """A warning step that is not allowed now; nothing changed."""
+
+
+_event, _notify, _locked, _require = workflow_helpers(WarningEvent, WarningError)
+Kind = WarningEvent.Kind
+Status = Warning.Status
+
+
+def _label(w: Warning) -> str:
+    return _("Warning %(rule)s: %(subject)s") % {"rule": w.rule.get_kind_display(), "subject": w.subject_label}
+
+
+SUPERVISION = Supervised(
+    model=Warning,
+    event_model=WarningEvent,
+    error=WarningError,
+    started_kind=Kind.SUPERVISED,
+    lifted_kind=Kind.SUPERVISION_LIFTED,
+    label=_label,
+    queryset=lambda: Warning.objects.select_related("rule", "handler"),
+)
+
+# Warnings are marked urgent by their rule when raised, never by hand (no step offers it).
+URGENCY = Urgency(
+    model=Warning,
+    event_model=WarningEvent,
+    error=WarningError,
+    marked_kind=Kind.MARKED_URGENT,
+    rule=lambda user, w: False,
+    open_q=~Q(status=Status.CLOSED),
+    label=_label,
+)
+
+# Why an urgent rule's warning is urgent (govcenter.urgent's reasons).
+URGENT_REASON = {
+    WarningRule.Kind.POLICE_FLAG: UrgentReason.MASS_INCIDENT_RISK,
+    WarningRule.Kind.WAGE_ARREARS: UrgentReason.MASS_INCIDENT_RISK,
+}
+
+
+# --- who is told --------------------------------------------------------------------------------
+
+
+def centre_staff(w: Warning) -> list[User]:
+    """The staff of the township centre (if the warning lies in one township) and the district."""
+    people = list(level_staff(w, Level.DISTRICT))
+    if w.township_id is not None:
+        people += list(level_staff(w, Level.TOWNSHIP))
+    return people
+
+
+def station_staff(w: Warning) -> list[User]:
+    """The staff of every police station covering a village of the warning's cases."""
+    villages = WarningCase.objects.filter(warning=w, dispute__village__isnull=False).values("dispute__village_id")
+    return list(
+        User.objects.filter(
+            role=User.Role.STATION_STAFF, is_active=True, police_station__villages__in=villages
+        ).distinct()
+    )
+
+
+def lead_handler_choices(w: Warning):
+    """Whom a disposal may make lead handler: the staff of the centres handling the warning."""
+    ids = [u.pk for u in centre_staff(w)]
+    return User.objects.filter(pk__in=ids).order_by("role", "full_name", "username")
+
+
+# --- raising --------------------------------------------------------------------------------------
+
+
+def _place(dispute_ids: list[int]) -> dict:
+    """The place the cases share: their village, else their township, else the district
+    (the one most of them are in)."""
+    rows = list(Dispute.objects.filter(pk__in=dispute_ids).values_list("district_id", "township_id", "village_id"))
+    district = Counter(r[0] for r in rows).most_common(1)[0][0]
+    townships = {r[1] for r in rows}
+    villages = {r[2] for r in rows}
+    township = townships.pop() if len(townships) == 1 and len({r[0] for r in rows}) == 1 else None
+    village = villages.pop() if township is not None and len(villages) == 1 else None
+    return {
+        "district_id": district,
+        "township_id": township,
+        "village_id": village,
+        "level": Level.TOWNSHIP if township is not None else Level.DISTRICT,
+    }
+
+
+def _add_cases(w: Warning, dispute_ids: list[int], at: datetime.datetime) -> list[int]:
+    """Add the cases not yet behind ``w`` (whose row the caller holds locked); the ids added."""
+    have = set(WarningCase.objects.filter(warning=w).values_list("dispute_id", flat=True))
+    new = [pk for pk in dispute_ids if pk not in have]
+    WarningCase.objects.bulk_create(
+        [WarningCase(warning=w, dispute_id=pk, added_at=at) for pk in new], ignore_conflicts=True
+    )
+    return new
+
+
+def _numbers(ids: list[int]) -> str:
+    return "、".join(Dispute.objects.filter(pk__in=ids).order_by("number").values_list("number", flat=True))
+
+
+def warning_raise(*, finding: Finding, at: datetime.datetime) -> tuple[Warning | None, list[int], bool]:
+    """Raise ``finding`` as a warning, or add its new cases to the open one of its rule and
+    subject. Returns the warning (None when nothing is new), the ids of the cases added and
+    whether the warning is new.
+    Safe under re-runs and two workers:
+
+    1. The open warning of (rule, subject), locked: add the cases it lacks (a timeline event
+       if any); done.
+    2. None open: if every case is behind a closed warning of the subject, nothing is new
+       (a closed warning is not raised again by the same cases).
+    3. Create it in a savepoint. The partial unique constraint (one open per rule and subject)
+       refuses a second one: another worker created it meanwhile, so re-read it (step 1).
+    4. The new warning: its cases, the "raised" event, the centres and stations told; an
+       urgent rule's warning is marked urgent (the kernel's alarm, by SMS too).
+    """
+    rule, key, ids = finding.rule, finding.subject_key, sorted(set(finding.dispute_ids))
+    for _attempt in range(3):
+        with transaction.atomic():
+            w = Warning.objects.select_for_update().filter(rule=rule, subject_key=key).exclude(status=Status.CLOSED)
+            w = w.first()
+            if w is not None:
+                added = _add_cases(w, ids, at)
+                if added:
+                    Warning.objects.filter(pk=w.pk).update(measure=max(w.measure, finding.measure))
+                    w.measure = max(w.measure, finding.measure)
+                    _event(w, Kind.CASES_ADDED, None, at, note=_numbers(added))
+                    _notify(w, [w.handler], _("New cases behind a warning: %(w)s") % {"w": _label(w)})
+                return (w if added else None), added, False
+            closed = set(
+                WarningCase.objects.filter(
+                    warning__rule=rule, warning__subject_key=key, warning__status=Status.CLOSED, dispute_id__in=ids
+                ).values_list("dispute_id", flat=True)
+            )
+            if set(ids) <= closed:
+                return None, [], False
+            try:
+                with transaction.atomic():
+                    w = Warning.objects.create(
+                        rule=rule,
+                        subject_key=key,
+                        subject_label=finding.subject_label[:200],
+                        measure=finding.measure,
+                        threshold_used=finding.threshold,
+                        window_used=finding.window_days,
+                        raised_at=at,
+                        due_at=deadline_after(at, days=rule.days_to_handle, day_kind=DayKind.WORKING),
+                        **_place(ids),
+                    )
+            except IntegrityError:
+                continue  # raised by another worker meanwhile: add to theirs
+            _add_cases(w, ids, at)
+            _event(w, Kind.RAISED, None, at, note=why(w))
+            if rule.urgent:
+                URGENCY.mark_now(w, actor=None, at=at, urgent_reason=URGENT_REASON.get(rule.kind, "mass_incident"))
+                if w.village_id is None:  # the kernel alarms the police of the warning's village only
+                    notify_urgent(w, station_staff(w), _("URGENT: %(w)s") % {"w": _label(w)}, why(w))
+            else:
+                _notify(w, [*centre_staff(w), *station_staff(w)], _("New warning: %(w)s") % {"w": _label(w)}, why(w))
+            return w, ids, True
+    raise WarningError(_("The warning could not be raised; try again."))  # pragma: no cover
+
+
+def warnings_check_dispute(*, dispute_id: int, at: datetime.datetime) -> list[Warning]:
+    """Every rule on one dispute (after it, its follow-up or a police review changed)."""
+    dispute = Dispute.objects.filter(pk=dispute_id).first()
+    if dispute is None:
+        return []
+    raised = []
+    for finding in list(findings_for(dispute, at)):
+        w, _added, _new = warning_raise(finding=finding, at=at)
+        if w is not None:
+            raised.append(w)
+    return raised
+
+
+def warnings_sweep(*, at: datetime.datetime, kinds: list[str] | None = None) -> dict[str, int]:
+    """The nightly sweep: every enabled rule over the whole ledger; counts of findings,
+    warnings raised and warnings that got new cases."""
+    counts = {"findings": 0, "raised": 0, "extended": 0}
+    for finding in sweep_findings(at, kinds=kinds):
+        counts["findings"] += 1
+        w, _added, new = warning_raise(finding=finding, at=at)
+        if w is not None:
+            counts["raised" if new else "extended"] += 1
+    return counts
+
+
+# --- why it fired ------------------------------------------------------------------------------
+
+
+def why(w: Warning) -> str:
+    """The rule's text with the numbers, e.g. "3 disputes within 180 days against 宏达建筑"."""
+    K = WarningRule.Kind
+    v = {"n": w.measure, "d": w.window_used, "s": w.subject_label, "t": w.threshold_used}
+    if w.rule.kind == K.REPEAT_RESPONDENT:
+        return _("%(n)d disputes within %(d)d days against %(s)s (threshold %(t)d).") % v
+    if w.rule.kind == K.REPEAT_PETITIONER:
+        return _("%(n)d letters-and-visits disputes within %(d)d days brought by %(s)s (threshold %(t)d).") % v
+    if w.rule.kind == K.CATEGORY_CLUSTER:
+        return _("%(n)d disputes of one category within %(d)d days in %(s)s (threshold %(t)d).") % v
+    if w.rule.kind == K.WAGE_ARREARS:
+        return _("Wage arrears involving %(n)d workers (threshold %(t)d): %(s)s.") % v
+    if w.rule.kind == K.FLARE_UP:
+        return _("Found flaring up again at %(n)d follow-up visits: %(s)s.") % v
+    if w.rule.kind == K.REPEATED_ESCALATION:
+        return _("Escalated %(n)d times (threshold %(t)d): %(s)s.") % v
+    return _("Flagged by the police or the centre as turning criminal or a mass incident: %(s)s.") % v
+
+
+# --- the steps ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def warning_acknowledge(*, warning: Warning, actor: User, at: datetime.datetime, note: str = "") -> Warning:
+    w = _locked(warning)
+    _require(rules.can_acknowledge(actor, w))
+    w.status, w.acknowledged_at = Status.ACKNOWLEDGED, at
+    w.save(update_fields=["status", "acknowledged_at"])
+    _event(w, Kind.ACKNOWLEDGED, actor, at, note=(note or "").strip())
+    return w
+
+
+@transaction.atomic
+def warning_dispose(
+    *,
+    warning: Warning,
+    actor: User,
+    at: datetime.datetime,
+    disposal: str,
+    handler: User | None = None,
+    note: str = "",
+) -> Warning:
+    """The disposal (研判处置): a lead handler (one of the centres' staff), joint mediation,
+    notify the police (the stations covering its cases are told), or no action (with a reason)."""
+    w = _locked(warning)
+    _require(rules.can_dispose(actor, w))
+    D = Warning.Disposal
+    note = (note or "").strip()
+    _require(disposal in D.values, _("Choose a disposal."), "disposal")
+    if disposal == D.LEAD_HANDLER:
+        _require(handler is not None, _("Choose the lead handler."), "handler")
+        _require(lead_handler_choices(w).filter(pk=handler.pk).exists(), _("Choose the lead handler."), "handler")
+    else:
+        handler = None
+    _require(disposal != D.NO_ACTION or note, _("Say why no action is needed."), "note")
+    w.status, w.disposal, w.disposal_note, w.handler = Status.DISPOSING, disposal, note, handler
+    w.save(update_fields=["status", "disposal", "disposal_note", "handler"])
+    text = " · ".join(x for x in (str(D(disposal).label), handler.display_name if handler else "", note) if x)
+    _event(w, Kind.DISPOSED, actor, at, note=text)
+    if handler is not None:
+        _notify(w, [handler], _("You lead the handling of %(w)s") % {"w": _label(w)}, note, skip=actor)
+    if disposal == D.NOTIFY_POLICE:
+        _notify(w, station_staff(w), _("The centre asks the police to act on %(w)s") % {"w": _label(w)}, note)
+    return w
+
+
+@transaction.atomic
+def warning_close(*, warning: Warning, actor: User, at: datetime.datetime, note: str) -> Warning:
+    w = _locked(warning)
+    _require(rules.can_close(actor, w))
+    note = (note or "").strip()
+    _require(note, _("Say how the warning was dealt with."), "note")
+    w.status, w.closed_at, w.close_note = Status.CLOSED, at, note
+    w.save(update_fields=["status", "closed_at", "close_note"])
+    _event(w, Kind.CLOSED, actor, at, note=note)
+    return w
+
+
+def warning_overdue(w: Warning, at: datetime.datetime) -> str:
+    """The overdue sweep's step on an open warning past its deadline: supervised by the
+    district centre (挂牌督办) with a renewed deadline, once per deadline.
+
+    1. A conditional UPDATE on (status, deadline) as the sweep read them (``claim``): a
+       second worker changes nothing and gets WarningError.
+    2. The supervision row, the timeline event and the notifications in the same transaction.
+    """
+    with transaction.atomic():
+        new_due = deadline_after(at, days=w.rule.days_to_handle, day_kind=DayKind.WORKING)
+        changes = {"due_at": new_due, "supervised_at": w.supervised_at or at}
+        if not w.is_overdue(at) or not claim(w, {"status": w.status, "due_at": w.due_at}, **changes):
+            raise WarningError(_("Someone else changed this warning meanwhile; reload it."))
+        w.refresh_from_db()
+        note = _("Overdue: under supervision by the district centre.")
+        SUPERVISION.placed_by_sweep(w, at=at, due_at=new_due, note=note)
+        _event(w, Kind.SUPERVISED, None, at, note=note)
+        _notify(w, [w.handler, *centre_staff(w)], _("Warning overdue and under supervision: %(w)s") % {"w": _label(w)})
+    return SUPERVISED
