@@ -7,4 +7,4 @@ class DisputesConfig(AppConfig):
     verbose_name = _("Conflict-dispute ledger")
 
     def ready(self) -> None:
-        from . import exports, police, reminders, tasks  # noqa: F401  (register the ledger's reminder and overdue kinds, queue and home tiles)
+        from . import exports, home, police, reminders, tasks  # noqa: F401  (register the ledger's reminder and overdue kinds, queue, home tiles and button figures)

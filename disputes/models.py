@@ -404,6 +404,26 @@ class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("disputes:detail", args=[self.pk])
 
+    def notice_name(self) -> str:
+        """The ledger number with the parties and the matter, as notifications name the case
+        ("MD-… (张三 and 李四, Land and boundary)"): the reader knows which case it is without
+        opening it. One query (the parties)."""
+        names = {}
+        for role, name in self.parties.order_by("pk").values_list("role", "name"):
+            names.setdefault(role, name)
+        people = [n for n in (names.get(Party.Role.APPLICANT), names.get(Party.Role.RESPONDENT)) if n]
+        if len(people) == 2:
+            parties = _("%(applicant)s and %(respondent)s") % {"applicant": people[0], "respondent": people[1]}
+        else:
+            parties = people[0] if people else ""
+        if not parties:
+            return f"{self.number} ({self.get_category_display()})"
+        return _("%(number)s (%(parties)s, %(category)s)") % {
+            "number": self.number,
+            "parties": parties,
+            "category": self.get_category_display(),
+        }
+
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
@@ -895,6 +915,8 @@ class DisputeEvent(TimelineEvent, LevelMove):
         """The step as the timeline shows it. The district assigns (交办) a case to a
         department and the department returns its result to the district: those moves
         are stored as the level moves they are, and named for what they mean."""
+        if self.kind == self.Kind.REGISTERED and self.status == Dispute.Status.ACCEPTED:
+            return str(_("Registered and accepted"))  # the handling centre registered it itself
         if self.kind == self.Kind.ESCALATED and self.to_level == Level.DEPARTMENT:
             return str(_("Assigned to a functional department"))
         if self.kind == self.Kind.ESCALATED and (self.from_level, self.to_level) == (Level.VILLAGE, Level.DISTRICT):

@@ -96,7 +96,7 @@ def ledger_number_next(*, district: Area, year: int) -> str:
 
 
 # Write a timeline event, notify, re-read the row locked, refuse with DisputeError.
-_record, _notify, _locked, _require = workflow_helpers(DisputeEvent, DisputeError)
+_record, _notify_about, _locked, _require = workflow_helpers(DisputeEvent, DisputeError)
 
 # What a lead case's steps set and its merged cases (并案) share: the handling state and
 # the result. Not the place, the parties, the flags or the deadline (the lead carries it).
@@ -154,6 +154,14 @@ def _apply_to_merged(lead: Dispute, event: DisputeEvent) -> None:
         )
 
 
+def _notify(dispute: Dispute, users, title: str, body: str = "", *, skip=None) -> None:
+    """Notify about ``dispute``; its ledger number in ``title`` is followed by the parties and
+    the matter (``Dispute.notice_name``), so the reader knows the case without opening it."""
+    if dispute.number in title:
+        title = title.replace(dispute.number, dispute.notice_name(), 1)
+    _notify_about(dispute, users, title, body, skip=skip)
+
+
 def _notify_level(dispute: Dispute, level: str, title: str, body: str = "", *, extra=()) -> None:
     _notify(dispute, [*selectors.level_people(dispute, level), *extra], title, body)
 
@@ -202,8 +210,15 @@ def dispute_register(
     alarm_number: str = "",
     alarm_at: datetime.datetime | None = None,
     urgent_reason: str = "",
+    accept_here: bool = False,
 ) -> Dispute:
     """Register a dispute at the actor's own level.
+
+    With ``accept_here`` (the registration page, a log turned into a dispute) a centre that
+    registers a case it will handle itself (a village clerk at village level, township
+    staff at township level: ``rules.can_accept``) accepts it in the same step, one
+    timeline event "registered and accepted", so nobody waits for the same clerk to
+    accept it. Not at district level, where the district may still divert it down first.
 
     With an ``urgent_reason`` the case is registered urgent (紧急): the centres of every
     level and its police are alerted at once (``govcenter.urgent``).
@@ -318,7 +333,11 @@ def dispute_register(
             party.match_key = party_match_key(party, place_names=places)
             party.save()
         dispute.search_text = dispute.build_search_text([p.name.strip() for p in parties])
-        dispute.save(update_fields=["search_text"])
+        fields = ["search_text"]
+        if accept_here and level != Level.DISTRICT and not is_admin(actor) and rules.can_accept(actor, dispute):
+            dispute.status, dispute.handler = Status.ACCEPTED, actor
+            fields += ["status", "handler"]
+        dispute.save(update_fields=fields)
         _event(dispute, Kind.REGISTERED, actor, at, to_level=level)
         if police_station is None:  # the police's own case reaches a centre when handed over
             _notify_level(

@@ -265,6 +265,7 @@ def register(request):
                     parties=[_party_data(p) for p in parties.filled()],
                     **form.place_kwargs(),
                     **form.alarm_kwargs(),
+                    accept_here=True,
                 )
             except DisputeError as e:
                 form.add_error(e.field if e.field in form.fields else None, str(e))

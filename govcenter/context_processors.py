@@ -89,15 +89,19 @@ def navigation(request):
     }
 
 
-def quick_actions(user) -> list[tuple[str, str, bool]]:
+def quick_actions(user) -> list[dict]:
     """The day's first clicks for the user's role, as big buttons on the home page:
-    (url, label, primary). Like the navbar, this only offers pages; each page still
-    checks jurisdiction and rights itself."""
+    {url, label, primary, count}. Like the navbar, this only offers pages; each page still
+    checks jurisdiction and rights itself. A button whose name an app registered
+    (``panels.register_action_count``) carries the number of rows waiting behind it
+    (``count``, else None) and leads to exactly those rows."""
+    from .panels import action_count
+
     R = User.Role
     if is_admin(user):
         return [
-            (reverse("admin:index"), _("Administration"), True),
-            (reverse("disputes:list"), _("Dispute ledger"), False),
+            {"url": reverse("admin:index"), "label": _("Administration"), "primary": True, "count": None},
+            {"url": reverse("disputes:list"), "label": _("Dispute ledger"), "primary": False, "count": None},
         ]
     by_role = {
         R.GRID_WORKER: [
@@ -110,13 +114,13 @@ def quick_actions(user) -> list[tuple[str, str, bool]]:
         R.VILLAGE_CLERK: [
             ("sentiment:queue", _("Incoming logs"), True),
             ("disputes:register", _("Register a dispute"), False),
-            ("disputes:list", _("Dispute ledger"), False),
+            ("disputes:to_accept", _("Disputes to accept"), False),
             ("publicity:distributions", _("Campaigns to hand to grids"), False),
             ("sentiment:agency_list", _("Agency matters"), False),
         ],
         R.TOWNSHIP_STAFF: [
             ("sentiment:queue", _("Incoming logs"), True),
-            ("disputes:list", _("Dispute ledger"), False),
+            ("disputes:to_accept", _("Disputes to accept"), False),
             ("disputes:register", _("Register a dispute"), False),
             ("publicity:list", _("Publicity"), False),
         ],
@@ -124,14 +128,15 @@ def quick_actions(user) -> list[tuple[str, str, bool]]:
             ("disputes:supervision", _("Overdue and supervised"), True),
             ("publicity:review_queue", _("Campaigns to review"), False),
             ("sentiment:queue", _("Incoming logs"), False),
+            ("disputes:to_accept", _("Disputes to accept"), False),
             ("disputes:register", _("Register a dispute"), False),
         ],
         R.DEPARTMENT_STAFF: [
-            ("disputes:list", _("Cases assigned to us"), True),
+            ("disputes:assigned", _("Cases assigned to us"), True),
             ("sentiment:queue", _("Incoming logs"), False),
         ],
         R.UNIT_STAFF: [
-            ("disputes:list", _("Cases assigned to us"), True),
+            ("disputes:assigned", _("Cases assigned to us"), True),
             ("sentiment:queue", _("Incoming logs"), False),
         ],
         R.COMMUNITY_POLICE: [
@@ -149,4 +154,21 @@ def quick_actions(user) -> list[tuple[str, str, bool]]:
             ("grids:grid_list", _("Grids"), False),
         ],
     }
-    return [(reverse(name), label, primary) for name, label, primary in by_role.get(user.role, [])]
+    actions = []
+    for name, label, primary in by_role.get(user.role, []):
+        counted = action_count(name)
+        if counted is None:
+            actions.append({"url": reverse(name), "label": label, "primary": primary, "count": None})
+            continue
+        query = counted.query(user) if counted.query else ""
+        url = reverse(counted.url_name) + (f"?{query}" if query else "")
+        actions.append(
+            {
+                "url": url,
+                "label": label,
+                "primary": primary,
+                "count": counted.count(user),
+                "caption": counted.caption or _("waiting"),
+            }
+        )
+    return actions

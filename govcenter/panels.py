@@ -52,3 +52,33 @@ def register_nav_badge(key: str, count: Callable[[object], int]) -> None:
 def nav_badge(key: str, user) -> int | None:
     count = _BADGES.get(key)
     return count(user) if count is not None else None
+
+
+# --- figures on the home page's quick-action buttons ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionCount:
+    """What waits behind a quick-action button (``context_processors.quick_actions``): the
+    button named ``key`` leads to ``url_name`` with ``query(user)`` appended, and shows
+    ``count(user)``, the number of rows that list holds for ``user`` (None: no figure).
+    ``count`` runs one query at most, whatever the size of the tables (counting the list's
+    own queryset, so the figure is the list's)."""
+
+    key: str
+    url_name: str
+    count: Callable[[object], int | None]
+    query: Callable[[object], str] | None = None
+    caption: str = ""  # what the figure counts, for screen readers ("to accept"); else "waiting"
+
+
+_COUNTS: dict[str, ActionCount] = {}
+
+
+def register_action_count(action: ActionCount) -> ActionCount:
+    _COUNTS[action.key] = action
+    return action
+
+
+def action_count(key: str) -> ActionCount | None:
+    return _COUNTS.get(key)

@@ -7,4 +7,4 @@ class PublicityConfig(AppConfig):
     verbose_name = _("Policy publicity")
 
     def ready(self) -> None:
-        from . import reminders  # noqa: F401  (registers the campaign-assignment reminder kind)
+        from . import home, reminders  # noqa: F401  (the campaign-assignment reminder kind, the home buttons' figures)

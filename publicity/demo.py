@@ -294,6 +294,9 @@ def _play(story: Story, author: User, district1: User, townships: list[Area], cl
     c = s.campaign_create(actor=author, at=clock.at(t), data=data, leaflet=story.leaflet() if story.leaflet else None)
     if story.play == "draft":
         return c
+    if story.author == "district":  # the district publishes its own campaign in one step
+        s.campaign_publish(campaign=c, actor=author, at=clock.at(t + 4), note="同意，请按期开展")
+        return _after_approval(story, c, district1, townships, clock, rng, t)
     s.campaign_submit(campaign=c, actor=author, at=clock.at(t + 1))
     if story.play == "submitted":
         return c
@@ -311,6 +314,12 @@ def _play(story: Story, author: User, district1: User, townships: list[Area], cl
         s.campaign_update(campaign=c, actor=author, at=clock.at(t + 3), data=data)
         s.campaign_submit(campaign=c, actor=author, at=clock.at(t + 3, 15), note="已按要求补充")
     s.campaign_approve(campaign=c, actor=district1, at=clock.at(t + 4), note="同意，请按期开展")
+    return _after_approval(story, c, district1, townships, clock, rng, t)
+
+
+def _after_approval(
+    story: Story, c: Campaign, district1: User, townships: list[Area], clock: _Clock, rng, t
+) -> Campaign:
     if story.play == "approved":
         return c
 

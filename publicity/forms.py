@@ -237,7 +237,10 @@ class ActivityForm(Form):
         label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     place = forms.CharField(
-        label=_("Place"), max_length=200, error_messages={"required": _("Say where the activity took place.")}
+        label=_("Place"),
+        max_length=200,
+        required=False,  # but for door-to-door publicity, which has no single place (clean)
+        help_text=_("Not needed for door-to-door publicity."),
     )
     participants = people_count_field(
         _("Participants"), negative_message=_("The number of participants cannot be negative.")
@@ -294,4 +297,6 @@ class ActivityForm(Form):
             if held_at > now + datetime.timedelta(minutes=10):
                 self.add_error("held_time", _("The time cannot be in the future."))
             data["held_at"] = held_at
+        if not data.get("place") and data.get("form") and data["form"] != PublicityForm.DOOR_TO_DOOR:
+            self.add_error("place", _("Say where the activity took place."))
         return data

@@ -77,14 +77,51 @@ def can_edit(user, campaign: Campaign) -> Answer:
     )
 
 
+def is_district_own(campaign: Campaign) -> bool:
+    """Drafted by the district centre itself (not a township's or a village's list)."""
+    return campaign.owner_area_id == campaign.district_id
+
+
 def can_submit(user, campaign: Campaign) -> Answer:
-    return _status_is(
-        campaign,
-        Campaign.EDITABLE_STATUSES,
-        gettext_lazy("This campaign has already been submitted (%(status)s)."),
-    ) and check(
-        is_owner_staff(user, campaign) or is_admin(user),
-        gettext_lazy("Only the centre that drafted this campaign can submit it."),
+    """A township or village sends its draft to the district centre for review. The
+    district's own campaign is never submitted to itself: it is published (``can_publish``)."""
+    return (
+        _status_is(
+            campaign,
+            Campaign.EDITABLE_STATUSES,
+            gettext_lazy("This campaign has already been submitted (%(status)s)."),
+        )
+        and check(
+            not is_district_own(campaign),
+            gettext_lazy("The district centre publishes its own campaigns directly; there is nobody to submit to."),
+        )
+        and check(
+            is_owner_staff(user, campaign) or is_admin(user),
+            gettext_lazy("Only the centre that drafted this campaign can submit it."),
+        )
+    )
+
+
+def can_publish(user, campaign: Campaign) -> Answer:
+    """The district centre publishes its own campaign in one step (draft -> approved).
+
+    Why one step, not a second approver: the seed (003, "Policy publicity process") and
+    DESIGN.md make the district centre the reviewer of the publicity lists that townships
+    and villages draft; a list the district drafts itself has no other reviewer above it.
+    Making one district clerk submit to the district and then approve it was three taps of
+    ceremony with no check in them, and asking a second district clerk would add a rule the
+    seed does not have (and block a one-person district office). So the district's own
+    campaign goes straight to approved, with one timeline entry saying who published it."""
+    return (
+        _status_is(
+            campaign,
+            Campaign.EDITABLE_STATUSES,
+            gettext_lazy("Only a draft or a returned campaign can be published (this one is %(status)s)."),
+        )
+        and check(
+            is_district_own(campaign), gettext_lazy("Only the district centre's own campaigns are published directly.")
+        )
+        and check(_district_centre(user, campaign), gettext_lazy("Only the district centre can publish campaigns."))
     )
 
 
@@ -164,9 +201,17 @@ def can_record_activity(user, assignment: Assignment, campaign: Campaign | None 
 
 
 def can_complete(user, assignment: Assignment, campaign: Campaign | None = None) -> Answer:
-    """The grid team marks its assignment done (the service also wants one activity)."""
+    """The grid team marks its assignment done once it has recorded an activity (before
+    that the page shows the button disabled, saying why)."""
     campaign = campaign or assignment.campaign
-    return _grid_team_at_work(assignment, campaign) and check(
-        serves_grid(user, assignment.grid_id),
-        lambda: _("Only the grid team of %(grid)s can mark this done.") % {"grid": assignment.grid},
+    return (
+        _grid_team_at_work(assignment, campaign)
+        and check(
+            serves_grid(user, assignment.grid_id),
+            lambda: _("Only the grid team of %(grid)s can mark this done.") % {"grid": assignment.grid},
+        )
+        and check(
+            assignment.activities.exists(),
+            gettext_lazy("Record at least one activity before marking this assignment done."),
+        )
     )

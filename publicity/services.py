@@ -190,6 +190,19 @@ def campaign_submit(*, campaign: Campaign, actor: User, at: datetime.datetime, n
     return _finish(campaign)
 
 
+def campaign_publish(*, campaign: Campaign, actor: User, at: datetime.datetime, note: str = "") -> Campaign:
+    """The district centre publishes its own campaign: submitted and approved in one step
+    (``rules.can_publish`` says why), ready to distribute."""
+    with transaction.atomic():
+        c = _locked(campaign)
+        _require(rules.can_publish(actor, c))
+        note = (note or "").strip() or _("Published directly by the district centre.")
+        c.status, c.submitted_at, c.reviewed_at, c.reviewed_by, c.review_note = Status.APPROVED, at, at, actor, note
+        c.save()
+        _event(c, Kind.APPROVED, actor, at, note=note)
+    return _finish(campaign)
+
+
 def campaign_approve(*, campaign: Campaign, actor: User, at: datetime.datetime, note: str = "") -> Campaign:
     with transaction.atomic():
         c = _locked(campaign)
@@ -445,7 +458,8 @@ def activity_record(
             raise PublicityError(_("The number of participants cannot be negative."), "participants")
         if households is None or households < 0:
             raise PublicityError(_("The number of households reached cannot be negative."), "households")
-        if not place:
+        # Door-to-door publicity has no single place: the households are the place.
+        if not place and form != PublicityForm.DOOR_TO_DOOR:
             raise PublicityError(_("Say where the activity took place."), "place")
         held_on = local_date(held_at)
         if held_on < c.starts_on:
@@ -485,7 +499,7 @@ def activity_record(
             actor,
             at,
             assignment=a,
-            note=f"{held_on} · {form_label} · {place} · {participants}/{households}",
+            note=" · ".join(str(x) for x in (held_on, form_label, place, f"{participants}/{households}") if x),
         )
     return activity
 
@@ -495,8 +509,7 @@ def assignment_complete(*, assignment: Assignment, actor: User, at: datetime.dat
     with transaction.atomic():
         c = _locked(assignment.campaign)
         a = Assignment.objects.select_for_update().get(pk=assignment.pk)
-        _require(rules.can_complete(actor, a, c))
-        _require(a.activities.exists(), _("Record at least one activity before marking this assignment done."))
+        _require(rules.can_complete(actor, a, c))  # the team at work, with an activity recorded
         a.done_at, a.done_by, a.done_note = at, actor, (note or "").strip()
         a.save(update_fields=["done_at", "done_by", "done_note"])
         _event(c, Kind.ASSIGNMENT_DONE, actor, at, assignment=a, note=a.done_note)

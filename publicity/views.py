@@ -190,6 +190,8 @@ def _detail_page(request, c: Campaign, *, bound: dict | None = None):
         distributions = list(
             visible.select_related("village", "township").annotate(n_assigned=Count("assignments"))[:30]
         )
+        for d in distributions:  # a village clerk lands here from the campaign's title: hand it on from here
+            d.may_hand_out = rules.can_hand_out(user, d, c)
     my_assignments = []
     if user.role == Role.GRID_WORKER:
         my_assignments = list(assignments_visible_to(user).filter(campaign=c).select_related("grid"))
@@ -202,6 +204,7 @@ def _detail_page(request, c: Campaign, *, bound: dict | None = None):
             "actions": FLOW.actions(user, c, bound),
             "may_edit": rules.can_edit(user, c),
             "may_distribute": rules.can_distribute(user, c),
+            "hand_out": next((d for d in distributions if d.may_hand_out and not is_admin(user)), None),
             "distributions": distributions,
             "n_distributions": n_distributions,
             "my_assignments": my_assignments,
@@ -244,7 +247,10 @@ def campaign_create(request):
             ),
         )
         if done:
-            messages.success(request, _("Draft saved. Submit it to the district centre when it is ready."))
+            if rules.is_district_own(campaign):
+                messages.success(request, _("Draft saved. Publish it when it is ready."))
+            else:
+                messages.success(request, _("Draft saved. Submit it to the district centre when it is ready."))
             return redirect(campaign)
     return _form_page(request, form, title=_("New campaign"))
 
@@ -615,6 +621,17 @@ FLOW = Flow(
     refused=gettext_lazy("You cannot take this step on this campaign now."),
     prefixed=True,  # every step's form has a "note"
     steps=[
+        Step(
+            name="publish",
+            title=gettext_lazy("Publish (the district centre's own campaign)"),
+            submit=gettext_lazy("Publish"),
+            style="success",
+            rule=rules.can_publish,
+            form=NoteForm,
+            service=services.campaign_publish,
+            success=gettext_lazy("Campaign published. Distribute it to townships and villages next."),
+            opens=True,
+        ),
         Step(
             name="submit",
             title=gettext_lazy("Submit to the district centre for review"),

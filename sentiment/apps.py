@@ -9,4 +9,4 @@ class SentimentConfig(AppConfig):
     def ready(self) -> None:
         # Register the reminder kinds ("agency-matter-due", "log-due"), the overdue kinds, the police
         # queue's logs and the logs' background export.
-        from . import exports, police, reminders, tasks  # noqa: F401
+        from . import exports, home, police, reminders, tasks  # noqa: F401

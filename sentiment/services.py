@@ -518,6 +518,7 @@ def _register_dispute(
             risk_level=risk_level,
             grid=log.grid,
             location=log.place,
+            accept_here=True,  # the centre turning it into a dispute handles it: accepted at once
         )
     except DisputeError as e:
         raise LogError(str(e))
@@ -558,21 +559,20 @@ def log_to_dispute(
             respondent_name=respondent_name,
             risk_level=risk_level,
         )
+        # One event, one notification each: the worker who filed it (and, for a log in the
+        # reporting flow, the levels below that it passed) learn which case it became.
+        title = _("Your log became dispute %(number)s") % {"number": dispute.notice_name()}
         if current.status == Status.FILED:
             current.next_step = NextStep.DISPUTE
             current.save(update_fields=["next_step", "updated_at"])
+            _notify(current, [current.recorded_by], title, current.summary, skip=actor)
         else:
             current.status, current.fed_back_at, current.fed_back_by = Status.FED_BACK, at, actor
             current.feedback = _("Registered in the dispute ledger as %(number)s.") % {"number": dispute.number}
             current.save()
-            _notify_feedback(current, actor, current.feedback)
-        _notify(
-            current,
-            [current.recorded_by],
-            _("Your log became dispute %(number)s") % {"number": dispute.number},
-            current.summary,
-            skip=actor,
-        )
+            feedback.notify_result_returned(
+                current, below=current.level, actor=actor, title=title, body=current.feedback
+            )
     _finish(log)
     return dispute
 

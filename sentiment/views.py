@@ -128,7 +128,8 @@ def file_log(request):
                 form.add_error(e.field if e.field in form.fields else None, str(e))
             else:
                 messages.success(request, _("Log filed: %(summary)s") % {"summary": log.summary})
-                return redirect(log)
+                # ?filed=1: the log's page offers "file another" (the next household's visit).
+                return redirect(f"{log.get_absolute_url()}?filed=1")
     else:
         form = _log_form(user, initial={"client_token": uuid.uuid4().hex})
     return render(
@@ -392,6 +393,10 @@ def _detail_page(request, log: Log, *, bound: dict | None = None):
             "actions": FLOW.actions(user, log, bound),
             "may_see_residents": sees_residents(user),
             "is_recorder": log.recorded_by_id == user.pk,
+            # Just filed by this user: a button to file the next one.
+            "file_another": (
+                request.GET.get("filed") == "1" and log.recorded_by_id == user.pk and bool(rules.can_file(user))
+            ),
         },
     )
 

@@ -21,7 +21,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NO_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth + 1"
-DETAIL = re.compile(r".*/logs/\d+/$")
+DETAIL = re.compile(r".*/logs/\d+/(\?filed=1)?$")
 
 
 def tap_choice(page, name: str, value: str) -> None:
@@ -63,7 +63,7 @@ def test_grid_worker_files_logs_on_a_phone_and_the_draft_survives(live_server, p
     page.wait_for_url(DETAIL)
     seconds = time.monotonic() - started
     first = Log.objects.get()
-    assert page.url == live_server.url + first.get_absolute_url()
+    assert page.url == live_server.url + first.get_absolute_url() + "?filed=1"
     assert (first.kind, first.category, first.next_step, first.status) == (
         "visit",
         "social_security",
@@ -75,8 +75,10 @@ def test_grid_worker_files_logs_on_a_phone_and_the_draft_survives(live_server, p
     assert draft(page, key) is None  # filed: the draft is gone
     assert page.evaluate(NO_OVERFLOW), "the log page scrolls sideways"
 
-    # 2. A resident found by pinyin initials; the draft survives a reload...
-    page.goto(live_server.url + reverse("sentiment:file"))
+    # 2. "File another" on the filed log's page; a resident found by pinyin initials; the
+    #    draft survives a reload...
+    page.tap("#file-another")
+    page.wait_for_url(live_server.url + reverse("sentiment:file"))
     assert page.locator("textarea[name=matter]").input_value() == ""
     assert page.is_hidden("#draft-restored")
     tap_choice(page, "category", "subsistence")

@@ -243,7 +243,9 @@ def test_the_result_returns_to_the_station_which_confirms_it(world, login):
 
     # Both station staff are told once; the queue holds the case for the station only.
     for user in (world.station1, second_station_staff):
-        assert notes_of(user, d) == [f"Result of 110 dispute {d.number} returned to the station for confirmation"]
+        assert notes_of(user, d) == [
+            f"Result of 110 dispute {d.notice_name()} returned to the station for confirmation"
+        ]
     assert list(selectors.awaiting_station_confirmation(world.station1)) == [d]
     assert list(selectors.awaiting_station_confirmation(world.police1)) == [d]
     assert list(selectors.awaiting_station_confirmation(world.station2_user)) == []
@@ -406,7 +408,7 @@ def test_the_district_assigns_a_case_to_a_department(world, login):
     assert f"Assigned to {world.department.name}." in messages_of(response)
     d.refresh_from_db()
     assert notes_of(world.dept1, d) == [
-        f"Dispute {d.number} assigned to {world.department.name} by the district centre"
+        f"Dispute {d.notice_name()} assigned to {world.department.name} by the district centre"
     ]
     assert d.events.last().label == "Assigned to a functional department"
     s.dispute_accept(dispute=d, actor=world.dept1, at=timezone.now())

@@ -60,7 +60,7 @@ def test_the_whole_path_from_the_grid_to_a_unit_and_back_down_notifies_each_leve
     # The unit's deadline: 10 working days for a general case (the migration's row).
     assert d.due_at == datetime.datetime(2026, 11, 16, 23, 59, 59, tzinfo=T0.tzinfo)
     box = inbox(*everyone)
-    assert box["unit1"] == [f"Dispute {d.number} assigned to 桃源司法所 by the township centre"]
+    assert box["unit1"] == [f"Dispute {d.notice_name()} assigned to 桃源司法所 by the township centre"]
     assert box["unit1b"] == [] and box["unit2"] == []  # another unit of the township, a unit of another one
     event = d.events.get(kind=DisputeEvent.Kind.ESCALATED, to_level=Level.TOWNSHIP_UNIT)
     assert (event.label, event.from_level, event.note) == (
@@ -78,7 +78,8 @@ def test_the_whole_path_from_the_grid_to_a_unit_and_back_down_notifies_each_leve
     d = s.dispute_return_feedback(dispute=d, actor=world.unit1_user, at=at(hours=6), result="双方达成协议")
     assert (d.level, d.status, d.handler) == (Level.TOWNSHIP, Status.AWAITING_CONFIRMATION, None)
     assert (
-        inbox(world.township1_user)["township1"][-1] == f"Result of dispute {d.number} returned for your confirmation"
+        inbox(world.township1_user)["township1"][-1]
+        == f"Result of dispute {d.notice_name()} returned for your confirmation"
     )
     assert d.events.get(kind=DisputeEvent.Kind.FEEDBACK_RETURNED).label == "Station's result returned to the township"
 
@@ -166,7 +167,7 @@ def test_an_overdue_case_at_a_unit_is_supervised_there_and_the_township_told(wor
     assert counts["supervised"] == 1 and counts["escalated"] == 0
     d.refresh_from_db()
     assert d.level == Level.TOWNSHIP_UNIT and d.supervised_at is not None
-    title = f"Dispute {d.number} is overdue and under supervision"
+    title = f"Dispute {d.notice_name()} is overdue and under supervision"
     box = inbox(world.unit1_user, world.township1_user, world.district1, world.unit1b_user)
     assert box["unit1"].count(title) == 1 and box["township1"].count(title) == 1 and box["district1"].count(title) == 1
     assert title not in box["unit1b"]

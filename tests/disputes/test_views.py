@@ -316,6 +316,24 @@ def test_village_clerk_registers_in_their_village(world, login):
     assert response.status_code == 302 and (d.village, d.grid) == (world.village1, None)
 
 
+def test_a_case_the_village_centre_registers_itself_is_accepted_in_the_same_step(world, login):
+    client = login(world.village1_user)
+    client.post(url("register"), _register_post(world, grid=""))
+    d = Dispute.objects.get()
+    assert (d.status, d.handler) == (Status.ACCEPTED, world.village1_user)
+    event = d.events.get()  # one step on the timeline, not two
+    assert event.kind == Kind.REGISTERED and event.label == "Registered and accepted"
+    assert "accept" not in _actions(client, d)
+    assert "Registered and accepted" in client.get(url("detail", d.pk), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_a_case_the_district_registers_still_waits_to_be_accepted_or_diverted(world, login):
+    data = _register_post(world, source="hotline_12345", township=world.township1.pk, village="", grid="")
+    login(world.district1).post(url("register"), data)
+    d = Dispute.objects.get()
+    assert d.status == Status.REGISTERED and d.events.get().label == "Registered"
+
+
 def test_a_grid_of_another_village_is_not_offered_to_a_clerk(world, login):
     response = login(world.village1_user).post(url("register"), _register_post(world, grid=world.grid2.pk))
     assert response.status_code == 200 and "grid" in response.context["form"].errors

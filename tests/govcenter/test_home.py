@@ -176,5 +176,5 @@ def test_every_quick_action_opens_for_its_role(world, login):
         world.admin,
     ):
         client = login(user)
-        for url, _label, _primary in quick_actions(user):
-            assert client.get(url).status_code == 200, (user.username, url)
+        for action in quick_actions(user):
+            assert client.get(action["url"]).status_code == 200, (user.username, action["url"])

@@ -33,6 +33,25 @@ def test_unread_badge_counts_unread(world, login):
     assert 'id="unread-badge">3' in response.text
 
 
+def test_unread_count_shows_beside_the_collapsed_menu_with_a_label(world, login):
+    """On a phone the navbar is collapsed: the count sits beside the toggler, links to the
+    unread messages and says what it counts to a screen reader."""
+    for i in range(2):
+        send(world.grid1_user, f"消息{i}")
+    client = login(world.grid1_user)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("home")).text
+    start = html.index('id="unread-badge-collapsed"')
+    badge = html[html.rindex("<a", 0, start) : html.index("</a>", start)]
+    assert "d-lg-none" in badge and 'aria-label="2 unread notifications"' in badge
+    assert f'href="{reverse("notifications")}?unread=1"' in badge and badge.endswith(">2")
+    assert html.index("unread-badge-collapsed") < html.index("navbar-toggler")
+
+
+def test_no_collapsed_badge_without_unread(world, login):
+    assert "unread-badge-collapsed" not in login(world.grid1_user).get(reverse("home")).text
+
+
 def test_opening_marks_read_and_goes_to_the_item(world, login):
     n = send(world.village1_user, url="/grids/")
     response = login(world.village1_user).post(reverse("notification_open", args=[n.pk]))

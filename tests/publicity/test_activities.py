@@ -42,7 +42,7 @@ def test_an_activity_is_a_publicity_log_of_the_grid(world, assignment, settings,
         ({"participants": -1}, "participants"),
         ({"households": -3}, "households"),
         ({"form": "fixed_point"}, "form"),  # the campaign allows door-to-door and centralised only
-        ({"place": "  "}, "place"),
+        ({"place": "  ", "form": "centralised"}, "place"),
         ({"days": -20}, "held_on"),  # before the campaign started
     ],
 )
@@ -54,8 +54,22 @@ def test_bad_activity_input_is_refused_and_nothing_is_filed(world, assignment, k
 
 
 def test_the_activity_form_refuses_a_blank_place_saying_what_to_give(world, assignment):
-    form = ActivityForm({"place": " \u200b "}, assignment=assignment, companions=User.objects.none())
+    form = ActivityForm(
+        {"place": " \u200b ", "form": "centralised"}, assignment=assignment, companions=User.objects.none()
+    )
     assert form.errors["place"] == ["Say where the activity took place."]
+
+
+def test_door_to_door_publicity_needs_no_place(world, assignment):
+    form = ActivityForm(
+        {"form": "door_to_door", "held_on": "2026-06-01", "participants": "8", "households": "4"},
+        assignment=assignment,
+        companions=User.objects.none(),
+    )
+    assert "place" not in form.errors
+    act = activity(world, assignment, form="door_to_door", place="")
+    assert act.log.place == "" and act.log.publicity_form == "door_to_door"
+    assert " ·  · " not in assignment.events.get(kind=CampaignEvent.Kind.ACTIVITY).note  # no empty place
 
 
 def test_a_photo_that_is_not_an_image_is_refused_through_the_log(world, assignment, settings, tmp_path):

@@ -7,6 +7,7 @@ import datetime
 import pytest
 
 from govcenter.models import Notification
+from publicity import rules
 from publicity import services as s
 from publicity.models import Assignment, Campaign, CampaignEvent, VillageDistribution
 from publicity.services import PublicityError
@@ -284,3 +285,31 @@ def test_closed_campaign_cannot_be_handed_out(world):
         )
     with pytest.raises(PublicityError, match="Only an approved campaign"):
         s.campaign_distribute(campaign=c, actor=world.district1, at=at(-5), areas=[world.village3])
+
+
+# --- the district's own campaign (issue 16.14) -------------------------------------------------
+
+
+def test_the_district_publishes_its_own_campaign_in_one_step(world):
+    c = draft(world.district1)
+    assert rules.can_submit(world.district1, c).reason == (
+        "The district centre publishes its own campaigns directly; there is nobody to submit to."
+    )
+    with pytest.raises(PublicityError, match="nobody to submit to"):
+        s.campaign_submit(campaign=c, actor=world.district1, at=at(-9))
+    c = s.campaign_publish(campaign=c, actor=world.district1, at=at(-9))
+    assert c.status == Status.APPROVED and c.reviewed_by == world.district1
+    assert kinds(c) == [Kind.CREATED, Kind.APPROVED]
+    assert c.review_note == "Published directly by the district centre."
+    assert rules.can_distribute(world.district1, c)
+
+
+@pytest.mark.parametrize("who", ["township1_user", "village1_user", "grid1_user"])
+def test_only_the_district_publishes_and_only_its_own_campaigns(world, who):
+    own = draft(world.district1)
+    with pytest.raises(PublicityError, match="Only the district centre can publish"):
+        s.campaign_publish(campaign=own, actor=getattr(world, who), at=at(-9))
+    township_list = draft(world.township1_user)
+    with pytest.raises(PublicityError, match="own campaigns are published directly"):
+        s.campaign_publish(campaign=township_list, actor=world.district1, at=at(-9))
+    assert own.status == township_list.status == Status.DRAFT

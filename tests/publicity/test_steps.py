@@ -6,6 +6,7 @@ why it refuses, and a POST a user may not take is refused as such, never "correc
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -71,10 +72,15 @@ def test_the_awaited_step_opens_and_closing_stays_folded(world):
 def test_mark_done_is_offered_to_the_grid_team_of_an_open_assignment(world):
     handed_out(world)
     a = Assignment.objects.get(grid=world.grid1)
+    # Not before the first activity: the rule refuses, saying why.
+    assert steps_offered(ASSIGNMENT_FLOW, world.grid1_user, a) == []
+    assert rules.can_complete(world.grid1_user, a).reason == (
+        "Record at least one activity before marking this assignment done."
+    )
+    activity(world, a)
     assert steps_offered(ASSIGNMENT_FLOW, world.grid1_user, a) == ["complete"]
     for user in (world.village1_user, world.district1, world.admin, world.police1):
         assert steps_offered(ASSIGNMENT_FLOW, user, a) == []
-    activity(world, a)
     s.assignment_complete(assignment=a, actor=world.grid1_user, at=at(1))
     assert steps_offered(ASSIGNMENT_FLOW, world.grid1_user, a) == []
 
@@ -157,10 +163,16 @@ def test_mark_done_through_the_assignment_page(world, login, monkeypatch):
     a = Assignment.objects.get(grid=world.grid1)
     client = login(world.grid1_user)
     page = client.get(a.get_absolute_url()).content.decode()
-    assert 'data-action="complete"' in page and "Record at least one activity first." in page
+    # Before any activity: the button is there, disabled, saying why; a forced post is refused.
+    assert 'data-action="complete"' not in page and "Record at least one activity first." in page
+    assert re.search(r'<button[^>]*id="complete-disabled"[^>]*disabled', page)
+    response = client.post(url("assignment_complete", a.pk), {"complete-note": "入户"}, follow=True)
+    assert messages_of(response) == ["Record at least one activity before marking this assignment done."]
+    activity(world, a)
+    page = client.get(a.get_absolute_url()).content.decode()
+    assert 'data-action="complete"' in page and 'id="complete-disabled"' not in page
     response = client.post(url("assignment_complete", a.pk), {"complete-note": "x" * (limits.NOTE + 1)})
     assert response.status_code == 200 and response.context["actions"][0].form.errors["note"]
-    activity(world, a)
     response = client.post(url("assignment_complete", a.pk), {"complete-note": "入户两次"}, follow=True)
     assert messages_of(response) == ["Assignment marked done."]
     a.refresh_from_db()

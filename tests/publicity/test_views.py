@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from publicity import services as s
 from publicity.models import Activity, Assignment, Campaign, VillageDistribution
 
-from .helpers import JPEG, PDF, PNG, activity, at, draft, handed_out, pdf, submitted
+from .helpers import JPEG, PDF, PNG, activity, approved, at, draft, handed_out, pdf, submitted
 
 Status = Campaign.Status
 
@@ -506,3 +506,54 @@ def test_village2_cannot_complete_or_record_for_village1s_grid(live, login):
         assert client.post(url("activity_create", live.a1.pk), {}).status_code == 404
     live.a1.refresh_from_db()
     assert not live.a1.is_done
+
+
+# --- fewer steps (issue 16) ---------------------------------------------------------------------
+
+
+def test_a_village_clerk_on_the_campaign_page_finds_hand_to_grids(world, login, client):
+    """Tapping a distributed campaign's title is no dead end for the village that received it."""
+    c = approved(world)
+    s.campaign_distribute(campaign=c, actor=world.district1, at=at(-7), areas=[world.township1])
+    d1 = c.distributions.get(village=world.village1)
+    page = login(world.village1_user).get(url("detail", c.pk)).content.decode()
+    assert f'id="hand-out" href="{url("hand_out", d1.pk)}"' in page
+    # The other village of the township sees its own, the district none (it does not hand out).
+    d2 = c.distributions.get(village=world.village2)
+    page = login(world.village2_user).get(url("detail", c.pk)).content.decode()
+    assert f'id="hand-out" href="{url("hand_out", d2.pk)}"' in page and url("hand_out", d1.pk) not in page
+    assert 'id="hand-out"' not in login(world.district1).get(url("detail", c.pk)).content.decode()
+    assert login(world.village3_user).get(url("detail", c.pk)).status_code == 404  # not sent to its township
+    client.logout()
+    response = client.get(url("detail", c.pk))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_door_to_door_activity_is_recorded_without_a_place_and_others_still_need_one(live, login, client):
+    c = login(live.grid1_user)
+    page = c.get(url("activity_create", live.a1.pk)).content.decode()
+    assert f"{live.campaign.title} · {live.grid1.name}. It is filed as a people" in page  # one sentence
+    data = {"held_on": "2026-06-09", "held_time": "08:30", "place": "", "participants": 9, "households": 4}
+    response = c.post(url("activity_create", live.a1.pk), {**data, "form": "centralised"})
+    assert response.status_code == 200 and response.context["form"].errors["place"]
+    response = c.post(url("activity_create", live.a1.pk), {**data, "form": "door_to_door"})
+    assert response.status_code == 302
+    assert live.a1.activities.count() == 2
+    assert login(live.grid2_user).get(url("activity_create", live.a1.pk)).status_code == 404
+    client.logout()
+    response = client.get(url("activity_create", live.a1.pk))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_district_staff_publish_their_own_campaign_from_its_page(world, login, client):
+    c = draft(world.district1)
+    actions = [a.name for a in login(world.district1).get(url("detail", c.pk)).context["actions"]]
+    assert actions == ["publish"]  # no "submit to the district centre" to itself
+    assert login(world.village1_user).post(url("publish", c.pk), {"publish-note": ""}).status_code == 404
+    client.logout()
+    response = client.post(url("publish", c.pk), {"publish-note": ""})
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    response = login(world.district1).post(url("publish", c.pk), {"publish-note": ""}, follow=True)
+    c.refresh_from_db()
+    assert c.status == Campaign.Status.APPROVED
+    assert "Campaign published. Distribute it to townships and villages next." in response.content.decode()

@@ -330,7 +330,7 @@ def test_a_community_police_officer_files_a_log_in_his_grid(world, login):
     before = seen()
     response = _post(client, world.grid1, accompanied_by=world.aux1.pk)
     log = Log.objects.get(matter="巡查发现废弃厂房电线裸露")
-    assert response.status_code == 302 and response["Location"] == log.get_absolute_url()
+    assert response.status_code == 302 and response["Location"] == f"{log.get_absolute_url()}?filed=1"
     assert (log.recorded_by, log.grid, log.accompanied_by, log.cosign) == (
         world.police1,
         world.grid1,

@@ -299,6 +299,26 @@ def test_a_reported_log_turned_into_a_dispute_at_the_township_leaves_the_flow_wi
     assert {"grid1", "village1"} <= set(notified(before))
 
 
+def test_a_reported_log_turned_into_a_dispute_sends_its_worker_one_notification_naming_the_case(world):
+    log = reported(world)
+    before = seen()
+    d = s.log_to_dispute(log=log, actor=world.village1_user, at=at(1), category="neighbourhood", respondent_name="李四")
+    mine = Notification.objects.filter(recipient=world.grid1_user).exclude(pk__in=before)
+    assert mine.count() == 1
+    assert mine.get().title == f"Your log became dispute {d.number} (王大明 and 李四, Neighbourhood)"
+
+
+def test_a_log_the_village_centre_turns_into_a_dispute_is_accepted_and_linked_both_ways(world, login):
+    log = reported(world)
+    d = s.log_to_dispute(log=log, actor=world.village1_user, at=at(1), category="neighbourhood")
+    assert (d.status, d.handler) == (Dispute.Status.ACCEPTED, world.village1_user)
+    assert [e.label for e in d.events.all()] == ["Registered and accepted"]
+    client = login(world.village1_user)
+    dispute_page = client.get(d.get_absolute_url()).content.decode()
+    assert f'href="{log.get_absolute_url()}"' in dispute_page
+    assert f'href="{d.get_absolute_url()}"' in client.get(log.get_absolute_url()).content.decode()
+
+
 def test_department_cannot_turn_a_log_into_a_dispute(world):
     log = at_department(world)
     with pytest.raises(s.LogError):

@@ -424,8 +424,9 @@ def _post(client, **overrides):
         **an_hour_ago(),
         "client_token": "",
     }
+    follow = overrides.pop("follow", False)
     data.update(overrides)
-    return client.post(reverse("sentiment:file"), {k: v for k, v in data.items() if v is not None})
+    return client.post(reverse("sentiment:file"), {k: v for k, v in data.items() if v is not None}, follow=follow)
 
 
 def test_a_visit_answered_on_the_spot_is_filed_from_buttons_and_the_matter(world, login):
@@ -434,7 +435,7 @@ def test_a_visit_answered_on_the_spot_is_filed_from_buttons_and_the_matter(world
     assert 'value="visit"' in page and "checked" in page  # kind and next step preset
     response = _post(client, grid_pk=world.grid1.pk, resident=world.resident1.pk, client_token="abc")
     log = Log.objects.get()
-    assert response.status_code == 302 and response["Location"] == log.get_absolute_url()
+    assert response.status_code == 302 and response["Location"] == f"{log.get_absolute_url()}?filed=1"
     assert (log.kind, log.category, log.next_step, log.status, log.resident) == (
         "visit",
         "social_security",
@@ -444,6 +445,18 @@ def test_a_visit_answered_on_the_spot_is_filed_from_buttons_and_the_matter(world
     )
     detail = client.get(log.get_absolute_url()).content.decode()
     assert 'data-sentiment-filed-token="abc"' in detail  # the page that clears the browser's draft
+
+
+def test_after_filing_the_log_page_offers_to_file_another(world, login):
+    client = login(world.grid1_user)
+    response = _post(client, grid_pk=world.grid1.pk, client_token="next", follow=True)
+    html = response.content.decode()
+    assert 'id="file-another"' in html and f'href="{reverse("sentiment:file")}"' in html
+    # Only right after filing, and only to the one who filed it.
+    log = Log.objects.get()
+    assert 'id="file-another"' not in client.get(log.get_absolute_url()).content.decode()
+    clerk_view = login(world.village1_user).get(f"{log.get_absolute_url()}?filed=1")
+    assert clerk_view.status_code == 200 and 'id="file-another"' not in clerk_view.content.decode()
 
 
 def test_the_filing_form_presets_today_the_time_and_the_only_grid(world, login):
