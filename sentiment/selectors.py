@@ -64,41 +64,27 @@ def logs_to_cosign(user) -> QuerySet[Log]:
 
 
 RECENT = 5  # recent residents and places offered on the filing form
+RECENT_LOGS_READ = 50  # how far back in the worker's logs they are looked for
 
 
-def recent_residents(user, grids) -> list:
+def _latest_distinct(logs: QuerySet[Log], column: str) -> list:
+    """The first RECENT different values of ``column`` in ``logs``, newest log first: one query
+    over at most the last RECENT_LOGS_READ logs (index ``log_worker_recent``)."""
+    values = logs.order_by("-occurred_at", "-pk").values_list(column, flat=True)[:RECENT_LOGS_READ]
+    return list(dict.fromkeys(values))[:RECENT]
+
+
+def recent_residents(user, grids) -> list[Resident]:
     """The residents of ``grids`` in ``user``'s latest logs, newest first, each once: offered on
-    the filing form before anything is typed. Reads at most the worker's last 50 logs
-    (index ``log_worker_recent``) and the residents in one more query."""
-    seen: list[int] = []
-    for pk in (
-        Log.objects.filter(recorded_by=user, grid__in=grids, resident__isnull=False)
-        .order_by("-occurred_at", "-pk")
-        .values_list("resident_id", flat=True)[:50]
-    ):
-        if pk not in seen:
-            seen.append(pk)
-        if len(seen) == RECENT:
-            break
-    residents = Resident.objects.filter(pk__in=seen).select_related("household")
-    by_pk = {r.pk: r for r in residents}
-    return [by_pk[pk] for pk in seen if pk in by_pk]
+    the filing form before anything is typed (two queries)."""
+    pks = _latest_distinct(Log.objects.filter(recorded_by=user, grid__in=grids, resident__isnull=False), "resident_id")
+    by_pk = Resident.objects.select_related("household").in_bulk(pks)
+    return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
 def recent_places(user) -> list[str]:
-    """The places of ``user``'s latest logs, newest first, each once."""
-    places: list[str] = []
-    for place in (
-        Log.objects.filter(recorded_by=user)
-        .exclude(place="")
-        .order_by("-occurred_at", "-pk")
-        .values_list("place", flat=True)[:50]
-    ):
-        if place not in places:
-            places.append(place)
-        if len(places) == RECENT:
-            break
-    return places
+    """The places of ``user``'s latest logs, newest first, each once (the place field's suggestions)."""
+    return _latest_distinct(Log.objects.filter(recorded_by=user).exclude(place=""), "place")
 
 
 def last_choices(user, grids) -> dict:

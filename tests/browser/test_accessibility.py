@@ -22,6 +22,8 @@ from govcenter.models import User
 from publicity.selectors import campaigns_visible_to
 from sentiment.selectors import logs_visible_to
 
+from .conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -80,11 +82,7 @@ def test_the_main_pages_pass_wcag_2_aa(live_server, browser, tmp_path):
             context = browser.new_context(viewport=viewport, locale="zh-CN", bypass_csp=True)
             context.set_default_timeout(15_000)
             page = context.new_page()
-            page.goto(live_server.url + reverse("login"))
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", DEMO_PASSWORD)
-            page.click("form:has(input[name=password]) button[type=submit]")
-            page.wait_for_url(live_server.url + reverse("home"))
+            log_in(page, live_server, username, DEMO_PASSWORD)
             for name, url in pages.items():
                 response = page.goto(live_server.url + url)
                 if response.status in (403, 404):

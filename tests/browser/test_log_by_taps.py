@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sentiment.models import Log, Phrase
-from tests.factories import PASSWORD, build_world
+from tests.factories import build_world
 from tests.sentiment.helpers import file_log
+
+from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,11 +70,7 @@ class Walk:
 def open_the_form(page, live_server) -> Walk:
     """grid1 logs in and opens "My logs"; from there the walk is counted, starting with the
     tap on "File a log"."""
-    page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", "grid1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) button[type=submit]")
-    page.wait_for_url(live_server.url + reverse("home"))
+    log_in(page, live_server, "grid1")
     page.goto(live_server.url + reverse("sentiment:mine"))
     walk = Walk(page)
     walk.start()
