@@ -18,7 +18,7 @@ from govcenter import feedback
 from govcenter.admin import EstimatedCountPaginator, ReadOnlyAdmin, ReadOnlyInline, RecordAdmin
 from govcenter.admin_history import AdminEditHistoryAdmin
 
-from .models import AgencyDeadlinePolicy, AgencyMatter, Log, LogEvent, LogPhoto, ReportDeadlinePolicy
+from .models import AgencyDeadlinePolicy, AgencyMatter, Log, LogEvent, LogPhoto, Phrase, ReportDeadlinePolicy
 
 
 class LogEventInline(ReadOnlyInline):
@@ -202,3 +202,13 @@ class AgencyDeadlinePolicyAdmin(admin.ModelAdmin):
     list_display = ["matter_type", "days", "day_kind"]
     list_editable = ["days", "day_kind"]
     ordering = ["matter_type"]
+
+
+@admin.register(Phrase)
+class PhraseAdmin(admin.ModelAdmin):
+    """The one-tap common matters of the filing form, per category."""
+
+    list_display = ["matter", "category", "policy_basis", "order", "active"]
+    list_editable = ["order", "active"]
+    list_filter = ["category", "active"]
+    search_fields = ["matter", "policy_basis"]

@@ -168,6 +168,7 @@ class LogForm(Form):
             self.fields["grid"].initial = self.grids[0].pk
         self.fields["matter"].widget.attrs.update({"placeholder": _("What did the person ask, or what did you find?")})
         self.fields["visitor_name"].widget.attrs.update({"autocomplete": "off"})
+        self.fields["place"].widget.attrs.update({"list": "recent-places"})  # the worker's recent places
         for field in self.fields.values():
             if isinstance(field.widget, forms.RadioSelect | forms.HiddenInput | forms.ClearableFileInput):
                 continue

@@ -381,6 +381,40 @@ class Log(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
         return self.status != self.Status.FILED
 
 
+class PhraseQuerySet(models.QuerySet):
+    def offered(self) -> PhraseQuerySet:
+        """The phrases the filing form shows, in the administrator's order per category."""
+        return self.filter(active=True).order_by("category", "order", "pk")
+
+
+class Phrase(models.Model):
+    """A common matter of one log category, offered on the filing form as a one-tap button
+    that fills the matter and the policy basis (issue 16, item 21). The administrator keeps
+    them in the admin; the worker edits only what differs from the phrase."""
+
+    category = models.CharField(_("category"), max_length=20, choices=Log.Category.choices)
+    matter = models.CharField(
+        _("matter"), max_length=200, help_text=_("Filled into the log's matter; also the button's label.")
+    )
+    policy_basis = models.CharField(_("policy basis"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Smaller numbers come first."))
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = PhraseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("common matter phrase")
+        verbose_name_plural = _("common matter phrases")
+        ordering = ["category", "order", "pk"]
+        constraints = [
+            # One button per text in a category: two equal buttons would only confuse.
+            models.UniqueConstraint(fields=["category", "matter"], name="phrase_unique_per_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.matter}"
+
+
 def photo_path(instance: LogPhoto, filename: str) -> str:
     # A random name (the uploaded one is kept in ``original_name``): photos are served only
     # through the visibility-checking view, and a name must not be guessable all the same.

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from govcenter.jurisdiction import scope_of
 from govcenter.models import Department
-from grids.models import Grid
+from grids.models import Grid, Resident
 
 from . import rules
 from .models import AgencyMatter, Log
@@ -61,3 +61,39 @@ def logs_to_cosign(user) -> QuerySet[Log]:
     if not getattr(user, "is_authenticated", False):
         return Log.objects.none()
     return logs_visible_to(user).filter(accompanied_by=user, cosign=Log.Cosign.AWAITING).order_by("occurred_at", "pk")
+
+
+RECENT = 5  # recent residents and places offered on the filing form
+RECENT_LOGS_READ = 50  # how far back in the worker's logs they are looked for
+
+
+def _latest_distinct(logs: QuerySet[Log], column: str) -> list:
+    """The first RECENT different values of ``column`` in ``logs``, newest log first: one query
+    over at most the last RECENT_LOGS_READ logs (index ``log_worker_recent``)."""
+    values = logs.order_by("-occurred_at", "-pk").values_list(column, flat=True)[:RECENT_LOGS_READ]
+    return list(dict.fromkeys(values))[:RECENT]
+
+
+def recent_residents(user, grids) -> list[Resident]:
+    """The residents of ``grids`` in ``user``'s latest logs, newest first, each once: offered on
+    the filing form before anything is typed (two queries)."""
+    pks = _latest_distinct(Log.objects.filter(recorded_by=user, grid__in=grids, resident__isnull=False), "resident_id")
+    by_pk = Resident.objects.select_related("household").in_bulk(pks)
+    return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def recent_places(user) -> list[str]:
+    """The places of ``user``'s latest logs, newest first, each once (the place field's suggestions)."""
+    return _latest_distinct(Log.objects.filter(recorded_by=user).exclude(place=""), "place")
+
+
+def last_choices(user, grids) -> dict:
+    """Kind, category and place of the worker's last log in one of ``grids``: the filing form's
+    presets (the worker visits the same kind of matter in a row)."""
+    last = (
+        Log.objects.filter(recorded_by=user, grid__in=grids)
+        .order_by("-occurred_at", "-pk")
+        .values("kind", "category", "place")
+        .first()
+    )
+    return last or {}

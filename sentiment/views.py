@@ -55,15 +55,18 @@ from .forms import (
     ReportUpForm,
     ToDisputeForm,
 )
-from .models import AgencyMatter, Level, Log, LogPhoto
+from .models import AgencyMatter, Level, Log, LogPhoto, Phrase
 from .search import name_matches, query_is_long_enough, rank
 from .selectors import (
     agency_matters_visible_to,
     department_choices,
     filing_grids,
+    last_choices,
     log_rows,
     logs_to_cosign,
     logs_visible_to,
+    recent_places,
+    recent_residents,
     unit_choices,
 )
 from .services import LogAlreadyFiled, LogError
@@ -131,14 +134,23 @@ def file_log(request):
                 # ?filed=1: the log's page offers "file another" (the next household's visit).
                 return redirect(f"{log.get_absolute_url()}?filed=1")
     else:
-        form = _log_form(user, initial={"client_token": uuid.uuid4().hex})
+        grids = filing_grids(user)
+        # The worker's last kind, category and place are preset: visits come in runs.
+        form = _log_form(user, initial={"client_token": uuid.uuid4().hex, **last_choices(user, grids)})
+    chosen = form.chosen_resident()
     return render(
         request,
         "sentiment/file.html",
         {
             "nav_active": "logs",
             "form": form,
-            "chosen_label": _resident_label(chosen) if (chosen := form.chosen_resident()) else None,
+            "chosen_label": _resident_label(chosen) if chosen else None,
+            # Before anything is typed, the residents the worker logged lately are offered.
+            "recent_residents": [
+                _resident_label(r) for r in recent_residents(user, form.grids) if not chosen or r.pk != chosen.pk
+            ],
+            "recent_places": recent_places(user),
+            "phrases": Phrase.objects.offered(),
             "draft_key": f"sentiment-log-draft:{user.pk}",
         },
     )

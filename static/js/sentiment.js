@@ -7,6 +7,7 @@
  * it twice files one log. It is cleared when a page shows the log filed with that token
  * (the log's detail page carries data-sentiment-filed-token), and at log-out
  * (static/js/portal.js clears every key starting with "sentiment-log-draft:").
+ * The chosen category's common matters (#phrases) show as buttons that fill the matter.
  */
 (function () {
   "use strict";
@@ -125,6 +126,36 @@
     });
   }
 
+  // The common matters of the chosen category (issue 16, item 21): a tap fills the matter
+  // and the policy basis, which the worker then edits where the case differs.
+  var phrases = document.getElementById("phrases");
+  function showPhrases() {
+    if (!phrases) return;
+    var category = checkedValue("category");
+    var any = false;
+    phrases.querySelectorAll("[data-phrase-category]").forEach(function (button) {
+      button.hidden = button.getAttribute("data-phrase-category") !== category;
+      if (!button.hidden) any = true;
+    });
+    phrases.hidden = !any;
+  }
+  function usePhrase(button) {
+    var matter = form.elements.matter;
+    matter.value = button.textContent.trim();
+    var basis = button.getAttribute("data-policy-basis");
+    if (basis && form.elements.policy_basis) form.elements.policy_basis.value = basis;
+    phrases.querySelectorAll("[data-phrase-category]").forEach(function (other) {
+      other.setAttribute("aria-pressed", other === button ? "true" : "false");
+    });
+    matter.dispatchEvent(new Event("input", { bubbles: true })); // the counter and the draft follow
+  }
+  if (phrases) {
+    phrases.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-phrase-category]");
+      if (button) usePhrase(button);
+    });
+  }
+
   if (form.getAttribute("data-bound") === "0") {
     var draft = readDraft(key);
     if (draft && draft.fields && (draft.fields.matter || draft.fields.category || draft.resident)) {
@@ -141,6 +172,7 @@
     }
   }
   toggleSections();
+  showPhrases();
 
   form.addEventListener("input", saveSoon);
   form.addEventListener("change", function (event) {
@@ -151,6 +183,7 @@
       if (q && q.value && window.htmx) window.htmx.trigger(q, "search");
     }
     toggleSections();
+    if (event.target.name === "category") showPhrases();
     saveSoon();
   });
   form.addEventListener("submit", function () {

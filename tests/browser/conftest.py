@@ -101,3 +101,17 @@ def phone(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def log_in(page, live_server, username: str, password: str | None = None) -> None:
+    """Log ``username`` in through the login form (the factories' password unless told) and
+    wait for the home page."""
+    from django.urls import reverse
+
+    from tests.factories import PASSWORD
+
+    page.goto(live_server.url + reverse("login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password or PASSWORD)
+    page.click("form:has(input[name=password]) button[type=submit]")
+    page.wait_for_url(live_server.url + reverse("home"))
