@@ -69,6 +69,9 @@ class _StepForm(Form):
         for field in self.fields.values():
             if isinstance(field.widget, forms.DateInput):
                 field.widget.attrs["max"] = _today().isoformat()
+            elif isinstance(field.widget, forms.RadioSelect):  # CheckboxSelectMultiple included
+                # Thumb-sized toggle buttons (templates/_choice_buttons.html), not 16-px radios.
+                field.widget.attrs["class"] = "btn-check"
 
 
 class _CascadingPlaces:
