@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govcenter import limits, uploads
 from govcenter.deadlines import DeadlinePolicyBase
@@ -542,7 +543,7 @@ class Party(ProtectedIdNumber):
         OTHER = "other", _("Other party")
 
     class Kind(models.TextChoices):
-        PERSON = "person", _("Person")
+        PERSON = "person", pgettext_lazy("party kind", "Person")
         ORGANISATION = "organisation", _("Organisation")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties", verbose_name=_("dispute"))
