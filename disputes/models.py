@@ -114,6 +114,8 @@ class LedgerCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("ledger counter")
+        verbose_name_plural = _("ledger counters")
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="ledger_counter_unique")]
 
     def __str__(self) -> str:
