@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_history import AuditHistoryAdmin
 from .calendar_import import CalendarFileError, calendar_import, read_calendar_file
-from .forms import CleanTextMixin, ModelForm
+from .forms import CleanTextMixin, ModelForm, parse_pk
 from .models import (
     Area,
     CalendarDay,
@@ -220,6 +220,18 @@ class UserHomeMixin:
         User.Role.COMMUNITY_POLICE: ("police_station", _("A police officer needs a police station.")),
         User.Role.AUXILIARY_POLICE: ("police_station", _("A police officer needs a police station.")),
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # The home fields are autocomplete selects, which redraw a refused form by looking
+            # the submitted value up as an id: a value that is no id at all (":") would be a
+            # server error instead of "Select a valid choice" (found by hypothesis).
+            data = self.data.copy()
+            for name in ("area", "police_station", "department"):
+                if data.get(name) and parse_pk(data.get(name)) is None:
+                    data[name] = ""
+            self.data = data
 
     def clean(self):
         data = super().clean()
