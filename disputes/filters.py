@@ -9,6 +9,7 @@ village and grid choices come from the user's jurisdiction, so a filter never of
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -21,7 +22,7 @@ from govcenter import feedback
 from govcenter.filters import BootstrapFilterSet, request_user
 from govcenter.forms import clean_text_field, date_input, parse_pk
 from govcenter.jurisdiction import is_admin
-from govcenter.levels import local_zone
+from govcenter.levels import level_of, local_zone
 from govcenter.models import Area, User
 from govcenter.urgent import urgent_filter
 from grids.filters import grid_filter, township_filter, village_filter, visible_townships
@@ -343,3 +344,44 @@ class DisputeFilter(BootstrapFilterSet):
         if "risk_rank" in order or "-risk_rank" in order:
             queryset = queryset.annotate(risk_rank=RISK_RANK)
         return queryset.order_by(*order)
+
+
+# --- quick filters ----------------------------------------------------------------------
+
+# Parameters a quick filter leaves alone: which page, and the order of the rows.
+_NOT_A_CONDITION = {"page", "sort"}
+
+
+def quick_filters(request) -> list[dict]:
+    """The one-tap views above the ledger that police and clerks use most, each a set of
+    DisputeFilter parameters (so the rows are exactly those of the full filter with the same
+    values): open disputes at risk of turning criminal (民转刑), disputes awaiting
+    acceptance, open disputes at the user's own handling level (centre and department staff
+    only) and overdue disputes. A quick filter is active when the conditions in the query
+    string are exactly its own; tapping an active one clears it."""
+    user = request_user(request)
+    choices = [
+        ("criminal", _("Risk of turning criminal"), {"status": OPEN_STATUS, "flag": "risk_criminal"}),
+        ("registered", _("Awaiting acceptance"), {"status": Dispute.Status.REGISTERED}),
+    ]
+    own_level = level_of(user) if user is not None else None
+    if own_level is not None:
+        choices.append(("my_level", _("Handled at my level"), {"status": OPEN_STATUS, "level": own_level}))
+    choices.append(("overdue", _("Overdue"), {"overdue": "yes"}))
+    current = {k: v for k, v in request.GET.items() if v and k not in _NOT_A_CONDITION}
+    sort = request.GET.get("sort")
+    quick = []
+    for key, label, params in choices:
+        params = {k: str(v) for k, v in params.items()}
+        active = current == params
+        query = {} if active else {**params, **({"sort": sort} if sort else {})}
+        quick.append(
+            {
+                "key": key,
+                "label": label,
+                "params": params,
+                "active": active,
+                "url": "?" + urlencode(query) if query else request.path,
+            }
+        )
+    return quick

@@ -21,7 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import feedback, identity, limits, pii
-from govcenter.forms import Form, PlausibleDateField, choice_buttons, parse_pk, police_verdict_field, text_area
+from govcenter.forms import (
+    CHOOSE_LABEL,
+    Form,
+    PlausibleDateField,
+    choice_buttons,
+    parse_pk,
+    police_verdict_field,
+    text_area,
+)
 from govcenter.jurisdiction import is_admin
 from govcenter.models import Area, Department, PoliceStation, User
 from govcenter.urgent import urgent_reason_field
@@ -69,6 +77,9 @@ class _StepForm(Form):
         for field in self.fields.values():
             if isinstance(field.widget, forms.DateInput):
                 field.widget.attrs["max"] = _today().isoformat()
+            elif isinstance(field.widget, forms.RadioSelect):  # CheckboxSelectMultiple included
+                # Thumb-sized toggle buttons (templates/_choice_buttons.html), not 16-px radios.
+                field.widget.attrs["class"] = "btn-check"
 
 
 class _CascadingPlaces:
@@ -221,7 +232,7 @@ class RegisterForm(_CascadingPlaces, Form):
             self.fields["grid"].queryset = grids
             if user.role == Role.GRID_WORKER and not admin:
                 self.fields["grid"].required = True
-                self.fields["grid"].empty_label = None if len(grids) == 1 else "---------"
+                self.fields["grid"].empty_label = None if len(grids) == 1 else CHOOSE_LABEL
                 if len(grids) == 1:
                     self.fields["grid"].initial = grids[0].pk
         self._cascade()

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govcenter import limits, uploads
 from govcenter.deadlines import DeadlinePolicyBase
@@ -113,6 +114,8 @@ class LedgerCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("ledger counter")
+        verbose_name_plural = _("ledger counters")
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="ledger_counter_unique")]
 
     def __str__(self) -> str:
@@ -574,7 +577,7 @@ class Party(ProtectedIdNumber):
         OTHER = "other", _("Other party")
 
     class Kind(models.TextChoices):
-        PERSON = "person", _("Person")
+        PERSON = "person", pgettext_lazy("party kind", "Person")
         ORGANISATION = "organisation", _("Organisation")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties", verbose_name=_("dispute"))

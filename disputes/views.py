@@ -40,7 +40,7 @@ from govcenter.urgent import pass_to_district_step, urgent_first, urgent_pinned
 from grids.selectors import residents_visible_to, villages_visible_to
 
 from . import exports, rules, selectors, services
-from .filters import DisputeFilter
+from .filters import DisputeFilter, quick_filters
 from .forms import (
     AcceptForm,
     AcknowledgeTransferForm,
@@ -200,6 +200,7 @@ def ledger(request):
             "count": capped_count(ledger_filter.qs),
             "sort_links": _sort_links(request),
             "may_register": rules.can_register(request.user),
+            "quick_filters": quick_filters(request),
         },
     )
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_history import AuditHistoryAdmin
 from .calendar_import import CalendarFileError, calendar_import, read_calendar_file
-from .forms import CleanTextMixin, ModelForm
+from .forms import CleanTextMixin, ModelForm, parse_pk
 from .models import (
     Area,
     CalendarDay,
@@ -208,12 +208,53 @@ class DepartmentAdmin(admin.ModelAdmin):
 # --- Users --------------------------------------------------------------------------
 
 
-class UserAdminChangeForm(CleanTextMixin, UserChangeForm):
+class UserHomeMixin:
+    """Checks of the admin's user forms beyond the model's own (``User.clean``: the home area
+    of centre staff, the station of station staff, the department of department and unit
+    staff): the home each other role needs to see anything (without it the user meets a
+    bare 403 on their first tap), and an e-mail address for notifications by e-mail."""
+
+    # Role -> (field, message) for the roles User.clean does not cover.
+    HOME_REQUIRED = {
+        User.Role.GRID_WORKER: ("area", _("A grid worker needs a home area: the village of their grid.")),
+        User.Role.COMMUNITY_POLICE: ("police_station", _("A police officer needs a police station.")),
+        User.Role.AUXILIARY_POLICE: ("police_station", _("A police officer needs a police station.")),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # The home fields are autocomplete selects, which redraw a refused form by looking
+            # the submitted value up as an id: a value that is no id at all (":") would be a
+            # server error instead of "Select a valid choice" (found by hypothesis).
+            data = self.data.copy()
+            for name in ("area", "police_station", "department"):
+                if data.get(name) and parse_pk(data.get(name)) is None:
+                    data[name] = ""
+            self.data = data
+
+    def clean(self):
+        data = super().clean()
+        role = data.get("role")
+        if role in self.HOME_REQUIRED:
+            field, message = self.HOME_REQUIRED[role]
+            home = data.get(field)
+            if field in self.fields and home is None:
+                self.add_error(field, message)
+            elif field == "area" and home is not None and home.level != Area.Level.VILLAGE:
+                self.add_error(field, _("A grid worker's home area is a village."))
+        if "notify_by_email" in self.fields and data.get("notify_by_email") and not data.get("email"):
+            # The profile form's words (govcenter.forms.ProfileForm).
+            self.add_error("email", _("Enter an e-mail address to receive notifications by e-mail."))
+        return data
+
+
+class UserAdminChangeForm(CleanTextMixin, UserHomeMixin, UserChangeForm):
     """Django's user form, with typed text cleaned as on every form (a user name or full
     name with a direction override would show reversed); passwords are left as typed."""
 
 
-class UserAdminAddForm(CleanTextMixin, AdminUserCreationForm):
+class UserAdminAddForm(CleanTextMixin, UserHomeMixin, AdminUserCreationForm):
     """Django's add-user form, cleaned the same way."""
 
 
@@ -226,7 +267,9 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("Role and jurisdiction"), {"fields": jurisdiction_fields}),
         (_("Notifications"), {"fields": ("notify_by_email", "notify_by_sms")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        # The portal's one name field is full_name (above): Django's first and last name are
+        # left out, so the page does not ask for a name three times (姓名, 名字, 姓氏).
+        (_("Personal info"), {"fields": ("email",)}),
         (
             _("Permissions"),
             {
@@ -238,7 +281,10 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
-        (_("Role and jurisdiction"), {"classes": ("wide",), "fields": (*jurisdiction_fields, "email")}),
+        (
+            _("Role and jurisdiction"),
+            {"classes": ("wide",), "fields": (*jurisdiction_fields, "email", "notify_by_email")},
+        ),
     )
     list_display = ["username", "full_name", "role", "area", "police_station", "department", "is_active", "last_login"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser", "police_station", "department"]

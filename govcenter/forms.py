@@ -17,8 +17,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import BLANK_CHOICE_DASH
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -75,15 +76,33 @@ def clean_text_field(field: forms.Field) -> None:
     ]
 
 
+# The empty choice of a select: Django's "---------" reads as a broken page to a clerk.
+# The list filters (django-filter) name theirs ("Any status"), and do not come here.
+CHOOSE_LABEL = pgettext_lazy("empty choice of a select", "Choose…")
+
+
+def name_empty_choice(field: forms.Field) -> None:
+    """Give a select's empty choice the words CHOOSE_LABEL (请选择) instead of "---------"."""
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == BLANK_CHOICE_DASH[0][1]:
+            field.empty_label = CHOOSE_LABEL
+    elif isinstance(field, forms.ChoiceField) and isinstance(field.widget, forms.Select):
+        choices = field.choices
+        if isinstance(choices, list) and choices and tuple(choices[0]) == tuple(BLANK_CHOICE_DASH[0]):
+            field.choices = [("", CHOOSE_LABEL), *choices[1:]]
+
+
 class CleanTextMixin:
     """Cleans the text of every CharField (and TextField of a model form) of the form, gives
-    each limited text area the words of its character count, and sets the ``min`` / ``max``
-    of its plausible dates for the browser's date picker."""
+    each limited text area the words of its character count, sets the ``min`` / ``max``
+    of its plausible dates for the browser's date picker, and names a select's empty
+    choice (``name_empty_choice``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             clean_text_field(field)
+            name_empty_choice(field)
             if isinstance(field.widget, forms.Textarea) and getattr(field, "max_length", None):
                 # The words of the live count under the text area (static/js/counter.js).
                 field.widget.attrs.setdefault(

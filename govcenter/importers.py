@@ -39,7 +39,7 @@ from typing import IO, ClassVar
 from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .models import Area
 
@@ -520,7 +520,14 @@ class AreaImporter(Importer):
             aliases=("区划代码", "统计用区划代码"),
             help=gettext_lazy("12 digits: 6 of the district, 3 of the township, 3 of the village."),
         ),
-        Column("name", "名称", gettext_lazy("name"), required=True, example="清溪区", aliases=("区划名称",)),
+        Column(
+            "name",
+            "名称",
+            pgettext_lazy("not a person", "name"),
+            required=True,
+            example="清溪区",
+            aliases=("区划名称",),
+        ),
     )
 
     @classmethod

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from treebeard.mp_tree import MP_Node
 
 from . import limits
@@ -34,7 +35,7 @@ class Area(MP_Node):
         unique=True,
         validators=[RegexValidator(r"^\d{12}$", _("A division code has exactly 12 digits."))],
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("not a person", "name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, editable=False)
 
     node_order_by = ["code"]
@@ -106,7 +107,7 @@ class Area(MP_Node):
 class PoliceStation(models.Model):
     """A police station (派出所); it covers a set of villages."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("not a person", "name"), max_length=100)
     district = models.ForeignKey(
         Area,
         on_delete=models.PROTECT,
@@ -182,7 +183,7 @@ class Department(models.Model):
         help_text=_("Set for a township's station or institute (站所); empty for a district functional department."),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.DEPARTMENT)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("not a person", "name"), max_length=100)
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = DepartmentQuerySet.as_manager()
@@ -432,7 +433,7 @@ class CalendarDay(models.Model):
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
     name = models.CharField(
-        _("name"),
+        pgettext_lazy("not a person", "name"),
         max_length=100,
         blank=True,
         help_text=_(

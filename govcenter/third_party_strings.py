@@ -1,5 +1,5 @@
 """Strings django-axes shows in the admin, which it does not translate into Chinese (it ships
-no zh_Hans catalogue). Marked here so that ``make messages`` puts them in the portal's
+no zh_Hans catalogue), and the few of Django's own that its catalogue leaves untranslated. Marked here so that ``make messages`` puts them in the portal's
 catalogue, which Django consults before an app's own (LOCALE_PATHS): the admin's lock pages
 then read in the user's language. Never imported; django-otp marks none of its strings for
 translation, so its admin stays English apart from the app names (govcenter/apps.py).
@@ -35,3 +35,7 @@ AXES = (
     gettext_noop("Not set"),
     gettext_noop("Clean up expired attempts"),
 )
+
+# Django's own admin: the note on the add-user page, new in Django 5.1, which Django's zh_Hans
+# catalogue does not translate yet (contrib/admin/templates/admin/auth/user/add_form.html).
+DJANGO = (gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),)

@@ -6,6 +6,7 @@ from . import export_views, import_views, twofactor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("areas/", views.area_tree, name="area_tree"),
     path("police/", views.police_queue, name="police_queue"),
     path("supervised/", views.supervised, name="supervised"),

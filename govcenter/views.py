@@ -8,10 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
 
 from grids.selectors import areas_visible_to, grids_visible_to
 
@@ -201,3 +203,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             User.objects.filter(pk=form.user.pk).update(must_change_password=False)
             form.user.must_change_password = False
         return response
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages without an icon link (Django's admin):
+    the portal's icon in static/ (its hashed name changes with it, so not a permanent redirect)."""
+    return redirect(static("favicon.ico"))

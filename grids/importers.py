@@ -23,7 +23,7 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from govcenter import pii
@@ -143,7 +143,7 @@ class GridImporter(GridAppImporter):
             example="330102001001003",
             help=gettext_lazy("The village's 12-digit division code followed by a 3-digit grid number."),
         ),
-        Column("name", "网格名称", gettext_lazy("name"), required=True, example="东山村第三网格"),
+        Column("name", "网格名称", pgettext_lazy("not a person", "name"), required=True, example="东山村第三网格"),
         Column("description", "网格范围", gettext_lazy("boundary and description"), example="东山村3组、4组"),
     )
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govcenter import limits
 from govcenter.history import audit_history
@@ -60,7 +61,7 @@ class Grid(models.Model):
         unique=True,
         help_text=_("Village division code followed by a 3-digit grid number."),
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("not a person", "name"), max_length=100)
     description = models.TextField(_("boundary and description"), max_length=limits.REASON, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -149,7 +150,7 @@ class CareTag(models.Model):
     """A reason for special attention (关爱标签): left-behind child, elderly living alone, ..."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("not a person", "name"), max_length=50)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:

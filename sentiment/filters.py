@@ -15,6 +15,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govcenter.filters import BootstrapFilterSet, request_user
 from govcenter.forms import date_input
@@ -114,7 +115,7 @@ class LogFilter(_Styled):
 
 
 class AgencyFilter(_Styled):
-    STATE_CHOICES = (("open", _("Open")), ("overdue", _("Overdue")), ("done", _("Done")))
+    STATE_CHOICES = (("open", pgettext_lazy("to-do status", "Open")), ("overdue", _("Overdue")), ("done", _("Done")))
 
     state = django_filters.ChoiceFilter(
         choices=STATE_CHOICES, method="filter_state", label=_("Status"), empty_label=_("Open and done")

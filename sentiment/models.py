@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from disputes.models import Dispute
 from govcenter import limits, uploads
@@ -470,7 +471,7 @@ class AgencyMatter(models.Model):
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("to-do status", "Open")
         DONE = "done", _("Done")
 
     log = models.ForeignKey(Log, on_delete=models.CASCADE, related_name="agency_matters", verbose_name=_("log"))

@@ -8,6 +8,9 @@
  *   data-check-all="true"  a button that ticks (or "false": unticks) every checkbox
  *     data-check-target    inside the element this selector names
  *   data-logout            the log-out form: the browser-kept drafts go with the session
+ *
+ * And after a failed submit the page opens at the first marked field (focused), not at
+ * the top with the error a screen or more below.
  */
 (function () {
   "use strict";
@@ -55,6 +58,26 @@
   document.addEventListener("submit", function (event) {
     if (event.target.matches("[data-logout]")) clearDrafts();
   });
+
+  // The first field a form marked (crispy-forms' .is-invalid, the toggle buttons' group,
+  // the phone forms' .invalid-feedback) or a form-wide error: focused and scrolled into view.
+  // Filter bars (role=search) are left out: a bad filter value is ignored, not an error to fix.
+  function jumpToFirstError() {
+    var marked = Array.prototype.find.call(
+      document.querySelectorAll("main form:not([role=search]) :is(.is-invalid, .invalid-feedback.d-block, .alert-danger)"),
+      function (el) { return el.getClientRects().length > 0; }  // not in a folded step
+    );
+    if (!marked) return;
+    var box = marked.closest(".mb-3, fieldset, .form-group, .party-row") || marked.parentElement;
+    var target = marked.matches("input, select, textarea")
+      ? marked
+      : box.querySelector("input:not([type=hidden]), select, textarea") || marked;
+    if (!target.matches("input, select, textarea, button, a")) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
+    (box || target).scrollIntoView({ block: "center" });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", jumpToFirstError);
+  else jumpToFirstError();
 
   // "Back" only where there is a page to go back to (not in a tab opened from a link).
   if (window.history.length > 1) {
