@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0022_linked_and_merged_cases'),
+        ('disputes', '0023_open_disputes_by_area'),
     ]
 
     operations = [
