@@ -197,7 +197,7 @@ def _disputes(world, n: int) -> None:
 def test_query_count_does_not_grow_with_the_rows(world, login, django_assert_max_num_queries, who):
     client = login(getattr(world, who))
     _disputes(world, 2)
-    with django_assert_max_num_queries(30) as few:
+    with django_assert_max_num_queries(40) as few:
         client.get(URL, NOVEMBER_QUERY)
     _disputes(world, 18)
     with django_assert_max_num_queries(len(few.captured_queries)):
