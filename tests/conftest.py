@@ -128,12 +128,17 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
         if _empties_the_tables(item):
             db = item.get_closest_marker("django_db")
-            item.add_marker(pytest.mark.django_db(*db.args, **{**db.kwargs, "serialized_rollback": True}), append=False)
+            args, kwargs = (db.args, db.kwargs) if db is not None else ((), {"transaction": True})
+            item.add_marker(pytest.mark.django_db(*args, **{**kwargs, "serialized_rollback": True}), append=False)
 
 
 def _empties_the_tables(item) -> bool:
+    """A test with ``transaction=True``, or one that asks for ``transactional_db`` or
+    ``live_server`` (the browser tests), which flush the tables the same way."""
     db = item.get_closest_marker("django_db")
-    return db is not None and bool(db.kwargs.get("transaction"))
+    if db is not None and db.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -153,7 +158,12 @@ def pytest_runtest_teardown(item, nextitem):
                 contents = getattr(connection, "_test_serialized_contents", None)
                 if contents and connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
                     connection.creation.deserialize_db_from_string(contents)
+            # The rows have new ids: refill the cache now, or the next test pays a query for
+            # each content type it touches and its query-count assertions see it.
             ContentType.objects.clear_cache()
+            from django.apps import apps
+
+            ContentType.objects.get_for_models(*apps.get_models())
     return result
 
 

@@ -25,7 +25,7 @@ from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DETAIL = re.compile(r".*/logs/\d+/$")
+DETAIL = re.compile(r".*/logs/\d+/(\?filed=1)?$")
 
 
 @dataclass

@@ -64,7 +64,7 @@ def test_police_find_a_transfer_waiting_and_the_ledger_a_court_referral_awaiting
     unread = Notification.objects.filter(recipient=station1, read_at__isnull=True, url=waiting.get().get_absolute_url())
     # Once for the transfer (a fraud case flagged 民转刑 also awaits the police review).
     assert [n.title for n in unread].count(
-        f"Dispute {waiting.get().number} was transferred to your station by the Village centre"
+        f"Dispute {waiting.get().notice_name()} was transferred to your station by the Village centre"
     ) == 1
     assert ours().awaiting_court_outcome().exists()
     # Every referral to litigation names its court and date.
