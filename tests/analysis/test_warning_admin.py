@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.urls import reverse
 
 from analysis.models import WarningRule
+from tests.seeded import ensure_seeded_defaults
 
 
 def test_the_administrator_switches_a_rule_off_and_changes_its_threshold(db, admin_client):
+    ensure_seeded_defaults()
     rule = WarningRule.objects.get(kind=WarningRule.Kind.REPEAT_RESPONDENT)
     url = reverse("admin:analysis_warningrule_change", args=[rule.pk])
     assert admin_client.get(url).status_code == 200

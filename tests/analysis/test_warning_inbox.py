@@ -17,6 +17,7 @@ from analysis.selectors import warnings_visible_to
 from analysis.warning_services import warning_acknowledge, warning_dispose, warnings_sweep
 from govcenter.steps import steps_offered
 from tests.factories import build_world
+from tests.seeded import ensure_seeded_defaults
 
 from .warning_helpers import at, case
 
@@ -281,6 +282,7 @@ ODD = ["", "0", "-1", "open_all", "closed", "x" * 300, "１２", "NaN", "\x00", 
 class WarningInputsNeverFail(TestCase):
     @classmethod
     def setUpTestData(cls):
+        ensure_seeded_defaults()
         cls.world = build_world()
         cls.v1, cls.v3 = _warnings(cls.world)
         warning_acknowledge(warning=cls.v1, actor=cls.world.district1, at=at(5))

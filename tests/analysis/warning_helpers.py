@@ -11,6 +11,7 @@ from analysis.warnings import FOR_DISPUTE
 from disputes.models import Party
 from disputes.services import PartyData
 from tests.disputes.helpers import T0, at, register
+from tests.seeded import ensure_seeded_defaults
 
 __all__ = ["T0", "at", "register", "rule", "case", "ORG", "fires", "warnings_check_dispute", "warnings_sweep"]
 
@@ -18,6 +19,7 @@ ORG = "清溪宏达建筑工程有限公司"
 
 
 def rule(kind: str, **changes) -> WarningRule:
+    ensure_seeded_defaults()
     r = WarningRule.objects.get(kind=kind)
     for name, value in changes.items():
         setattr(r, name, value)
@@ -41,6 +43,7 @@ def case(world, *, when=None, respondent: str = ORG, applicant: str = "张三", 
 
 def fires(kind: str, dispute, when: datetime.datetime) -> list:
     """What the rule of ``kind`` finds for ``dispute`` at ``when``."""
+    ensure_seeded_defaults()
     return FOR_DISPUTE[kind](WarningRule.objects.get(kind=kind), dispute, when)
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from sentiment.models import Log, Phrase
 from tests.factories import build_world
+from tests.seeded import ensure_seeded_defaults
 from tests.sentiment.helpers import file_log
 
 from .conftest import log_in
@@ -120,6 +121,7 @@ def test_tap_path(live_server, phone):
         when=now,
         occurred_at=now - datetime.timedelta(days=7),
     )
+    ensure_seeded_defaults()
     phrase = Phrase.objects.get(category="subsistence", matter="咨询低保办理条件")
     page = phone
     walk = open_the_form(page, live_server)
