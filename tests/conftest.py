@@ -169,8 +169,14 @@ def pytest_runtest_teardown(item, nextitem):
 
 @contextlib.contextmanager
 def _tasks_run_eagerly():
+    from celery._state import _set_task_join_will_block
+
     from govcenter.celery import app
 
+    # Celery's "inside a task" flag is process-wide, not per thread: two threads running
+    # eager tasks at once (the concurrency tests) can leave it set, and every later
+    # ``.delay().get()`` on this worker would then refuse. Each test starts outside a task.
+    _set_task_join_will_block(False)
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     try:

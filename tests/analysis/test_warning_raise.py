@@ -36,14 +36,11 @@ def _quiet_world():
     tables of an earlier such test may have emptied) and three cases against 宏达 registered
     without the after-commit check (tasks run eagerly in tests: it would raise the warning
     before the race)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
     from govcenter.queue import sending_suppressed
     from tests.factories import build_world
+    from tests.seeded import ensure_seeded_defaults
 
-    import_module("analysis.migrations.0003_default_warning_rules").seed(apps, None)
+    ensure_seeded_defaults()
     w = build_world()
     with sending_suppressed():
         cases = _three(w)

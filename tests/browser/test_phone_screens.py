@@ -50,8 +50,9 @@ def test_a_failed_step_opens_at_the_first_marked_field(live_server, phone, artif
     )
     assert heights and min(heights) >= 44, heights
     page.fill("#action-mediation input[name=mediators]", "李调解员")
-    page.tap("#action-mediation button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the server answers the form with its errors marked
+        page.tap("#action-mediation button[type=submit]")
+    page.wait_for_selector("#action-mediation .btn-choice-group.is-invalid")
     # The method is the first field the form marked: it has the focus and is on screen.
     focused = page.evaluate("document.activeElement.name")
     assert focused == "method", focused
