@@ -122,6 +122,7 @@ def pytest_collection_modifyitems(config, items):
     the database is serialized once after migrating (``serialized_rollback``) and those
     tests put its rows back after them (``pytest_runtest_teardown``)."""
     reasons = {marker: _missing_service(marker) for marker in ("postgres", "redis", "sqlite_only")}
+    _slow_modules_first(items)
     for item in items:
         for marker, reason in reasons.items():
             if reason and item.get_closest_marker(marker):
@@ -130,6 +131,23 @@ def pytest_collection_modifyitems(config, items):
             db = item.get_closest_marker("django_db")
             args, kwargs = (db.args, db.kwargs) if db is not None else ((), {"transaction": True})
             item.add_marker(pytest.mark.django_db(*args, **{**kwargs, "serialized_rollback": True}), append=False)
+
+
+def _slow_modules_first(items) -> None:
+    """Hand the slow modules out first: the browser's, the ``costly`` ones and the real queue's
+    (tests/integration) take one to two minutes each, and ``make test`` gives each module to
+    one process whole. Started last, one of them kept a process busy for minutes after the
+    other had finished everything else."""
+
+    def slow(item) -> bool:
+        return bool(
+            item.get_closest_marker("browser")
+            or item.get_closest_marker("costly")
+            or item.nodeid.startswith(("tests/integration/", "tests/demo/"))
+        )
+
+    slow_modules = {item.nodeid.split("::", 1)[0] for item in items if slow(item)}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in slow_modules)  # stable
 
 
 def _empties_the_tables(item) -> bool:

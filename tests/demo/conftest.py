@@ -11,6 +11,12 @@ import pytest
 from tests.conftest import DEMO_SEEDED, _tasks_run_eagerly, kept_for_the_module
 
 
+def pytest_itemcollected(item):
+    """The demo's tests seed it once (about 25 s) and read the same rows on every database:
+    ``costly``, run once in CI (its PostgreSQL pass)."""
+    item.add_marker(pytest.mark.costly)
+
+
 @pytest.fixture(scope="package")
 def seeded_demo(request, django_db_setup, django_db_blocker, tmp_path_factory):
     """``manage.py seed_demo`` once for the tests of this package (seeding takes seconds:

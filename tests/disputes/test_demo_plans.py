@@ -4,6 +4,7 @@ seeded demo for all its tests."""
 
 from __future__ import annotations
 
+import pytest
 from django.utils import timezone
 
 from disputes import demo
@@ -23,6 +24,7 @@ def test_plans_are_the_same_on_every_run(world):
     assert len(first) == sum(demo.STORIES.values()) and first == drawn()
 
 
+@pytest.mark.costly
 def test_seed_runs_without_the_demo_context_on_any_district(world):
     created = demo.seed(None)
     assert len(created) >= 200

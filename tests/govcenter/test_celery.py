@@ -103,6 +103,7 @@ def redis_broker_url() -> str | None:
         pytest.param("redis", marks=pytest.mark.redis),
     ],
 )
+@pytest.mark.costly
 def test_procfile_worker_consumes_tasks_sent_through_the_broker(tmp_path, broker, migrated_sqlite):
     """Send one task before the worker starts (it must wait in the broker) and one while it
     runs (the path of a web request), and see the worker run both."""

@@ -435,6 +435,7 @@ def rich(django_db_setup, django_db_blocker):
         yield SimpleNamespace(world=w, known=known_numbers(), seeds=seeds_for(w))
 
 
+@pytest.mark.costly
 @pytest.mark.django_db
 def test_grid_worker_cannot_rebuild_any_id_number_from_any_page_or_export(client, rich):
     w, known = rich.world, rich.known
@@ -453,6 +454,7 @@ def test_grid_worker_cannot_rebuild_any_id_number_from_any_page_or_export(client
     assert seen.rebuilt(known) == set()
 
 
+@pytest.mark.costly
 @pytest.mark.django_db
 def test_auxiliary_police_cannot_rebuild_any_id_number_either(client, rich):
     """The other role that serves grid1 and may not reveal: read-only, same pages."""

@@ -9,6 +9,7 @@ the reason otherwise; they empty the Redis database of TEST_REDIS_URL (default: 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -78,6 +79,47 @@ def start_worker(env: dict, log: Path) -> subprocess.Popen:
     )
 
 
+def peek(env: dict, sql: str):
+    """The first column of the first row of ``sql`` in the test's database, read directly:
+    polling through a ``scenario`` process costs a Django start-up (1-2 s of CPU) a poll,
+    which on a 2-core machine slowed the worker being watched. The final checks still go
+    through ``scenario("state")``, which reads with the models."""
+    url = env["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30)) as conn:
+            return conn.execute(sql).fetchone()[0]
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def escalations(env: dict) -> int:
+    from disputes.models import DisputeEvent
+
+    return peek(env, f"SELECT count(*) FROM {DisputeEvent._meta.db_table} WHERE kind = 'escalated'")
+
+
+def undelivered(env: dict) -> int:
+    from govcenter.models import Notification
+
+    return peek(env, f"SELECT count(*) FROM {Notification._meta.db_table} WHERE delivered_at IS NULL")
+
+
+def reminders(env: dict) -> int:
+    from govcenter.models import ReminderSent
+
+    return peek(env, f"SELECT count(*) FROM {ReminderSent._meta.db_table}")
+
+
+def import_status(env: dict, job: int) -> str:
+    from govcenter.models import ImportJob
+
+    return peek(env, f"SELECT status FROM {ImportJob._meta.db_table} WHERE id = {int(job)}")
+
+
 def wait_for(predicate, timeout: float = 90, every: float = 1.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -93,7 +135,8 @@ def sweep_through_the_broker(env: dict, tmp_path: Path, n: int = 3) -> dict:
     worker = start_worker(env, tmp_path / "worker.log")
     try:
         run(["-m", "tests.integration.scenario", "sweep"], env)
-        done = wait_for(lambda: (s := scenario("state", env))["escalations"] >= n and s["undelivered"] == 0 and s)
+        wait_for(lambda: escalations(env) >= n and undelivered(env) == 0, every=0.3)
+        done = (s := scenario("state", env))["escalations"] >= n and s["undelivered"] == 0 and s
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -148,7 +191,8 @@ def test_web_keeps_working_when_the_broker_is_down(stack_env, tmp_path):
             ],
             stack_env,
         )
-        state = wait_for(lambda: (s := scenario("state", stack_env))["undelivered"] == 0 and s)
+        wait_for(lambda: undelivered(stack_env) == 0, every=0.3)
+        state = (s := scenario("state", stack_env))["undelivered"] == 0 and s
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -183,16 +227,16 @@ def test_two_workers_on_redis_escalate_and_remind_each_case_once(stack_env, tmp_
 
     stack_env["CELERY_BROKER_URL"] = REDIS_URL
     redis.Redis.from_url(REDIS_URL).flushdb()
-    n = 300
+    n = 100  # at ~75 ms a case a sweep lasts seconds: the two workers overlap
     scenario("setup", stack_env, str(n))
     workers = [start_worker(stack_env, tmp_path / f"worker{i}.log") for i in range(2)]
     try:
         scenario("sweep", stack_env, "2")
-        escalated = wait_for(lambda: (s := scenario("state", stack_env))["escalations"] >= n and s, timeout=180)
+        escalated = wait_for(lambda: escalations(stack_env) >= n, timeout=180, every=0.3)
         assert escalated, [(tmp_path / f"worker{i}.log").read_text()[-2000:] for i in range(2)]
         scenario("due-tomorrow", stack_env)
         scenario("remind", stack_env, "2")
-        reminded = wait_for(lambda: (s := scenario("state", stack_env))["reminders"] >= n and s, timeout=180)
+        reminded = wait_for(lambda: reminders(stack_env) >= n, timeout=180, every=0.3)
         time.sleep(3)  # let a duplicate, if there were one, arrive
         final = scenario("state", stack_env)
     finally:
@@ -225,12 +269,12 @@ def test_a_worker_killed_mid_sweep_leaves_the_rest_to_a_redelivery(stack_env, tm
         CELERY_BROKER_TRANSPORT_OPTIONS='{"unacked_restore_interval": 1, "unacked_restore_throttle": 1}',
     )
     redis.Redis.from_url(REDIS_URL).flushdb()
-    n = 300
+    n = 100  # at ~75 ms a case a sweep lasts seconds: the two workers overlap
     scenario("setup", stack_env, str(n))
     first = start_worker(stack_env, tmp_path / "first.log")
     try:
         scenario("sweep", stack_env)
-        started = wait_for(lambda: 0 < scenario("state", stack_env)["escalations"] < n, timeout=60, every=0.2)
+        started = wait_for(lambda: 0 < escalations(stack_env) < n, timeout=60, every=0.05)
         first.send_signal(signal.SIGKILL)
     finally:
         first.wait(timeout=30)
@@ -238,7 +282,8 @@ def test_a_worker_killed_mid_sweep_leaves_the_rest_to_a_redelivery(stack_env, tm
     partial = scenario("state", stack_env)["escalations"]
     second = start_worker(stack_env, tmp_path / "second.log")
     try:
-        final = wait_for(lambda: (s := scenario("state", stack_env))["escalations"] >= n and s, timeout=120)
+        wait_for(lambda: escalations(stack_env) >= n, timeout=120, every=0.3)
+        final = (s := scenario("state", stack_env))["escalations"] >= n and s
     finally:
         second.terminate()
         second.wait(timeout=30)
@@ -263,13 +308,13 @@ def test_a_worker_killed_mid_import_saves_nothing_and_the_import_runs_again(stac
     )
     redis.Redis.from_url(REDIS_URL).flushdb()
     # Enough rows that the write pass (one transaction) lasts seconds: the kill comes as soon
-    # as the state says "writing". With 4,000 rows a quiet machine finished the write between
-    # that poll and the kill, and the test found the import done.
-    n = 20000
+    # as the job's row says "writing" (read directly every 50 ms; when each poll started a
+    # Django process, 4,000 rows could finish between the poll and the kill).
+    n = 6000
     job = scenario("import-setup", stack_env, str(n))
     first = start_worker(stack_env, tmp_path / "first.log")
     try:
-        writing = wait_for(lambda: scenario("import-state", stack_env, str(job))["status"] == "writing", 180, 0.1)
+        writing = wait_for(lambda: import_status(stack_env, job) == "writing", 180, 0.05)
         first.send_signal(signal.SIGKILL)
     finally:
         first.wait(timeout=30)
@@ -278,7 +323,8 @@ def test_a_worker_killed_mid_import_saves_nothing_and_the_import_runs_again(stac
     assert (killed["status"], killed["residents"]) == ("writing", 0), killed
     second = start_worker(stack_env, tmp_path / "second.log")
     try:
-        final = wait_for(lambda: (s := scenario("import-state", stack_env, str(job)))["status"] == "done" and s, 180)
+        wait_for(lambda: import_status(stack_env, job) == "done", 180, 0.3)
+        final = (s := scenario("import-state", stack_env, str(job)))["status"] == "done" and s
     finally:
         second.terminate()
         second.wait(timeout=30)
