@@ -185,6 +185,8 @@ class DisputeTallyState(models.Model):
 
     def __str__(self) -> str:
         return f"dispute {self.dispute_id}"
+
+
 # --- early warning (预警): rules the administrator tunes, and the warnings they raise -----------
 
 
@@ -380,6 +382,7 @@ class WarningEvent(TimelineEvent):
     class Kind(models.TextChoices):
         RAISED = "raised", _("Raised")
         CASES_ADDED = "cases_added", _("Cases added")
+        CASES_LINKED = "cases_linked", _("Cases linked")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         DISPOSED = "disposed", _("Disposal decided")
         CLOSED = "closed", _("Closed")

@@ -58,6 +58,16 @@ class DisposeForm(Form):
         return data
 
 
+class LinkCasesForm(Form):
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        max_length=limits.REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Every case of this warning you may link is linked with the others; each case shows them."),
+    )
+
+
 class CloseForm(Form):
     note = forms.CharField(
         label=_("How it was dealt with"),

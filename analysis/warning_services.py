@@ -285,6 +285,23 @@ def warning_dispose(
 
 
 @transaction.atomic
+def warning_link_cases(*, warning: Warning, actor: User, at: datetime.datetime, note: str = "") -> Warning:
+    """Link the warning's cases (those ``actor`` may link) into one group of related cases, as
+    the ledger's "link" step would one by one: each case shows the others, and the warning's
+    timeline names them."""
+    from disputes.services import disputes_link
+
+    w = _locked(warning)
+    _require(rules.can_link_cases(actor, w))
+    cases = rules.cases_to_link(actor, w)
+    note = (note or "").strip()
+    reason = _("Linked from the warning %(w)s") % {"w": _label(w)}
+    disputes_link(disputes=cases, actor=actor, at=at, note=f"{reason}: {note}" if note else reason)
+    _event(w, Kind.CASES_LINKED, actor, at, note=" · ".join(x for x in (_numbers([d.pk for d in cases]), note) if x))
+    return w
+
+
+@transaction.atomic
 def warning_close(*, warning: Warning, actor: User, at: datetime.datetime, note: str) -> Warning:
     w = _locked(warning)
     _require(rules.can_close(actor, w))

@@ -23,7 +23,7 @@ from . import warning_services as services
 from .dashboard import chart_data, month_start, trend
 from .filters import WarningFilter
 from .selectors import warnings_visible_to
-from .warning_forms import AcknowledgeForm, CloseForm, DisposeForm
+from .warning_forms import AcknowledgeForm, CloseForm, DisposeForm, LinkCasesForm
 
 
 @require_GET
@@ -109,6 +109,17 @@ FLOW = Flow(
             url_name="warning_dispose",
             form_kwargs=lambda user, w: {"handlers": services.lead_handler_choices(w)},
             opens=True,
+        ),
+        Step(
+            "link_cases",
+            gettext_lazy("Link its cases (关联案件)"),
+            gettext_lazy("Link the cases"),
+            rules.can_link_cases,
+            LinkCasesForm,
+            gettext_lazy("The cases are linked."),
+            service=services.warning_link_cases,
+            url_name="warning_link_cases",
+            style="secondary",
         ),
         Step(
             "close",

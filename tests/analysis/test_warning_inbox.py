@@ -143,9 +143,9 @@ def test_steps_offered_by_role_and_state(world, two):
     for who in (world.village1_user, world.station1, world.township2_user):
         assert steps_offered(FLOW, who, v1) == []
     v1 = warning_acknowledge(warning=v1, actor=world.township1_user, at=at(5))
-    assert steps_offered(FLOW, world.township1_user, v1) == ["dispose"]
+    assert steps_offered(FLOW, world.township1_user, v1) == ["dispose", "link_cases"]
     v1 = warning_dispose(warning=v1, actor=world.township1_user, at=at(5), disposal="joint_mediation")
-    assert steps_offered(FLOW, world.township1_user, v1) == ["dispose", "close"]
+    assert steps_offered(FLOW, world.township1_user, v1) == ["dispose", "link_cases", "close"]
 
 
 def test_acknowledge_dispose_and_close_through_the_pages(world, two, login):
