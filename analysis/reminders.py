@@ -83,7 +83,7 @@ def warnings_due(at, horizon):
         yield Reminder(
             subject=w,
             deadline=w.due_at,
-            recipients=[u for u in (w.handler, *centre_staff(w)) if u is not None],
+            recipients=lambda w=w: [w.handler, *centre_staff(w)],
             title=_("%(w)s must be dealt with") % {"w": _label(w)},
             url=w.get_absolute_url(),
         )

@@ -35,7 +35,7 @@ def disputes_due(at, horizon):
         yield Reminder(
             subject=d,
             deadline=d.due_at,
-            recipients=[level_handler(d), *level_people(d, d.level)],
+            recipients=lambda d=d: [level_handler(d), *level_people(d, d.level)],
             title=_("Dispute %(number)s is coming due") % {"number": d.number},
             body=d.summary,
             url=d.get_absolute_url(),
@@ -60,30 +60,33 @@ def follow_ups_due(at, horizon):
     )
     for fu in rows.iterator(chunk_size=500):
         d = fu.dispute
-        recipients = (
-            list(
-                User.objects.filter(
-                    Q(
-                        role=User.Role.GRID_WORKER,
-                        grid_memberships__grid_id=d.grid_id,
-                        grid_memberships__ended_on__isnull=True,
-                    ),
-                    is_active=True,
-                ).distinct()
-            )
-            if d.grid_id
-            else []
-        )
-        if not recipients:
-            recipients = list(level_staff(d, "village"))
         yield Reminder(
             subject=fu,
             deadline=end_of_day(fu.due_on),
-            recipients=recipients,
+            recipients=lambda d=d: _follow_up_visitors(d),
             title=_("Follow-up visit for dispute %(number)s") % {"number": d.number},
             body=d.summary,
             url=d.get_absolute_url(),
         )
+
+
+def _follow_up_visitors(d: Dispute) -> list[User]:
+    """The grid workers of the dispute's grid, else the village's clerks."""
+    workers = (
+        list(
+            User.objects.filter(
+                Q(
+                    role=User.Role.GRID_WORKER,
+                    grid_memberships__grid_id=d.grid_id,
+                    grid_memberships__ended_on__isnull=True,
+                ),
+                is_active=True,
+            ).distinct()
+        )
+        if d.grid_id
+        else []
+    )
+    return workers or list(level_staff(d, "village"))
 
 
 def court_referrals_remind(*, at: datetime.datetime | None = None) -> int:

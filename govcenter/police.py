@@ -275,7 +275,7 @@ def queue_reminders(source: QueueSource, at: datetime.datetime, horizon: datetim
         yield Reminder(
             subject=item,
             deadline=item.police_review_due_at,
-            recipients=list(police_of(item)),
+            recipients=lambda item=item: list(police_of(item)),
             title=title,
             body=body,
             url=item.get_absolute_url(),

@@ -13,6 +13,11 @@ claim is new, notifies the recipients, in one transaction. Adding a kind::
         for m in AgencyMatter.objects.open().filter(due_at__gt=at, due_at__lte=at + horizon):
             yield Reminder(subject=m, deadline=m.due_at, recipients=[m.worker], title=..., url=m.get_absolute_url())
 
+``recipients`` may be a function of no arguments instead of a list: it is called only for a
+reminder that is really sent. ``reminders_send`` reads the reminders of each kind in chunks of
+500 and looks up which of a chunk were already sent in one query, so a run with nothing new
+to send costs a few queries per 500 items, whatever the recipients cost to find.
+
 A reminder *after* a deadline (something late, e.g. a township's monthly report not
 submitted by the 5th) sets ``after_deadline=True``: it is sent once, at the first run
 after its deadline (stage ``LATE``), never before it. Its kind yields it only while the
@@ -23,8 +28,9 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -42,13 +48,18 @@ logger = logging.getLogger(__name__)
 class Reminder:
     subject: models.Model
     deadline: datetime.datetime
-    recipients: list
+    # A list, or a function returning them, called only when the reminder goes out.
+    recipients: list | Callable[[], Iterable]
     title: str
     body: str = ""
     url: str = ""
     extra: dict = field(default_factory=dict)
     # Sent once after ``deadline`` has passed (stage LATE) instead of at the stages before it.
     after_deadline: bool = False
+
+    def people(self) -> list:
+        found = self.recipients() if callable(self.recipients) else self.recipients
+        return [u for u in found if u is not None]
 
 
 ReminderSource = Callable[[datetime.datetime, datetime.timedelta], Iterable[Reminder]]
@@ -90,22 +101,50 @@ def stage_label(stage: int) -> str:
     return _("due in %(n)d days") % {"n": stage} if stage > 1 else _("due tomorrow")
 
 
+CHUNK = 500
+
+
 def reminders_send(*, at: datetime.datetime | None = None, kinds: Iterable[str] | None = None) -> int:
     """Send every reminder that is due and not sent yet; returns how many went out."""
     at = at or timezone.now()
     horizon = datetime.timedelta(days=max(settings.REMINDER_DAYS_BEFORE) + 1)
     sent = 0
     for code in kinds or sorted(_KINDS):
-        for reminder in _KINDS[code](at, horizon):
-            if reminder.after_deadline:
-                stage = LATE if reminder.deadline <= at else None
-            else:
-                stage = stage_of(reminder.deadline, at)
-            if stage is None:
-                continue
-            if _claim_and_notify(code, stage, reminder):
-                sent += 1
+        for chunk in _chunks(_KINDS[code](at, horizon)):
+            staged = [(stage, r) for r in chunk if (stage := _stage(r, at)) is not None]
+            done = _already_sent(code, staged)
+            for stage, reminder in staged:
+                if _key(code, stage, reminder) not in done and _claim_and_notify(code, stage, reminder):
+                    sent += 1
     return sent
+
+
+def _stage(r: Reminder, at: datetime.datetime) -> int | None:
+    if r.after_deadline:
+        return LATE if r.deadline <= at else None
+    return stage_of(r.deadline, at)
+
+
+def _chunks(reminders: Iterable[Reminder]) -> Iterator[list[Reminder]]:
+    it = iter(reminders)
+    while chunk := list(islice(it, CHUNK)):
+        yield chunk
+
+
+def _key(code: str, stage: int, r: Reminder) -> tuple:
+    return (ContentType.objects.get_for_model(r.subject).pk, r.subject.pk, f"{code}:{stage}", r.deadline)
+
+
+def _already_sent(code: str, staged: list[tuple[int, Reminder]]) -> set[tuple]:
+    """The keys of ``staged`` that ReminderSent already holds: one query for the chunk (the
+    claim in ``_claim_and_notify`` still decides, under two workers)."""
+    if not staged:
+        return set()
+    keys = {_key(code, stage, r) for stage, r in staged}
+    rows = ReminderSent.objects.filter(
+        content_type_id__in={k[0] for k in keys}, object_id__in={k[1] for k in keys}, kind__in={k[2] for k in keys}
+    ).values_list("content_type_id", "object_id", "kind", "deadline")
+    return keys & set(rows)
 
 
 def _claim_and_notify(code: str, stage: int, r: Reminder) -> bool:
@@ -117,9 +156,7 @@ def _claim_and_notify(code: str, stage: int, r: Reminder) -> bool:
                 kind=f"{code}:{stage}",
                 deadline=r.deadline,
             )
-            notification_send(
-                recipients=r.recipients, title=f"{r.title} ({stage_label(stage)})", body=r.body, url=r.url
-            )
+            notification_send(recipients=r.people(), title=f"{r.title} ({stage_label(stage)})", body=r.body, url=r.url)
     except IntegrityError:
         return False  # already sent by another worker or an earlier run
     return True

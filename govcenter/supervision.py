@@ -324,7 +324,7 @@ def supervisions_due(at, horizon):
         yield Reminder(
             subject=sv,
             deadline=sv.due_at,
-            recipients=[getattr(item, "handler", None), *level_staff(item)],
+            recipients=lambda item=item: [getattr(item, "handler", None), *level_staff(item)],
             title=_("%(item)s is under supervision and must be reported on") % {"item": label},
             body=sv.note,
             url=item.get_absolute_url(),

@@ -28,13 +28,17 @@ def agency_matters_due(at, horizon):
         .order_by("due_on", "pk")
     )
     clerks: dict[int, list[User]] = {}  # village pk -> its clerks, fetched once per village
-    for m in rows.iterator(chunk_size=500):
+
+    def people(m: AgencyMatter) -> list[User]:
         if m.village_id not in clerks:
             clerks[m.village_id] = list(level_staff(m, Level.VILLAGE))  # the matter carries its log's places
+        return [m.assignee, *clerks[m.village_id]]
+
+    for m in rows.iterator(chunk_size=500):
         yield Reminder(
             subject=m,
             deadline=end_of_day(m.due_on),
-            recipients=[m.assignee, *clerks[m.village_id]],
+            recipients=lambda m=m: people(m),
             title=_("Agency matter for %(person)s (%(type)s) is coming due")
             % {"person": m.person_name or "—", "type": m.get_matter_type_display()},
             body=m.log.matter,
@@ -55,7 +59,7 @@ def logs_due(at, horizon):
         yield Reminder(
             subject=log,
             deadline=log.due_at,
-            recipients=[log.handler, *level_staff(log)],
+            recipients=lambda log=log: [log.handler, *level_staff(log)],
             title=_("A reported log is coming due: %(summary)s") % {"summary": log.summary},
             body=log.matter,
             url=log.get_absolute_url(),

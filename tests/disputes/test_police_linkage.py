@@ -428,7 +428,7 @@ def test_while_the_station_holds_a_case_its_reminders_and_supervision_go_to_the_
     d = call_110(world.station1, world.village1)
     soon = d.due_at - datetime.timedelta(hours=1)
     (reminder,) = [r for r in disputes_due(soon, datetime.timedelta(days=1)) if r.subject.pk == d.pk]
-    assert world.station1 in reminder.recipients and world.village1_user not in reminder.recipients
+    assert world.station1 in reminder.people() and world.village1_user not in reminder.people()
     late = d.due_at + datetime.timedelta(hours=1)
     s.dispute_supervise(dispute=d, at=late)
     d.refresh_from_db()

@@ -78,3 +78,27 @@ def test_reminder_kinds_are_registered():
     from govcenter.reminders import reminder_kinds
 
     assert {"dispute-due", "follow-up-due"} <= set(reminder_kinds())
+
+
+def _second_run_queries(world, n: int) -> int:
+    """Queries of a reminder run that has nothing new to send, with ``n`` disputes and ``n``
+    follow-ups due and reminded already."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cases = [register(world.grid1_user, grid=world.grid1, when=at(0)) for _ in range(n)]
+    when = min(d.due_at for d in cases) - datetime.timedelta(hours=1)
+    first = reminders_send(at=when, kinds=["dispute-due", "police-review-dispute", "supervision-due"])
+    assert first >= n  # (the earlier cases of the test come again: their claims were deleted)
+    with CaptureQueriesContext(connection) as run:
+        assert reminders_send(at=when, kinds=["dispute-due", "police-review-dispute", "supervision-due"]) == 0
+    return len(run)
+
+
+def test_a_run_with_nothing_new_to_send_costs_the_same_queries_for_3_and_30_items(world):
+    """Issue 17: the recipients of a reminder are looked up only when it is sent, and which
+    were sent already is one query per 500 items: the run's queries do not grow with them."""
+    few = _second_run_queries(world, 3)
+    ReminderSent.objects.all().delete()
+    many = _second_run_queries(world, 30)
+    assert many == few, (few, many)
