@@ -5,6 +5,7 @@ import copy
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -105,6 +106,10 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    # Hand the modules out in the collection's order (``_slow_modules_first``), not xdist's
+    # default of the most tests first, which put the one-test browser modules last.
+    config.option.loadscopereorder = False
+
     class ModulesAndTheDemo(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return "tests/demo" if nodeid.startswith("tests/demo/") else super()._split_scope(nodeid)
@@ -135,9 +140,9 @@ def pytest_collection_modifyitems(config, items):
 
 def _slow_modules_first(items) -> None:
     """Hand the slow modules out first: the browser's, the ``costly`` ones and the real queue's
-    (tests/integration) take one to two minutes each, and ``make test`` gives each module to
-    one process whole. Started last, one of them kept a process busy for minutes after the
-    other had finished everything else."""
+    (tests/integration) take up to two minutes each, and ``make test`` gives each module to
+    one process whole. Handed out last (xdist orders by test count, and they have few tests),
+    one of them kept a process busy for minutes after the other had finished everything else."""
 
     def slow(item) -> bool:
         return bool(
@@ -146,8 +151,14 @@ def _slow_modules_first(items) -> None:
             or item.nodeid.startswith(("tests/integration/", "tests/demo/"))
         )
 
-    slow_modules = {item.nodeid.split("::", 1)[0] for item in items if slow(item)}
-    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in slow_modules)  # stable
+    def module(item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    slow_modules = {module(item) for item in items if slow(item)}
+    sizes = Counter(module(item) for item in items)
+    # Slow modules first, then the others, most tests first (xdist's own order), each module
+    # whole; within a module pytest-django's order stays (the sort is stable).
+    items.sort(key=lambda item: (module(item) not in slow_modules, -sizes[module(item)], module(item)))
 
 
 def _empties_the_tables(item) -> bool:
