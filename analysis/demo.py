@@ -4,8 +4,8 @@ due day), and township1 its report, frozen, with its XLSX and print page.
 
 Demo warnings (预警): the nightly sweep runs over the seeded ledger, so that the warnings on
 清溪宏达建筑工程有限公司 (repeat respondent, wage arrears) and 青山绿源竹木制品厂 fire; the
-宏达 repeat-respondent warning is being disposed of (acknowledged, joint mediation) and
-the 青山绿源 one was closed."""
+宏达 repeat-respondent warning is being disposed of (acknowledged, joint mediation, its cases
+linked) and the 青山绿源 one was closed."""
 
 from __future__ import annotations
 
@@ -57,9 +57,16 @@ def seed_reports() -> list[MonthlyReport]:
 
 def seed_warnings(now=None) -> dict[str, int]:
     """Run the warning sweep over the demo ledger, then take the 宏达 warning into disposal
-    and close the 青山绿源 one (unless a previous run did: idempotent)."""
+    (its cases linked) and close the 青山绿源 one (unless a previous run did: idempotent)."""
+    from . import rules
     from .models import Warning, WarningRule
-    from .warning_services import warning_acknowledge, warning_close, warning_dispose, warnings_sweep
+    from .warning_services import (
+        warning_acknowledge,
+        warning_close,
+        warning_dispose,
+        warning_link_cases,
+        warnings_sweep,
+    )
 
     now = now or timezone.now()
     counts = warnings_sweep(at=now)
@@ -77,6 +84,8 @@ def seed_warnings(now=None) -> dict[str, int]:
             disposal=Warning.Disposal.JOINT_MEDIATION,
             note="区矛调中心牵头，人社、住建、属地镇街联合调处欠薪问题，派出所参与稳控。",
         )
+        if rules.can_link_cases(district1, hongda):  # its cases handled together (关联)
+            warning_link_cases(warning=hongda, actor=district1, at=now, note="同一企业欠薪，关联研判。")
     qingshan = repeat.filter(subject_label__contains="青山绿源", status=Warning.Status.OPEN).first()
     if qingshan is not None:
         qingshan = warning_acknowledge(warning=qingshan, actor=district1, at=now)

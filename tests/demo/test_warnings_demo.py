@@ -25,7 +25,19 @@ def test_the_hongda_and_qingshan_warnings_fire(seeded):
     assert hongda.status == Warning.Status.DISPOSING and hongda.disposal == Warning.Disposal.JOINT_MEDIATION
     assert hongda.cases.count() >= 3
     kinds = list(hongda.events.values_list("kind", flat=True))
-    assert kinds == [WarningEvent.Kind.RAISED, WarningEvent.Kind.ACKNOWLEDGED, WarningEvent.Kind.DISPOSED]
+    assert kinds == [
+        WarningEvent.Kind.RAISED,
+        WarningEvent.Kind.ACKNOWLEDGED,
+        WarningEvent.Kind.DISPOSED,
+        WarningEvent.Kind.CASES_LINKED,
+    ]
+    # Its cases are handled together: one group of linked cases holds every one of them that
+    # can still be linked (an archived case takes no more steps).
+    from disputes.models import Dispute
+
+    live = hongda.disputes.exclude(status=Dispute.Status.ARCHIVED)
+    groups = set(live.values_list("link_group", flat=True))
+    assert live.count() >= 3 and len(groups) == 1 and None not in groups
     qingshan = Warning.objects.get(rule__kind=K.REPEAT_RESPONDENT, subject_label="青山绿源竹木制品厂")
     assert qingshan.status == Warning.Status.CLOSED
     wages = Warning.objects.filter(rule__kind=K.WAGE_ARREARS)
