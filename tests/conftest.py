@@ -5,7 +5,6 @@ import copy
 import os
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -106,10 +105,6 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    # Hand the modules out in the collection's order (``_slow_modules_first``), not xdist's
-    # default of the most tests first, which put the one-test browser modules last.
-    config.option.loadscopereorder = False
-
     class ModulesAndTheDemo(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return "tests/demo" if nodeid.startswith("tests/demo/") else super()._split_scope(nodeid)
@@ -127,7 +122,6 @@ def pytest_collection_modifyitems(config, items):
     the database is serialized once after migrating (``serialized_rollback``) and those
     tests put its rows back after them (``pytest_runtest_teardown``)."""
     reasons = {marker: _missing_service(marker) for marker in ("postgres", "redis", "sqlite_only")}
-    _slow_modules_first(items)
     for item in items:
         for marker, reason in reasons.items():
             if reason and item.get_closest_marker(marker):
@@ -136,29 +130,6 @@ def pytest_collection_modifyitems(config, items):
             db = item.get_closest_marker("django_db")
             args, kwargs = (db.args, db.kwargs) if db is not None else ((), {"transaction": True})
             item.add_marker(pytest.mark.django_db(*args, **{**kwargs, "serialized_rollback": True}), append=False)
-
-
-def _slow_modules_first(items) -> None:
-    """Hand the slow modules out first: the browser's, the ``costly`` ones and the real queue's
-    (tests/integration) take up to two minutes each, and ``make test`` gives each module to
-    one process whole. Handed out last (xdist orders by test count, and they have few tests),
-    one of them kept a process busy for minutes after the other had finished everything else."""
-
-    def slow(item) -> bool:
-        return bool(
-            item.get_closest_marker("browser")
-            or item.get_closest_marker("costly")
-            or item.nodeid.startswith(("tests/integration/", "tests/demo/"))
-        )
-
-    def module(item) -> str:
-        return item.nodeid.split("::", 1)[0]
-
-    slow_modules = {module(item) for item in items if slow(item)}
-    sizes = Counter(module(item) for item in items)
-    # Slow modules first, then the others, most tests first (xdist's own order), each module
-    # whole; within a module pytest-django's order stays (the sort is stable).
-    items.sort(key=lambda item: (module(item) not in slow_modules, -sizes[module(item)], module(item)))
 
 
 def _empties_the_tables(item) -> bool:

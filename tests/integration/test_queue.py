@@ -166,6 +166,7 @@ def test_sweep_through_redis(stack_env, tmp_path):
     assert state["escalations"] == 3 and state["township_notified"] >= 3
 
 
+@pytest.mark.costly
 def test_web_keeps_working_when_the_broker_is_down(stack_env, tmp_path):
     """Broker on a closed port: escalating in the web succeeds quickly; the e-mail copy waits
     in the database and the catch-up delivers it once a broker is back."""
@@ -199,6 +200,7 @@ def test_web_keeps_working_when_the_broker_is_down(stack_env, tmp_path):
     assert state, (tmp_path / "worker.log").read_text()[-3000:]
 
 
+@pytest.mark.costly
 @pytest.mark.parametrize("answer_ping", [False, True], ids=["silent", "answers-only-ping"])
 def test_a_hung_broker_never_holds_a_dispute_registration(stack_env, answer_ping):
     """A Redis that accepts connections and never answers (or answers the probe's PING and
