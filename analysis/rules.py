@@ -104,22 +104,14 @@ def can_dispose(user, warning):
     )
 
 
-def cases_to_link(user, warning) -> list:
-    """The warning's cases ``user`` may link (the ledger's own rule, ``disputes.rules.can_link``),
-    in ledger order: the ones the "link its cases" step links."""
-    from disputes.rules import can_link
-    from disputes.selectors import disputes_visible_to
-
-    cases = disputes_visible_to(user).filter(warnings=warning).order_by("pk")
-    return [d for d in cases if can_link(user, d)]
-
-
 def can_link_cases(user, warning):
     """Link the warning's cases with each other (关联) in one step: open warnings, the centres
     that judge them, at least two cases the user may link, not all in one group already."""
     handles = check(warning.status != warning.Status.CLOSED, _("This warning is closed.")) and _handles(user, warning)
     if not handles:
         return handles
+    from .selectors import cases_to_link  # the selectors ask these rules who sees warnings
+
     cases = cases_to_link(user, warning)
     groups = {d.link_group_id for d in cases}
     return check(len(cases) >= 2, _("Fewer than two of its cases can be linked.")) and check(

@@ -34,3 +34,13 @@ def warnings_visible_to(user) -> QuerySet[Warning]:
         return rows.none()
     field = {Role.DISTRICT_STAFF: "district", Role.TOWNSHIP_STAFF: "township", Role.VILLAGE_CLERK: "village"}[user.role]
     return rows.filter(**{field: area})
+
+
+def cases_to_link(user, warning: Warning) -> list:
+    """The warning's cases ``user`` may link (the ledger's own rule, ``disputes.rules.can_link``),
+    in ledger order: the ones the "link its cases" step links."""
+    from disputes.rules import can_link
+    from disputes.selectors import disputes_visible_to
+
+    cases = disputes_visible_to(user).filter(warnings=warning).order_by("pk")
+    return [d for d in cases if can_link(user, d)]

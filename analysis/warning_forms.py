@@ -1,4 +1,4 @@
-"""The forms of a warning's steps (acknowledge, dispose, close)."""
+"""The forms of a warning's steps (acknowledge, dispose, link its cases, close)."""
 
 from __future__ import annotations
 
@@ -58,14 +58,14 @@ class DisposeForm(Form):
         return data
 
 
-class LinkCasesForm(Form):
-    note = forms.CharField(
-        label=_("Note (optional)"),
-        max_length=limits.REASON,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Every case of this warning you may link is linked with the others; each case shows them."),
-    )
+class LinkCasesForm(AcknowledgeForm):
+    """The acknowledgement's optional note, saying what the step links."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].help_text = _(
+            "Every case of this warning you may link is linked with the others; each case shows them."
+        )
 
 
 class CloseForm(Form):

@@ -291,9 +291,11 @@ def warning_link_cases(*, warning: Warning, actor: User, at: datetime.datetime, 
     timeline names them."""
     from disputes.services import disputes_link
 
+    from .selectors import cases_to_link
+
     w = _locked(warning)
     _require(rules.can_link_cases(actor, w))
-    cases = rules.cases_to_link(actor, w)
+    cases = cases_to_link(actor, w)
     note = (note or "").strip()
     reason = _("Linked from the warning %(w)s") % {"w": _label(w)}
     disputes_link(disputes=cases, actor=actor, at=at, note=f"{reason}: {note}" if note else reason)

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from analysis.models import Warning, WarningEvent, WarningRule
-from analysis.rules import can_link_cases, cases_to_link
+from analysis.rules import can_link_cases
+from analysis.selectors import cases_to_link
 from analysis.warning_services import (
     WarningError,
     warning_acknowledge,
