@@ -44,6 +44,13 @@ def check_dispute_warnings(dispute_id: int) -> int:
 
 
 @shared_task(acks_late=True)
+def check_disputes_warnings(dispute_ids: list[int]) -> int:
+    """``check_dispute_warnings`` for a batch the overdue sweep escalated at once."""
+    at = timezone.now()
+    return sum(len(warnings_check_dispute(dispute_id=pk, at=at)) for pk in dispute_ids)
+
+
+@shared_task(acks_late=True)
 def sweep_warnings() -> dict[str, int]:
     counts = warnings_sweep(at=timezone.now())
     if counts["raised"] or counts["extended"]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -407,12 +408,15 @@ class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("disputes:detail", args=[self.pk])
 
-    def notice_name(self) -> str:
+    def notice_name(self, parties: Iterable[tuple[str, str]] | None = None) -> str:
         """The ledger number with the parties and the matter, as notifications name the case
         ("MD-… (张三 and 李四, Land and boundary)"): the reader knows which case it is without
-        opening it. One query (the parties)."""
+        opening it. One query (the parties), none when the caller read its ``parties`` as
+        (role, name) in the order they were added."""
+        if parties is None:
+            parties = self.parties.order_by("pk").values_list("role", "name")
         names = {}
-        for role, name in self.parties.order_by("pk").values_list("role", "name"):
+        for role, name in parties:
             names.setdefault(role, name)
         people = [n for n in (names.get(Party.Role.APPLICANT), names.get(Party.Role.RESPONDENT)) if n]
         if len(people) == 2:

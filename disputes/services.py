@@ -19,9 +19,19 @@ from django.utils.translation import gettext as _
 
 from govcenter import feedback, uploads
 from govcenter.jurisdiction import is_admin, scope_of
-from govcenter.levels import ASSIGNED_LEVELS, BRANCHES, level_handler, local_date, local_zone, move_to_level
+from govcenter.levels import (
+    ASSIGNED_LEVELS,
+    BRANCHES,
+    level_handler,
+    level_place,
+    level_staff_of_many,
+    local_date,
+    local_zone,
+    move_to_level,
+)
 from govcenter.models import Area, Department, User
 from govcenter.police import Verdict, police_of, queue_enter, queue_leave, queue_supervise
+from govcenter.services import Message, notifications_send
 from govcenter.signals import send_rows_updated
 from govcenter.supervision import Supervised
 from govcenter.timeline import WorkflowError, workflow_helpers
@@ -638,6 +648,77 @@ def _move(
     from_level = d.level
     d.refresh_from_db()
     return from_level
+
+
+def disputes_escalate_overdue(*, disputes: list[Dispute], at: datetime.datetime) -> int:
+    """The overdue sweep's ``dispute_escalate`` (no actor) for a batch of cases at once, in a
+    constant number of queries whatever the batch's size; returns how many moved.
+
+    The batch's rows are locked and read again: a case still open, overdue and movable by
+    the sweep by itself (``Dispute.escalates_automatically``; not in a group of linked
+    cases, whose steps also apply to the merged ones: the caller gives those to
+    ``dispute_escalate``) moves one level up with the deadline, timeline event and
+    notifications ``dispute_escalate`` gives it. One UPDATE per (level, risk level), one
+    INSERT of the events and one of the notifications. A case that changed since the
+    sweep read it is left alone (the caller counts it as skipped), so under two workers
+    each case moves once per deadline: the second worker's lock waits for the first's
+    commit and then reads the case as no longer overdue.
+    """
+    ids = [d.pk for d in disputes]
+    with transaction.atomic():
+        fresh = Dispute.objects.select_for_update(of=("self",)).select_related("handler").filter(pk__in=ids)
+        movable = [
+            d
+            for d in fresh.overdue(at).order_by("pk")
+            if d.link_group_id is None and d.escalates_automatically() and rules.can_move_up(d)
+        ]
+        if not movable:
+            return 0
+        groups: dict[tuple[str, str], list[Dispute]] = {}
+        for d in movable:
+            groups.setdefault((d.level, d.risk_level), []).append(d)
+        left: dict[int, tuple[str, User | None]] = {}  # the level each case left, and its handler there
+        for (level, risk_level), group in groups.items():
+            target = group[0].next_level()
+            pks = [d.pk for d in group]
+            changes = {
+                "level": target,
+                "due_at": deadline_for(risk_level=risk_level, level=target, at=at),
+                "escalated_at": at,
+                "status": Status.REGISTERED,
+                "handler": None,
+            }
+            Dispute.objects.filter(pk__in=pks, level=level).update(**changes, updated_at=at)
+            send_rows_updated(Dispute, pks, (*changes, "department"))
+            for d in group:
+                left[d.pk] = (level, d.handler)
+                for name, value in changes.items():
+                    setattr(d, name, value)
+        note = _("Overdue: escalated automatically. %(reason)s") % {"reason": ""}
+        DisputeEvent.objects.bulk_create(
+            [
+                DisputeEvent.build(d, Kind.ESCALATED, None, at, note=note, from_level=left[d.pk][0], to_level=d.level)
+                for d in movable
+            ]
+        )
+        parties: dict[int, list[tuple[str, str]]] = {}
+        for dispute_id, role, name in (
+            Party.objects.filter(dispute__in=movable).order_by("pk").values_list("dispute_id", "role", "name")
+        ):
+            parties.setdefault(dispute_id, []).append((role, name))
+        staff = level_staff_of_many([(d, level) for d in movable for level in (d.level, left[d.pk][0])])
+        messages = []
+        for d in movable:
+            from_level, handler = left[d.pk]
+            title = _("Dispute %(number)s escalated to %(level)s") % {
+                "number": d.notice_name(parties.get(d.pk, ())),
+                "level": d.get_level_display(),
+            }
+            url = d.get_absolute_url()
+            messages.append(Message(staff.get(level_place(d, d.level), []), title, note, url))
+            messages.append(Message([*staff.get(level_place(d, from_level), []), handler], title, note, url))
+        notifications_send(messages)
+    return len(movable)
 
 
 def dispute_assign_unit(

@@ -9,11 +9,11 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from govcenter.sweep import ESCALATED, SUPERVISED, register_overdue_kind, sweep_kind
+from govcenter.sweep import ESCALATED, SKIPPED, SUPERVISED, register_overdue_kind, sweep_kind
 
 from .models import Dispute
 from .reminders import court_referrals_remind
-from .services import dispute_escalate, dispute_supervise
+from .services import DisputeError, dispute_escalate, dispute_supervise, disputes_escalate_overdue
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,26 @@ def _act(dispute: Dispute, at) -> str:
     return ESCALATED
 
 
-register_overdue_kind("dispute", overdue=lambda at: Dispute.objects.overdue(at), act=_act)
+def _act_batch(disputes: list[Dispute], at) -> dict[str, int]:
+    """``_act`` for a batch: the cases the sweep moves by itself go up together
+    (``disputes_escalate_overdue``, constant queries); the few others (to supervise, or
+    linked to other cases) one by one."""
+    counts = {ESCALATED: 0, SUPERVISED: 0, SKIPPED: 0}
+    together = [d for d in disputes if d.link_group_id is None and d.escalates_automatically()]
+    moved = disputes_escalate_overdue(disputes=together, at=at) if together else 0
+    counts[ESCALATED] += moved
+    counts[SKIPPED] += len(together) - moved
+    chosen = {d.pk for d in together}
+    for d in disputes:
+        if d.pk not in chosen:
+            try:
+                counts[_act(d, at)] += 1
+            except DisputeError:
+                counts[SKIPPED] += 1
+    return counts
+
+
+register_overdue_kind("dispute", overdue=lambda at: Dispute.objects.overdue(at), act=_act, act_batch=_act_batch)
 
 
 def escalate_overdue_now(*, at=None, batch: int = 500) -> dict[str, int]:

@@ -48,6 +48,8 @@ Settled differences between the former copies:
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -150,6 +152,11 @@ def level_of(user) -> str | None:
     return _role_levels().get(getattr(user, "role", None))
 
 
+def _attribute_of(level: str) -> str:
+    """The user attribute that names where ``level``'s staff work."""
+    return "department_id" if level in (Level.DEPARTMENT, Level.TOWNSHIP_UNIT) else "area_id"
+
+
 def _place_of(item, level: str) -> tuple[str, int | None]:
     """(the user attribute, the item's id) that decide who staffs ``level`` for ``item``."""
     if level == Level.VILLAGE:
@@ -187,6 +194,33 @@ def level_staff(item, level: str | None = None) -> QuerySet:
     if place_id is None or role is None:
         return User.objects.none()
     return User.objects.filter(is_active=True, role=role, **{attribute: place_id})
+
+
+def level_staff_of_many(pairs: Iterable[tuple[Any, str]]) -> dict[tuple[str, int], list]:
+    """``level_staff`` for many (item, level) pairs in one query per level (a sweep's batch):
+    {(level, place id): [users]}; look a pair up with ``level_place(item, level)``."""
+    from .models import User
+
+    wanted: dict[str, set[int]] = {}
+    for item, level in pairs:
+        _attribute, place_id = _place_of(item, level)
+        if place_id is not None:
+            wanted.setdefault(level, set()).add(place_id)
+    role_of = {value: key for key, value in _role_levels().items()}
+    staff: dict[tuple[str, int], list] = {}
+    for level, place_ids in wanted.items():
+        attribute = _attribute_of(level)
+        if level not in role_of:
+            continue
+        people = User.objects.filter(is_active=True, role=role_of[level], **{f"{attribute}__in": place_ids})
+        for user in people:
+            staff.setdefault((level, getattr(user, attribute)), []).append(user)
+    return staff
+
+
+def level_place(item, level: str) -> tuple[str, int | None]:
+    """The key of ``level_staff_of_many``'s answer for ``item`` at ``level``."""
+    return level, _place_of(item, level)[1]
 
 
 def grid_workers(*, grid_id: int | None = None, village_id: int | None = None) -> QuerySet:

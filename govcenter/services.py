@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -160,26 +162,45 @@ def notification_send(
     after commit, queue its e-mail / SMS copies for those who chose them. An ``urgent``
     message (an urgent item's alarm, ``govcenter.urgent``) goes by e-mail and SMS to
     everyone with an address or a phone, whatever they chose."""
+    return notifications_send([Message(recipients, title, body, url, urgent)])
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of ``notifications_send``: its text and link, for each of ``recipients``."""
+
+    recipients: Iterable
+    title: str
+    body: str = ""
+    url: str = ""
+    urgent: bool = False
+
+
+def notifications_send(messages: Iterable[Message]) -> list[Notification]:
+    """``notification_send`` for many messages at once (a sweep's batch): one INSERT for all."""
     from .queue import enqueue_on_commit
     from .tasks import deliver_notification
 
-    seen: set[int] = set()
     rows = []
     now = timezone.now()
-    for user in recipients:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        rows.append(
-            Notification(
-                recipient=user,
-                title=title[:200],
-                body=body[: limits.MESSAGE],  # the whole text stays on the record the link opens
-                url=url,
-                urgent=urgent,
-                delivered_at=None if _has_external_channel(user, urgent) else now,
+    for message in messages:
+        seen: set[int] = set()
+        for user in message.recipients:
+            if user is None or user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            rows.append(
+                Notification(
+                    recipient=user,
+                    title=message.title[:200],
+                    body=message.body[: limits.MESSAGE],  # the whole text stays on the record the link opens
+                    url=message.url,
+                    urgent=message.urgent,
+                    delivered_at=None if _has_external_channel(user, message.urgent) else now,
+                )
             )
-        )
+    if not rows:
+        return []
     with transaction.atomic():
         created = Notification.objects.bulk_create(rows)
         for n in created:

@@ -10,6 +10,12 @@ A kind registers how to find its overdue open items and what to do with one of t
 UPDATE on the state as the sweep read it (``claim``), so that under two workers (or a
 re-run after a crash) each item moves once per deadline and the second attempt is
 counted as "skipped". The beat schedule runs ``govcenter.tasks.sweep_overdue``.
+
+A kind with many overdue items at once may also register ``act_batch(items, at)``, which
+acts on a whole batch in a constant number of queries and returns the counts it adds to
+(each item counted once: acted on, or "skipped" when it was changed meanwhile)::
+
+    register_overdue_kind("dispute", overdue=..., act=_act, act_batch=_act_batch)
 """
 
 from __future__ import annotations
@@ -33,15 +39,20 @@ class OverdueKind:
     code: str
     overdue: Callable[[datetime.datetime], QuerySet]
     act: Callable[[Any, datetime.datetime], str]
+    act_batch: Callable[[list, datetime.datetime], dict[str, int]] | None = None
 
 
 _KINDS: dict[str, OverdueKind] = {}
 
 
 def register_overdue_kind(
-    code: str, *, overdue: Callable[[datetime.datetime], QuerySet], act: Callable[[Any, datetime.datetime], str]
+    code: str,
+    *,
+    overdue: Callable[[datetime.datetime], QuerySet],
+    act: Callable[[Any, datetime.datetime], str],
+    act_batch: Callable[[list, datetime.datetime], dict[str, int]] | None = None,
 ) -> None:
-    _KINDS[code] = OverdueKind(code, overdue, act)
+    _KINDS[code] = OverdueKind(code, overdue, act, act_batch)
 
 
 def overdue_kinds() -> dict[str, OverdueKind]:
@@ -67,8 +78,12 @@ def sweep_kind(code: str, *, at: datetime.datetime | None = None, batch: int = 5
         rows = list(kind.overdue(at).filter(pk__gt=last_pk).order_by("pk")[:batch])
         if not rows:
             return counts
+        last_pk = rows[-1].pk
+        if kind.act_batch is not None:
+            for outcome, n in kind.act_batch(rows, at).items():
+                counts[outcome] += n
+            continue
         for item in rows:
-            last_pk = item.pk
             try:
                 counts[kind.act(item, at)] += 1
             except WorkflowError:

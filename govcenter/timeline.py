@@ -117,10 +117,17 @@ class TimelineEvent(models.Model):
         moved = fields.get("from_level") and fields.get("to_level") and fields["from_level"] != fields["to_level"]
         if issubclass(cls, LevelMove) and moved:
             _drop_handler_of_other_level(item)
+        event = cls.build(item, kind, actor, at, note=note, **fields)
+        event.save(force_insert=True)
+        return event
+
+    @classmethod
+    def build(cls, item, kind: str, actor, at: datetime.datetime, *, note: str = "", **fields: Any):
+        """The event ``record`` writes, unsaved: for a step taken on many items at once, whose
+        events go in one ``bulk_create`` (the caller has ended any handling by a level the
+        items left; ``bulk_create`` sends no ``post_save``)."""
         snapshot = {name: getattr(item, name) for name in cls.snapshot_fields}
-        return cls.objects.create(
-            **{cls.item_field: item}, kind=kind, actor=actor, at=at, note=note, **{**snapshot, **fields}
-        )
+        return cls(**{cls.item_field: item}, kind=kind, actor=actor, at=at, note=note, **{**snapshot, **fields})
 
 
 class LevelMove(models.Model):

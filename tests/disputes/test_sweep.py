@@ -103,3 +103,74 @@ def test_an_unconfirmed_returned_result_is_supervised_when_overdue(world):
     assert counts["supervised"] == 1 and counts["skipped"] == 0
     assert d.status == Dispute.Status.AWAITING_CONFIRMATION and d.supervised_at is not None
     assert Notification.objects.filter(recipient=world.village1_user, title__contains="supervision").exists()
+
+
+def _overdue_cases(world, n: int, *, handler=None) -> list[Dispute]:
+    cases = [register(world.grid1_user, grid=world.grid1, when=at(i / 1000)) for i in range(n)]
+    Dispute.objects.filter(pk__in=[c.pk for c in cases]).update(due_at=at(-1), handler=handler)
+    return cases
+
+
+def test_a_batch_escalates_in_the_same_queries_for_3_and_30_cases(world):
+    """The sweep moves a batch in a constant number of queries (the issue measured 11 per case)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (3, 30):
+        cases = _overdue_cases(world, n)
+        with CaptureQueriesContext(connection) as queries:
+            assert escalate_overdue_now(at=at(1))["escalated"] == n
+        counts.append(len(queries))
+        assert Dispute.objects.filter(pk__in=[c.pk for c in cases], level=Level.TOWNSHIP).count() == n
+    assert counts[0] == counts[1], counts
+
+
+def test_a_batch_gives_each_case_what_one_escalation_gives_it(world):
+    """Event, deadline, handler and notifications as ``dispute_escalate`` writes them, per case."""
+    from disputes.deadlines import deadline_for
+
+    cases = _overdue_cases(world, 3, handler=world.grid1_user)
+    Dispute.objects.filter(pk=cases[0].pk).update(risk_level="major")
+    later = at(1)
+    assert escalate_overdue_now(at=later) == {"escalated": 3, "supervised": 0, "skipped": 0}
+    for c in cases:
+        d = Dispute.objects.get(pk=c.pk)
+        assert (d.level, d.status, d.handler_id, d.escalated_at) == (Level.TOWNSHIP, "registered", None, later)
+        assert d.due_at == deadline_for(risk_level=d.risk_level, level=Level.TOWNSHIP, at=later)
+        (event,) = d.events.filter(kind=DisputeEvent.Kind.ESCALATED)
+        assert (event.actor, event.from_level, event.to_level, event.due_at) == (None, "village", "township", d.due_at)
+        assert event.note.startswith("Overdue: escalated automatically.")
+        title = f"Dispute {d.notice_name()} escalated to Township"
+        for person in (world.township1_user, world.village1_user, world.grid1_user):
+            assert Notification.objects.filter(recipient=person, url=d.get_absolute_url(), title=title).count() == 1
+    assert Notification.objects.filter(recipient=world.township2_user).count() == 0
+
+
+def test_a_case_changed_since_the_sweep_read_it_is_skipped(world):
+    from disputes.services import disputes_escalate_overdue
+
+    cases = _overdue_cases(world, 2)
+    Dispute.objects.filter(pk=cases[1].pk).update(due_at=at(30))  # a clerk extended it meanwhile
+    assert disputes_escalate_overdue(disputes=cases, at=at(1)) == 1
+    assert Dispute.objects.get(pk=cases[1].pk).level == Level.VILLAGE
+    assert not DisputeEvent.objects.filter(dispute=cases[1], kind=DisputeEvent.Kind.ESCALATED).exists()
+
+
+def test_a_batch_queues_one_warning_check_for_its_cases(world, monkeypatch, django_capture_on_commit_callbacks):
+    sent = []
+    monkeypatch.setattr("govcenter.queue.send_now", lambda task, *args, **kw: sent.append((task.name, args)))
+    cases = _overdue_cases(world, 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        escalate_overdue_now(at=at(1))
+    assert ("analysis.tasks.check_disputes_warnings", ([c.pk for c in cases],)) in sent
+
+
+def test_a_linked_case_is_escalated_on_its_own_with_the_cases_merged_into_it(world):
+    lead, other = _overdue_cases(world, 2)
+    s.disputes_link(disputes=[lead, other], actor=world.village1_user, at=at(0.5))
+    s.disputes_merge(lead=lead, others=[other], actor=world.village1_user, at=at(0.6))
+    Dispute.objects.filter(pk=lead.pk).update(due_at=at(0.7))
+    assert escalate_overdue_now(at=at(1))["escalated"] == 1
+    assert Dispute.objects.get(pk=lead.pk).level == Level.TOWNSHIP
+    assert Dispute.objects.get(pk=other.pk).level == Level.TOWNSHIP  # handled with its lead
