@@ -30,10 +30,12 @@ from grids.models import Grid
 from grids.selectors import villages_visible_to
 
 from .forms import cascade_places
-from .models import CourtReferral, Dispute, Level, RiskLevel
+from .models import CourtReferral, Dispute, Level, Party, RiskLevel
 from .selectors import grids_for, villages_for
 
 Role = User.Role
+# The shortest search the trigram index on Dispute.search_text serves (three characters).
+SEARCH_TRIGRAM = 3
 
 SORT_CHOICES = (
     ("-registered_at", _("Newest first")),
@@ -240,7 +242,14 @@ class DisputeFilter(BootstrapFilterSet):
                 field.widget.attrs.setdefault("class", css)
                 field.primary = name in PRIMARY_FILTERS
             form.fields["q"].widget.attrs.update(
-                {"placeholder": _("Ledger number, party name or text"), "type": "search"}
+                {
+                    "placeholder": _("Ledger number, party name or text"),
+                    "type": "search",
+                    "title": _(
+                        "One or two characters find the parties whose name begins with them; "
+                        "three or more search ledger numbers, names and text."
+                    ),
+                }
             )
             cascade_places(form)
             form._styled = True
@@ -268,6 +277,11 @@ class DisputeFilter(BootstrapFilterSet):
             # Ledger numbers are stored upper-case: a case-sensitive prefix match can use the
             # unique index (on PostgreSQL its varchar_pattern_ops twin), istartswith could not.
             return queryset.filter(number__startswith=value.upper())
+        if len(value) < SEARCH_TRIGRAM:
+            # The commonest Chinese names have two characters (王伟, 李娜), too short for the
+            # trigram index, and a LIKE '%王伟%' would read the whole ledger: a short search
+            # matches the start of a party's name instead (an index on Party.name serves it).
+            return queryset.filter(pk__in=Party.objects.filter(name__startswith=value).values("dispute_id"))
         # One indexed column (trigram GIN on PostgreSQL) holds number, summary, description
         # and party names: see Dispute.search_text.
         return queryset.filter(search_text__icontains=value)

@@ -608,7 +608,10 @@ class Party(ProtectedIdNumber):
         verbose_name_plural = _("parties")
         ordering = ["dispute", "role", "pk"]
         indexes = [
-            models.Index(fields=["name"], name="party_name"),  # ledger search by party name
+            # The ledger's search by the start of a party's name (two characters, below the
+            # trigram index's reach: ``DisputeFilter.filter_search``); the pattern operator
+            # class serves = and LIKE 'x%' on PostgreSQL whatever the database's collation.
+            models.Index(fields=["name"], name="party_name_prefix", opclasses=["varchar_pattern_ops"]),
             # early warning: "the disputes with this respondent" (match_key = ..., dispute_id)
             models.Index(fields=["match_key", "dispute"], name="party_match_key"),
         ]

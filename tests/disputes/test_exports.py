@@ -86,7 +86,7 @@ def test_csv_holds_exactly_the_users_jurisdiction(world, login, three_villages, 
 
 def test_exports_follow_the_current_filter(world, login, three_villages):
     client = login(world.district1)
-    query = {"q": "南湖"}
+    query = {"q": "南湖村"}
     assert [r[0] for r in _csv(client.get(url("export_csv"), query))[1:]] == [three_villages["v3"].number]
     sheet = _xlsx(client.get(url("export_xlsx"), {"township": world.township1.pk}))
     assert {r[0] for r in sheet.iter_rows(min_row=2, values_only=True)} == {
