@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import os
 import random
 import time
@@ -29,6 +30,7 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from disputes.models import Dispute, LedgerCounter, Party  # noqa: E402
+from disputes.parties import match_key  # noqa: E402
 from govcenter.models import Area, Supervision, User  # noqa: E402
 from govcenter.services import area_add_or_update  # noqa: E402
 from grids.models import Grid, Resident  # noqa: E402
@@ -41,6 +43,33 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华平刚桂�
 
 def name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+# Early warning matches parties by ``Party.match_key`` (disputes.parties), so the ledger
+# needs parties that recur, or the sweep would have nothing to find: about one respondent in
+# twenty is one of a district's 40 companies (keyed by normalised name), and about one
+# applicant in fifty one of the province's 20,000 people with an ID number (keyed by its hash).
+COMPANIES = [f"{a}{b}建筑工程有限公司" for a in "宏达华盛远大金鼎" for b in ("", "新", "恒", "兴", "德")]
+ORGANISATION_SHARE, KNOWN_PERSON_SHARE, KNOWN_PEOPLE = 0.05, 0.02, 20_000
+
+
+def party(dispute: Dispute, role: str, who: str, rng: random.Random) -> Party:
+    if role == "respondent" and rng.random() < ORGANISATION_SHARE:
+        company = rng.choice(COMPANIES)
+        key = match_key(
+            kind="organisation",
+            credit_code="",
+            name=company,
+            district_id=dispute.district_id,
+            id_number_hash="",
+            place_names=(),
+        )
+        return Party(dispute=dispute, role=role, kind="organisation", name=company, match_key=key)
+    if role == "applicant" and rng.random() < KNOWN_PERSON_SHARE:
+        digest = hashlib.sha256(f"bench-person-{rng.randrange(KNOWN_PEOPLE)}".encode()).hexdigest()
+        return Party(dispute=dispute, role=role, name=who, id_number_hash=digest, match_key=f"p:{digest}")
+    # People without an ID number: their match_key is "" (disputes.parties).
+    return Party(dispute=dispute, role=role, name=who)
 
 
 def ensure_areas(n_districts: int, townships: int, villages: int) -> list[Area]:
@@ -158,8 +187,7 @@ def add_disputes(target: int, districts: list[Area], rng: random.Random) -> None
             created = Dispute.objects.bulk_create(rows, batch_size=BATCH)
             Party.objects.bulk_create(
                 [
-                    # People without an ID number: their match_key is "" (disputes.parties).
-                    Party(dispute=d, role=role, name=who)
+                    party(d, role, who, rng)
                     for d, names in zip(created, pairs, strict=True)
                     for role, who in zip(("applicant", "respondent"), names, strict=True)
                 ],

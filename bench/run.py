@@ -5,6 +5,10 @@
 Each page is requested through Django's test client (no network, no browser), so the
 figures are server time: queries, Python, templates. Prints median and slowest time
 and the number of SQL queries per page; the query count must not grow with the data.
+
+The limit page (``bench/urls.py``: one indexed query, 50 rows, a bare template) is timed
+first and last; each page's "× limit" is its median over the limit's median (both runs'
+samples together), the ratio the speed issue sets at 1.5 for the ledger's list.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from govcenter.models import User  # noqa: E402
 from sentiment.models import Log  # noqa: E402
 
 settings.ALLOWED_HOSTS = ["testserver"]
+settings.ROOT_URLCONF = "bench.urls"  # the portal's URLs and the limit page
 setup_test_environment()
 
 
@@ -37,6 +42,7 @@ def pages() -> list[tuple[str, str, str]]:
     some = Dispute.objects.filter(district__code__startswith="34").order_by("-pk").values_list("pk", "number")[:1]
     pk, number = some[0]
     return [
+        (LIMIT, "benchdistrict", "/bench/limit/"),
         ("ledger, district, newest first", "benchdistrict", "/disputes/"),
         ("ledger, whole province (admin)", "admin", "/disputes/"),
         ("ledger, province, page 40", "admin", "/disputes/?page=40"),
@@ -68,7 +74,13 @@ def pages() -> list[tuple[str, str, str]]:
         ("logs screening queue, township", "benchtownship", "/logs/queue/"),
         ("warnings inbox, district", "benchdistrict", "/analysis/warnings/"),
         ("warnings inbox, province (admin)", "admin", "/analysis/warnings/"),
+        ("publicity campaigns, district", "benchdistrict", "/publicity/"),
+        ("publicity activities, district", "benchdistrict", "/publicity/activities/"),
+        (LIMIT + " (again, at the end)", "benchdistrict", "/bench/limit/"),
     ]
+
+
+LIMIT = "limit: bare Django, 50 rows"
 
 
 def main() -> None:
@@ -79,8 +91,9 @@ def main() -> None:
         f"database: {connection.vendor}; disputes: about {Dispute.objects.order_by().count():,}; "
         f"logs: about {Log.objects.order_by().count():,}"
     )
-    print(f"{'page':45} {'median ms':>10} {'max ms':>8} {'queries':>8} status")
+    print(f"{'page':45} {'median ms':>10} {'p90 ms':>8} {'max ms':>8} {'queries':>8} {'× limit':>8} status")
     clients: dict[str, Client] = {}
+    rows = []
     for label, username, url in pages():
         client = clients.get(username)
         if client is None:
@@ -98,7 +111,11 @@ def main() -> None:
             status = response.status_code
             if i == 0:
                 n_queries = len(queries)
-        print(f"{label:45} {statistics.median(times):10.1f} {max(times):8.1f} {n_queries:8d} {status}")
+        rows.append((label, times, n_queries, status))
+    limit = statistics.median([t for label, times, _n, _s in rows if label.startswith(LIMIT) for t in times])
+    for label, times, n_queries, status in rows:
+        median, p90 = statistics.median(times), statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
+        print(f"{label:45} {median:10.1f} {p90:8.1f} {max(times):8.1f} {n_queries:8d} {median / limit:8.1f} {status}")
 
 
 if __name__ == "__main__":

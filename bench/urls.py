@@ -1,0 +1,25 @@
+"""The portal's URLs plus the limit page ``make bench`` compares every page with: a bare
+Django view that runs one indexed query and renders 50 rows of the ledger in a compiled
+template, with none of the portal's layout (the floor a page of 50 rows can reach here)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.template import engines
+from django.urls import include, path
+
+from disputes.models import Dispute
+
+_LIMIT = engines["django"].from_string(
+    "<!doctype html><title>limit</title><table>{% for d in rows %}<tr><td>{{ d.number }}</td>"
+    "<td>{{ d.summary }}</td><td>{{ d.status }}</td><td>{{ d.level }}</td><td>{{ d.registered_at }}</td></tr>"
+    "{% endfor %}</table>"
+)
+
+
+def limit(request):
+    rows = Dispute.objects.order_by("-pk").values("number", "summary", "status", "level", "registered_at")[:50]
+    return HttpResponse(_LIMIT.render({"rows": rows}, request))
+
+
+urlpatterns = [path("bench/limit/", limit), path("", include("govcenter.urls"))]
