@@ -34,6 +34,7 @@ from govcenter.models import User  # noqa: E402
 from sentiment.models import Log  # noqa: E402
 
 settings.ALLOWED_HOSTS = ["testserver"]
+settings.DEBUG = False  # as served in production (CaptureQueriesContext still counts the queries)
 settings.ROOT_URLCONF = "bench.urls"  # the portal's URLs and the limit page
 setup_test_environment()
 
