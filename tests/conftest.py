@@ -5,7 +5,6 @@ import copy
 import os
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -106,10 +105,6 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    # Hand the modules out in the collection's order (``_slow_modules_first``), not xdist's
-    # default of the most tests first, which put the one-test browser modules last.
-    config.option.loadscopereorder = False
-
     class ModulesAndTheDemo(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return "tests/demo" if nodeid.startswith("tests/demo/") else super()._split_scope(nodeid)
@@ -127,7 +122,6 @@ def pytest_collection_modifyitems(config, items):
     the database is serialized once after migrating (``serialized_rollback``) and those
     tests put its rows back after them (``pytest_runtest_teardown``)."""
     reasons = {marker: _missing_service(marker) for marker in ("postgres", "redis", "sqlite_only")}
-    _slow_modules_first(items)
     for item in items:
         for marker, reason in reasons.items():
             if reason and item.get_closest_marker(marker):
@@ -136,29 +130,6 @@ def pytest_collection_modifyitems(config, items):
             db = item.get_closest_marker("django_db")
             args, kwargs = (db.args, db.kwargs) if db is not None else ((), {"transaction": True})
             item.add_marker(pytest.mark.django_db(*args, **{**kwargs, "serialized_rollback": True}), append=False)
-
-
-def _slow_modules_first(items) -> None:
-    """Hand the slow modules out first: the browser's, the ``costly`` ones and the real queue's
-    (tests/integration) take up to two minutes each, and ``make test`` gives each module to
-    one process whole. Handed out last (xdist orders by test count, and they have few tests),
-    one of them kept a process busy for minutes after the other had finished everything else."""
-
-    def slow(item) -> bool:
-        return bool(
-            item.get_closest_marker("browser")
-            or item.get_closest_marker("costly")
-            or item.nodeid.startswith(("tests/integration/", "tests/demo/"))
-        )
-
-    def module(item) -> str:
-        return item.nodeid.split("::", 1)[0]
-
-    slow_modules = {module(item) for item in items if slow(item)}
-    sizes = Counter(module(item) for item in items)
-    # Slow modules first, then the others, most tests first (xdist's own order), each module
-    # whole; within a module pytest-django's order stays (the sort is stable).
-    items.sort(key=lambda item: (module(item) not in slow_modules, -sizes[module(item)], module(item)))
 
 
 def _empties_the_tables(item) -> bool:
@@ -183,36 +154,17 @@ def pytest_runtest_teardown(item, nextitem):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
-            restored = False
             for connection in connections.all(initialized_only=True):
                 contents = getattr(connection, "_test_serialized_contents", None)
-                if contents and connection.settings_dict["NAME"] in _TEST_DATABASES:
+                if contents and connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
                     connection.creation.deserialize_db_from_string(contents)
-                    restored = True
-            if restored:
-                # The content types are back with their ids: refill the cache now, or the next
-                # test pays a query for each content type it touches and its query-count
-                # assertions see it. (Only after putting them back: ``get_for_models`` creates
-                # the missing ones, with new ids the serialized rows would then collide with.)
-                ContentType.objects.clear_cache()
-                from django.apps import apps
+            # The rows have new ids: refill the cache now, or the next test pays a query for
+            # each content type it touches and its query-count assertions see it.
+            ContentType.objects.clear_cache()
+            from django.apps import apps
 
-                ContentType.objects.get_for_models(*apps.get_models())
+            ContentType.objects.get_for_models(*apps.get_models())
     return result
-
-
-# The names of the test databases, as the connections name them once they are set up: only
-# these are ever written to by ``pytest_runtest_teardown``.
-_TEST_DATABASES: set[str] = set()
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
-    from django.db import connections
-
-    _TEST_DATABASES.update(connection.settings_dict["NAME"] for connection in connections.all())
-    yield
-    _TEST_DATABASES.clear()
 
 
 @contextlib.contextmanager
