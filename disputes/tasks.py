@@ -52,7 +52,7 @@ def _act_batch(disputes: list[Dispute], at) -> dict[str, int]:
 register_overdue_kind("dispute", overdue=lambda at: Dispute.objects.overdue(at), act=_act, act_batch=_act_batch)
 
 
-def escalate_overdue_now(*, at=None, batch: int = 500) -> dict[str, int]:
+def escalate_overdue_now(*, at=None, batch: int | None = None) -> dict[str, int]:
     """Escalate every open dispute whose deadline has passed; supervise those at the top."""
     return sweep_kind("dispute", at=at, batch=batch)
 

@@ -233,6 +233,8 @@ UPLOAD_IMAGE_MAX_SIDE = env.int("UPLOAD_IMAGE_MAX_SIDE", default=4096)
 # import finished, with its error file and its sheet of initial passwords; the import's
 # record (who, when, the counts) stays. The error file can be downloaded until then.
 IMPORT_UPLOAD_KEEP_DAYS = env.int("IMPORT_UPLOAD_KEEP_DAYS", default=30)
+# Overdue items the sweep reads and moves per transaction (govcenter.sweep); at least 1.
+OVERDUE_SWEEP_BATCH = max(1, env.int("OVERDUE_SWEEP_BATCH", default=500))
 if IMPORT_UPLOAD_KEEP_DAYS < 1:  # 0 would delete a refused file before its importer could download the errors
     raise ImproperlyConfigured("IMPORT_UPLOAD_KEEP_DAYS must be 1 or more.")
 

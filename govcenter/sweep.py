@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -68,9 +69,11 @@ def claim(item, expected: dict, **changes) -> bool:
     return won
 
 
-def sweep_kind(code: str, *, at: datetime.datetime | None = None, batch: int = 500) -> dict[str, int]:
-    """Act on every overdue item of one kind, in batches by primary key."""
+def sweep_kind(code: str, *, at: datetime.datetime | None = None, batch: int | None = None) -> dict[str, int]:
+    """Act on every overdue item of one kind, in batches by primary key (``OVERDUE_SWEEP_BATCH``
+    items each; a worker killed mid-sweep loses at most its batch, which the redelivery redoes)."""
     kind = _KINDS[code]
+    batch = batch or settings.OVERDUE_SWEEP_BATCH
     at = at or timezone.now()
     counts = {ESCALATED: 0, SUPERVISED: 0, SKIPPED: 0}
     last_pk = 0
@@ -90,7 +93,7 @@ def sweep_kind(code: str, *, at: datetime.datetime | None = None, batch: int = 5
                 counts[SKIPPED] += 1
 
 
-def sweep_overdue(*, at: datetime.datetime | None = None, batch: int = 500) -> dict[str, dict[str, int]]:
+def sweep_overdue(*, at: datetime.datetime | None = None, batch: int | None = None) -> dict[str, dict[str, int]]:
     """Every registered kind, each at the same moment ``at``."""
     at = at or timezone.now()
     return {code: sweep_kind(code, at=at, batch=batch) for code in sorted(_KINDS)}

@@ -58,7 +58,9 @@ def test_unit1_finds_cases_at_every_state_and_only_its_own(seeded, login):
     # Each assignment told the office once.
     for d in at_unit:
         titles = Notification.objects.filter(recipient=unit1, url=d.get_absolute_url()).values_list("title", flat=True)
-        assert list(titles).count(f"Dispute {d.notice_name()} assigned to {unit1.department} by the township centre") == 1
+        assert (
+            list(titles).count(f"Dispute {d.notice_name()} assigned to {unit1.department} by the township centre") == 1
+        )
 
 
 def test_the_units_have_logs_in_hand_and_fed_back(seeded, login):

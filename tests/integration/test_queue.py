@@ -269,9 +269,11 @@ def test_a_worker_killed_mid_sweep_leaves_the_rest_to_a_redelivery(stack_env, tm
         CELERY_VISIBILITY_TIMEOUT="3",
         # Look for unacknowledged messages every second rather than every 100 s.
         CELERY_BROKER_TRANSPORT_OPTIONS='{"unacked_restore_interval": 1, "unacked_restore_throttle": 1}',
+        # A batch moves in one transaction: small batches, so that the kill lands between two.
+        OVERDUE_SWEEP_BATCH="4",
     )
     redis.Redis.from_url(REDIS_URL).flushdb()
-    n = 100  # at ~75 ms a case a sweep lasts seconds: the two workers overlap
+    n = 100
     scenario("setup", stack_env, str(n))
     first = start_worker(stack_env, tmp_path / "first.log")
     try:
