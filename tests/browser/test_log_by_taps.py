@@ -125,7 +125,9 @@ def test_tap_path(live_server, phone):
     phrase = Phrase.objects.get(category="subsistence", matter="咨询低保办理条件")
     page = phone
     walk = open_the_form(page, live_server)
-    assert page.is_visible("#phrases")  # the last log's category is preset, its phrases shown
+    # The last log's category is preset and its phrases shown by the page's script: wait for
+    # it (``is_visible`` answers at once, and "#log-form" is there before the script has run).
+    page.wait_for_selector("#phrases", state="visible", timeout=10_000)
     walk.tap(f"label[for='resident-{w.resident1.pk}']")  # offered as visited lately
     walk.tap(label_of(page, "category", "subsistence"))
     walk.tap(f"#phrases button:text-is('{phrase.matter}')")
