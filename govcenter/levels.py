@@ -146,6 +146,11 @@ def _role_levels() -> dict[str, str]:
     }
 
 
+def _level_roles() -> dict[str, str]:
+    """The centre role that staffs each level (``_role_levels`` turned round)."""
+    return {level: role for role, level in _role_levels().items()}
+
+
 def level_of(user) -> str | None:
     """The level whose centre (or department) ``user`` works at, from their role; None for
     grid workers, police and administrators."""
@@ -166,7 +171,7 @@ def _place_of(item, level: str) -> tuple[str, int | None]:
     if level == Level.DISTRICT:
         return "area_id", item.district_id
     if level in (Level.DEPARTMENT, Level.TOWNSHIP_UNIT):
-        return "department_id", item.department_id
+        return _attribute_of(level), item.department_id
     return "", None
 
 
@@ -190,7 +195,7 @@ def level_staff(item, level: str | None = None) -> QuerySet:
 
     level = level or item.level
     attribute, place_id = _place_of(item, level)
-    role = {value: key for key, value in _role_levels().items()}.get(level)
+    role = _level_roles().get(level)
     if place_id is None or role is None:
         return User.objects.none()
     return User.objects.filter(is_active=True, role=role, **{attribute: place_id})
@@ -206,7 +211,7 @@ def level_staff_of_many(pairs: Iterable[tuple[Any, str]]) -> dict[tuple[str, int
         _attribute, place_id = _place_of(item, level)
         if place_id is not None:
             wanted.setdefault(level, set()).add(place_id)
-    role_of = {value: key for key, value in _role_levels().items()}
+    role_of = _level_roles()
     staff: dict[tuple[str, int], list] = {}
     for level, place_ids in wanted.items():
         attribute = _attribute_of(level)
