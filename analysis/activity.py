@@ -51,7 +51,7 @@ from sentiment.filters import OPEN_STATUS
 from sentiment.models import AgencyMatter, Log
 from sentiment.selectors import agency_matters_visible_to, logs_visible_to
 
-from .figures import Period, rate
+from .figures import Period, TallyScope, rate, tally_rows, tally_scope, whole_months
 
 LOG_COUNTS = ("filed", "handled", "open", "overdue")
 AGENCY_COUNTS = ("registered", "done", "on_time", "open", "overdue")
@@ -93,15 +93,51 @@ def _relevant_logs(logs: QuerySet[Log], period: Period) -> QuerySet[Log]:
 
 
 def log_counts_by(
-    logs: QuerySet[Log], period: Period, dimension: str, *, now: datetime.datetime | None = None
+    logs: QuerySet[Log],
+    period: Period,
+    dimension: str,
+    *,
+    now: datetime.datetime | None = None,
+    tally: TallyScope | None = None,
 ) -> dict[str, dict]:
-    """{kind or category: filed, handled, open, overdue}: one grouped query. ``dimension``
-    is "kind" or "category"; values without a counted row are left out."""
+    """{kind or category: filed, handled, open, overdue}: one grouped query; or, given a
+    ``tally`` scope (``figures.tally_scope``) and a period of whole months, filed and handled
+    summed from the log rollup (``LogTally``) and open and overdue counted on the open rows
+    (partial indexes): two small queries. ``dimension`` is "kind" or "category"; values
+    without a counted row are left out."""
     if dimension not in ("kind", "category"):
         raise ValueError(dimension)
     now = now or timezone.now()
+    if tally is not None and whole_months(period):
+        return _tally_log_counts_by(logs, period, dimension, now, tally)
     rows = _relevant_logs(logs, period).order_by().values(dimension).annotate(**_log_expressions(period, now))
     return {row.pop(dimension): {name: row[name] or 0 for name in LOG_COUNTS} for row in rows}
+
+
+def _tally_log_counts_by(logs, period: Period, dimension: str, now, tally: TallyScope) -> dict[str, dict]:
+    from .models import LogTally  # analysis.models imports figures, which this module imports
+
+    out: dict[str, dict] = {}
+    summed = (
+        tally_rows(tally, period, dimension, LogTally)
+        .order_by()
+        .values("value")
+        .annotate(filed=Sum("filed"), handled=Sum("handled"))
+    )
+    for row in summed:
+        if row["filed"] or row["handled"]:
+            out[row["value"]] = {**_zeros(LOG_COUNTS), "filed": row["filed"] or 0, "handled": row["handled"] or 0}
+    expressions = _log_expressions(period, now)
+    live = (
+        logs.filter(status__in=Log.OPEN_FLOW_STATUSES)
+        .order_by()
+        .values(dimension)
+        .annotate(open=expressions["open"], overdue=expressions["overdue"])
+    )
+    for row in live:
+        counted = out.setdefault(row[dimension], _zeros(LOG_COUNTS))
+        counted.update(open=row["open"] or 0, overdue=row["overdue"] or 0)
+    return out
 
 
 def log_total(rows_by_kind: dict[str, dict]) -> dict:
@@ -224,9 +260,10 @@ def page_tables(user, area, own_area, period: Period, now: datetime.datetime) ->
         activities = activities.filter(**{f"assignment__{area.level}": area})
         distributions = distributions.filter(**{area.level: area})
     dates = {"date_from": period.first.isoformat(), "date_to": period.last.isoformat()}
+    tally = tally_scope(user, area)
 
     def log_rows(dimension: str, choices) -> list:
-        counted = log_counts_by(logs, period, dimension, now=now)
+        counted = log_counts_by(logs, period, dimension, now=now, tally=tally)
         rows = []
         for value, label in choices:
             links = {}

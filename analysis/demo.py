@@ -26,9 +26,10 @@ def seed(ctx: Any = None) -> list[MonthlyReport]:
     """Seed the analysis demo: township1's monthly report and the early warnings; returns the
     reports made.
 
-    First the dispute tallies are rebuilt: the demo's history went through the services
-    (which keep them), but it also backdates a few columns with plain UPDATEs; a small
-    demo rebuilds in well under a second."""
+    First the dispute and log tallies are rebuilt: the demo's history went through the
+    services (which keep them), but it also backdates a few columns with plain UPDATEs and
+    writes its ordinary logs with ``bulk_create``; a small demo rebuilds in well under a
+    second."""
     tally_rebuild()
     reports = seed_reports()
     seed_warnings()

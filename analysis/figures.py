@@ -278,10 +278,13 @@ def whole_months(period: Period) -> bool:
     return period.first.day == 1 and (period.last + datetime.timedelta(days=1)).day == 1
 
 
-def tally_rows(tally: TallyScope, period: Period, dimension: str) -> QuerySet:
-    from .models import DisputeTally  # analysis.models imports this module
+def tally_rows(tally: TallyScope, period: Period, dimension: str, model=None) -> QuerySet:
+    """The rows of the rollup ``model`` (default ``DisputeTally``) of ``dimension`` in the
+    whole months of ``period`` and the scope ``tally``."""
+    if model is None:
+        from .models import DisputeTally as model  # analysis.models imports this module
 
-    rows = DisputeTally.objects.filter(dimension=dimension, month__gte=period.first, month__lte=period.last)
+    rows = model.objects.filter(dimension=dimension, month__gte=period.first, month__lte=period.last)
     if tally.area is not None:
         rows = rows.filter(**{f"{tally.area.level}_id": tally.area.pk})
     return rows

@@ -187,6 +187,62 @@ class DisputeTallyState(models.Model):
         return f"dispute {self.dispute_id}"
 
 
+# --- rollups of the people's-sentiment logs (analysis.tallies maintains them) ----------------------
+
+LOG_TALLY_COUNTERS = ("filed", "handled")
+
+
+class LogTally(models.Model):
+    """The logs of one township in one local month, for one value of one breakdown:
+    ``filed`` (by ``occurred_at``) and ``handled`` (fed back, by ``fed_back_at``, while it
+    stands fed back); ``analysis.activity`` defines both. ``dimension`` "all" (value "")
+    holds the totals, "kind" and "category" the breakdowns."""
+
+    class Dimension(models.TextChoices):
+        ALL = "all", _("All")
+        KIND = "kind", _("Kind")
+        CATEGORY = "category", _("Category")
+
+    month = models.DateField(_("month"), help_text=_("The first local day of the month."))
+    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("district"))
+    township = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("township"))
+    dimension = models.CharField(_("breakdown"), max_length=12, choices=Dimension.choices)
+    value = models.CharField(_("value"), max_length=40, blank=True)
+    filed = models.IntegerField(default=0)
+    handled = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("log tally")
+        verbose_name_plural = _("log tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "district", "township", "dimension", "value"], name="log_tally_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["dimension", "month"], name="log_tally_month"),
+            models.Index(fields=["district", "dimension", "month"], name="log_tally_district"),
+            models.Index(fields=["township", "dimension", "month"], name="log_tally_township"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.district_id}/{self.township_id} {self.dimension}={self.value}"
+
+
+class LogTallyState(models.Model):
+    """What one log adds to the log tallies now (``analysis.tallies.log_snapshot``)."""
+
+    log_id = models.BigIntegerField(primary_key=True)
+    snapshot = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("log tally state")
+        verbose_name_plural = _("log tally states")
+
+    def __str__(self) -> str:
+        return f"log {self.log_id}"
+
+
 # --- early warning (预警): rules the administrator tunes, and the warnings they raise -----------
 
 

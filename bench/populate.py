@@ -379,17 +379,24 @@ def _logs_in_sql(n, fields, template, spots, kinds, categories, now, rng) -> Non
         print(f"\rlogs: +{done}/{n}", end="", flush=True)
 
 
-def rebuild_tallies_if_needed(before: int) -> None:
-    """The bulk insert bypassed the services: recompute the dispute rollups (analysis.tallies)
-    when disputes were added or none were ever tallied."""
-    from analysis.models import DisputeTally
+def _counts() -> tuple[int, int]:
+    return Dispute.objects.count(), Log.objects.count()
+
+
+def rebuild_tallies_if_needed(before: tuple[int, int]) -> None:
+    """The bulk insert bypassed the services: recompute the dispute and log rollups
+    (analysis.tallies) when disputes or logs were added or none were ever tallied."""
+    from analysis.models import DisputeTally, LogTally
     from analysis.tallies import tally_rebuild
 
-    if Dispute.objects.count() == before and DisputeTally.objects.exists():
+    if _counts() == before and DisputeTally.objects.exists() and LogTally.objects.exists():
         return
     started = time.monotonic()
     done = tally_rebuild()
-    print(f"tallies: {done['tallies']} rows from {done['disputes']} disputes in {time.monotonic() - started:.0f} s")
+    print(
+        f"tallies: {done['tallies']} rows from {done['disputes']} disputes, {done['log_tallies']} from "
+        f"{done['logs']} logs in {time.monotonic() - started:.0f} s"
+    )
 
 
 def main() -> None:
@@ -405,7 +412,7 @@ def main() -> None:
     started = time.monotonic()
     districts = ensure_areas(args.districts, args.townships, args.villages)
     ensure_staff(districts)
-    before = Dispute.objects.count()
+    before = _counts()
     add_disputes(args.disputes, districts, rng)
     rebuild_tallies_if_needed(before)
     add_residents(args.residents, districts, rng)
