@@ -9,7 +9,7 @@ import datetime
 from collections import Counter
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from disputes.models import Dispute
@@ -100,7 +100,13 @@ def lead_handler_choices(w: Warning):
 def _place(dispute_ids: list[int]) -> dict:
     """The place the cases share: their village, else their township, else the district
     (the one most of them are in)."""
-    rows = list(Dispute.objects.filter(pk__in=dispute_ids).values_list("district_id", "township_id", "village_id"))
+    return _place_of_rows(
+        list(Dispute.objects.filter(pk__in=dispute_ids).values_list("district_id", "township_id", "village_id"))
+    )
+
+
+def _place_of_rows(rows: list[tuple[int, int | None, int | None]]) -> dict:
+    """``_place`` of the cases' (district, township, village) rows."""
     district = Counter(r[0] for r in rows).most_common(1)[0][0]
     townships = {r[1] for r in rows}
     villages = {r[2] for r in rows}
@@ -203,16 +209,152 @@ def warnings_check_dispute(*, dispute_id: int, at: datetime.datetime) -> list[Wa
     return raised
 
 
-def warnings_sweep(*, at: datetime.datetime, kinds: list[str] | None = None) -> dict[str, int]:
+# A sweep raises its findings this many at a time.
+RAISE_BATCH = 200
+
+
+def warnings_sweep(
+    *, at: datetime.datetime, kinds: list[str] | None = None, batch: int = RAISE_BATCH
+) -> dict[str, int]:
     """The nightly sweep: every enabled rule over the whole ledger; counts of findings,
-    warnings raised and warnings that got new cases."""
+    warnings raised and warnings that got new cases. Findings are raised ``batch`` at a
+    time (``warnings_raise_many``)."""
     counts = {"findings": 0, "raised": 0, "extended": 0}
+
+    def flush(findings: list[Finding]) -> None:
+        for _w, new in warnings_raise_many(findings, at=at):
+            counts["raised" if new else "extended"] += 1
+
+    pending: list[Finding] = []
     for finding in sweep_findings(at, kinds=kinds):
         counts["findings"] += 1
+        pending.append(finding)
+        if len(pending) >= batch:
+            flush(pending)
+            pending = []
+    flush(pending)
+    return counts
+
+
+def warnings_raise_many(findings: list[Finding], *, at: datetime.datetime) -> list[tuple[Warning, bool]]:
+    """``warning_raise`` for a sweep's batch of findings: [(warning, new)] for those that
+    raised a warning or added cases to one. The findings of a non-urgent rule with no open
+    warning of their subject are raised together, in a constant number of queries: the open
+    warnings and the closed ones' cases read once, the warnings, their cases, their "raised"
+    events and the notifications written with one INSERT each. Every other finding (an open
+    warning to extend, an urgent rule's, a subject twice in the batch) and the whole batch if
+    another worker raised one of them meanwhile (the unique constraint refuses the INSERT)
+    go through ``warning_raise`` one by one; so the result is the same as raising each."""
+    one_by_one: list[Finding] = []
+    together: list[Finding] = []
+    seen: set[tuple[int, str]] = set()
+    for finding in findings:
+        key = (finding.rule.pk, finding.subject_key)
+        if finding.rule.urgent or key in seen:
+            one_by_one.append(finding)
+        else:
+            together.append(finding)
+        seen.add(key)
+    done: list[tuple[Warning, bool]] = []
+    if together:
+        try:
+            raised, rest = _raise_together(together, at)
+        except IntegrityError:
+            raised, rest = [], together  # raised by another worker meanwhile: one by one
+        done += [(w, True) for w in raised]
+        one_by_one = rest + one_by_one
+    for finding in one_by_one:
         w, _added, new = warning_raise(finding=finding, at=at)
         if w is not None:
-            counts["raised" if new else "extended"] += 1
-    return counts
+            done.append((w, new))
+    return done
+
+
+def _raise_together(findings: list[Finding], at: datetime.datetime) -> tuple[list[Warning], list[Finding]]:
+    """Raise the findings with no open warning of their rule and subject at once; returns
+    the warnings raised and the findings left to ``warning_raise`` (those with an open
+    warning). Raises IntegrityError (nothing written) if one was raised meanwhile."""
+    from govcenter.levels import level_place, level_staff_of_many
+    from govcenter.services import Message, notifications_send
+
+    rules_by_pk = {f.rule.pk: f.rule for f in findings}
+    keys = {f.subject_key for f in findings}
+    with transaction.atomic():
+        open_keys = set(
+            Warning.objects.select_for_update()
+            .filter(rule__in=list(rules_by_pk), subject_key__in=keys)
+            .exclude(status=Status.CLOSED)
+            .values_list("rule_id", "subject_key")
+        )
+        rest = [f for f in findings if (f.rule.pk, f.subject_key) in open_keys]
+        fresh = [f for f in findings if (f.rule.pk, f.subject_key) not in open_keys]
+        closed: dict[tuple[int, str], set[int]] = {}
+        for rule_id, key, dispute_id in WarningCase.objects.filter(
+            warning__rule__in=list(rules_by_pk), warning__subject_key__in=keys, warning__status=Status.CLOSED
+        ).values_list("warning__rule_id", "warning__subject_key", "dispute_id"):
+            closed.setdefault((rule_id, key), set()).add(dispute_id)
+        fresh = [f for f in fresh if not set(f.dispute_ids) <= closed.get((f.rule.pk, f.subject_key), set())]
+        all_ids = {pk for f in fresh for pk in f.dispute_ids}
+        where = {
+            row[0]: row[1:]
+            for row in Dispute.objects.filter(pk__in=all_ids).values_list(
+                "pk", "district_id", "township_id", "village_id"
+            )
+        }
+        fresh = [f for f in fresh if any(pk in where for pk in f.dispute_ids)]  # a case deleted meanwhile
+        if not fresh:
+            return [], rest
+        due = {
+            pk: deadline_after(at, days=rule.days_to_handle, day_kind=DayKind.WORKING)
+            for pk, rule in rules_by_pk.items()
+        }
+        warnings = []
+        for f in fresh:
+            ids = sorted({pk for pk in f.dispute_ids if pk in where})
+            warnings.append(
+                Warning(
+                    rule=f.rule,
+                    subject_key=f.subject_key,
+                    subject_label=f.subject_label[:200],
+                    measure=f.measure,
+                    threshold_used=f.threshold,
+                    window_used=f.window_days,
+                    raised_at=at,
+                    due_at=due[f.rule.pk],
+                    **_place_of_rows([where[pk] for pk in ids]),
+                )
+            )
+        with transaction.atomic():
+            Warning.objects.bulk_create(warnings)  # the partial unique constraint may refuse one
+        WarningCase.objects.bulk_create(
+            [
+                WarningCase(warning=w, dispute_id=pk, added_at=at)
+                for w, f in zip(warnings, fresh, strict=True)
+                for pk in sorted(set(f.dispute_ids))
+                if pk in where
+            ]
+        )
+        WarningEvent.objects.bulk_create([WarningEvent.build(w, Kind.RAISED, None, at, note=why(w)) for w in warnings])
+        # Who is told: as ``centre_staff`` and ``station_staff`` of each, read once for the batch.
+        levels = [(w, Level.DISTRICT) for w in warnings] + [(w, Level.TOWNSHIP) for w in warnings if w.township_id]
+        staff = level_staff_of_many(levels)
+        police: dict[int, list[User]] = {}
+        villages = {where[pk][2] for pk in all_ids if where.get(pk) and where[pk][2] is not None}
+        for user in User.objects.filter(
+            role=User.Role.STATION_STAFF, is_active=True, police_station__villages__in=villages
+        ).annotate(village=F("police_station__villages")):
+            police.setdefault(user.village, []).append(user)
+        messages = []
+        for w, f in zip(warnings, fresh, strict=True):
+            people = [*staff.get(level_place(w, Level.DISTRICT), [])]
+            if w.township_id is not None:
+                people += staff.get(level_place(w, Level.TOWNSHIP), [])
+            for village in {where[pk][2] for pk in f.dispute_ids if pk in where}:
+                people += police.get(village, [])
+            title = _("New warning: %(w)s") % {"w": _label(w)}
+            messages.append(Message(people, title, why(w), w.get_absolute_url()))
+        notifications_send(messages)
+    return warnings, rest
 
 
 # --- why it fired ------------------------------------------------------------------------------
