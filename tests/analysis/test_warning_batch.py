@@ -34,13 +34,23 @@ def _state() -> dict:
     out = {}
     for w in Warning.objects.select_related("rule"):
         out[w.subject_key] = {
-            "columns": (w.rule.kind, w.subject_label, w.measure, w.threshold_used, w.window_used, w.raised_at, w.due_at),
+            "columns": (
+                w.rule.kind,
+                w.subject_label,
+                w.measure,
+                w.threshold_used,
+                w.window_used,
+                w.raised_at,
+                w.due_at,
+            ),
             "place": (w.district_id, w.township_id, w.village_id, w.level, w.status),
             "urgent": (w.urgent_reason, w.urgent_at),
             "cases": sorted(WarningCase.objects.filter(warning=w).values_list("dispute_id", flat=True)),
             "events": sorted(w.events.values_list("kind", "note")),
             "told": sorted(
-                Notification.objects.filter(url=w.get_absolute_url()).values_list("recipient__username", "title", "body")
+                Notification.objects.filter(url=w.get_absolute_url()).values_list(
+                    "recipient__username", "title", "body"
+                )
             ),
         }
     return out
