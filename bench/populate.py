@@ -414,9 +414,9 @@ def main() -> None:
     ensure_staff(districts)
     before = _counts()
     add_disputes(args.disputes, districts, rng)
-    rebuild_tallies_if_needed(before)
     add_residents(args.residents, districts, rng)
     add_logs(args.logs, districts, rng)
+    rebuild_tallies_if_needed(before)
     from django.db import connection
 
     if connection.vendor == "postgresql":

@@ -1,6 +1,6 @@
 """Time the pages that grow with the tables, on the data of bench/populate.py.
 
-    python -m bench.run [--repeat 7]
+    python -m bench.run [--repeat 7] [--only statistics]
 
 Each page is requested through Django's test client (no network, no browser), so the
 figures are server time: queries, Python, templates. Prints median and slowest time
@@ -87,6 +87,7 @@ LIMIT = "limit: bare Django, 50 rows"
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--only", default="", help="time only the pages whose label contains this (and the limit page)")
     args = parser.parse_args()
     print(
         f"database: {connection.vendor}; disputes: about {Dispute.objects.order_by().count():,}; "
@@ -96,6 +97,8 @@ def main() -> None:
     clients: dict[str, Client] = {}
     rows = []
     for label, username, url in pages():
+        if args.only and args.only not in label and not label.startswith(LIMIT):
+            continue
         client = clients.get(username)
         if client is None:
             client = clients[username] = Client()

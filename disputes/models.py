@@ -174,6 +174,12 @@ class DisputeQuerySet(models.QuerySet):
         return self.referred_to_court().filter(court_referral__outcome="")
 
 
+# The columns the statistics' "open now" counts read (analysis.figures), carried in the open
+# cases' partial indexes so that PostgreSQL counts a province's open cases from the index
+# alone (an index-only scan; the heap pages of 40,000 open cases cost 120-180 ms a query).
+OPEN_FIGURES = ["id", "status", "category", "source", "risk_level", "level", "result_level", "due_at", "supervised_at"]
+
+
 class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
     """One entry of the conflict-dispute ledger (矛盾纠纷排查化解台账).
 
@@ -390,11 +396,13 @@ class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
                 fields=["district", "township", "village"],
                 condition=Q(status__in=["registered", "accepted", "in_mediation", "awaiting_confirmation"]),
                 name="dispute_open_district",
+                include=OPEN_FIGURES,
             ),
             models.Index(
                 fields=["township", "village"],
                 condition=Q(status__in=["registered", "accepted", "in_mediation", "awaiting_confirmation"]),
                 name="dispute_open_township",
+                include=OPEN_FIGURES,
             ),
             # The police review queue, its reminders and its overdue sweep: queued cases by deadline.
             models.Index(
