@@ -238,11 +238,12 @@ def warnings_sweep(
 
 def warnings_raise_many(findings: list[Finding], *, at: datetime.datetime) -> list[tuple[Warning, bool]]:
     """``warning_raise`` for a sweep's batch of findings: [(warning, new)] for those that
-    raised a warning or added cases to one. The findings of a non-urgent rule with no open
-    warning of their subject are raised together, in a constant number of queries: the open
-    warnings and the closed ones' cases read once, the warnings, their cases, their "raised"
-    events and the notifications written with one INSERT each. Every other finding (an open
-    warning to extend, an urgent rule's, a subject twice in the batch) and the whole batch if
+    raised a warning or added cases to one. The findings with no open warning of their
+    subject are raised together, in a constant number of queries: the open warnings and the
+    closed ones' cases read once, the warnings, their cases, their "raised" (and an urgent
+    rule's "marked urgent") events and the notifications (an urgent rule's as alarms) written
+    with one INSERT each. Every other finding (an open warning to extend, a subject twice in
+    the batch) and the whole batch if
     another worker raised one of them meanwhile (the unique constraint refuses the INSERT)
     go through ``warning_raise`` one by one; so the result is the same as raising each."""
     one_by_one: list[Finding] = []
@@ -250,7 +251,7 @@ def warnings_raise_many(findings: list[Finding], *, at: datetime.datetime) -> li
     seen: set[tuple[int, str]] = set()
     for finding in findings:
         key = (finding.rule.pk, finding.subject_key)
-        if finding.rule.urgent or key in seen:
+        if key in seen:
             one_by_one.append(finding)
         else:
             together.append(finding)
@@ -322,6 +323,15 @@ def _raise_together(findings: list[Finding], at: datetime.datetime) -> tuple[lis
                     raised_at=at,
                     due_at=due[f.rule.pk],
                     **_place_of_rows([where[pk] for pk in ids]),
+                    # An urgent rule's warning is marked urgent as it is raised (``URGENCY.mark_now``).
+                    **(
+                        {
+                            "urgent_reason": URGENT_REASON.get(f.rule.kind, UrgentReason.MASS_INCIDENT_RISK),
+                            "urgent_at": at,
+                        }
+                        if f.rule.urgent
+                        else {}
+                    ),
                 )
             )
         with transaction.atomic():
@@ -334,9 +344,17 @@ def _raise_together(findings: list[Finding], at: datetime.datetime) -> tuple[lis
                 if pk in where
             ]
         )
-        WarningEvent.objects.bulk_create([WarningEvent.build(w, Kind.RAISED, None, at, note=why(w)) for w in warnings])
-        # Who is told: as ``centre_staff`` and ``station_staff`` of each, read once for the batch.
-        levels = [(w, Level.DISTRICT) for w in warnings] + [(w, Level.TOWNSHIP) for w in warnings if w.township_id]
+        events = []
+        for w in warnings:
+            events.append(WarningEvent.build(w, Kind.RAISED, None, at, note=why(w)))
+            if w.urgent_at is not None:
+                events.append(
+                    WarningEvent.build(w, Kind.MARKED_URGENT, None, at, note=str(UrgentReason(w.urgent_reason).label))
+                )
+        WarningEvent.objects.bulk_create(events)
+        # Who is told: as ``centre_staff`` and ``station_staff`` of each (an urgent one: as
+        # ``urgent_recipients``, the village centre too), read once for the batch.
+        levels = [(w, level) for w in warnings for level in (Level.DISTRICT, Level.TOWNSHIP, Level.VILLAGE)]
         staff = level_staff_of_many(levels)
         police: dict[int, list[User]] = {}
         villages = {where[pk][2] for pk in all_ids if where.get(pk) and where[pk][2] is not None}
@@ -346,13 +364,27 @@ def _raise_together(findings: list[Finding], at: datetime.datetime) -> tuple[lis
             police.setdefault(user.village, []).append(user)
         messages = []
         for w, f in zip(warnings, fresh, strict=True):
-            people = [*staff.get(level_place(w, Level.DISTRICT), [])]
+            centres = [*staff.get(level_place(w, Level.DISTRICT), [])]
             if w.township_id is not None:
-                people += staff.get(level_place(w, Level.TOWNSHIP), [])
-            for village in {where[pk][2] for pk in f.dispute_ids if pk in where}:
-                people += police.get(village, [])
-            title = _("New warning: %(w)s") % {"w": _label(w)}
-            messages.append(Message(people, title, why(w), w.get_absolute_url()))
+                centres += staff.get(level_place(w, Level.TOWNSHIP), [])
+            stations = [
+                u for village in {where[pk][2] for pk in f.dispute_ids if pk in where} for u in police.get(village, [])
+            ]
+            url = w.get_absolute_url()
+            if w.urgent_at is None:
+                title = _("New warning: %(w)s") % {"w": _label(w)}
+                messages.append(Message([*centres, *stations], title, why(w), url))
+                continue
+            # As ``urgent_recipients``: the village, township and district centres and, when
+            # the warning lies in one village, the stations covering it; by id.
+            alarmed = {u.pk: u for u in [*staff.get(level_place(w, Level.VILLAGE), []), *centres]}
+            if w.village_id is not None:
+                alarmed.update((u.pk, u) for u in police.get(w.village_id, []))
+            reason = UrgentReason(w.urgent_reason).label
+            title = _("URGENT (%(reason)s): %(item)s") % {"reason": reason, "item": _label(w)}
+            messages.append(Message([alarmed[pk] for pk in sorted(alarmed)], title, "", url, urgent=True))
+            if w.village_id is None:  # the kernel alarms the police of the warning's village only
+                messages.append(Message(stations, _("URGENT: %(w)s") % {"w": _label(w)}, why(w), url, urgent=True))
         notifications_send(messages)
     return warnings, rest
 

@@ -18,7 +18,7 @@ the incremental check and the sweep agree on what is inside.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -171,10 +171,46 @@ def _party_keys_sweep(rule: WarningRule, at: datetime.datetime, role: str, extra
         .filter(n__gte=rule.threshold)
         .values_list("match_key", flat=True)
     )
-    for key in keys.iterator(chunk_size=500):
-        finding = _party_finding(rule, at, key, role, extra)
-        if finding is not None:
-            yield finding
+    for chunk in _chunked(keys.iterator(chunk_size=SWEEP_CHUNK)):
+        yield from _party_findings(rule, at, chunk, role, extra)
+
+
+SWEEP_CHUNK = 500
+
+
+def _chunked(items: Iterable, size: int = SWEEP_CHUNK) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _party_findings(rule: WarningRule, at, keys: list[str], role: str, extra: Q) -> Iterator[Finding]:
+    """``_party_finding`` for many keys in two queries: their cases in the window, and their
+    labels (each key's newest name, as ``_party_label``)."""
+    window = _in_window(rule, at, "dispute__")
+    cases: dict[str, set[int]] = {}
+    for key, dispute_id in (
+        Party.objects.filter(window, extra, match_key__in=keys, role=role)
+        .order_by()
+        .values_list("match_key", "dispute_id")
+    ):
+        cases.setdefault(key, set()).add(dispute_id)
+    newest: dict[str, tuple] = {}
+    for key, name, registered_at, pk in Party.objects.filter(match_key__in=keys, role=role).values_list(
+        "match_key", "name", "dispute__registered_at", "pk"
+    ):
+        if key not in newest or (registered_at, pk) > newest[key][:2]:
+            newest[key] = (registered_at, pk, name)
+    for key in keys:
+        ids = sorted(cases.get(key, ()))
+        if len(ids) >= rule.threshold:
+            label = newest[key][2] if key in newest and newest[key][2] else key
+            yield Finding(rule, f"party:{key}", label, ids, len(ids), rule.threshold, rule.window_days)
 
 
 def _party_keys_of(dispute: Dispute, role: str) -> list[str]:
@@ -284,10 +320,31 @@ def category_cluster_sweep(rule: WarningRule, at: datetime.datetime) -> Iterator
         .filter(n__gte=rule.threshold)
         .values_list("village_id", "category")
     )
-    for village_id, category in groups.iterator(chunk_size=500):
-        found = _cluster_finding(rule, at, village_id, category)
-        if found is not None:
-            yield found
+    for chunk in _chunked(groups.iterator(chunk_size=SWEEP_CHUNK)):
+        yield from _cluster_findings(rule, at, chunk)
+
+
+def _cluster_findings(rule: WarningRule, at, groups: list[tuple[int, str]]) -> Iterator[Finding]:
+    """``_cluster_finding`` for many (village, category) groups in two queries."""
+    from govcenter.models import Area
+
+    wanted = set(groups)
+    villages = {village_id for village_id, _category in groups}
+    cases: dict[tuple[int, str], list[int]] = {}
+    for village_id, category, pk in (
+        Dispute.objects.filter(_in_window(rule, at), village_id__in=villages)
+        .order_by("pk")
+        .values_list("village_id", "category", "pk")
+    ):
+        if (village_id, category) in wanted:
+            cases.setdefault((village_id, category), []).append(pk)
+    names = dict(Area.objects.filter(pk__in=villages).values_list("pk", "name"))
+    for village_id, category in groups:
+        ids = cases.get((village_id, category), [])
+        if len(ids) >= rule.threshold:
+            label = f"{names.get(village_id, '')} · {Dispute.Category(category).label}"
+            key = f"village:{village_id}:{category}"
+            yield Finding(rule, key, label, ids, len(ids), rule.threshold, rule.window_days)
 
 
 # --- flare-up at a follow-up ------------------------------------------------------------------

@@ -49,7 +49,7 @@ def _state() -> dict:
             "events": sorted(w.events.values_list("kind", "note")),
             "told": sorted(
                 Notification.objects.filter(url=w.get_absolute_url()).values_list(
-                    "recipient__username", "title", "body"
+                    "recipient__username", "title", "body", "urgent"
                 )
             ),
         }
@@ -74,8 +74,12 @@ def test_a_batch_gives_each_warning_what_one_raise_gives_it(world, urgent):
     assert together == one_by_one
     assert len(together) == 6
     # Told: the district, the township, and the station of villages 1 and 2 (village 3's is station2).
-    told = {name for state in together.values() for name, _t, _b in state["told"]}
+    told = {name for state in together.values() for name, _t, _b, _u in state["told"]}
     assert {"district1", "township1", "township2", "station1", "station2"} <= told
+    if urgent:  # marked urgent as it is raised, and the village centres alarmed
+        assert all(state["urgent"][1] == T0 for state in together.values())
+        assert "village1" in told
+        assert all(u for state in together.values() for *_rest, u in state["told"])
 
 
 def test_the_queries_do_not_grow_with_the_batch(world):
@@ -155,3 +159,35 @@ def test_the_sweep_raises_in_batches(world, monkeypatch):
     counts = warnings_sweep(at=T0, kinds=[r.kind], batch=2)
     assert counts["raised"] == 3 == Warning.objects.filter(rule=r).count()
     assert calls == [2, 1]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 500])
+def test_the_sweep_finds_in_chunks_what_each_subject_finds_alone(world, monkeypatch, chunk):
+    """The sweep reads the cases and labels of many subjects at once (two queries a chunk);
+    its findings equal those of ``_party_finding`` and ``_cluster_finding``, subject by subject."""
+    from analysis import warnings as w_rules
+    from disputes.models import Party
+
+    monkeypatch.setattr(w_rules, "SWEEP_CHUNK", chunk)
+    respondent = rule(K.REPEAT_RESPONDENT, threshold=2, window_days=365)
+    cluster = rule(K.CATEGORY_CLUSTER, threshold=2, window_days=365)
+    for i in range(3):
+        for village in (world.village1, world.village2)[: i + 1]:
+            case(world, respondent=f"公司{i}", village=village, category="land_boundary")
+    case(world, respondent="公司9", village=world.village3, category="marriage_family")  # one: below both thresholds
+    swept = {
+        (f.rule.kind, f.subject_key): f
+        for f in w_rules.sweep_findings(T0, kinds=[K.REPEAT_RESPONDENT, K.CATEGORY_CLUSTER])
+    }
+    alone = {}
+    for key in Party.objects.filter(role="respondent").exclude(match_key="").values_list("match_key", flat=True):
+        found = w_rules._party_finding(respondent, T0, key, "respondent", w_rules.Q())
+        if found is not None:
+            alone[found.rule.kind, found.subject_key] = found
+    for village in (world.village1, world.village2, world.village3):
+        for category in ("land_boundary", "marriage_family"):
+            found = w_rules._cluster_finding(cluster, T0, village.pk, category)
+            if found is not None:
+                alone[found.rule.kind, found.subject_key] = found
+    assert swept == alone
+    assert {kind for kind, _key in swept} == {K.REPEAT_RESPONDENT, K.CATEGORY_CLUSTER}
