@@ -421,7 +421,9 @@ def main() -> None:
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # As autovacuum leaves a production database: statistics for the planner, and
+            # the visibility map set, without which an index-only scan reads the heap anyway.
+            cursor.execute("VACUUM ANALYZE")
     print(f"populated in {time.monotonic() - started:.0f} s")
 
 

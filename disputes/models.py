@@ -404,6 +404,15 @@ class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
                 name="dispute_open_township",
                 include=OPEN_FIGURES,
             ),
+            # The dashboard's "urgent now": the few open cases marked urgent, by area.
+            models.Index(
+                fields=["district", "township", "village"],
+                condition=Q(
+                    status__in=["registered", "accepted", "in_mediation", "awaiting_confirmation"],
+                    urgent_at__isnull=False,
+                ),
+                name="dispute_open_urgent",
+            ),
             # The police review queue, its reminders and its overdue sweep: queued cases by deadline.
             models.Index(
                 fields=["police_review_due_at"], condition=Q(police_review="pending"), name="dispute_police_queue"
