@@ -13,7 +13,7 @@ from govcenter.police import this_week_start
 from grids.models import Grid
 from grids.selectors import areas_visible_to, grids_visible_to, villages_visible_to
 
-from .models import CourtReferral, Dispute, Party
+from .models import CourtReferral, Dispute, Party, PoliceTransfer
 
 Role = User.Role
 
@@ -26,7 +26,11 @@ def disputes_visible_to(user) -> QuerySet[Dispute]:
 
 
 def ledger_rows(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
-    """What a list, print or export row shows, fetched without per-row queries."""
+    """What a list, print or export row shows, fetched without per-row queries.
+
+    The reverse one-to-ones (transfer to police, court referral) are prefetched rather
+    than joined: with nine LEFT JOINs PostgreSQL spent 75 ms planning the ledger's page
+    query (executing it took 1 ms); each of the two prefetches is one query by primary key."""
     return qs.select_related(
         "village",
         "township",
@@ -34,9 +38,11 @@ def ledger_rows(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
         "handler",
         "department",
         "police_station",
-        "police_transfer__station",
+    ).prefetch_related(
+        Prefetch("parties", queryset=Party.objects.order_by("role", "pk")),
+        Prefetch("police_transfer", queryset=PoliceTransfer.objects.select_related("station")),
         "court_referral",
-    ).prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("role", "pk")))
+    )
 
 
 # --- transfer to police and court referral (statistics count these apart) --------------------
