@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Min, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -37,7 +37,7 @@ from .selectors import grids_for, villages_for
 Role = User.Role
 
 
-def _among(queryset, ids, *, otherwise: Q | None = None):
+def _among(queryset, ids, *, otherwise=None):
     """``queryset`` cut to the disputes ``ids`` (a one-column query served by an index) names.
 
     On PostgreSQL the ids are read first when there are at most ``SEARCH_IDS`` of them: as a
@@ -45,13 +45,30 @@ def _among(queryset, ids, *, otherwise: Q | None = None):
     (newest first) through hundreds of thousands of rows before the page is full (0.8 s for
     a district-year's number prefix or a two-character name at province scale); a list of
     ids is looked up on the primary key. More ids than that (a one-character surname) stay a
-    subquery, or ``otherwise`` when given (a filter on the dispute's own columns). Elsewhere
-    (SQLite, development) the subquery is enough."""
+    subquery, or ``otherwise`` when given (a filter on the dispute's own columns, or a
+    function that makes it). Elsewhere (SQLite, development) the subquery is enough."""
     if connection.vendor == "postgresql":
         found = {pk for (pk,) in ids[: SEARCH_IDS + 1]}
         if len(found) <= SEARCH_IDS:
             return queryset.filter(pk__in=found)
+    if callable(otherwise):
+        otherwise = otherwise()
     return queryset.filter(otherwise if otherwise is not None else Q(pk__in=ids))
+
+
+def _number_prefix(prefix: Q) -> Q:
+    """``prefix`` (ledger numbers starting with what was typed) and the registration dates
+    its disputes span: the same disputes, but the planner starts the ledger's date-ordered
+    index where they are. Without it a district-year's prefix (25,000 cases of 2025) walked
+    the whole province's 2026 cases first (1.5 s in make bench)."""
+    # The Count keeps PostgreSQL from turning MIN / MAX into "the first row in date order"
+    # (which walks the same index); it reads the prefix's rows through the number's index.
+    span = Dispute.objects.filter(prefix).aggregate(
+        first=Min("registered_at"), last=Max("registered_at"), n=Count("pk")
+    )
+    if span["first"] is None:
+        return prefix
+    return prefix & Q(registered_at__gte=span["first"], registered_at__lte=span["last"])
 
 
 # The shortest search the trigram index on Dispute.search_text serves (three characters).
@@ -299,12 +316,13 @@ class DisputeFilter(BootstrapFilterSet):
             # Ledger numbers are stored upper-case: a case-sensitive prefix match can use the
             # unique index (on PostgreSQL its varchar_pattern_ops twin), istartswith could not.
             prefix = Q(number__startswith=value.upper())
-            return _among(queryset, Dispute.objects.filter(prefix).values_list("pk"), otherwise=prefix)
+            ids = Dispute.objects.filter(prefix).order_by().values_list("pk")  # a set: no sort
+            return _among(queryset, ids, otherwise=lambda: _number_prefix(prefix))
         if len(value) < SEARCH_TRIGRAM:
             # The commonest Chinese names have two characters (王伟, 李娜), too short for the
             # trigram index, and a LIKE '%王伟%' would read the whole ledger: a short search
             # matches the start of a party's name instead (an index on Party.name serves it).
-            return _among(queryset, Party.objects.filter(name__startswith=value).values_list("dispute_id"))
+            return _among(queryset, Party.objects.filter(name__startswith=value).order_by().values_list("dispute_id"))
         # One indexed column (trigram GIN on PostgreSQL) holds number, summary, description
         # and party names: see Dispute.search_text.
         return queryset.filter(search_text__icontains=value)

@@ -127,6 +127,26 @@ def test_search_by_ledger_number_prefix_and_tail(world, login):
     assert _numbers(client, q=b.number[-6:]) == [b.number]
 
 
+@pytest.mark.parametrize("ids", [0, 1, 5_000])
+def test_a_number_prefix_with_many_matches_finds_the_same_cases(world, login, monkeypatch, ids):
+    """Past ``SEARCH_IDS`` matches the prefix is filtered with the registration dates its
+    cases span (``filters._number_prefix``): the same cases, on every backend."""
+    from disputes import filters
+
+    monkeypatch.setattr(filters, "SEARCH_IDS", ids)
+    a = register(world.grid1_user, grid=world.grid1)
+    b = register(world.grid1_user, grid=world.grid1)
+    c = register(world.grid1_user, grid=world.grid1)
+    client = login(world.village1_user)
+    prefix = a.number[: a.number.rindex("-")]  # the district-year: all three
+    assert _numbers(client, q=prefix) == [c.number, b.number, a.number]
+    assert _numbers(client, q=prefix, sort="registered_at") == [a.number, b.number, c.number]
+    assert _numbers(client, q=b.number) == [b.number]
+    assert _numbers(client, q="MD-999999") == []
+    span = filters._number_prefix(filters.Q(number__startswith=prefix))
+    assert "registered_at__gte" in str(span) and "registered_at__lte" in str(span)
+
+
 def test_search_by_text_in_summary_or_description(world, login):
     a = register(world.grid1_user, grid=world.grid1, summary="鸡鸭吵闹", description="养殖户噪音扰民")
     register(world.grid1_user, grid=world.grid1, summary="土地", description="边界")
