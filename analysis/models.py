@@ -108,7 +108,33 @@ class MonthlyReport(models.Model):
 TALLY_COUNTERS = ADDITIVE
 
 
-class DisputeTally(models.Model):
+class TallyRow(models.Model):
+    """What every rollup row (``analysis.rollups``) is keyed by: a local month, a district,
+    a breakdown's value; each rollup adds its township, its breakdowns and its counters."""
+
+    month = models.DateField(_("month"), help_text=_("The first local day of the month."))
+    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("district"))
+    value = models.CharField(_("value"), max_length=40, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.district_id}/{self.township_id} {self.dimension}={self.value}"
+
+
+class TallyState(models.Model):
+    """What one source row adds to its rollup now (the rollup's snapshot), so that a refresh
+    subtracts it and adds the new one. No foreign key: the row must outlive the source row
+    until its deletion is subtracted."""
+
+    snapshot = models.JSONField(default=list)
+
+    class Meta:
+        abstract = True
+
+
+class DisputeTally(TallyRow):
     """The additive counts of the disputes of one township (or of a district's disputes not
     placed in a township) in one local month, for one value of one breakdown.
 
@@ -127,13 +153,10 @@ class DisputeTally(models.Model):
         LEVEL = "level", _("Handling level")
         VILLAGE = "village", _("Village")
 
-    month = models.DateField(_("month"), help_text=_("The first local day of the month."))
-    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("district"))
     township = models.ForeignKey(
         Area, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("township")
     )
     dimension = models.CharField(_("breakdown"), max_length=12, choices=Dimension.choices)
-    value = models.CharField(_("value"), max_length=40, blank=True)
     registered = models.IntegerField(default=0)
     closed = models.IntegerField(default=0)
     resolved = models.IntegerField(default=0)
@@ -167,17 +190,11 @@ class DisputeTally(models.Model):
             models.Index(fields=["township", "dimension", "month"], name="dispute_tally_township"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.district_id}/{self.township_id} {self.dimension}={self.value}"
 
-
-class DisputeTallyState(models.Model):
-    """What one dispute adds to the tallies now (``analysis.tallies.snapshot``: the values its
-    contribution is made of), so that a refresh subtracts it and adds the new one. No foreign key: the row must outlive the
-    dispute until its deletion is subtracted."""
+class DisputeTallyState(TallyState):
+    """What one dispute adds to the tallies now (``analysis.tallies.snapshot``)."""
 
     dispute_id = models.BigIntegerField(primary_key=True)
-    snapshot = models.JSONField(default=list)
 
     class Meta:
         verbose_name = _("dispute tally state")
@@ -192,7 +209,7 @@ class DisputeTallyState(models.Model):
 LOG_TALLY_COUNTERS = ("filed", "handled")
 
 
-class LogTally(models.Model):
+class LogTally(TallyRow):
     """The logs of one township in one local month, for one value of one breakdown:
     ``filed`` (by ``occurred_at``) and ``handled`` (fed back, by ``fed_back_at``, while it
     stands fed back); ``analysis.activity`` defines both. ``dimension`` "all" (value "")
@@ -203,11 +220,8 @@ class LogTally(models.Model):
         KIND = "kind", _("Kind")
         CATEGORY = "category", _("Category")
 
-    month = models.DateField(_("month"), help_text=_("The first local day of the month."))
-    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("district"))
     township = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("township"))
     dimension = models.CharField(_("breakdown"), max_length=12, choices=Dimension.choices)
-    value = models.CharField(_("value"), max_length=40, blank=True)
     filed = models.IntegerField(default=0)
     handled = models.IntegerField(default=0)
 
@@ -225,15 +239,11 @@ class LogTally(models.Model):
             models.Index(fields=["township", "dimension", "month"], name="log_tally_township"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.district_id}/{self.township_id} {self.dimension}={self.value}"
 
-
-class LogTallyState(models.Model):
+class LogTallyState(TallyState):
     """What one log adds to the log tallies now (``analysis.tallies.log_snapshot``)."""
 
     log_id = models.BigIntegerField(primary_key=True)
-    snapshot = models.JSONField(default=list)
 
     class Meta:
         verbose_name = _("log tally state")
