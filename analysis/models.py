@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from govcenter.choices import ChoiceLabels
 from govcenter.models import Area
 from govcenter.timeline import TimelineEvent
 from govcenter.urgent import UrgentItem
@@ -322,7 +323,7 @@ class WarningQuerySet(models.QuerySet):
         return self.open().filter(due_at__lt=at)
 
 
-class Warning(UrgentItem, models.Model):
+class Warning(ChoiceLabels, UrgentItem, models.Model):
     """A warning (预警) a rule raised about a subject: a case-like item of the kernel (steps,
     timeline, deadline, supervision, urgency). ``subject_key`` says what it is about:
     "party:<match key>", "village:<id>:<category>" or "dispute:<id>"; at most one is open per

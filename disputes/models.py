@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from govcenter import limits, uploads
+from govcenter.choices import ChoiceLabels
 from govcenter.deadlines import DeadlinePolicyBase
 from govcenter.feedback import ResultFeedback
 from govcenter.history import admin_edit_history
@@ -180,7 +181,7 @@ class DisputeQuerySet(models.QuerySet):
 OPEN_FIGURES = ["id", "status", "category", "source", "risk_level", "level", "result_level", "due_at", "supervised_at"]
 
 
-class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
+class Dispute(ChoiceLabels, PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
     """One entry of the conflict-dispute ledger (矛盾纠纷排查化解台账).
 
     It enters the police review queue (``PoliceQueueItem``) when ``needs_police_review``."""
@@ -589,7 +590,7 @@ class Dispute(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
         return names
 
 
-class Party(ProtectedIdNumber):
+class Party(ChoiceLabels, ProtectedIdNumber):
     """An applicant or respondent: a person (ID number protected like residents') or an organisation."""
 
     class Role(models.TextChoices):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from govcenter import limits
+from govcenter.choices import ChoiceLabels
 from govcenter.history import audit_history
 from govcenter.models import Area
 from govcenter.pii import ProtectedIdNumber, mask_id_number  # noqa: F401  (mask re-exported for templates)
@@ -216,7 +217,7 @@ class ResidentQuerySet(models.QuerySet):
         return self.filter(birth_date__gt=years_ago(high + 1), birth_date__lte=years_ago(low))
 
 
-class Resident(ProtectedIdNumber):
+class Resident(ChoiceLabels, ProtectedIdNumber):
     class Gender(models.TextChoices):
         MALE = "M", _("Male")
         FEMALE = "F", _("Female")

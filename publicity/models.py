@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govcenter import limits, uploads
+from govcenter.choices import ChoiceLabels
 from govcenter.history import admin_edit_history
 from govcenter.models import Area
 from govcenter.timeline import TimelineEvent
@@ -63,7 +64,7 @@ class CampaignQuerySet(models.QuerySet):
         return self.filter(status=Campaign.Status.SUBMITTED)
 
 
-class Campaign(models.Model):
+class Campaign(ChoiceLabels, models.Model):
     """One publicity campaign (宣传活动), from draft to closed."""
 
     class Status(models.TextChoices):

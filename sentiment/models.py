@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from disputes.models import Dispute
 from govcenter import limits, uploads
+from govcenter.choices import ChoiceLabels
 from govcenter.deadlines import DayKind, DeadlinePolicyBase
 from govcenter.feedback import ResultFeedback
 from govcenter.history import admin_edit_history
@@ -67,7 +68,7 @@ class ReportDeadlinePolicy(DeadlinePolicyBase):
 OPEN_FIGURES = ["id", "kind", "category", "due_at"]
 
 
-class Log(PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
+class Log(ChoiceLabels, PoliceQueueItem, ResultFeedback, UrgentItem, models.Model):
     """One entry of a grid worker's people's-sentiment log. A public-security hazard or an
     incident report enters the police review queue (``PoliceQueueItem``)."""
 
