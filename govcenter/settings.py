@@ -139,6 +139,14 @@ TEMPLATES = [
             ],
         },
     },
+    # Only the row fragments that Django templates render through a tag (govcenter/jinja2.py).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "govcenter.jinja2.environment"},
+    },
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'govcenter.sqlite3'}")}

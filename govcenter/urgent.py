@@ -15,7 +15,7 @@ is registered or afterwards as a step. Marking it:
    (``Notification.urgent``). A user without a phone gets no SMS.
 
 An urgent item comes first in every list and queue of its flow (``urgent_first``) while it
-is open, carries a red badge (``templates/_urgent_badge.html``) and a column in exports,
+is open, carries a red badge (``{% urgent_badge %}``, govcenter/templatetags/badges.py) and a column in exports,
 and the lists filter on it (``urgent_filter``). At village level the village centre may
 pass it straight to the district, skipping the township (``can_pass_to_district``; the
 app's own escalation service does the move, with the district as its target, and tells
