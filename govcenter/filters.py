@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection
+from django.forms.renderers import Jinja2
 from django_filters.utils import get_model_field
 
 from .forms import EARLIEST_DATE, LATEST_DATE, MAX_ID, clean_text_field
@@ -21,6 +22,11 @@ def request_user(request):
     """The user a filter's choices are cut for (None when the filter is built without a
     request: it then offers nothing)."""
     return getattr(request, "user", None)
+
+
+# A list's filter draws a score of selects on every page view; Django's own widget templates
+# in Jinja2 (django/forms/jinja2, the same HTML) draw them in about a third less time.
+FILTER_RENDERER = Jinja2()
 
 
 class BootstrapFilterSet(django_filters.FilterSet):
@@ -42,6 +48,7 @@ class BootstrapFilterSet(django_filters.FilterSet):
                 css = "form-select" if isinstance(widget, forms.Select) else "form-control"
                 widget.attrs.setdefault("class", css)
                 _bound(field, self.filters.get(name), self._meta.model)
+            form.renderer = FILTER_RENDERER
             form._bootstrapped = True
         return form
 

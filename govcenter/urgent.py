@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.db import models, transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When, prefetch_related_objects
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -196,8 +196,10 @@ class UrgentFirst:
         self.model = qs.model
         pressing = Q(urgent_at__isnull=False) & kind.open_q
         self._qs = qs
-        self._urgent = qs.filter(pressing)
-        self._rest = qs.exclude(pressing)
+        # The related rows (parties, transfers) are fetched once for the page, not once per part.
+        self._prefetch = qs._prefetch_related_lookups
+        self._urgent = qs.filter(pressing).prefetch_related(None)
+        self._rest = qs.exclude(pressing).prefetch_related(None)
 
     def __getitem__(self, index):
         if not isinstance(index, slice) or index.step is not None:
@@ -212,11 +214,12 @@ class UrgentFirst:
             rows += list(self._rest[max(start - n, 0) :])
         elif n < stop:
             rows += list(self._rest[max(start - n, 0) : stop - n])
+        prefetch_related_objects(rows, *self._prefetch)
         return rows
 
     def __iter__(self):
-        yield from self._urgent
-        yield from self._rest
+        yield from self._urgent.prefetch_related(*self._prefetch)
+        yield from self._rest.prefetch_related(*self._prefetch)
 
     def count(self) -> int:
         return self._qs.count()

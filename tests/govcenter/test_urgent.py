@@ -560,3 +560,22 @@ def test_the_mark_urgent_form_needs_a_reason_from_the_list(value, note):
     assert form.is_valid() is (value in UrgentReason.values)
     if not form.is_valid():
         assert form.errors["urgent_reason"] == ["Choose why this is urgent."]
+
+
+def test_a_pinned_page_fetches_its_related_rows_once(world):
+    """The urgent part and the rest of a page are two queries, but their parties are fetched
+    in one (the ledger's prefetches ran once per part before), and every row has them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    made = [a_dispute(world, summary=f"纠纷{i}") for i in range(4)]
+    ds.dispute_mark_urgent(dispute=made[0], actor=world.grid1_user, at=now(), urgent_reason=REASON)
+    qs = Dispute.objects.order_by("-pk").prefetch_related("parties")
+    with CaptureQueriesContext(connection) as queries:
+        rows = urgent.urgent_pinned(qs)[0:3]
+    assert len(queries) == 3  # urgent, rest, parties
+    assert rows[0].pk == made[0].pk
+    with CaptureQueriesContext(connection) as queries:
+        names = [[p.name for p in d.parties.all()] for d in rows]
+    assert not queries.captured_queries and all(len(n) == 2 for n in names)
+    assert [d.pk for d in urgent.urgent_pinned(qs)] == [made[0].pk, made[3].pk, made[2].pk, made[1].pk]
