@@ -13,14 +13,13 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
-from django.db import connection
 from django.db.models import Case, Count, IntegerField, Max, Min, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from govcenter import feedback
-from govcenter.filters import BootstrapFilterSet, request_user
+from govcenter.filters import BootstrapFilterSet, among, request_user
 from govcenter.forms import clean_text_field, date_input, parse_pk
 from govcenter.jurisdiction import is_admin
 from govcenter.levels import level_of, local_zone
@@ -35,25 +34,6 @@ from .models import CourtReferral, Dispute, Level, Party, RiskLevel
 from .selectors import grids_for, villages_for
 
 Role = User.Role
-
-
-def _among(queryset, ids, *, otherwise=None):
-    """``queryset`` cut to the disputes ``ids`` (a one-column query served by an index) names.
-
-    On PostgreSQL the ids are read first when there are at most ``SEARCH_IDS`` of them: as a
-    subquery, the planner misjudges a prefix's rows and walks the ledger in date order
-    (newest first) through hundreds of thousands of rows before the page is full (0.8 s for
-    a district-year's number prefix or a two-character name at province scale); a list of
-    ids is looked up on the primary key. More ids than that (a one-character surname) stay a
-    subquery, or ``otherwise`` when given (a filter on the dispute's own columns, or a
-    function that makes it). Elsewhere (SQLite, development) the subquery is enough."""
-    if connection.vendor == "postgresql":
-        found = {pk for (pk,) in ids[: SEARCH_IDS + 1]}
-        if len(found) <= SEARCH_IDS:
-            return queryset.filter(pk__in=found)
-    if callable(otherwise):
-        otherwise = otherwise()
-    return queryset.filter(otherwise if otherwise is not None else Q(pk__in=ids))
 
 
 def _number_prefix(prefix: Q) -> Q:
@@ -73,8 +53,6 @@ def _number_prefix(prefix: Q) -> Q:
 
 # The shortest search the trigram index on Dispute.search_text serves (three characters).
 SEARCH_TRIGRAM = 3
-# The most disputes a prefix search hands to the ledger's query as a list of ids (``_among``).
-SEARCH_IDS = 5_000
 
 SORT_CHOICES = (
     ("-registered_at", _("Newest first")),
@@ -317,12 +295,12 @@ class DisputeFilter(BootstrapFilterSet):
             # unique index (on PostgreSQL its varchar_pattern_ops twin), istartswith could not.
             prefix = Q(number__startswith=value.upper())
             ids = Dispute.objects.filter(prefix).order_by().values_list("pk")  # a set: no sort
-            return _among(queryset, ids, otherwise=lambda: _number_prefix(prefix))
+            return among(queryset, ids, otherwise=lambda: _number_prefix(prefix))
         if len(value) < SEARCH_TRIGRAM:
             # The commonest Chinese names have two characters (王伟, 李娜), too short for the
             # trigram index, and a LIKE '%王伟%' would read the whole ledger: a short search
             # matches the start of a party's name instead (an index on Party.name serves it).
-            return _among(queryset, Party.objects.filter(name__startswith=value).order_by().values_list("dispute_id"))
+            return among(queryset, Party.objects.filter(name__startswith=value).order_by().values_list("dispute_id"))
         # One indexed column (trigram GIN on PostgreSQL) holds number, summary, description
         # and party names: see Dispute.search_text.
         return queryset.filter(search_text__icontains=value)

@@ -159,11 +159,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DB_PREPARED_STATEMENTS", True):
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DB_PREPARED_STATEMENTS", False):
     # Parameters bound on the server let psycopg prepare a query the connection has run twice,
     # and PostgreSQL keep its plan: the ledger's page query takes ~10 ms to plan (six joins on a
-    # table with 35 indexes) and 0.3 ms to run. Off (DB_PREPARED_STATEMENTS=0) behind a pooler
-    # in transaction mode (pgbouncer), which cannot keep a statement prepared on a connection.
+    # table with 35 indexes) and 0.3 ms to run. Off by default: once PostgreSQL settles on a
+    # generic plan for a search, it no longer sees the pattern (LIKE $1) and cannot use the
+    # index a prefix would (make bench: a township's residents name search went from 0.3 to
+    # 0.7 s). Never behind a pooler in transaction mode (pgbouncer).
     DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

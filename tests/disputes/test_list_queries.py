@@ -132,8 +132,9 @@ def test_a_number_prefix_with_many_matches_finds_the_same_cases(world, login, mo
     """Past ``SEARCH_IDS`` matches the prefix is filtered with the registration dates its
     cases span (``filters._number_prefix``): the same cases, on every backend."""
     from disputes import filters
+    from govcenter import filters as shared
 
-    monkeypatch.setattr(filters, "SEARCH_IDS", ids)
+    monkeypatch.setattr(shared, "SEARCH_IDS", ids)
     a = register(world.grid1_user, grid=world.grid1)
     b = register(world.grid1_user, grid=world.grid1)
     c = register(world.grid1_user, grid=world.grid1)

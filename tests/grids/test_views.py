@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from govcenter.models import PersonalDataAccess
 from grids.models import Grid, GridMembership, Household, Resident
+from grids.selectors import residents_visible_to
 from tests.factories import make_grid, make_household, make_id_number, make_resident
 
 # The module's tests read the world and roll back what they write: one world for them all.
@@ -534,6 +535,31 @@ def test_resident_filter_by_name_grid_and_gender(world, login):
     assert listed(client.get(reverse("grids:resident_list"), {"q": "小红"})) == {world.resident2.pk}
     assert listed(client.get(reverse("grids:resident_list"), {"grid": world.grid1.pk})) == {world.resident1.pk}
     assert listed(client.get(reverse("grids:resident_list"), {"gender": "F"})) == {world.resident2.pk}
+
+
+@pytest.mark.parametrize("ids", [0, 1, 5_000])
+@pytest.mark.parametrize("who", ["admin", "district1", "township1_user", "village1_user", "grid1_user"])
+def test_a_name_search_finds_the_same_residents_whatever_its_path(world, login, monkeypatch, ids, who):
+    """A name search reads the matching ids first when there are at most ``SEARCH_IDS`` of
+    them (PostgreSQL), within the jurisdiction's villages as a list: the same residents, in
+    name order, as a plain filter, for every role and past the limit."""
+    from govcenter import filters
+
+    monkeypatch.setattr(filters, "SEARCH_IDS", ids)
+    wang = [
+        make_resident(grid, f"王{i}") for i, grid in enumerate([world.grid1, world.grid1b, world.grid2, world.grid3])
+    ]
+    user = getattr(world, who)
+    client = login(user)
+    response = client.get(reverse("grids:resident_list"), {"q": "王"})
+    expected = [r.pk for r in residents_visible_to(user).filter(name__contains="王").order_by("name", "pk")]
+    assert [r.pk for r in response.context["page"].object_list] == expected
+    assert expected and set(expected) <= {r.pk for r in wang} | {
+        world.resident1.pk,
+        world.resident2.pk,
+        world.resident3.pk,
+    }
+    assert listed(client.get(reverse("grids:resident_list"), {"q": "无此人"})) == set()
 
 
 def test_resident_filter_offers_only_visible_grids_and_ignores_others(world, login):
