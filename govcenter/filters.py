@@ -12,7 +12,7 @@ import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Lookup, Q
 from django.forms.renderers import Jinja2
 from django_filters.utils import get_model_field
 
@@ -60,6 +60,20 @@ class BootstrapFilterSet(django_filters.FilterSet):
         return self.is_bound and any(self.data.get(name) for name in list(self.filters)[1:])
 
 
+class AnyOf(Lookup):
+    """``column = ANY(%s)`` with a list as one array parameter (PostgreSQL). Django's ``__in``
+    writes a placeholder per value, which Django and psycopg then handle one by one: for the
+    2,600 cases of a two-character name, 25 ms of a ledger page that sends them three times
+    (the urgent part, the rest, the count)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+
+
 # The most rows a search hands to its list's query as a list of ids (``among``).
 SEARCH_IDS = 5_000
 
@@ -80,7 +94,7 @@ def among(queryset, ids, *, otherwise=None):
     if connection.vendor == "postgresql":
         found = {pk for (pk,) in ids[: SEARCH_IDS + 1]}
         if len(found) <= SEARCH_IDS:
-            return queryset.filter(pk__in=found)
+            return queryset.filter(AnyOf(F("pk"), sorted(found)))
     if callable(otherwise):
         otherwise = otherwise()
     return queryset.filter(otherwise if otherwise is not None else Q(pk__in=ids))
