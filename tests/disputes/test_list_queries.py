@@ -10,6 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from disputes import services
 from disputes.models import Dispute
@@ -144,8 +146,39 @@ def test_a_number_prefix_with_many_matches_finds_the_same_cases(world, login, mo
     assert _numbers(client, q=prefix, sort="registered_at") == [a.number, b.number, c.number]
     assert _numbers(client, q=b.number) == [b.number]
     assert _numbers(client, q="MD-999999") == []
-    span = filters._number_prefix(filters.Q(number__startswith=prefix))
-    assert "registered_at__gte" in str(span) and "registered_at__lte" in str(span)
+    span = filters._number_prefix(prefix)
+    assert "registered_at__gte" in str(span) and "registered_at__lt" in str(span)
+
+
+@given(cut=st.integers(min_value=0, max_value=40), junk=st.sampled_from(["", "0", "9", "X"]))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_number_prefix_bounded_by_its_years_finds_what_the_prefix_alone_finds(world, cut, junk):
+    """``_number_prefix`` adds the years a prefix's digits allow; whatever the prefix (any
+    cut of a real number, or one with a stray character), it finds exactly the cases the
+    prefix alone does. Numbers of two years, one of them at the turn of the year in local time."""
+    from disputes import filters
+
+    if not Dispute.objects.filter(number__startswith="MD-").exists():
+        for when in (
+            datetime.datetime(2025, 12, 31, 23, 30, tzinfo=filters.local_zone()),
+            datetime.datetime(2026, 1, 1, 0, 10, tzinfo=filters.local_zone()),
+        ):
+            services.dispute_register(
+                actor=world.grid1_user,
+                at=when,
+                grid=world.grid1,
+                source=Dispute.Source.GRID_INSPECTION,
+                category=Dispute.Category.LAND_BOUNDARY,
+                summary="跨年",
+                description="跨年登记。",
+                occurred_on=when.date(),
+                parties=[PartyData(role="applicant", name="甲"), PartyData(role="respondent", name="乙")],
+            )
+    for number in Dispute.objects.values_list("number", flat=True):
+        text = number[:cut] + junk
+        plain = set(Dispute.objects.filter(number__startswith=text).values_list("pk", flat=True))
+        bounded = set(Dispute.objects.filter(filters._number_prefix(text)).values_list("pk", flat=True))
+        assert bounded == plain, text
 
 
 def test_search_by_text_in_summary_or_description(world, login):
