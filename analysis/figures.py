@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Sum, When
 from django.utils import timezone
 
@@ -317,7 +318,61 @@ def _tally_counts(disputes, period: Period, now, tally: TallyScope) -> dict:
     return with_rates({name: row[name] for name in COUNTS})
 
 
-def _tally_counts_by(disputes, period: Period, dimension: str, now, tally: TallyScope) -> dict:
+def counts_by_many(
+    disputes: QuerySet[Dispute],
+    period: Period,
+    dimensions: list[str],
+    *,
+    now: datetime.datetime | None = None,
+    tally: TallyScope | None = None,
+) -> dict[str, dict]:
+    """{dimension: ``counts_by(disputes, period, dimension)``} for each of ``dimensions`` (the
+    statistics page's breakdowns). From the tallies, the open rows are grouped by all the
+    dimensions in one scan (``open_counts_by``): five scans of a province's open cases were
+    half of its statistics page."""
+    now = now or timezone.now()
+    if tally is None or not whole_months(period) or not all(d in TALLY_GROUPS for d in dimensions):
+        return {d: counts_by(disputes, period, d, now=now, tally=tally) for d in dimensions}
+    open_by = open_counts_by(disputes, dimensions, now)
+    return {d: _tally_counts_by(disputes, period, d, now, tally, open_by=open_by[d]) for d in dimensions}
+
+
+def open_counts_by(disputes: QuerySet[Dispute], dimensions: list[str], now: datetime.datetime) -> dict[str, dict]:
+    """{dimension: {key: {"open": n, "overdue": n, "supervised": n}}} over the open rows, for
+    each of ``dimensions`` (keys of ``DIMENSIONS``). On PostgreSQL one scan of the open rows
+    (their partial, covering index) grouped by ``GROUPING SETS``, which Django's ORM cannot
+    write; elsewhere (SQLite) a grouped query per dimension."""
+    open_rows = disputes.filter(status__in=Dispute.OPEN_STATUSES).order_by()
+    expressions = {name: _count_expressions(_today(), now)[name] for name in OPEN_LIVE}
+    connection = connections[open_rows.db]
+    if connection.vendor != "postgresql" or len(dimensions) < 2:
+        return {
+            d: {
+                row.pop("key"): row
+                for row in open_rows.annotate(key=DIMENSIONS[d]).values("key").annotate(**expressions)
+            }
+            for d in dimensions
+        }
+    keys = {f"key_{i}": DIMENSIONS[d] for i, d in enumerate(dimensions)}
+    sql, params = open_rows.annotate(**keys).values(*keys, "due_at", "supervised_at").query.sql_with_params()
+    columns = ", ".join(keys)
+    grouping = ", ".join(f"GROUPING({k})" for k in keys)
+    sets = ", ".join(f"({k})" for k in keys)
+    query = (
+        f"SELECT {columns}, {grouping}, COUNT(*), COUNT(*) FILTER (WHERE due_at < %s), "  # noqa: S608 (our own names)
+        f"COUNT(*) FILTER (WHERE supervised_at IS NOT NULL) FROM ({sql}) open_rows GROUP BY GROUPING SETS ({sets})"
+    )
+    out: dict[str, dict] = {d: {} for d in dimensions}
+    with connection.cursor() as cursor:
+        cursor.execute(query, [now, *params])  # the outer placeholder comes first in the text
+        for row in cursor.fetchall():
+            values, grouped, (n_open, n_overdue, n_supervised) = row[: len(keys)], row[len(keys) : -3], row[-3:]
+            i = grouped.index(0)  # the one column this row is grouped by
+            out[dimensions[i]][values[i]] = {"open": n_open, "overdue": n_overdue, "supervised": n_supervised}
+    return out
+
+
+def _tally_counts_by(disputes, period: Period, dimension: str, now, tally: TallyScope, open_by=None) -> dict:
     tally_dimension, column = TALLY_GROUPS[dimension]
     out: dict = {}
     summed = (
@@ -333,7 +388,12 @@ def _tally_counts_by(disputes, period: Period, dimension: str, now, tally: Tally
         if dimension == "village":
             key = int(key) if key else None
         out[key] = {**dict.fromkeys(COUNTS, 0), **{name: row[name] or 0 for name in ADDITIVE}}
-    for rows, expressions in _live(disputes, period, now):
+    live = _live(disputes, period, now)
+    if open_by is not None:  # the open rows' counts, read already (open_counts_by)
+        for key, counted in open_by.items():
+            out.setdefault(key, dict.fromkeys(COUNTS, 0)).update(counted)
+        live = live[1:]
+    for rows, expressions in live:
         for row in rows.annotate(key=DIMENSIONS[dimension]).order_by().values("key").annotate(**expressions):
             counted = out.setdefault(row["key"], dict.fromkeys(COUNTS, 0))
             counted.update({name: row[name] or 0 for name in expressions})

@@ -199,6 +199,10 @@ def statistics(request):
     base = _ledger_params(user, area)
     tally = figures.tally_scope(user, area)
     total = figures.counts(disputes, period, now=now, tally=tally)
+    area_dimension = _area_dimension(user, area)
+    breakdowns = figures.counts_by_many(
+        disputes, period, ["category", "source", "risk_level", "level", area_dimension], now=now, tally=tally
+    )
     tables = []
     for dimension, title, choices, param in (
         ("category", _("By category"), Dispute.Category.choices, "category"),
@@ -206,16 +210,15 @@ def statistics(request):
         ("risk_level", _("By risk level"), RiskLevel.choices, "risk_level"),
         ("level", _("By handling level"), Level.choices, "level"),
     ):
-        rows_by_key = figures.counts_by(disputes, period, dimension, now=now, tally=tally)
+        rows_by_key = breakdowns[dimension]
         # The ledger's level filter is the level handling a case now: right for the open
         # ones (overdue, supervised), not for one resolved through a returned result.
         rows = _choice_table(rows_by_key, choices, period, base, param, registered_links=dimension != "level")
         tables.append(Table(title, [(label, row, links, None) for label, row, links in rows], total))
-    dimension = _area_dimension(user, area)
     area_rows = _area_rows(
         user,
-        dimension,
-        figures.counts_by(disputes, period, dimension, now=now, tally=tally),
+        area_dimension,
+        breakdowns[area_dimension],
         period,
         base,
         _period_query(request),
