@@ -309,66 +309,86 @@ def _live(disputes: QuerySet[Dispute], period: Period, now: datetime.datetime) -
     ]
 
 
-def _tally_counts(disputes, period: Period, now, tally: TallyScope) -> dict:
+def _tally_counts(disputes, period: Period, now, tally: TallyScope, open_total=None) -> dict:
     summed = tally_rows(tally, period, "all").aggregate(**{name: Sum(name) for name in ADDITIVE})
     live = {}
-    for rows, expressions in _live(disputes, period, now):
+    pairs = _live(disputes, period, now)
+    if open_total is not None:  # the open rows' counts, read already (open_counts_by)
+        live.update(open_total)
+        pairs = pairs[1:]
+    for rows, expressions in pairs:
         live.update(rows.order_by().aggregate(**expressions))
     row = {**{name: summed[name] or 0 for name in ADDITIVE}, **{name: live[name] or 0 for name in LIVE}}
     return with_rates({name: row[name] for name in COUNTS})
 
 
-def counts_by_many(
+def counts_and_breakdowns(
     disputes: QuerySet[Dispute],
     period: Period,
     dimensions: list[str],
     *,
     now: datetime.datetime | None = None,
     tally: TallyScope | None = None,
-) -> dict[str, dict]:
-    """{dimension: ``counts_by(disputes, period, dimension)``} for each of ``dimensions`` (the
-    statistics page's breakdowns). From the tallies, the open rows are grouped by all the
-    dimensions in one scan (``open_counts_by``): five scans of a province's open cases were
-    half of its statistics page."""
+) -> tuple[dict, dict[str, dict]]:
+    """``counts(disputes, period)`` and {dimension: ``counts_by(disputes, period, dimension)``}
+    for each of ``dimensions``: the statistics page's figures. From the tallies, the open rows
+    are grouped by all the dimensions and in total in one scan (``open_counts_by``): six
+    scans of a province's open cases were 110 of its statistics page's 180 ms."""
     now = now or timezone.now()
     if tally is None or not whole_months(period) or not all(d in TALLY_GROUPS for d in dimensions):
-        return {d: counts_by(disputes, period, d, now=now, tally=tally) for d in dimensions}
+        return (
+            counts(disputes, period, now=now, tally=tally),
+            {d: counts_by(disputes, period, d, now=now, tally=tally) for d in dimensions},
+        )
     open_by = open_counts_by(disputes, dimensions, now)
-    return {d: _tally_counts_by(disputes, period, d, now, tally, open_by=open_by[d]) for d in dimensions}
+    total = _tally_counts(disputes, period, now, tally, open_total=open_by[ALL])
+    return total, {d: _tally_counts_by(disputes, period, d, now, tally, open_by=open_by[d]) for d in dimensions}
+
+
+# open_counts_by's key of the counts over all the open rows.
+ALL = "all"
 
 
 def open_counts_by(disputes: QuerySet[Dispute], dimensions: list[str], now: datetime.datetime) -> dict[str, dict]:
     """{dimension: {key: {"open": n, "overdue": n, "supervised": n}}} over the open rows, for
-    each of ``dimensions`` (keys of ``DIMENSIONS``). On PostgreSQL one scan of the open rows
-    (their partial, covering index) grouped by ``GROUPING SETS``, which Django's ORM cannot
-    write; elsewhere (SQLite) a grouped query per dimension."""
+    each of ``dimensions`` (keys of ``DIMENSIONS``), and under ``ALL`` the same three counts
+    over them all. On PostgreSQL one scan of the open rows (their partial, covering index)
+    grouped by ``GROUPING SETS``, which Django's ORM cannot write; elsewhere (SQLite) a
+    grouped query per dimension and one for the whole."""
     open_rows = disputes.filter(status__in=Dispute.OPEN_STATUSES).order_by()
     expressions = {name: _count_expressions(_today(), now)[name] for name in OPEN_LIVE}
     connection = connections[open_rows.db]
-    if connection.vendor != "postgresql" or len(dimensions) < 2:
-        return {
+    if connection.vendor != "postgresql":
+        out: dict[str, dict] = {
             d: {
                 row.pop("key"): row
                 for row in open_rows.annotate(key=DIMENSIONS[d]).values("key").annotate(**expressions)
             }
             for d in dimensions
         }
+        out[ALL] = open_rows.aggregate(**expressions)
+        return out
     keys = {f"key_{i}": DIMENSIONS[d] for i, d in enumerate(dimensions)}
     sql, params = open_rows.annotate(**keys).values(*keys, "due_at", "supervised_at").query.sql_with_params()
     columns = ", ".join(keys)
     grouping = ", ".join(f"GROUPING({k})" for k in keys)
-    sets = ", ".join(f"({k})" for k in keys)
+    sets = ", ".join([*(f"({k})" for k in keys), "()"])
     query = (
         f"SELECT {columns}, {grouping}, COUNT(*), COUNT(*) FILTER (WHERE due_at < %s), "  # noqa: S608 (our own names)
         f"COUNT(*) FILTER (WHERE supervised_at IS NOT NULL) FROM ({sql}) open_rows GROUP BY GROUPING SETS ({sets})"
     )
-    out: dict[str, dict] = {d: {} for d in dimensions}
+    out = {d: {} for d in dimensions}
+    out[ALL] = dict.fromkeys(OPEN_LIVE, 0)  # no open row: the empty set's row is still there, but be sure
     with connection.cursor() as cursor:
         cursor.execute(query, [now, *params])  # the outer placeholder comes first in the text
         for row in cursor.fetchall():
             values, grouped, (n_open, n_overdue, n_supervised) = row[: len(keys)], row[len(keys) : -3], row[-3:]
-            i = grouped.index(0)  # the one column this row is grouped by
-            out[dimensions[i]][values[i]] = {"open": n_open, "overdue": n_overdue, "supervised": n_supervised}
+            counted = {"open": n_open, "overdue": n_overdue, "supervised": n_supervised}
+            if 0 not in grouped:  # the empty grouping set: all the open rows
+                out[ALL] = counted
+            else:
+                i = grouped.index(0)  # the one column this row is grouped by
+                out[dimensions[i]][values[i]] = counted
     return out
 
 

@@ -198,9 +198,8 @@ def statistics(request):
     disputes = _cut(disputes_visible_to(user), area)
     base = _ledger_params(user, area)
     tally = figures.tally_scope(user, area)
-    total = figures.counts(disputes, period, now=now, tally=tally)
     area_dimension = _area_dimension(user, area)
-    breakdowns = figures.counts_by_many(
+    total, breakdowns = figures.counts_and_breakdowns(
         disputes, period, ["category", "source", "risk_level", "level", area_dimension], now=now, tally=tally
     )
     tables = []

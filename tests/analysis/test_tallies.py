@@ -347,7 +347,8 @@ def test_the_tally_path_gives_the_raw_figures_for_every_role_scope_and_period(wo
             dimensions = ["category", "source", "risk_level", "level", "village", "township", "district"]
             # The statistics page's way: the open rows grouped by every dimension in one scan
             # (GROUPING SETS on PostgreSQL, a query per dimension on SQLite).
-            many = figures.counts_by_many(disputes, period, dimensions, now=NOW, tally=tally)
+            total, many = figures.counts_and_breakdowns(disputes, period, dimensions, now=NOW, tally=tally)
+            assert total == raw, (user.username, area, period)
             for dimension in dimensions:
                 raw_by = figures.counts_by(disputes, period, dimension, now=NOW)
                 fast_by = figures.counts_by(disputes, period, dimension, now=NOW, tally=tally)
