@@ -304,6 +304,13 @@ class Log(ChoiceLabels, PoliceQueueItem, ResultFeedback, UrgentItem, models.Mode
             models.Index(
                 fields=["police_review_due_at"], condition=Q(police_review="pending"), name="log_police_queue"
             ),
+            # The lists' urgent items pinned first (govcenter.urgent.UrgentFirst): the few open
+            # logs marked urgent. Without it a province's list read every open log (70 ms).
+            models.Index(
+                fields=["-occurred_at"],
+                condition=Q(status__in=["new", "reported_up", "in_hand"], urgent_at__isnull=False),
+                name="log_open_urgent",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,9 +30,13 @@ def agency_matters_visible_to(user) -> QuerySet[AgencyMatter]:
 
 
 def log_rows(qs: QuerySet[Log]) -> QuerySet[Log]:
-    """What a list, export or print row shows, fetched without per-row queries."""
-    return qs.select_related(
-        "grid", "village", "recorded_by", "accompanied_by", "resident", "dispute", "handler", "department"
+    """What a list, export or print row shows, fetched without per-row queries.
+
+    Every row has a grid, village and grid worker: joined. The others, often empty, are
+    prefetched (one query by primary key each, none when no row has one): with all eight
+    joined, PostgreSQL spent 41 ms planning a district's list page and 0.5 ms running it."""
+    return qs.select_related("grid", "village", "recorded_by").prefetch_related(
+        "accompanied_by", "resident", "dispute", "handler", "department"
     )
 
 

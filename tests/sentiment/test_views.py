@@ -5,6 +5,7 @@ the resident page's cases section."""
 
 from __future__ import annotations
 
+import collections
 import datetime
 import io
 import re
@@ -398,7 +399,13 @@ def test_list_pages_run_the_same_queries_for_20_and_100_logs(world, login, name,
     with CaptureQueriesContext(connection) as large:
         response = client.get(reverse(url_name), params)
     assert response.status_code == 200
-    assert len(large) == len(small), [q["sql"][:120] for q in large]
+    # The relations a log may lack (companion, resident, dispute, handler, department) are
+    # prefetched (sentiment.selectors.log_rows): a query each when a row of the page has one,
+    # whatever the number of rows. No statement runs per row: none more than twice (the
+    # companion and the handler are both users, looked up alike).
+    assert abs(len(large) - len(small)) <= 5, [q["sql"][:120] for q in large]
+    shapes = collections.Counter(re.sub(r"\d+", "N", q["sql"]) for q in large)
+    assert max(shapes.values()) <= 2, shapes.most_common(1)
     assert len(large) <= 20
 
 
