@@ -28,17 +28,14 @@ def disputes_visible_to(user) -> QuerySet[Dispute]:
 def ledger_rows(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
     """What a list, print or export row shows, fetched without per-row queries.
 
-    The reverse one-to-ones (transfer to police, court referral) are prefetched rather
-    than joined: with nine LEFT JOINs PostgreSQL spent 75 ms planning the ledger's page
-    query (executing it took 1 ms); each of the two prefetches is one query by primary key."""
-    return qs.select_related(
-        "village",
-        "township",
-        "grid",
-        "handler",
+    Only what nearly every case has is joined: its places and, once accepted, its handler.
+    The relations a case seldom has (department, police station) and the reverse
+    one-to-ones (transfer to police, court referral) are prefetched, one query by primary
+    key each (none when no row of the page has one): with nine LEFT JOINs PostgreSQL spent
+    75 ms planning the ledger's page query (executing it took 1 ms), with six still 10 ms."""
+    return qs.select_related("village", "township", "grid", "handler").prefetch_related(
         "department",
         "police_station",
-    ).prefetch_related(
         Prefetch("parties", queryset=Party.objects.order_by("role", "pk")),
         Prefetch("police_transfer", queryset=PoliceTransfer.objects.select_related("station")),
         "court_referral",
