@@ -92,14 +92,19 @@ def _months(counted: dict, last_month: datetime.date, months: int) -> list[dict]
     return out
 
 
-def _comparison(disputes, today: datetime.date, now, tally=None) -> dict:
-    this = month_start(today)
-    periods = {
-        "this": month_period(this),
-        "last": month_period(month_start(today, 1)),
-        "last_year": month_period(month_start(today, 12)),
-    }
-    return {key: (period, figures.counts(disputes, period, now=now, tally=tally)) for key, period in periods.items()}
+def _comparison(disputes, today: datetime.date, now, tally=None, dimension: str | None = None) -> dict:
+    """This month, last month and the same month last year, each (period, counts); and, with
+    ``dimension``, this month by it under "by". The open counts are those of now whatever the
+    month: counted once, with this month's breakdown (one scan of the open rows)."""
+    this_period = month_period(month_start(today))
+    dimensions = [dimension] if dimension else []
+    this, by = figures.counts_and_breakdowns(disputes, this_period, dimensions, now=now, tally=tally)
+    open_now = {name: this[name] for name in figures.OPEN_LIVE}
+    out = {"this": (this_period, this), "by": by.get(dimension)}
+    for key, back in (("last", 1), ("last_year", 12)):
+        period = month_period(month_start(today, back))
+        out[key] = (period, figures.counts(disputes, period, now=now, tally=tally, open_now=open_now))
+    return out
 
 
 def _urgent_open(disputes) -> int:
@@ -166,16 +171,16 @@ def centre_dashboard(user, now: datetime.datetime) -> dict:
     disputes = disputes_visible_to(user)
     area = views._own_area(user)
     tally = figures.tally_scope(user, area)
-    comparison = _comparison(disputes, today, now, tally)
+    dimension = views._area_dimension(user, area)
+    comparison = _comparison(disputes, today, now, tally, dimension)
     this_period, this = comparison["this"]
     base = views._ledger_params(user, area)
-    dimension = views._area_dimension(user, area)
     statistics = reverse("analysis:statistics")
     month_query = {"period": "month", "year": str(today.year), "month": str(today.month)}
     area_rows = views._area_rows(
         user,
         dimension,
-        figures.counts_by(disputes, this_period, dimension, now=now, tally=tally),
+        comparison["by"],
         this_period,
         base,
         month_query,

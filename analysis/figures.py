@@ -165,12 +165,15 @@ def counts(
     *,
     now: datetime.datetime | None = None,
     tally: TallyScope | None = None,
+    open_now: dict | None = None,
 ) -> dict:
     """Every count and rate over ``disputes`` for ``period``: one query (two from the
-    tallies when ``tally`` is given and the period is whole months)."""
+    tallies when ``tally`` is given and the period is whole months). ``open_now``: the open,
+    overdue and supervised counts at ``now`` when the caller has them (they do not depend on
+    the period), so that the tally path does not count the open rows again."""
     now = now or timezone.now()
     if tally is not None and whole_months(period):
-        return _tally_counts(disputes, period, now, tally)
+        return _tally_counts(disputes, period, now, tally, open_total=open_now)
     row = _relevant(disputes, period).order_by().aggregate(**_count_expressions(period, now))
     return with_rates({name: row[name] or 0 for name in COUNTS})
 
@@ -358,7 +361,7 @@ def open_counts_by(disputes: QuerySet[Dispute], dimensions: list[str], now: date
     open_rows = disputes.filter(status__in=Dispute.OPEN_STATUSES).order_by()
     expressions = {name: _count_expressions(_today(), now)[name] for name in OPEN_LIVE}
     connection = connections[open_rows.db]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not dimensions:
         out: dict[str, dict] = {
             d: {
                 row.pop("key"): row
