@@ -4,9 +4,10 @@ by area, and the last twelve months; the open logs and agency matters; a grid wo
 
 It reaches the home page through ``govcenter.panels`` (registered in ``AnalysisConfig.ready``),
 so that govcenter does not import analysis. The number of queries does not depend on the
-number of rows: three ``figures.counts``, one ``figures.counts_by``, one grouped query for
-the trend (both series in one UNION), and one aggregate each for urgent, logs, agency
-matters and publicity.
+number of rows: this month's counts and its breakdown by area (``figures.counts_and_breakdowns``,
+whose one scan of the open rows also serves the other two months), last month's and last
+year's ``figures.counts``, one grouped query for the trend (both series in one UNION), and
+one aggregate each for urgent, logs, agency matters and publicity.
 """
 
 from __future__ import annotations
