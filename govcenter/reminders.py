@@ -34,12 +34,13 @@ from itertools import islice
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import connections, models, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from .models import ReminderSent
-from .services import notification_send
+from .services import Message, notifications_send
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +114,7 @@ def reminders_send(*, at: datetime.datetime | None = None, kinds: Iterable[str] 
         for chunk in _chunks(_KINDS[code](at, horizon)):
             staged = [(stage, r) for r in chunk if (stage := _stage(r, at)) is not None]
             done = _already_sent(code, staged)
-            for stage, reminder in staged:
-                if _key(code, stage, reminder) not in done and _claim_and_notify(code, stage, reminder):
-                    sent += 1
+            sent += _claim_and_notify(code, [(s, r) for s, r in staged if _key(code, s, r) not in done])
     return sent
 
 
@@ -147,16 +146,44 @@ def _already_sent(code: str, staged: list[tuple[int, Reminder]]) -> set[tuple]:
     return keys & set(rows)
 
 
-def _claim_and_notify(code: str, stage: int, r: Reminder) -> bool:
-    try:
-        with transaction.atomic():
-            ReminderSent.objects.create(
-                content_type=ContentType.objects.get_for_model(r.subject),
-                object_id=r.subject.pk,
-                kind=f"{code}:{stage}",
-                deadline=r.deadline,
-            )
-            notification_send(recipients=r.people(), title=f"{r.title} ({stage_label(stage)})", body=r.body, url=r.url)
-    except IntegrityError:
-        return False  # already sent by another worker or an earlier run
-    return True
+def _claim_and_notify(code: str, staged: list[tuple[int, Reminder]]) -> int:
+    """Claim the reminders ``staged`` in one INSERT .. ON CONFLICT DO NOTHING RETURNING: the
+    rows it returns are the claims this run won (one another worker or an earlier run made is
+    skipped), and their messages go out in one INSERT (``notifications_send``), in the same
+    transaction. A chunk of 500 costs two statements, not two per reminder (4,509 reminders
+    took 9,000 queries and 8 s in make bench). Returns how many were sent."""
+    if not staged:
+        return 0
+    wanted = {_key(code, stage, r): (stage, r) for stage, r in staged}
+    connection = connections[ReminderSent.objects.db]
+    quote = connection.ops.quote_name
+    now = timezone.now()
+    params: list = []
+    for content_type, object_id, kind, deadline in wanted:
+        params += [content_type, object_id, kind, connection.ops.adapt_datetimefield_value(deadline)]
+        params.append(connection.ops.adapt_datetimefield_value(now))
+    columns = ("content_type_id", "object_id", "kind", "deadline", "sent_at")
+    sql = (
+        f"INSERT INTO {quote(ReminderSent._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+        f"VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(wanted))} "
+        f"ON CONFLICT ({', '.join(map(quote, columns[:4]))}) DO NOTHING "
+        f"RETURNING {', '.join(map(quote, columns[:4]))}"
+    )
+    with transaction.atomic(using=connection.alias):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            won = [(ct, obj, kind, _aware(deadline)) for ct, obj, kind, deadline in cursor.fetchall()]
+        messages = []
+        for key in won:
+            stage, r = wanted[key]
+            title = f"{r.title} ({stage_label(stage)})"
+            messages.append(Message(r.people(), title, r.body, r.url))
+        notifications_send(messages)
+    return len(won)
+
+
+def _aware(value) -> datetime.datetime:
+    """A deadline as the database returns it (SQLite: text in UTC) as an aware datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)

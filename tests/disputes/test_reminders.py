@@ -102,3 +102,49 @@ def test_a_run_with_nothing_new_to_send_costs_the_same_queries_for_3_and_30_item
     ReminderSent.objects.all().delete()
     many = _second_run_queries(world, 30)
     assert many == few, (few, many)
+
+
+def _first_run(world, n: int, pre_claimed: int = 0) -> tuple[int, int, list]:
+    """Send the dispute-due reminders of ``n`` new disputes, ``pre_claimed`` of which another
+    worker claimed already: (reminders sent, queries, the disputes)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ReminderSent.objects.all().delete()
+    cases = [register(world.grid1_user, grid=world.grid1, when=at(0)) for _ in range(n)]
+    when = min(d.due_at for d in cases) - datetime.timedelta(hours=1)
+    kind_type = ContentType.objects.get_for_model(cases[0])
+    for d in cases[:pre_claimed]:
+        ReminderSent.objects.create(content_type=kind_type, object_id=d.pk, kind="dispute-due:0", deadline=d.due_at)
+    with CaptureQueriesContext(connection) as run:
+        sent = reminders_send(at=when, kinds=["dispute-due"])
+    return sent, len(run), cases
+
+
+def test_sending_costs_the_same_statements_for_3_and_30_reminders(world):
+    """Issue 17: a chunk's reminders are claimed in one INSERT .. ON CONFLICT DO NOTHING and
+    their messages written in one INSERT, not two statements per reminder. What remains per
+    reminder sent is the look-up of its recipients (a kind gives them as a function, called
+    only for a reminder that goes out)."""
+    few, few_queries, _cases = _first_run(world, 3)
+    Notification.objects.all().delete()
+    many, many_queries, cases = _first_run(world, 30)
+    assert many >= 30 and few >= 3
+    assert many_queries - few_queries == many - few, (few, few_queries, many, many_queries)
+    # Each case's village centre got its one reminder, with the stage in the title.
+    for d in cases:
+        reminded = Notification.objects.filter(recipient=world.village1_user, title__contains=d.number)
+        assert reminded.filter(title__contains="coming due").count() == 1
+
+
+def test_a_reminder_another_worker_claimed_is_not_sent_again(world):
+    """The claim is the unique row: what another worker (or an earlier run) inserted is
+    skipped, the others of the same chunk go out, each once."""
+    sent, _queries, cases = _first_run(world, 5, pre_claimed=2)
+    assert sent == 3
+    for i, d in enumerate(cases):
+        reminded = Notification.objects.filter(title__contains=d.number).filter(title__contains="coming due")
+        assert reminded.exists() == (i >= 2)
+    assert ReminderSent.objects.filter(kind="dispute-due:0").count() == 5
+    assert reminders_send(at=min(d.due_at for d in cases) - datetime.timedelta(hours=1), kinds=["dispute-due"]) == 0
