@@ -7,11 +7,11 @@ matters. A function rather than an included template, so that the lists' Jinja2 
 from __future__ import annotations
 
 from django import template
-from django.template import engines
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from govcenter.jinja2 import fragment
 from govcenter.templatetags.badges import feedback_badge
 
 from ..models import Log
@@ -61,6 +61,4 @@ def log_status_badge(log) -> SafeString:
 def log_table(logs) -> SafeString:
     """The logs' lists' table (jinja2/sentiment/log_rows.html): a Jinja2 fragment, as the
     ledger's rows are (disputes/templatetags/ledger.py), for the same reason."""
-    table = engines["jinja2"].get_template("sentiment/log_rows.html")
-    # Jinja2 escapes every value it prints (the backend's autoescape), so its output is safe.
-    return mark_safe(table.render({"logs": logs, "log_status_badge": log_status_badge}))  # noqa: S308
+    return fragment("sentiment/log_rows.html", {"logs": logs, "log_status_badge": log_status_badge})

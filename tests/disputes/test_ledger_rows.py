@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from disputes.models import Dispute, RiskLevel
 from disputes.services import PartyData
 from disputes.templatetags.dispute_badges import closing_notes, risk_badges, status_badge
-from govcenter.jinja2 import date, environment, truncatechars
+from govcenter.jinja2 import date, environment
 from govcenter.templatetags.badges import feedback_badge, urgent_badge
 
 from .ledger_helpers import register, url
@@ -75,8 +75,8 @@ def test_the_filters_of_the_environment():
         assert date(datetime.datetime(2026, 12, 31, 16, 0, tzinfo=datetime.UTC), "Y-m-d H:i") == "2027-01-01 00:00"
         assert date(datetime.date(2026, 2, 3), "Y-m-d") == "2026-02-03"
         assert date(None, "Y-m-d") == ""
-    assert truncatechars("一二三四五六", 4) == "一二三…"
     env = environment(autoescape=True)
+    assert env.filters["truncatechars"]("一二三四五六", 4) == "一二三…"
     template = env.from_string('{{ _("Overdue") }} {{ x }} {{ url("disputes:detail", 7) }}')
     with translation.override("zh-hans"):
         assert template.render(x="<i>") == "已超期 &lt;i&gt; /disputes/7/"
