@@ -17,12 +17,13 @@ the services and kernel), connected by ``connect``; so the apps that own the row
 import analysis. A save that writes no column the rollup depends on (``update_fields``
 without one) costs nothing.
 
-Write cost, per save that changes a row's contribution: 2 reads (the state row, locked, and
-the row's columns), 1 INSERT .. ON CONFLICT DO NOTHING for the tally rows, 1 UPDATE per
-tally row whose counters change, 1 write of the state row. An unchanged row: the 2 reads.
+Write cost, per refresh of any number of rows (up to ``BATCH`` tally rows): 2 reads (the
+state rows, locked, and the rows' columns), 1 INSERT .. ON CONFLICT DO NOTHING for the tally
+rows, 1 read of the tally rows' ids, 1 locking read of them and 1 UPDATE of all of them (a
+CASE on the id), 1 write of the state rows. An unchanged row: the 2 reads.
 
-Concurrency: counters are incremented with ``F()`` expressions, tally rows are updated in
-the order of their keys (no deadlock between two refreshes), and the state row is locked
+Concurrency: counters are incremented with ``F()`` expressions, tally rows are locked in the
+order of their ids before the UPDATE (no deadlock between two refreshes), and the state row is locked
 (``select_for_update``); a row's refresh runs in the transaction that wrote the row, whose
 row lock serialises two refreshes of the same row.
 
@@ -151,15 +152,50 @@ class Rollup:
 
     def apply(self, delta: dict[str, list[int]]) -> None:
         """Add ``delta`` to the tally rows: the missing rows created (ignoring a concurrent
-        creation), then one F() increment per row, in key order."""
-        # Sorted on the encoded key: a fixed order of row locks (no deadlock between two refreshes).
-        changes = [(decode(key), delta[key]) for key in sorted(delta) if any(delta[key])]
+        creation), then every changed row incremented with F() in one UPDATE per ``BATCH``
+        rows, after locking them in primary-key order (no deadlock between two refreshes)."""
+        changes = {decode(key): counters for key, counters in delta.items() if any(counters)}
         if not changes:
             return
-        self.tally.objects.bulk_create([self.tally(**_lookup(key)) for key, _c in changes], ignore_conflicts=True)
-        for key, counters in changes:
-            increments = {name: F(name) + n for name, n in zip(self.counters, counters, strict=True) if n}
-            self.tally.objects.filter(**_lookup(key)).update(**increments)
+        self.tally.objects.bulk_create([self.tally(**_lookup(key)) for key in changes], ignore_conflicts=True)
+        rows = self._locked(changes)
+        for row in rows:
+            for name, n in zip(self.counters, changes[self._key_of(row)], strict=True):
+                setattr(row, name, F(name) + n)
+        self.tally.objects.bulk_update(rows, self.counters, batch_size=BATCH)
+
+    def _set(self, values: dict[Key, list[int]]) -> None:
+        """Set the tally rows of ``values`` to exactly those counters (created where missing),
+        in the same order of locks and number of queries as ``apply``."""
+        if not values:
+            return
+        self.tally.objects.bulk_create([self.tally(**_lookup(key)) for key in values], ignore_conflicts=True)
+        rows = self._locked(values)
+        for row in rows:
+            for name, n in zip(self.counters, values[self._key_of(row)], strict=True):
+                setattr(row, name, n)
+        self.tally.objects.bulk_update(rows, self.counters, batch_size=BATCH)
+
+    @staticmethod
+    def _key_of(row) -> Key:
+        return (row.month, row.district_id, row.township_id, row.dimension, row.value)
+
+    def _locked(self, keys) -> list:
+        """The tally rows of ``keys`` (which exist), locked in primary-key order: one read
+        narrowed by the keys' columns (the exact keys picked in Python), then one locking
+        read per ``BATCH`` rows."""
+        keys = set(keys)
+        candidates = self.tally.objects.filter(
+            month__in={k[0] for k in keys},
+            district_id__in={k[1] for k in keys},
+            dimension__in={k[3] for k in keys},
+            value__in={k[4] for k in keys},
+        ).values_list("pk", "month", "district_id", "township_id", "dimension", "value")
+        ids = sorted(pk for pk, *key in candidates if tuple(key) in keys)
+        rows = []
+        for chunk in _chunks(ids):
+            rows += self.tally.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+        return rows
 
     def refresh(self, ids: Iterable[int]) -> int:
         """Bring the tallies of the rows ``ids`` up to the rows (a deleted row: its
@@ -314,11 +350,7 @@ class Rollup:
                 self.state.objects.bulk_create(created)
                 self.state.objects.bulk_update(changed, ["snapshot"], batch_size=BATCH)
             self.apply(outside)
-            keys = sorted(wrong, key=_sort_key)
-            self.tally.objects.bulk_create([self.tally(**_lookup(key)) for key in keys], ignore_conflicts=True)
-            for key in keys:
-                exact = dict(zip(self.counters, counted.get(key, zero), strict=True))
-                self.tally.objects.filter(**_lookup(key)).update(**exact)
+            self._set({key: counted.get(key, zero) for key in wrong})
         return len(wrong)
 
     # --- receivers -----------------------------------------------------------------------------

@@ -105,8 +105,8 @@ def test_an_unconfirmed_returned_result_is_supervised_when_overdue(world):
     assert Notification.objects.filter(recipient=world.village1_user, title__contains="supervision").exists()
 
 
-def _overdue_cases(world, n: int, *, handler=None) -> list[Dispute]:
-    cases = [register(world.grid1_user, grid=world.grid1, when=at(i / 1000)) for i in range(n)]
+def _overdue_cases(world, n: int, *, handler=None, days_apart: float = 0.001) -> list[Dispute]:
+    cases = [register(world.grid1_user, grid=world.grid1, when=at(-i * days_apart)) for i in range(n)]
     Dispute.objects.filter(pk__in=[c.pk for c in cases]).update(due_at=at(-1), handler=handler)
     return cases
 
@@ -124,6 +124,25 @@ def test_a_batch_escalates_in_the_same_queries_for_3_and_30_cases(world):
         counts.append(len(queries))
         assert Dispute.objects.filter(pk__in=[c.pk for c in cases], level=Level.TOWNSHIP).count() == n
     assert counts[0] == counts[1], counts
+
+
+def test_a_batch_over_many_months_escalates_in_the_same_queries_as_one_month(world):
+    """Cases registered in 30 different months change 30 times the tally rows of cases from
+    one month: the tallies are still kept in step in a constant number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from analysis.models import DisputeTally
+
+    counts = []
+    for n, days_apart in ((3, 0.001), (30, 31)):
+        _overdue_cases(world, n, days_apart=days_apart)
+        with CaptureQueriesContext(connection) as queries:
+            assert escalate_overdue_now(at=at(1))["escalated"] == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    months = DisputeTally.objects.filter(dimension="level", value="township").values("month").distinct().count()
+    assert months >= 30
 
 
 def test_a_batch_gives_each_case_what_one_escalation_gives_it(world):
