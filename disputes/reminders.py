@@ -17,7 +17,7 @@ from govcenter.services import notification_send
 
 from .deadlines import end_of_day
 from .models import CourtReferral, CourtReferralPolicy, Dispute, FollowUp
-from .selectors import level_people
+from .selectors import level_group
 
 
 @register_reminder_kind("dispute-due")
@@ -35,7 +35,7 @@ def disputes_due(at, horizon):
         yield Reminder(
             subject=d,
             deadline=d.due_at,
-            recipients=lambda d=d: [level_handler(d), *level_people(d, d.level)],
+            recipients=[level_handler(d), level_group(d, d.level)],
             title=_("Dispute %(number)s is coming due") % {"number": d.number},
             body=d.summary,
             url=d.get_absolute_url(),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
@@ -78,6 +80,30 @@ def handler_choices(dispute: Dispute) -> QuerySet[User]:
     else:
         people = levels.handler_choices(dispute)
     return people.order_by("full_name", "username")
+
+
+@dataclass(frozen=True)
+class StationStaff:
+    """``station_staff`` as a recipient group (``govcenter.reminders.Group``): the stations of
+    a chunk of reminders are looked up in one query."""
+
+    station_id: int | None
+
+    @classmethod
+    def members_of_many(cls, groups: Iterable[StationStaff]) -> dict[StationStaff, list[User]]:
+        groups = list(groups)
+        staff: dict[int, list[User]] = {}
+        ids = {g.station_id for g in groups if g.station_id is not None}
+        for user in User.objects.filter(is_active=True, role=Role.STATION_STAFF, police_station_id__in=ids):
+            staff.setdefault(user.police_station_id, []).append(user)
+        return {g: staff.get(g.station_id, []) for g in groups}
+
+
+def level_group(dispute: Dispute, level: str) -> StationStaff | levels.LevelStaff:
+    """``level_people`` as a recipient group, looked up with a chunk's others."""
+    if level == dispute.level and dispute.held_by_station:
+        return StationStaff(dispute.police_station_id)
+    return levels.LevelStaff.of(dispute, level)
 
 
 def level_people(dispute: Dispute, level: str) -> QuerySet[User]:

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -204,11 +205,15 @@ def level_staff(item, level: str | None = None) -> QuerySet:
 def level_staff_of_many(pairs: Iterable[tuple[Any, str]]) -> dict[tuple[str, int], list]:
     """``level_staff`` for many (item, level) pairs in one query per level (a sweep's batch):
     {(level, place id): [users]}; look a pair up with ``level_place(item, level)``."""
+    return staff_of_places(level_place(item, level) for item, level in pairs)
+
+
+def staff_of_places(places: Iterable[tuple[str, int | None]]) -> dict[tuple[str, int], list]:
+    """The active staff of each (level, place id) of ``places``, in one query per level."""
     from .models import User
 
     wanted: dict[str, set[int]] = {}
-    for item, level in pairs:
-        _attribute, place_id = _place_of(item, level)
+    for level, place_id in places:
         if place_id is not None:
             wanted.setdefault(level, set()).add(place_id)
     role_of = _level_roles()
@@ -221,6 +226,24 @@ def level_staff_of_many(pairs: Iterable[tuple[Any, str]]) -> dict[tuple[str, int
         for user in people:
             staff.setdefault((level, getattr(user, attribute)), []).append(user)
     return staff
+
+
+@dataclass(frozen=True)
+class LevelStaff:
+    """``level_staff(item, level)`` as a recipient group (``govcenter.reminders.Group``): the
+    groups of a chunk of reminders are looked up together, one query per level."""
+
+    level: str
+    place_id: int | None
+
+    @classmethod
+    def of(cls, item, level: str | None = None) -> LevelStaff:
+        return cls(*level_place(item, level or item.level))
+
+    @classmethod
+    def members_of_many(cls, groups: Iterable[LevelStaff]) -> dict[LevelStaff, list]:
+        staff = staff_of_places((g.level, g.place_id) for g in groups)
+        return {g: staff.get((g.level, g.place_id), []) for g in groups}
 
 
 def level_place(item, level: str) -> tuple[str, int | None]:

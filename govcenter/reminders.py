@@ -18,6 +18,11 @@ reminder that is really sent. ``reminders_send`` reads the reminders of each kin
 500 and looks up which of a chunk were already sent in one query, so a run with nothing new
 to send costs a few queries per 500 items, whatever the recipients cost to find.
 
+Besides users, ``recipients`` may hold *groups* (``Group``: a frozen dataclass with a class
+method ``members_of_many(groups) -> {group: [users]}``, e.g. ``govcenter.levels.LevelStaff``):
+the groups of all the reminders a chunk sends are looked up together, one query per kind of
+group, so that sending 500 reminders costs a few queries, not one per reminder.
+
 A reminder *after* a deadline (something late, e.g. a township's monthly report not
 submitted by the 5th) sets ``after_deadline=True``: it is sent once, at the first run
 after its deadline (stage ``LATE``), never before it. Its kind yields it only while the
@@ -31,6 +36,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any, Protocol, runtime_checkable
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -58,9 +64,33 @@ class Reminder:
     # Sent once after ``deadline`` has passed (stage LATE) instead of at the stages before it.
     after_deadline: bool = False
 
-    def people(self) -> list:
+    def found(self) -> list:
+        """The users and groups named, None left out."""
         found = self.recipients() if callable(self.recipients) else self.recipients
         return [u for u in found if u is not None]
+
+
+@runtime_checkable
+class Group(Protocol):
+    """Recipients named as a group and looked up with the other groups of their kind at once."""
+
+    @classmethod
+    def members_of_many(cls, groups: Iterable[Any]) -> dict[Any, list]: ...
+
+
+def people_of(reminders: list[Reminder]) -> list[list]:
+    """Each reminder's recipients as users: its groups looked up with every other reminder's,
+    in one ``members_of_many`` call per kind of group."""
+    found = [r.found() for r in reminders]
+    groups: dict[type, set] = {}
+    for named in found:
+        for g in named:
+            if isinstance(g, Group):
+                groups.setdefault(type(g), set()).add(g)
+    members: dict = {}
+    for kind, of_kind in groups.items():
+        members.update(kind.members_of_many(of_kind))
+    return [[u for g in named for u in (members[g] if isinstance(g, Group) else [g])] for named in found]
 
 
 ReminderSource = Callable[[datetime.datetime, datetime.timedelta], Iterable[Reminder]]
@@ -173,12 +203,12 @@ def _claim_and_notify(code: str, staged: list[tuple[int, Reminder]]) -> int:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             won = [(ct, obj, kind, _aware(deadline)) for ct, obj, kind, deadline in cursor.fetchall()]
-        messages = []
-        for key in won:
-            stage, r = wanted[key]
-            title = f"{r.title} ({stage_label(stage)})"
-            messages.append(Message(r.people(), title, r.body, r.url))
-        notifications_send(messages)
+        sending = [wanted[key] for key in won]
+        people = people_of([r for _stage, r in sending])
+        notifications_send(
+            Message(to, f"{r.title} ({stage_label(stage)})", r.body, r.url)
+            for (stage, r), to in zip(sending, people, strict=True)
+        )
     return len(won)
 
 

@@ -35,7 +35,7 @@ from . import limits
 from .deadlines import end_of_day
 from .forms import Form, date_input
 from .jurisdiction import is_admin
-from .levels import Level, is_level_staff, level_staff, local_date
+from .levels import Level, LevelStaff, is_level_staff, level_staff, local_date
 from .models import Supervision
 from .reminders import Reminder, register_reminder_kind
 from .signals import send_rows_updated
@@ -324,7 +324,7 @@ def supervisions_due(at, horizon):
         yield Reminder(
             subject=sv,
             deadline=sv.due_at,
-            recipients=lambda item=item: [getattr(item, "handler", None), *level_staff(item)],
+            recipients=[getattr(item, "handler", None), LevelStaff.of(item)],
             title=_("%(item)s is under supervision and must be reported on") % {"item": label},
             body=sv.note,
             url=item.get_absolute_url(),

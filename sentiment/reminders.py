@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from govcenter.deadlines import end_of_day
-from govcenter.levels import Level, level_staff, local_date
+from govcenter.levels import Level, LevelStaff, level_staff, local_date
 from govcenter.models import User
 from govcenter.reminders import Reminder, register_reminder_kind
 
@@ -59,7 +59,7 @@ def logs_due(at, horizon):
         yield Reminder(
             subject=log,
             deadline=log.due_at,
-            recipients=lambda log=log: [log.handler, *level_staff(log)],
+            recipients=[log.handler, LevelStaff.of(log)],
             title=_("A reported log is coming due: %(summary)s") % {"summary": log.summary},
             body=log.matter,
             url=log.get_absolute_url(),

@@ -424,11 +424,13 @@ def test_the_district_assigns_a_case_to_a_department(world, login):
 
 def test_while_the_station_holds_a_case_its_reminders_and_supervision_go_to_the_station(world):
     from disputes.reminders import disputes_due
+    from govcenter.reminders import people_of
 
     d = call_110(world.station1, world.village1)
     soon = d.due_at - datetime.timedelta(hours=1)
     (reminder,) = [r for r in disputes_due(soon, datetime.timedelta(days=1)) if r.subject.pk == d.pk]
-    assert world.station1 in reminder.people() and world.village1_user not in reminder.people()
+    (people,) = people_of([reminder])
+    assert world.station1 in people and world.village1_user not in people
     late = d.due_at + datetime.timedelta(hours=1)
     s.dispute_supervise(dispute=d, at=late)
     d.refresh_from_db()
