@@ -6,6 +6,8 @@ from __future__ import annotations
 import django_filters
 import pytest
 from django.test import RequestFactory
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govcenter.filters import BootstrapFilterSet, filters_open
 from govcenter.models import Area
@@ -68,3 +70,63 @@ def test_numbers_and_dates_beyond_what_the_database_takes_get_a_message():
     assert "code" not in filterset.form.fields
     ok = _BoundedFilter({"depth": "1", "id": "1", "since": "2026-01-01"}, queryset=Area.objects.all())
     assert ok.form.is_valid(), ok.form.errors
+
+
+# --- selects drawn in Python (govcenter.filters.FilterRenderer) ---------------------------------
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    choices=st.lists(st.tuples(_TEXT, _TEXT), max_size=6),
+    groups=st.lists(st.tuples(_TEXT, st.lists(st.tuples(_TEXT, _TEXT), max_size=3)), max_size=2),
+    chosen=st.lists(_TEXT, max_size=2),
+    attrs=st.dictionaries(
+        st.sampled_from(["class", "id", "data-x", "required", "disabled"]), st.one_of(_TEXT, st.booleans())
+    ),
+    multiple=st.booleans(),
+)
+def test_a_select_drawn_in_python_is_the_templates_html(choices, groups, chosen, attrs, multiple):
+    """Labels, values and attributes with quotes, ampersands, angle brackets and any other
+    character; option groups; one value chosen or several: the same HTML as Django's
+    Jinja2 templates draw."""
+    from django import forms
+    from django.forms.renderers import Jinja2
+
+    from govcenter.filters import FilterRenderer
+
+    widget = (forms.SelectMultiple if multiple else forms.Select)(attrs=attrs, choices=[*choices, *groups])
+    value = chosen if multiple else (chosen[0] if chosen else None)
+    assert widget.render("f", value, renderer=FilterRenderer()) == widget.render("f", value, renderer=Jinja2())
+
+
+_LIST_PAGES = [
+    "/disputes/?status=open&category=neighbourhood&sort=due_at",
+    "/grids/residents/?q=%E6%9D%8E",
+    "/logs/all/",
+    "/publicity/",
+    "/analysis/warnings/",
+]
+
+
+@pytest.mark.parametrize("url", _LIST_PAGES)
+def test_the_list_pages_filters_are_the_templates_html(world, login, monkeypatch, url):
+    """A list page's whole filter form, as a district sees it (its townships, villages and
+    grids offered), is the HTML Django's templates drew before selects were drawn in Python."""
+    import re
+
+    from django.forms.renderers import Jinja2
+
+    client = login(world.district1)
+
+    def filter_form():
+        response = client.get(url)
+        assert response.status_code == 200
+        (form,) = re.findall(r'<form method="get".*?</form>', response.content.decode(), re.S)
+        return form
+
+    drawn = filter_form()
+    monkeypatch.setattr("govcenter.filters.FILTER_RENDERER", Jinja2())
+    assert drawn == filter_form()
+    assert "<option" in drawn
