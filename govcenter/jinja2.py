@@ -13,6 +13,9 @@ govcenter/templatetags/badges.py."""
 
 from __future__ import annotations
 
+import datetime
+import functools
+
 from django.template import defaultfilters, engines
 from django.templatetags.static import static
 from django.urls import reverse
@@ -23,10 +26,36 @@ from django.utils.timezone import template_localtime
 from govcenter.templatetags.badges import feedback_badge, urgent_badge
 from jinja2 import Environment
 
+# Django's date-format characters that are plain numbers, as str.format fields.
+_NUMERIC = {"Y": "{0.year:04d}", "m": "{0.month:02d}", "d": "{0.day:02d}", "H": "{0.hour:02d}", "i": "{0.minute:02d}"}
+
+
+@functools.cache
+def _numeric_format(fmt: str) -> str | None:
+    """``fmt`` as a str.format pattern if it holds only numeric fields (Y m d H i) and
+    separators, else None. Django's ``dateformat`` reads a format character by character
+    for every value: two dates per row were a fifth of the ledger rows' time."""
+    if not fmt:
+        return None  # Django's DATE_FORMAT
+    parts = []
+    for char in fmt:
+        if char in _NUMERIC:
+            parts.append(_NUMERIC[char])
+        elif char in " -:/.":
+            parts.append(char)
+        else:
+            return None
+    return "".join(parts)
+
 
 def date(value, fmt: str) -> str:
-    """Django's ``date`` filter, after the local-time conversion Django's engine applies."""
-    return defaultfilters.date(template_localtime(value), fmt)
+    """Django's ``date`` filter, after the local-time conversion Django's engine applies
+    (numeric formats such as "Y-m-d H:i" formatted directly, the same text)."""
+    local = template_localtime(value)
+    pattern = _numeric_format(fmt)
+    if pattern is None or not isinstance(local, datetime.datetime):
+        return defaultfilters.date(local, fmt)
+    return pattern.format(local)
 
 
 def url(name: str, *args, **kwargs) -> str:
