@@ -22,6 +22,7 @@ from govcenter.levels import previous_level as level_below
 from govcenter.models import Area, Department, PoliceStation
 from govcenter.pii import ProtectedIdNumber
 from govcenter.police import PoliceOpinion, PoliceQueueItem
+from govcenter.reverse import reverse_pk
 from govcenter.timeline import LevelMove, TimelineEvent
 from govcenter.urgent import UrgentItem
 from grids.models import Grid, Resident
@@ -424,7 +425,7 @@ class Dispute(ChoiceLabels, PoliceQueueItem, ResultFeedback, UrgentItem, models.
         return self.number
 
     def get_absolute_url(self) -> str:
-        return reverse("disputes:detail", args=[self.pk])
+        return reverse_pk("disputes:detail", self.pk)
 
     def notice_name(self, parties: Iterable[tuple[str, str]] | None = None) -> str:
         """The ledger number with the parties and the matter, as notifications name the case

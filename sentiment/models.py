@@ -27,6 +27,7 @@ from govcenter.history import admin_edit_history
 from govcenter.levels import LEVEL_ORDER, Level, levels_below
 from govcenter.models import Area, Department
 from govcenter.police import PoliceOpinion, PoliceQueueItem
+from govcenter.reverse import reverse_pk
 from govcenter.timeline import LevelMove, TimelineEvent
 from govcenter.urgent import UrgentItem
 from grids.models import Grid, Resident
@@ -318,7 +319,7 @@ class Log(ChoiceLabels, PoliceQueueItem, ResultFeedback, UrgentItem, models.Mode
         return f"{when} {self.person_name or self.get_kind_display()} · {self.get_category_display()}"
 
     def get_absolute_url(self) -> str:
-        return reverse("sentiment:detail", args=[self.pk])
+        return reverse_pk("sentiment:detail", self.pk)
 
     @property
     def person_name(self) -> str:
