@@ -126,6 +126,48 @@ def police_of(item) -> QuerySet:
     return User.objects.filter(who, is_active=True).distinct().order_by("pk")
 
 
+@dataclass(frozen=True)
+class PoliceOf:
+    """``police_of(item)`` as a recipient group (``govcenter.reminders.Group``): the police of
+    a chunk of reminders are looked up together, one query for the stations' staff of their
+    villages and one for the community police of their grids."""
+
+    village_id: int | None
+    grid_id: int | None
+
+    @classmethod
+    def of(cls, item) -> PoliceOf:
+        return cls(item.village_id, item.grid_id)
+
+    @classmethod
+    def members_of_many(cls, groups) -> dict[PoliceOf, list]:
+        from .models import User
+
+        groups = list(groups)
+        by_village: dict[int, dict[int, User]] = {}
+        villages = {g.village_id for g in groups if g.village_id is not None}
+        station_staff = User.objects.filter(
+            is_active=True, role=User.Role.STATION_STAFF, police_station__villages__in=villages
+        ).annotate(covered_village=models.F("police_station__villages"))
+        for user in station_staff:
+            by_village.setdefault(user.covered_village, {})[user.pk] = user
+        by_grid: dict[int, dict[int, User]] = {}
+        grids = {g.grid_id for g in groups if g.grid_id}
+        community_police = User.objects.filter(
+            is_active=True,
+            role=User.Role.COMMUNITY_POLICE,
+            grid_memberships__grid_id__in=grids,
+            grid_memberships__ended_on__isnull=True,
+        ).annotate(served_grid=models.F("grid_memberships__grid_id"))
+        for user in community_police:
+            by_grid.setdefault(user.served_grid, {})[user.pk] = user
+        members = {}
+        for g in groups:
+            people = {**by_village.get(g.village_id, {}), **(by_grid.get(g.grid_id, {}) if g.grid_id else {})}
+            members[g] = [people[pk] for pk in sorted(people)]
+        return members
+
+
 # --- the queue's writes (inside the app's step transaction) ---------------------------------
 
 
@@ -275,7 +317,7 @@ def queue_reminders(source: QueueSource, at: datetime.datetime, horizon: datetim
         yield Reminder(
             subject=item,
             deadline=item.police_review_due_at,
-            recipients=lambda item=item: list(police_of(item)),
+            recipients=[PoliceOf.of(item)],
             title=title,
             body=body,
             url=item.get_absolute_url(),
