@@ -59,7 +59,11 @@ def covering_stations(dispute: Dispute) -> QuerySet[PoliceStation]:
 
 def station_staff(station: PoliceStation) -> QuerySet[User]:
     """The active staff of ``station``: whom a transfer to it notifies."""
-    return User.objects.filter(is_active=True, role=Role.STATION_STAFF, police_station=station)
+    return _station_staff().filter(police_station=station)
+
+
+def _station_staff() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, role=Role.STATION_STAFF)
 
 
 def court_outcome_counts(qs: QuerySet[Dispute]) -> dict[str, int]:
@@ -94,7 +98,7 @@ class StationStaff:
         groups = list(groups)
         staff: dict[int, list[User]] = {}
         ids = {g.station_id for g in groups if g.station_id is not None}
-        for user in User.objects.filter(is_active=True, role=Role.STATION_STAFF, police_station_id__in=ids):
+        for user in _station_staff().filter(police_station_id__in=ids):
             staff.setdefault(user.police_station_id, []).append(user)
         return {g: staff.get(g.station_id, []) for g in groups}
 

@@ -116,14 +116,28 @@ def police_of(item) -> QuerySet:
     the community police serving its grid now."""
     from .models import User
 
-    who = Q(role=User.Role.STATION_STAFF, police_station__villages=item.village_id)
+    who = _station_staff_covering(item.village_id)
     if item.grid_id:
-        who |= Q(
-            role=User.Role.COMMUNITY_POLICE,
-            grid_memberships__grid_id=item.grid_id,
-            grid_memberships__ended_on__isnull=True,
-        )
+        who |= _community_police_serving(item.grid_id)
     return User.objects.filter(who, is_active=True).distinct().order_by("pk")
+
+
+def _station_staff_covering(villages, lookup: str = "exact") -> Q:
+    """The staff of the stations covering the village (``lookup`` "in": any of the villages)."""
+    from .models import User
+
+    return Q(role=User.Role.STATION_STAFF, **{f"police_station__villages__{lookup}": villages})
+
+
+def _community_police_serving(grids, lookup: str = "exact") -> Q:
+    """The community police serving the grid now (``lookup`` "in": any of the grids)."""
+    from .models import User
+
+    return Q(
+        role=User.Role.COMMUNITY_POLICE,
+        grid_memberships__ended_on__isnull=True,
+        **{f"grid_memberships__grid_id__{lookup}": grids},
+    )
 
 
 @dataclass(frozen=True)
@@ -146,19 +160,16 @@ class PoliceOf:
         groups = list(groups)
         by_village: dict[int, dict[int, User]] = {}
         villages = {g.village_id for g in groups if g.village_id is not None}
-        station_staff = User.objects.filter(
-            is_active=True, role=User.Role.STATION_STAFF, police_station__villages__in=villages
-        ).annotate(covered_village=models.F("police_station__villages"))
+        station_staff = User.objects.filter(_station_staff_covering(villages, "in"), is_active=True).annotate(
+            covered_village=models.F("police_station__villages")
+        )
         for user in station_staff:
             by_village.setdefault(user.covered_village, {})[user.pk] = user
         by_grid: dict[int, dict[int, User]] = {}
         grids = {g.grid_id for g in groups if g.grid_id}
-        community_police = User.objects.filter(
-            is_active=True,
-            role=User.Role.COMMUNITY_POLICE,
-            grid_memberships__grid_id__in=grids,
-            grid_memberships__ended_on__isnull=True,
-        ).annotate(served_grid=models.F("grid_memberships__grid_id"))
+        community_police = User.objects.filter(_community_police_serving(grids, "in"), is_active=True).annotate(
+            served_grid=models.F("grid_memberships__grid_id")
+        )
         for user in community_police:
             by_grid.setdefault(user.served_grid, {})[user.pk] = user
         members = {}
