@@ -55,8 +55,12 @@ def areas_visible_to(user) -> QuerySet[Area]:
     paths: set[str] = set()
     if scope.area is not None:
         below = Area.objects.filter(path__startswith=scope.area.path)
-        village_paths = list(
-            villages_visible_to(user).exclude(path__startswith=scope.area.path).values_list("path", flat=True)
+        # Villages outside the centre's own area come only from stations' villages or grids
+        # (none for a centre: no query on every list page that offers its townships).
+        village_paths = (
+            list(villages_visible_to(user).exclude(path__startswith=scope.area.path).values_list("path", flat=True))
+            if scope.village_ids or scope.grid_ids
+            else []
         )
     else:
         below = Area.objects.none()

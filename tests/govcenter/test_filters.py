@@ -130,3 +130,56 @@ def test_the_list_pages_filters_are_the_templates_html(world, login, monkeypatch
     monkeypatch.setattr("govcenter.filters.FILTER_RENDERER", Jinja2())
     assert drawn == filter_form()
     assert "<option" in drawn
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_a_filters_choices_are_read_without_a_server_side_cursor(world, login):
+    """``ListedChoices``: the township and grid choices in one plain query each; Django's own
+    iterator declared a cursor (DECLARE ... WITH HOLD, a fetch, a close) for each list."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for user in (world.district1, world.township1_user, world.police1):
+        client = login(user)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/disputes/")
+        assert response.status_code == 200 and "<option" in response.content.decode()
+        assert not [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("DECLARE")]
+
+
+_ROLES = ["admin", "district1", "township1_user", "village1_user", "grid1_user", "police1", "police3", "aux1", "station1"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", _ROLES)
+def test_the_areas_a_user_works_in_are_their_villages_with_what_is_above_and_below(world, role):
+    """``areas_visible_to``, recomputed from the tree: the ancestors of every village the user
+    sees, and for a centre everything under its area."""
+    from govcenter.jurisdiction import scope_of
+    from grids.selectors import areas_visible_to, villages_visible_to
+
+    user = getattr(world, role)
+    scope = scope_of(user)
+    expected = set()
+    for village in villages_visible_to(user):
+        expected |= {a.pk for a in village.get_ancestors()} | {village.pk}
+    if scope.area is not None:
+        expected |= {a.pk for a in scope.area.get_ancestors()} | {scope.area.pk}
+        expected |= set(Area.objects.filter(path__startswith=scope.area.path).values_list("pk", flat=True))
+    if scope.everything:
+        expected = set(Area.objects.values_list("pk", flat=True))
+    assert set(areas_visible_to(user).values_list("pk", flat=True)) == expected
+
+
+@pytest.mark.django_db
+def test_a_centres_areas_are_known_without_a_query(world, django_assert_num_queries):
+    """A centre sees no village outside its own area, so building its areas' query reads
+    nothing (the ledger's township choices asked the database for none on every page)."""
+    from govcenter.jurisdiction import scope_of
+    from grids.selectors import areas_visible_to
+
+    for user in (world.district1, world.township1_user, world.village1_user):
+        scope_of(user)
+        with django_assert_num_queries(0):
+            areas_visible_to(user)
