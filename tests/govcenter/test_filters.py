@@ -148,7 +148,17 @@ def test_a_filters_choices_are_read_without_a_server_side_cursor(world, login):
         assert not [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("DECLARE")]
 
 
-_ROLES = ["admin", "district1", "township1_user", "village1_user", "grid1_user", "police1", "police3", "aux1", "station1"]
+_ROLES = [
+    "admin",
+    "district1",
+    "township1_user",
+    "village1_user",
+    "grid1_user",
+    "police1",
+    "police3",
+    "aux1",
+    "station1",
+]
 
 
 @pytest.mark.django_db
