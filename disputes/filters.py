@@ -182,6 +182,10 @@ OPEN_STATUS = "open"
 
 
 class DisputeFilter(BootstrapFilterSet):
+    # Its choices are constants and the user's places: the drawn form is kept
+    # (govcenter/drawn_filters.py).
+    keep_drawn_form = True
+
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     status = django_filters.ChoiceFilter(
         choices=[(OPEN_STATUS, pgettext_lazy("dispute status", "Open (all)")), *Dispute.Status.choices],

@@ -14,9 +14,10 @@ class GovcenterConfig(AppConfig):
     default = True
 
     def ready(self):
-        from . import calendar, supervision, uploads  # noqa: F401  (calendar: its signal receivers; supervision: its reminder kind)
+        from . import calendar, drawn_filters, supervision, uploads  # noqa: F401  (calendar: its signal receivers; supervision: its reminder kind)
 
         uploads.apply_pillow_limit()
+        drawn_filters.connect()
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

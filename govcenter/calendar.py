@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import datetime
 import logging
-import uuid
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+
+from . import cache_versions
 
 logger = logging.getLogger(__name__)
 
@@ -37,20 +37,12 @@ LOGGED_TIMEOUT = 24 * 3600  # the missing-year warning is logged at most once a 
 
 
 def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)  # add: another process may have set it first
-        version = cache.get(VERSION_KEY)
-    return version
+    return cache_versions.current(VERSION_KEY)
 
 
 def calendar_changed() -> None:
-    """Forget every year read so far (a row was saved, deleted or imported).
-
-    Again after the commit: a read between the write and the commit (in the same
-    transaction) may have cached the uncommitted rows under the first new version."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+    """Forget every year read so far (a row was saved, deleted or imported)."""
+    cache_versions.replace(VERSION_KEY)
 
 
 def year_days(year: int) -> dict[datetime.date, bool]:

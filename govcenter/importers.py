@@ -41,6 +41,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from .drawn_filters import places_changed
 from .models import Area
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig also reads plain UTF-8
@@ -410,6 +411,7 @@ def import_run(
             transaction.set_rollback(True)
         else:
             transaction.on_commit(importer.after_commit)
+            transaction.on_commit(places_changed)  # bulk writes send no save signals
     result.errors.sort(key=lambda e: e.row)
     return result
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
+from govcenter.drawn_filters import places_changed
 from govcenter.history import history_record
 from govcenter.models import User
 
@@ -198,4 +199,5 @@ def membership_end(*, membership: GridMembership, ended_on: datetime.date) -> Gr
             raise TeamError(_("Someone else changed this membership; reload the page."))
         membership.refresh_from_db()
         history_record(membership)  # the conditional UPDATE sends no save signal
+        places_changed()  # nor does it forget the filters drawn with the old team
     return membership

@@ -1,0 +1,136 @@
+"""The ledger's filter form, drawn once and kept (``govcenter.drawn_filters``): the same HTML
+as drawn afresh, per user and values, never with errors, and forgotten when the places it
+offers change."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from govcenter import drawn_filters
+from grids.models import GridMembership
+from grids.services import membership_end
+
+from ..factories import make_grid
+
+pytestmark = pytest.mark.django_db
+
+FORM = re.compile(r'<form method="get".*?</form>', re.S)
+
+
+def _form(client, url="/disputes/"):
+    response = client.get(url)
+    assert response.status_code == 200
+    (form,) = FORM.findall(response.content.decode())
+    return form
+
+
+def _drawn_afresh(client, monkeypatch, url="/disputes/"):
+    with monkeypatch.context() as m:
+        m.setattr(drawn_filters, "drawn_form", lambda filterset, request, flags, draw: draw())
+        m.setattr("govcenter.templatetags.filter_form.drawn_form", lambda filterset, request, flags, draw: draw())
+        return _form(client, url)
+
+
+URLS = [
+    "/disputes/",
+    "/disputes/?page=2",
+    "/disputes/?status=open&category=neighbourhood&sort=due_at",
+    "/disputes/?q=%E7%8E%8B&overdue=yes",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_a_kept_form_is_the_form_drawn_afresh(world, login, monkeypatch, url):
+    for user in (world.district1, world.township1_user, world.police1, world.village1_user):
+        client = login(user)
+        first = _form(client, url)
+        assert _form(client, url) == first  # the kept one
+        assert first == _drawn_afresh(client, monkeypatch, url)
+
+
+def test_the_kept_form_spares_its_choice_queries(world, login):
+    client = login(world.township1_user)
+    with CaptureQueriesContext(connection) as drawing:
+        client.get("/disputes/")
+    with CaptureQueriesContext(connection) as kept:
+        client.get("/disputes/")
+    assert len(kept) < len(drawing)
+    assert not [q for q in kept if "govcenter_area" in q["sql"] and "\"level\" = 'village'" in q["sql"]]
+
+
+def test_each_user_and_language_has_their_own_form(world, login):
+    one, two = _form(login(world.township1_user)), _form(login(world.township2_user))
+    assert "东山村" in one and "南湖村" not in one
+    assert "南湖村" in two and "东山村" not in two
+    client = login(world.township1_user)
+    client.cookies["django_language"] = "en"
+    english = _form(client)
+    client.cookies["django_language"] = "zh-hans"
+    assert english != _form(client)
+
+
+def test_the_chosen_values_are_kept_apart(world, login):
+    client = login(world.district1)
+    status = _form(client, "/disputes/?status=registered")
+    level = _form(client, "/disputes/?level=village")
+    assert 'value="registered" selected' in status and 'value="registered" selected' not in level
+    assert 'value="village" selected' in level
+
+
+def test_a_form_with_errors_is_drawn_each_time_with_its_message(world, login):
+    client = login(world.district1)
+    url = "/disputes/?township=99999999&registered_from=2026-13-45"
+    first = _form(client, url)
+    assert "text-danger" in first
+    assert _form(client, url) == first
+    assert not [key for key in _kept_keys()]  # nothing kept for it
+
+
+def _kept_keys():
+    from django.core.cache import cache
+
+    return [key for key in getattr(cache, "_cache", {}) if "drawn-filters:" in key and "version" not in key]
+
+
+def test_a_new_grid_shows_at_once(world, login):
+    client = login(world.township1_user)
+    before = _form(client)
+    make_grid(world.village1, 7, name="新设网格")
+    after = _form(client)
+    assert "新设网格" not in before and "新设网格" in after
+
+
+def test_a_team_member_leaving_forgets_the_kept_forms(world, login):
+    client = login(world.grid1_user)
+    before = _form(client)
+    membership = GridMembership.objects.get(grid=world.grid1, user=world.grid1_user, ended_on__isnull=True)
+    version = drawn_filters._version()
+    membership_end(membership=membership, ended_on=datetime.date(2026, 2, 1))
+    assert drawn_filters._version() != version
+    assert _form(client) != before  # the grid is no longer theirs to choose
+
+
+def test_a_stations_villages_forget_the_kept_forms(world, login):
+    _form(login(world.station1))
+    version = drawn_filters._version()
+    world.station.villages.add(world.village3)
+    assert drawn_filters._version() != version
+
+
+def test_a_grids_import_shows_its_grids_at_once(world, login, tmp_path, django_capture_on_commit_callbacks):
+    """An import writes in bulk (no save signals): its commit forgets the kept forms."""
+    from govcenter.importers import import_run, importer_class, table_of
+    from tests.imports.test_importers import write_xlsx
+
+    client = login(world.township1_user)
+    assert "东山五格" not in _form(client)
+    path = write_xlsx(tmp_path / "g.xlsx", ("网格编码", "网格名称"), [("330102001001005", "东山五格")])
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_run(importer_class("grids")(user=world.district1), table_of(path))
+    assert result.ok and result.created == 1
+    assert "东山五格" in _form(client)
