@@ -5,10 +5,13 @@ ledger's Jinja2 rows (disputes/templatetags/ledger.py) draw the same marks (govc
 
 from __future__ import annotations
 
+import functools
+
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from govcenter.templatetags.badges import feedback_badge
@@ -32,28 +35,41 @@ _RISK_CLASS = {RiskLevel.MAJOR: "text-bg-danger", RiskLevel.SIGNIFICANT: "text-b
 @register.simple_tag
 def status_badge(dispute) -> SafeString:
     """The status, coloured by where the case stands, and where its result stands with the parties."""
-    return format_html(
-        '<span class="badge text-wrap text-start {}">{}</span>{}',
-        _STATUS_CLASS.get(dispute.status, "text-bg-light border"),
-        dispute.get_status_display(),
-        feedback_badge(dispute),
-    )
+    return mark_safe(_status_html(get_language(), dispute.status) + feedback_badge(dispute))  # noqa: S308
 
 
 @register.simple_tag
 def risk_badges(dispute) -> SafeString:
     """The risk level, then a pill for each risk flag."""
+    return _risk_html(
+        get_language(), dispute.risk_level, dispute.risk_criminal, dispute.risk_mass_incident, dispute.vulnerable_party
+    )
+
+
+# The badges of a status and of a risk are the same few dozen pieces of HTML for every case:
+# drawn once per language (a ledger page drew them for each of its rows).
+@functools.lru_cache(maxsize=256)
+def _status_html(language: str, status: str) -> SafeString:
+    return format_html(
+        '<span class="badge text-wrap text-start {}">{}</span>',
+        _STATUS_CLASS.get(status, "text-bg-light border"),
+        Dispute.Status(status).label if status in Dispute.Status.values else status,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _risk_html(language: str, risk_level: str, criminal: bool, mass_incident: bool, vulnerable: bool) -> SafeString:
     pills = []
-    if dispute.risk_criminal:
+    if criminal:
         pills.append(("text-bg-danger", _("risk of turning criminal"), _("criminal risk")))
-    if dispute.risk_mass_incident:
+    if mass_incident:
         pills.append(("text-bg-danger", "", _("mass incident risk")))
-    if dispute.vulnerable_party:
+    if vulnerable:
         pills.append(("text-bg-warning", "", _("vulnerable party")))
     level = format_html(
         '<span class="badge {}">{}</span>',
-        _RISK_CLASS.get(dispute.risk_level, "text-bg-secondary"),
-        dispute.get_risk_level_display(),
+        _RISK_CLASS.get(risk_level, "text-bg-secondary"),
+        RiskLevel(risk_level).label if risk_level in RiskLevel.values else risk_level,
     )
     return level + format_html_join(
         "",

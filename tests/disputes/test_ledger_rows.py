@@ -160,3 +160,17 @@ def test_the_badges_escape_what_they_show():
     dispute = Dispute(status="resolved", satisfaction="satisfied")
     dispute.get_satisfaction_display = lambda: "<img src=x>"
     assert "&lt;img src=x&gt;" in feedback_badge(dispute)
+
+
+def test_the_badges_drawn_once_per_language_follow_the_language_asked():
+    """Status and risk badges are drawn once per language and value (dispute_badges'
+    caches): asked in turn in Chinese and English, each answer is in the language asked."""
+    dispute = Dispute(status="registered", risk_level="major", risk_criminal=True)
+    answers = []
+    for language in ("zh-hans", "en", "zh-hans", "en"):
+        with translation.override(language):
+            answers.append((status_badge(dispute), risk_badges(dispute), str(Dispute.Status.REGISTERED.label)))
+    for status, _risk, label in answers:
+        assert label in status
+    assert "criminal risk" in answers[1][1] and "criminal risk" not in answers[0][1]
+    assert answers[0] == answers[2] and answers[1] == answers[3] and answers[0] != answers[1]
