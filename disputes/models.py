@@ -386,6 +386,9 @@ class Dispute(ChoiceLabels, PoliceQueueItem, ResultFeedback, UrgentItem, models.
             models.Index(fields=["grid", "-registered_at", "-id"], name="dispute_grid_recent"),
             # The ledger sorted by deadline within a district ("due soonest").
             models.Index(fields=["district", "due_at"], name="dispute_district_due"),
+            # ... and within a township, the whole order: a township's 10,000 cases were read
+            # and sorted for each page (20 ms at province scale, make bench).
+            models.Index(fields=["township", "due_at", "-registered_at", "-id"], name="dispute_township_due"),
             # The overdue sweep and "overdue" filters: open cases by deadline.
             models.Index(
                 fields=["due_at"],
