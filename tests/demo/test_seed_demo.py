@@ -162,8 +162,13 @@ def test_demo_module_lookup_tells_a_missing_demo_from_a_broken_one(tmp_path, mon
 
 
 def test_seed_demo_queues_no_mail_for_its_history(seeded):
+    from govcenter.cache_versions import Replacement
     from govcenter.models import Notification
 
-    assert seeded.on_commit == []  # what django_capture_on_commit_callbacks would have caught
+    # What django_capture_on_commit_callbacks would have caught, but for the cache's version
+    # tokens the seeded places and calendar replace (govcenter.cache_versions), once each.
+    waiting = [func for func in seeded.on_commit if not isinstance(func, Replacement)]
+    assert waiting == []
+    assert len(seeded.on_commit) <= 2
     assert Notification.objects.exists()
     assert not Notification.objects.filter(delivered_at__isnull=True).exists()

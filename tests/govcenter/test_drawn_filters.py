@@ -134,3 +134,28 @@ def test_a_grids_import_shows_its_grids_at_once(world, login, tmp_path, django_c
         result = import_run(importer_class("grids")(user=world.district1), table_of(path))
     assert result.ok and result.created == 1
     assert "东山五格" in _form(client)
+
+
+def test_a_transaction_replaces_the_token_once_after_its_commit(world):
+    """Thousands of rows saved in one transaction (an import, the demo) leave one replacement
+    for the commit, not one per row; the token is new at once and again after the commit."""
+    from django.db import connection, transaction
+
+    from govcenter.cache_versions import Replacement
+
+    def waiting():
+        return [
+            f
+            for _s, f, _r in connection.run_on_commit
+            if isinstance(f, Replacement) and f.key == drawn_filters.VERSION_KEY
+        ]
+
+    version = drawn_filters._version()
+    with transaction.atomic():
+        for number in range(3, 8):
+            make_grid(world.village2, number)
+        during = drawn_filters._version()
+    assert during != version
+    (replacement,) = waiting()  # the test's own transaction is still open: one, for its commit
+    replacement()
+    assert drawn_filters._version() not in (version, during)
