@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from govcenter import levels
 from govcenter.jurisdiction import is_admin, scope_of
@@ -27,21 +27,47 @@ def disputes_visible_to(user) -> QuerySet[Dispute]:
     )
 
 
-def ledger_rows(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
+def ledger_rows(qs: QuerySet[Dispute], *, closing_records: bool = True) -> QuerySet[Dispute]:
     """What a list, print or export row shows, fetched without per-row queries.
 
     Only what nearly every case has is joined: its places and, once accepted, its handler.
     The relations a case seldom has (department, police station) and the reverse
     one-to-ones (transfer to police, court referral) are prefetched, one query by primary
     key each (none when no row of the page has one): with nine LEFT JOINs PostgreSQL spent
-    75 ms planning the ledger's page query (executing it took 1 ms), with six still 10 ms."""
-    return qs.select_related("village", "township", "grid", "handler").prefetch_related(
+    75 ms planning the ledger's page query (executing it took 1 ms), with six still 10 ms.
+    Without ``closing_records`` the transfer and referral are left for ``with_closing_records``
+    to fetch for the rows that name them."""
+    rows = qs.select_related("village", "township", "grid", "handler").prefetch_related(
         "department",
         "police_station",
         Prefetch("parties", queryset=Party.objects.order_by("role", "pk")),
-        Prefetch("police_transfer", queryset=PoliceTransfer.objects.select_related("station")),
-        "court_referral",
     )
+    if closing_records:
+        rows = rows.prefetch_related(
+            Prefetch("police_transfer", queryset=PoliceTransfer.objects.select_related("station")), "court_referral"
+        )
+    return rows
+
+
+def names_police_transfer(dispute: Dispute) -> bool:
+    """Whether the case's closing note names its transfer to the police (dispute_badges.closing_notes)."""
+    return dispute.status == Dispute.Status.TRANSFERRED_TO_POLICE
+
+
+def names_court_referral(dispute: Dispute) -> bool:
+    """Whether the case's closing note names its referral to court."""
+    return dispute.status == Dispute.Status.NOT_RESOLVED and dispute.referral == Dispute.Referral.LITIGATION
+
+
+def with_closing_records(disputes: list[Dispute]) -> list[Dispute]:
+    """The transfers and referrals of the rows whose closing note names them, one query each
+    and none when no row does (most pages: the ledger asked for both on every page)."""
+    prefetch_related_objects(
+        [d for d in disputes if names_police_transfer(d)],
+        Prefetch("police_transfer", queryset=PoliceTransfer.objects.select_related("station")),
+    )
+    prefetch_related_objects([d for d in disputes if names_court_referral(d)], "court_referral")
+    return disputes
 
 
 # --- transfer to police and court referral (statistics count these apart) --------------------

@@ -69,7 +69,7 @@ from .forms import (
     UnresolvedForm,
 )
 from .models import Attachment, Dispute, Level, Party
-from .selectors import disputes_visible_to, grids_for, ledger_rows, townships_for, villages_for
+from .selectors import disputes_visible_to, grids_for, ledger_rows, townships_for, villages_for, with_closing_records
 from .services import DisputeError, PartyData
 
 Status = Dispute.Status
@@ -186,7 +186,9 @@ def _sort_links(request) -> dict[str, dict]:
 @login_required
 def ledger(request):
     ledger_filter = _ledger_filter(request)
-    page = WindowPage.from_request(request, urgent_pinned(ledger_rows(ledger_filter.qs)), settings.PAGE_SIZE)
+    rows = urgent_pinned(ledger_rows(ledger_filter.qs, closing_records=False))
+    page = WindowPage.from_request(request, rows, settings.PAGE_SIZE)
+    with_closing_records(page.object_list)
     now = timezone.now()
     for dispute in page:
         dispute.overdue = dispute.is_overdue(now)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from govcenter.templatetags.badges import feedback_badge
 
 from ..models import Dispute, RiskLevel
+from ..selectors import names_court_referral, names_police_transfer
 
 register = template.Library()
 
@@ -82,7 +83,7 @@ def _risk_html(language: str, risk_level: str, criminal: bool, mass_incident: bo
 def closing_notes(dispute) -> SafeString | str:
     """Under a closed case's status: the station and its case number for a transfer to the
     police, the court and its outcome for a referral to litigation (what it waits for, if so)."""
-    if dispute.status == Dispute.Status.TRANSFERRED_TO_POLICE and (transfer := _one(dispute, "police_transfer")):
+    if names_police_transfer(dispute) and (transfer := _one(dispute, "police_transfer")):
         if transfer.case_number:
             state = format_html("{} {}", _("case"), transfer.case_number)
         else:
@@ -90,11 +91,7 @@ def closing_notes(dispute) -> SafeString | str:
         return format_html(
             '<br><small class="closing-note" data-note="police-transfer">{} · {}</small>', transfer.station.name, state
         )
-    if (
-        dispute.status == Dispute.Status.NOT_RESOLVED
-        and dispute.referral == Dispute.Referral.LITIGATION
-        and (referral := _one(dispute, "court_referral"))
-    ):
+    if names_court_referral(dispute) and (referral := _one(dispute, "court_referral")):
         if referral.outcome:
             state = referral.get_outcome_display()
         else:

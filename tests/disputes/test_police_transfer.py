@@ -359,3 +359,25 @@ def test_transfer_dates_are_local(world):
     transfer(d, world.village1_user, world.station, when=late)
     with pytest.raises(s.DisputeError, match="before the transfer"):
         acknowledge(d, world.station1, when=late + datetime.timedelta(hours=1), day=datetime.date(2026, 11, 1))
+
+
+def _table_queries(client, path, table):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return response, sum(f'FROM "{table}"' in q["sql"] for q in queries)
+
+
+def test_the_ledger_reads_transfers_only_for_the_rows_that_name_one(world, login, two_transfers):
+    """``with_closing_records``: one query for the page's transfers when a row names one (not
+    one per row), none when no row does."""
+    client = login(world.village1_user)
+    response, reads = _table_queries(client, url("list") + "?status=transferred_to_police", "disputes_policetransfer")
+    assert reads == 1 and response.content.decode().count('data-note="police-transfer"') == 2
+    for table in ("disputes_policetransfer", "disputes_courtreferral"):
+        response, reads = _table_queries(client, url("list") + "?status=accepted", table)
+        assert [d.pk for d in response.context["page"].object_list] == [two_transfers["open"].pk]
+        assert reads == 0
