@@ -130,6 +130,26 @@ def pytest_collection_modifyitems(config, items):
             db = item.get_closest_marker("django_db")
             args, kwargs = (db.args, db.kwargs) if db is not None else ((), {"transaction": True})
             item.add_marker(pytest.mark.django_db(*args, **{**kwargs, "serialized_rollback": True}), append=False)
+    _long_modules_first(items)
+
+
+# Modules that take a minute or more: the browser's, the queue's (real workers), the demo's
+# (one seeded demo), and those marked costly or sqlite_only (the matrices and sweeps).
+_LONG = ("tests/browser/", "tests/integration/", "tests/demo/")
+_LONG_MARKERS = ("browser", "costly", "sqlite_only", "redis")
+
+
+def _long_modules_first(items) -> None:
+    """pytest-xdist (``--dist loadscope``) hands the modules out in the order of ``items``:
+    the long ones first, so that no process is left running one of them alone at the end
+    while the other waits (CI's PostgreSQL pass spent two of its ten minutes so). The order
+    within a module, and of the other modules, stays as collected."""
+    long = {
+        item.nodeid.split("::")[0]
+        for item in items
+        if item.nodeid.startswith(_LONG) or any(item.get_closest_marker(m) for m in _LONG_MARKERS)
+    }
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in long)
 
 
 def _empties_the_tables(item) -> bool:
