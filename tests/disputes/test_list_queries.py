@@ -317,3 +317,56 @@ def test_column_headers_sort_and_reverse(world, login):
     assert links["due_at"]["url"] == "?status=registered&sort=due_at"
     links = client.get(url("list"), {"sort": "due_at", "page": 2}).context["sort_links"]
     assert links["due_at"] == {"url": "?sort=-due_at", "arrow": "▲"}
+
+
+@pytest.mark.parametrize("ids", [0, 1, 5_000])
+@pytest.mark.parametrize("who", ["admin", "district1", "township1_user", "village1_user", "village3_user", "station1"])
+def test_a_short_name_search_finds_the_same_cases_whatever_its_path(world, login, monkeypatch, ids, who):
+    """A one- or two-character search reads the parties' cases first (``among``; on
+    PostgreSQL cut to the user's jurisdiction in one query): the same cases, newest first, as
+    a plain filter over what the user sees, for every role and past ``SEARCH_IDS``."""
+    from disputes.selectors import disputes_visible_to
+    from govcenter import filters as shared
+
+    monkeypatch.setattr(shared, "SEARCH_IDS", ids)
+    for actor, grid in [(world.grid1_user, world.grid1), (world.grid2_user, world.grid2), (world.village3_user, None)]:
+        register(actor, grid=grid, applicant="王伟") if grid else register(
+            actor, village=world.village3, applicant="王伟"
+        )
+    register(world.grid1_user, grid=world.grid1, applicant="李娜")
+    user = getattr(world, who)
+    expected = [
+        d.number
+        for d in disputes_visible_to(user)
+        .filter(parties__name__startswith="王伟")
+        .distinct()
+        .order_by("-registered_at", "-pk")
+    ]
+    client = login(user)
+    assert _numbers(client, q="王伟") == expected
+    assert _numbers(client, q="赵钱") == []
+
+
+@pytest.mark.postgres
+def test_a_districts_short_name_search_looks_up_only_its_own_cases(world, login):
+    """The page's queries are handed the district's matches only, not the province's."""
+    import re
+
+    from govcenter.services import area_add_or_update
+    from tests.factories import make_grid, make_user
+
+    area_add_or_update(code="330103000000", name="邻区")
+    area_add_or_update(code="330103001000", name="邻镇")
+    village, _ = area_add_or_update(code="330103001001", name="邻村")
+    neighbour = make_user("neighbour", "village_clerk", area=village)
+    make_grid(village, 1)
+    ours = register(world.grid1_user, grid=world.grid1, applicant="王伟")
+    for _ in range(3):
+        register(neighbour, village=village, applicant="王伟")
+    client = login(world.district1)
+    with CaptureQueriesContext(connection) as queries:
+        assert _numbers(client, q="王伟") == [ours.number]
+    arrays = [re.findall(r"= ANY\('\{([0-9,]*)\}'", q["sql"]) for q in queries]
+    handed = [a for found in arrays for a in found]
+    assert handed and handed[0].count(",") == 3  # the cut: the province's four matches
+    assert all(a == str(ours.pk) for a in handed[1:])  # the page and its count: the district's one
