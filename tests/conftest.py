@@ -133,23 +133,29 @@ def pytest_collection_modifyitems(config, items):
     _long_modules_first(items)
 
 
-# Modules that take a minute or more: the browser's, the queue's (real workers), the demo's
-# (one seeded demo), and those marked costly or sqlite_only (the matrices and sweeps).
-_LONG = ("tests/browser/", "tests/integration/", "tests/demo/")
-_LONG_MARKERS = ("browser", "costly", "sqlite_only", "redis")
+# Modules that take a minute or more, longest kinds first: the browser's (Chromium), the
+# queue's (real workers), those marked costly (the sweeps over every page), the demo's (one
+# seeded demo), then those with a sqlite_only or redis test.
+_LONG = (
+    lambda item: item.nodeid.startswith("tests/browser/"),
+    lambda item: item.nodeid.startswith("tests/integration/"),
+    lambda item: item.get_closest_marker("costly") is not None,
+    lambda item: item.nodeid.startswith("tests/demo/"),
+    lambda item: any(item.get_closest_marker(m) for m in ("sqlite_only", "redis", "browser")),
+)
 
 
 def _long_modules_first(items) -> None:
     """pytest-xdist (``--dist loadscope``) hands the modules out in the order of ``items``:
-    the long ones first, so that no process is left running one of them alone at the end
-    while the other waits (CI's PostgreSQL pass spent two of its ten minutes so). The order
-    within a module, and of the other modules, stays as collected."""
-    long = {
-        item.nodeid.split("::")[0]
-        for item in items
-        if item.nodeid.startswith(_LONG) or any(item.get_closest_marker(m) for m in _LONG_MARKERS)
-    }
-    items.sort(key=lambda item: item.nodeid.split("::")[0] not in long)
+    the long ones first, longest kinds first, so that no process is left running one of them
+    alone at the end while the other waits (CI's PostgreSQL pass spent two of its ten minutes
+    so). The order within a module, and of the other modules, stays as collected."""
+    rank: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        kind = next((i for i, is_long in enumerate(_LONG) if is_long(item)), len(_LONG))
+        rank[module] = min(rank.get(module, kind), kind)
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
 
 
 def _empties_the_tables(item) -> bool:
