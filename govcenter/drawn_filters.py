@@ -4,8 +4,8 @@ village and grid choices, rendering every option) was a fifth of the ledger page
 for the same HTML on every page a user turns.
 
 A filter set opts in with ``keep_drawn_form = True`` when its choices come only from its own
-constants and from the places a user works in (areas, grids, grid teams, police stations'
-villages, the user's own role and place): the user's fields are part of the key, and every
+constants, the residents' care tags and the places a user works in (areas, grids, grid
+teams, police stations' villages, the user's own role and place): the user's fields are part of the key, and every
 write to those rows replaces the version token below (a save or delete through the ORM, a
 station's villages, any import, a team member leaving). The drawn form is kept under that token, per user, language, page and
 filter values, for ``TIMEOUT`` seconds at most: with the per-process local-memory cache
@@ -35,7 +35,7 @@ def _version() -> str:
 
 
 def places_changed(**_signal) -> None:
-    """Forget every kept form (a place, grid, team or station changed)."""
+    """Forget every kept form (a place, grid, team, station or care tag changed)."""
     cache_versions.replace(VERSION_KEY)
 
 
@@ -90,10 +90,10 @@ def drawn_form(filterset, request, flags: tuple, draw: Callable[[], str]) -> str
 def connect() -> None:
     """Replace the token on every write to the rows a kept form's choices come from."""
     from govcenter.models import Area, PoliceStation
-    from grids.models import Grid, GridMembership
+    from grids.models import CareTag, Grid, GridMembership
 
     # Not User: a user's own role and place are part of the key, and a login saves the user.
-    for model in (Area, Grid, GridMembership, PoliceStation):
+    for model in (Area, Grid, GridMembership, PoliceStation, CareTag):
         post_save.connect(places_changed, sender=model, dispatch_uid=f"drawn-filters-save-{model.__name__}")
         post_delete.connect(places_changed, sender=model, dispatch_uid=f"drawn-filters-delete-{model.__name__}")
     m2m_changed.connect(places_changed, sender=PoliceStation.villages.through, dispatch_uid="drawn-filters-villages")

@@ -103,6 +103,10 @@ class ResidentFilter(BootstrapFilterSet):
     )
     assert {c for c, _label in AGE_BAND_CHOICES} == set(ResidentQuerySet.AGE_BANDS)
 
+    # Its choices are constants, care tags and the user's grids: the drawn form is kept
+    # (govcenter/drawn_filters.py; a province's 1,000 grids were drawn on every page).
+    keep_drawn_form = True
+
     q = django_filters.CharFilter(
         method="filter_name",
         label=_("Name"),

@@ -159,3 +159,28 @@ def test_a_transaction_replaces_the_token_once_after_its_commit(world):
     (replacement,) = waiting()  # the test's own transaction is still open: one, for its commit
     replacement()
     assert drawn_filters._version() not in (version, during)
+
+
+RESIDENT_URLS = [
+    "/grids/residents/",
+    "/grids/residents/?q=%E7%8E%8B&gender=F",
+    "/grids/residents/?care_tag=elderly-alone",
+]
+
+
+@pytest.mark.parametrize("url", RESIDENT_URLS)
+def test_the_residents_kept_form_is_the_form_drawn_afresh(world, login, monkeypatch, url):
+    for user in (world.admin, world.township1_user, world.grid1_user):
+        client = login(user)
+        first = _form(client, url)
+        assert _form(client, url) == first
+        assert first == _drawn_afresh(client, monkeypatch, url)
+
+
+def test_a_new_care_tag_shows_at_once(world, login):
+    from grids.models import CareTag
+
+    client = login(world.township1_user)
+    assert "新设关爱标签" not in _form(client, "/grids/residents/")
+    CareTag.objects.create(code="new-care", name="新设关爱标签", order=99)
+    assert "新设关爱标签" in _form(client, "/grids/residents/")

@@ -615,6 +615,10 @@ def test_bad_filter_values_do_not_break_the_list(world, login):
 
 
 def count_queries(client, path, params=None) -> int:
+    """The page's queries with its filter form drawn afresh (none kept: govcenter.drawn_filters)."""
+    from django.core.cache import cache
+
+    cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path, params or {})
     assert response.status_code == 200
