@@ -670,3 +670,12 @@ def test_grid_detail_and_household_detail_query_counts_do_not_grow(world, login)
         make_resident(world.grid1, f"户内{i}", household=world.household1, tags=["veteran"])
     assert count_queries(client, reverse("grids:grid_detail", args=[world.grid1.pk])) == grid_few
     assert count_queries(client, reverse("grids:household_detail", args=[world.household1.pk])) == household_few
+
+
+@pytest.mark.parametrize("q", ["am", "AM", "Am", "王", "my王"])
+def test_a_name_search_ignores_case_and_finds_any_part(world, login, q):
+    """Short Chinese searches take a plain LIKE (nothing to upper-case); letters still match
+    in either case, and any part of the name matches."""
+    amy = make_resident(world.grid1, "Amy王")
+    client = login(world.village1_user)
+    assert amy.pk in listed(client.get(reverse("grids:resident_list"), {"q": q}))
