@@ -36,30 +36,38 @@ _RISK_CLASS = {RiskLevel.MAJOR: "text-bg-danger", RiskLevel.SIGNIFICANT: "text-b
 @register.simple_tag
 def status_badge(dispute) -> SafeString:
     """The status, coloured by where the case stands, and where its result stands with the parties."""
-    return mark_safe(_status_html(get_language(), dispute.status) + feedback_badge(dispute))  # noqa: S308
+    return mark_safe(_status_html(dispute.status, dispute.get_status_display()) + feedback_badge(dispute))  # noqa: S308
 
 
 @register.simple_tag
 def risk_badges(dispute) -> SafeString:
     """The risk level, then a pill for each risk flag."""
     return _risk_html(
-        get_language(), dispute.risk_level, dispute.risk_criminal, dispute.risk_mass_incident, dispute.vulnerable_party
+        get_language(),
+        dispute.risk_level,
+        dispute.get_risk_level_display(),
+        dispute.risk_criminal,
+        dispute.risk_mass_incident,
+        dispute.vulnerable_party,
     )
 
 
 # The badges of a status and of a risk are the same few dozen pieces of HTML for every case:
-# drawn once per language (a ledger page drew them for each of its rows).
+# drawn once per language, keyed by the label the model gives (a ledger page drew them for
+# each of its rows).
 @functools.lru_cache(maxsize=256)
-def _status_html(language: str, status: str) -> SafeString:
+def _status_html(status: str, label: str) -> SafeString:
     return format_html(
         '<span class="badge text-wrap text-start {}">{}</span>',
         _STATUS_CLASS.get(status, "text-bg-light border"),
-        Dispute.Status(status).label if status in Dispute.Status.values else status,
+        label,
     )
 
 
 @functools.lru_cache(maxsize=256)
-def _risk_html(language: str, risk_level: str, criminal: bool, mass_incident: bool, vulnerable: bool) -> SafeString:
+def _risk_html(
+    language: str, risk_level: str, label: str, criminal: bool, mass_incident: bool, vulnerable: bool
+) -> SafeString:
     pills = []
     if criminal:
         pills.append(("text-bg-danger", _("risk of turning criminal"), _("criminal risk")))
@@ -70,7 +78,7 @@ def _risk_html(language: str, risk_level: str, criminal: bool, mass_incident: bo
     level = format_html(
         '<span class="badge {}">{}</span>',
         _RISK_CLASS.get(risk_level, "text-bg-secondary"),
-        RiskLevel(risk_level).label if risk_level in RiskLevel.values else risk_level,
+        label,
     )
     return level + format_html_join(
         "",
