@@ -1,6 +1,6 @@
-"""The ledger's filter form, drawn once and kept (``govcenter.drawn_filters``): the same HTML
-as drawn afresh, per user and values, never with errors, and forgotten when the places it
-offers change."""
+"""The ledger's and the residents' filter forms, drawn once and kept
+(``govcenter.drawn_filters``): the same HTML as drawn afresh, per user and values, never with
+errors, and forgotten when the places or care tags they offer change."""
 
 from __future__ import annotations
 
