@@ -49,6 +49,58 @@ def ledger_rows(qs: QuerySet[Dispute], *, closing_records: bool = True) -> Query
     return rows
 
 
+# What a row of the ledger's list shows (jinja2/disputes/ledger_rows.html, its badges and the
+# deadline check), and no more. A dispute row has about seventy columns, the long texts and
+# the search text among them; reading them all made PostgreSQL send, and psycopg and Django
+# parse, about 6 KB per row (a page's rows took 6 ms to fetch on the demo data, 2 with these).
+# A field read on the page but missing here costs one query per row:
+# tests/disputes/test_ledger_fields.py renders rows of every kind and fails on such a read.
+LIST_ROW_FIELDS = (
+    "number",
+    "registered_at",
+    "police_station",
+    "village__name",
+    "township__name",
+    "grid__name",
+    "category",
+    "summary",
+    "risk_level",
+    "risk_criminal",
+    "risk_mass_incident",
+    "vulnerable_party",
+    "status",
+    "result_returned_at",
+    "parties_told_at",
+    "satisfaction",
+    "supervised_at",
+    "level",
+    "referral",
+    "department",
+    "handler__full_name",
+    "handler__first_name",
+    "handler__last_name",
+    "handler__username",
+    "due_at",
+    "urgent_at",
+    "urgent_reason",
+)
+
+
+def list_rows(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
+    """``ledger_rows`` for the ledger's list: only the columns its rows show
+    (``LIST_ROW_FIELDS``), the department's name and the parties' names. The police station
+    is not read (the row shows only whether there is one), nor the closing records
+    (``with_closing_records`` reads them for the rows that name them)."""
+    return (
+        qs.select_related("village", "township", "grid", "handler")
+        .only(*LIST_ROW_FIELDS)
+        .prefetch_related(
+            Prefetch("department", queryset=Department.objects.only("name")),
+            Prefetch("parties", queryset=Party.objects.order_by("role", "pk").only("dispute_id", "role", "name")),
+        )
+    )
+
+
 def names_police_transfer(dispute: Dispute) -> bool:
     """Whether the case's closing note names its transfer to the police (dispute_badges.closing_notes)."""
     return dispute.status == Dispute.Status.TRANSFERRED_TO_POLICE

@@ -69,7 +69,15 @@ from .forms import (
     UnresolvedForm,
 )
 from .models import Attachment, Dispute, Level, Party
-from .selectors import disputes_visible_to, grids_for, ledger_rows, townships_for, villages_for, with_closing_records
+from .selectors import (
+    disputes_visible_to,
+    grids_for,
+    ledger_rows,
+    list_rows,
+    townships_for,
+    villages_for,
+    with_closing_records,
+)
 from .services import DisputeError, PartyData
 
 Status = Dispute.Status
@@ -186,7 +194,7 @@ def _sort_links(request) -> dict[str, dict]:
 @login_required
 def ledger(request):
     ledger_filter = _ledger_filter(request)
-    rows = urgent_pinned(ledger_rows(ledger_filter.qs, closing_records=False))
+    rows = urgent_pinned(list_rows(ledger_filter.qs))
     page = WindowPage.from_request(request, rows, settings.PAGE_SIZE)
     with_closing_records(page.object_list)
     now = timezone.now()
