@@ -563,7 +563,7 @@ def test_the_mark_urgent_form_needs_a_reason_from_the_list(value, note):
 
 
 def test_a_pinned_page_fetches_its_related_rows_once(world):
-    """The urgent part and the rest of a page are two queries, but their parties are fetched
+    """The urgent part and the rest of a page are separate queries, but their parties are fetched
     in one (the ledger's prefetches ran once per part before), and every row has them."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -573,8 +573,17 @@ def test_a_pinned_page_fetches_its_related_rows_once(world):
     qs = Dispute.objects.order_by("-pk").prefetch_related("parties")
     with CaptureQueriesContext(connection) as queries:
         rows = urgent.urgent_pinned(qs)[0:3]
-    assert len(queries) == 3  # urgent, rest, parties
+    assert len(queries) == 4  # the urgent ids, the urgent rows shown, the rest, parties
     assert rows[0].pk == made[0].pk
+    # A page that shows no urgent item reads no urgent row: only their ids.
+    with CaptureQueriesContext(connection) as queries:
+        later = urgent.urgent_pinned(qs)[1:3]
+    assert len(queries) == 3  # the urgent ids, the rest, parties
+    assert [d.pk for d in later] == [made[3].pk, made[2].pk]
+    assert (
+        "parties" not in str(queries.captured_queries[0]["sql"])
+        and '"summary"' not in queries.captured_queries[0]["sql"]
+    )
     with CaptureQueriesContext(connection) as queries:
         names = [[p.name for p in d.parties.all()] for d in rows]
     assert not queries.captured_queries and all(len(n) == 2 for n in names)
