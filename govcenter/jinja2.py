@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import unicodedata
 
 from django.template import defaultfilters, engines
 from django.templatetags.static import static
@@ -58,6 +59,17 @@ def date(value, fmt: str) -> str:
     return pattern.format(local)
 
 
+def truncatechars(value, length) -> str:
+    """Django's ``truncatechars``, without its work when nothing is cut: a text that is
+    already in NFC and no longer than ``length`` comes back as it is, as Django's would
+    (it counts characters of the NFC form, combining marks not counted, so such a text is
+    never cut). Django's ran its character loop for every summary on the ledger's page."""
+    if isinstance(value, str) and isinstance(length, int) and 0 < len(value) <= length:
+        if unicodedata.is_normalized("NFC", value):
+            return value
+    return defaultfilters.truncatechars(value, length)
+
+
 def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
@@ -66,7 +78,7 @@ def environment(**options) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True)
     env.globals.update(url=url, static=static, urgent_badge=urgent_badge, feedback_badge=feedback_badge)
-    env.filters.update(date=date, truncatechars=defaultfilters.truncatechars)
+    env.filters.update(date=date, truncatechars=truncatechars)
     return env
 
 

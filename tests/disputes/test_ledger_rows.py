@@ -84,6 +84,21 @@ def test_the_filters_of_the_environment():
         assert template.render(x="<i>").startswith("Overdue ")
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.characters(codec="utf-8"), max_size=80)
+    | st.sampled_from(["e\u0301" * 10, "e\u0301" * 40, "\u00e9" * 60, "王" * 60, "王" * 61, "Ａ" * 60]),
+    length=st.integers(min_value=-2, max_value=70),
+)
+def test_the_truncatechars_filter_cuts_as_djangos_does(text, length):
+    """The environment's ``truncatechars`` skips Django's loop when nothing is cut; it gives
+    what Django's gives for any text and length (combining marks, non-NFC forms, empty)."""
+    from django.template import defaultfilters
+
+    ours = environment(autoescape=True).filters["truncatechars"]
+    assert ours(text, length) == defaultfilters.truncatechars(text, length)
+
+
 # --- the marks ---------------------------------------------------------------------------------
 
 STATUS_CLASS = {
