@@ -77,6 +77,7 @@ from .selectors import (
     townships_for,
     villages_for,
     with_closing_records,
+    with_list_names,
 )
 from .services import DisputeError, PartyData
 
@@ -196,6 +197,7 @@ def ledger(request):
     ledger_filter = _ledger_filter(request)
     rows = urgent_pinned(list_rows(ledger_filter.qs))
     page = WindowPage.from_request(request, rows, settings.PAGE_SIZE)
+    with_list_names(page.object_list)
     with_closing_records(page.object_list)
     now = timezone.now()
     for dispute in page:
