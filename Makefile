@@ -84,6 +84,7 @@ bench: venv
 	$(BENCH_ENV) $(BIN)/python -m bench.run
 	$(BENCH_ENV) $(BIN)/python -m bench.warnings
 	$(BENCH_ENV) $(BIN)/python -m bench.sweeps
+	$(BENCH_ENV) $(BIN)/python -m bench.exports
 	$(BENCH_ENV) $(BIN)/python -m bench.imports --residents $(BENCH_IMPORT_RESIDENTS)
 
 # The residents import alone, on SQLite (its own file under var/bench-sqlite) and on PostgreSQL.
