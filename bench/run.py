@@ -145,7 +145,10 @@ def main() -> None:
             status = response.status_code
         rows.append((label, times, beside, n_queries, status))
     for label, times, beside, n_queries, status in rows:
-        median, p90 = statistics.median(times), statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
+        median, p90 = (
+            statistics.median(times),
+            statistics.quantiles(times, n=10, method="inclusive")[-1] if len(times) > 1 else times[0],
+        )
         ratio = median / statistics.median(beside)
         print(f"{label:45} {median:10.1f} {p90:8.1f} {max(times):8.1f} {n_queries:8d} {ratio:8.1f} {status}")
 
