@@ -31,6 +31,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+import govcenter.wsgi  # noqa: E402, F401  (as served: the process's loaded objects frozen, see there)
 from disputes.models import Dispute  # noqa: E402
 from govcenter.models import User  # noqa: E402
 from sentiment.models import Log  # noqa: E402
