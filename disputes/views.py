@@ -69,6 +69,7 @@ from .forms import (
     UnresolvedForm,
 )
 from .models import Attachment, Dispute, Level, Party
+from .rows_html import ledger_rows_html
 from .selectors import (
     disputes_visible_to,
     grids_for,
@@ -209,6 +210,8 @@ def ledger(request):
             "nav_active": "disputes",
             "filter": ledger_filter,
             "page": page,
+            # Drawn here, not by a tag in the template: see disputes/rows_html.py.
+            "rows_html": ledger_rows_html(page.object_list),
             "count": capped_count(ledger_filter.qs),
             "sort_links": _sort_links(request),
             "may_register": rules.can_register(request.user),

@@ -1,5 +1,5 @@
 """The Jinja2 environment of the few fragments that render many rows per request (the ledger's
-rows: disputes/templatetags/ledger.py; the logs' table: sentiment/templatetags/log_badges.py),
+rows: disputes/rows_html.py; the logs' table: sentiment/templatetags/log_badges.py),
 where Django's template engine spent most of the page's time (about 1.2 ms a row in variable
 lookups, filters and tags; Jinja2 compiles a template to Python and renders the same row in a
 small fraction of that). Every page stays a Django template; a fragment here is rendered from

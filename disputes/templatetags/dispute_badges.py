@@ -1,7 +1,7 @@
 """A dispute's marks on the ledger, the detail page and the lists that name cases:
 ``{% load dispute_badges %}{% status_badge dispute %}``, ``{% risk_badges dispute %}``,
 ``{% closing_notes dispute %}``. Functions rather than included templates, so that the
-ledger's Jinja2 rows (disputes/templatetags/ledger.py) draw the same marks (govcenter/templatetags/badges.py)."""
+ledger's Jinja2 rows (disputes/rows_html.py) draw the same marks (govcenter/templatetags/badges.py)."""
 
 from __future__ import annotations
 

@@ -60,5 +60,5 @@ def log_status_badge(log) -> SafeString:
 @register.simple_tag
 def log_table(logs) -> SafeString:
     """The logs' lists' table (jinja2/sentiment/log_rows.html): a Jinja2 fragment, as the
-    ledger's rows are (disputes/templatetags/ledger.py), for the same reason."""
+    ledger's rows are (disputes/rows_html.py), for the same reason."""
     return fragment("sentiment/log_rows.html", {"logs": logs, "log_status_badge": log_status_badge})

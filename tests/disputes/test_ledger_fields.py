@@ -14,8 +14,8 @@ from django.db.models import Model
 from django.utils import timezone, translation
 
 from disputes.models import CourtReferral, Dispute, PoliceTransfer
+from disputes.rows_html import ledger_rows_html
 from disputes.selectors import disputes_visible_to, ledger_rows, list_rows, with_closing_records, with_list_names
-from disputes.templatetags.ledger import ledger_table_rows
 from govcenter.urgent import UrgentReason
 
 from .ledger_helpers import register, url
@@ -85,7 +85,7 @@ def _rows_html(rows, *, lean: bool) -> str:
     for dispute in rows:
         dispute.overdue = dispute.is_overdue(now)
     with translation.override("zh-hans"):
-        return str(ledger_table_rows(rows))
+        return str(ledger_rows_html(rows))
 
 
 def test_the_ledger_page_reads_no_column_it_did_not_fetch(world, login, every_kind, monkeypatch):
