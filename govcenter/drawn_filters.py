@@ -4,10 +4,12 @@ village and grid choices, rendering every option) was a fifth of the ledger page
 for the same HTML on every page a user turns.
 
 A filter set opts in with ``keep_drawn_form = True`` when its choices come only from its own
-constants, the residents' care tags and the places a user works in (areas, grids, grid
-teams, police stations' villages, the user's own role and place): the user's fields are part of the key, and every
+constants, the residents' care tags, the places a user works in (areas, grids, grid
+teams, police stations' villages, the user's own role and place) and the people in them
+(the logs' grid workers, by name): the user's fields are part of the key, and every
 write to those rows replaces the version token below (a save or delete through the ORM, a
-station's villages, any import, a team member leaving). The drawn form is kept under that token, per user, language, page and
+station's villages, any import, a team member leaving, a user's save unless it records only
+a login). The drawn form is kept under that token, per user, language, page and
 filter values, for ``TIMEOUT`` seconds at most: with the per-process local-memory cache
 another process sees a change within that time (set ``CACHE_URL`` to Redis to share it).
 
@@ -36,6 +38,21 @@ def _version() -> str:
 
 def places_changed(**_signal) -> None:
     """Forget every kept form (a place, grid, team, station or care tag changed)."""
+    cache_versions.replace(VERSION_KEY)
+
+
+# A user's columns that a kept form shows or chooses by (a worker's name and role, the
+# places): a save naming only others (a login's last_login) forgets nothing.
+_USER_FIELDS_SHOWN = frozenset(
+    {"username", "full_name", "first_name", "last_name", "role", "is_active", "area", "police_station", "department"}
+)
+
+
+def people_changed(update_fields=None, **_signal) -> None:
+    """Forget every kept form when a user was saved or deleted, unless the save named only
+    columns no form shows (``update_fields``: a login saves ``last_login`` alone)."""
+    if update_fields is not None and not _USER_FIELDS_SHOWN.intersection(update_fields):
+        return
     cache_versions.replace(VERSION_KEY)
 
 
@@ -89,11 +106,13 @@ def drawn_form(filterset, request, flags: tuple, draw: Callable[[], str]) -> str
 
 def connect() -> None:
     """Replace the token on every write to the rows a kept form's choices come from."""
-    from govcenter.models import Area, PoliceStation
+    from govcenter.models import Area, PoliceStation, User
     from grids.models import CareTag, Grid, GridMembership
 
-    # Not User: a user's own role and place are part of the key, and a login saves the user.
     for model in (Area, Grid, GridMembership, PoliceStation, CareTag):
         post_save.connect(places_changed, sender=model, dispatch_uid=f"drawn-filters-save-{model.__name__}")
         post_delete.connect(places_changed, sender=model, dispatch_uid=f"drawn-filters-delete-{model.__name__}")
     m2m_changed.connect(places_changed, sender=PoliceStation.villages.through, dispatch_uid="drawn-filters-villages")
+    # Users: the logs' filter offers the grid workers by name.
+    post_save.connect(people_changed, sender=User, dispatch_uid="drawn-filters-save-User")
+    post_delete.connect(people_changed, sender=User, dispatch_uid="drawn-filters-delete-User")

@@ -56,6 +56,11 @@ class _Styled(BootstrapFilterSet):
 
 
 class LogFilter(_Styled):
+    # Drawn once and kept (govcenter.drawn_filters): its choices are constants, the user's grids
+    # and their grid workers. Drawing it took 12 ms of a district's log list and 96 ms of the
+    # province's (every grid worker of the province is an option).
+    keep_drawn_form = True
+
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     grid = grid_filter()
     kind = django_filters.ChoiceFilter(choices=Log.Kind.choices, label=_("Kind"), empty_label=_("Any kind"))

@@ -1,6 +1,6 @@
-"""The ledger's and the residents' filter forms, drawn once and kept
+"""The ledger's, the residents' and the logs' filter forms, drawn once and kept
 (``govcenter.drawn_filters``): the same HTML as drawn afresh, per user and values, never with
-errors, and forgotten when the places or care tags they offer change."""
+errors, and forgotten when the places, care tags or grid workers they offer change."""
 
 from __future__ import annotations
 
@@ -184,3 +184,40 @@ def test_a_new_care_tag_shows_at_once(world, login):
     assert "新设关爱标签" not in _form(client, "/grids/residents/")
     CareTag.objects.create(code="new-care", name="新设关爱标签", order=99)
     assert "新设关爱标签" in _form(client, "/grids/residents/")
+
+
+LOG_URLS = [
+    "/logs/all/",
+    "/logs/all/?status=open&kind=visit",
+    "/logs/all/?q=%E7%8E%8B&page=2",
+]
+
+
+@pytest.mark.parametrize("url", LOG_URLS)
+def test_the_logs_kept_form_is_the_form_drawn_afresh(world, login, monkeypatch, url):
+    for user in (world.admin, world.district1, world.village1_user, world.police1):
+        client = login(user)
+        first = _form(client, url)
+        assert _form(client, url) == first
+        assert first == _drawn_afresh(client, monkeypatch, url)
+
+
+def test_a_grid_worker_renamed_shows_at_once(world, login):
+    client = login(world.district1)
+    worker = world.grid1_user
+    assert worker.display_name in _form(client, "/logs/all/")
+    worker.full_name = "改名后的网格员"
+    worker.save()
+    assert "改名后的网格员" in _form(client, "/logs/all/")
+
+
+def test_a_login_forgets_no_kept_form(world, client):
+    """A login saves the user's last_login alone: nothing a form shows."""
+    from django.contrib.auth.models import update_last_login
+
+    version = drawn_filters._version()
+    update_last_login(None, world.grid1_user)
+    assert drawn_filters._version() == version
+    world.grid1_user.role = world.grid1_user.Role.VILLAGE_CLERK
+    world.grid1_user.save(update_fields=["role"])
+    assert drawn_filters._version() != version
