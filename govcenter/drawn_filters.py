@@ -5,11 +5,12 @@ for the same HTML on every page a user turns.
 
 A filter set opts in with ``keep_drawn_form = True`` when its choices come only from its own
 constants, the residents' care tags, the places a user works in (areas, grids, grid
-teams, police stations' villages, the user's own role and place) and the people in them
-(the logs' grid workers, by name): the user's fields are part of the key, and every
-write to those rows replaces the version token below (a save or delete through the ORM, a
-station's villages, any import, a team member leaving, a user's save unless it records only
-a login). The drawn form is kept under that token, per user, language, page and
+teams, police stations' villages, the user's own role and place), the people in them
+(the logs' grid workers, by name) and the rows an app connects with ``watch`` (publicity's
+campaigns): the user's fields are part of the key, and every write to those rows replaces
+the version token below (a save or delete through the ORM, a station's villages, any import,
+a team member leaving, a user's save unless it records only a login; an app's bulk writes
+call ``places_changed`` themselves). The drawn form is kept under that token, per user, language, page and
 filter values, for ``TIMEOUT`` seconds at most: with the per-process local-memory cache
 another process sees a change within that time (set ``CACHE_URL`` to Redis to share it).
 
@@ -104,14 +105,21 @@ def drawn_form(filterset, request, flags: tuple, draw: Callable[[], str]) -> str
     return html
 
 
+def watch(model) -> None:
+    """Forget every kept form when a row of ``model`` is saved or deleted: for an app whose
+    rows a kept form offers (its ``AppConfig.ready`` calls this)."""
+    name = f"{model._meta.app_label}.{model.__name__}"
+    post_save.connect(places_changed, sender=model, dispatch_uid=f"drawn-filters-save-{name}")
+    post_delete.connect(places_changed, sender=model, dispatch_uid=f"drawn-filters-delete-{name}")
+
+
 def connect() -> None:
     """Replace the token on every write to the rows a kept form's choices come from."""
     from govcenter.models import Area, PoliceStation, User
     from grids.models import CareTag, Grid, GridMembership
 
     for model in (Area, Grid, GridMembership, PoliceStation, CareTag):
-        post_save.connect(places_changed, sender=model, dispatch_uid=f"drawn-filters-save-{model.__name__}")
-        post_delete.connect(places_changed, sender=model, dispatch_uid=f"drawn-filters-delete-{model.__name__}")
+        watch(model)
     m2m_changed.connect(places_changed, sender=PoliceStation.villages.through, dispatch_uid="drawn-filters-villages")
     # Users: the logs' filter offers the grid workers by name.
     post_save.connect(people_changed, sender=User, dispatch_uid="drawn-filters-save-User")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from govcenter import uploads
+from govcenter.drawn_filters import places_changed
 from govcenter.levels import local_date
 from govcenter.models import Area, User
 from govcenter.timeline import WorkflowError, workflow_helpers
@@ -378,6 +379,9 @@ def assignments_hand_out(
             ],
             ignore_conflicts=True,
         )
+        # The grids' workers now see the campaign: forget the filters drawn without it (a bulk
+        # write sends no save signal; govcenter/drawn_filters.py).
+        places_changed()
         created = list(Assignment.objects.filter(campaign=c, grid__in=new, assigned_at=at).select_related("grid"))
         _event(
             c,

@@ -221,3 +221,43 @@ def test_a_login_forgets_no_kept_form(world, client):
     world.grid1_user.role = world.grid1_user.Role.VILLAGE_CLERK
     world.grid1_user.save(update_fields=["role"])
     assert drawn_filters._version() != version
+
+
+PUBLICITY_URLS = ["/publicity/", "/publicity/assignments/", "/publicity/activities/?form=door_to_door"]
+
+
+@pytest.mark.parametrize("url", PUBLICITY_URLS)
+def test_the_publicity_kept_forms_are_the_forms_drawn_afresh(world, login, monkeypatch, url):
+    from tests.publicity.helpers import handed_out
+
+    handed_out(world)
+    for user in (world.admin, world.district1, world.township1_user, world.village1_user):
+        client = login(user)
+        first = _form(client, url)
+        assert _form(client, url) == first
+        assert first == _drawn_afresh(client, monkeypatch, url)
+
+
+def test_a_campaign_handed_out_shows_at_once(world, login):
+    """A hand-out writes its assignments in bulk (no save signal): it forgets the kept forms
+    itself, so the village's campaign filter offers the campaign at once."""
+    from publicity import services
+    from tests.publicity.helpers import at, distributed
+
+    title = "新的宣传活动"
+    campaign = distributed(world, title=title)
+    client = login(world.grid1_user)
+    assert title not in _form(client, "/publicity/activities/")  # not yet theirs: kept so
+    services.assignments_hand_out(
+        distribution=campaign.distributions.get(village=world.village1),
+        actor=world.village1_user,
+        at=at(-6),
+        grids=[world.grid1],
+        due_on=datetime.date(2026, 6, 20),
+    )
+    assert title in _form(client, "/publicity/activities/")
+    # And a campaign distributed (a save of the campaign) shows to the village at once.
+    village = login(world.village1_user)
+    assert "另一个宣传活动" not in _form(village, "/publicity/assignments/")
+    distributed(world, title="另一个宣传活动")
+    assert "另一个宣传活动" in _form(village, "/publicity/assignments/")
