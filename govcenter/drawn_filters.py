@@ -38,7 +38,9 @@ def _version() -> str:
 
 
 def places_changed(**_signal) -> None:
-    """Forget every kept form (a place, grid, team, station or care tag changed)."""
+    """Forget every kept form: a row their choices come from changed (a place, grid, team,
+    station, care tag, or a row an app ``watch``es or writes in bulk, such as a campaign or
+    its hand-out)."""
     cache_versions.replace(VERSION_KEY)
 
 
@@ -54,7 +56,7 @@ def people_changed(update_fields=None, **_signal) -> None:
     columns no form shows (``update_fields``: a login saves ``last_login`` alone)."""
     if update_fields is not None and not _USER_FIELDS_SHOWN.intersection(update_fields):
         return
-    cache_versions.replace(VERSION_KEY)
+    places_changed()
 
 
 def _user_key(user) -> tuple:

@@ -36,6 +36,16 @@ def _drawn_afresh(client, monkeypatch, url="/disputes/"):
         return _form(client, url)
 
 
+def _kept_as_drawn(login, monkeypatch, users, url) -> None:
+    """For each user: the form shown twice is the same (the second kept), and the same as
+    the form drawn afresh."""
+    for user in users:
+        client = login(user)
+        first = _form(client, url)
+        assert _form(client, url) == first  # the kept one
+        assert first == _drawn_afresh(client, monkeypatch, url)
+
+
 URLS = [
     "/disputes/",
     "/disputes/?page=2",
@@ -46,11 +56,7 @@ URLS = [
 
 @pytest.mark.parametrize("url", URLS)
 def test_a_kept_form_is_the_form_drawn_afresh(world, login, monkeypatch, url):
-    for user in (world.district1, world.township1_user, world.police1, world.village1_user):
-        client = login(user)
-        first = _form(client, url)
-        assert _form(client, url) == first  # the kept one
-        assert first == _drawn_afresh(client, monkeypatch, url)
+    _kept_as_drawn(login, monkeypatch, (world.district1, world.township1_user, world.police1, world.village1_user), url)
 
 
 def test_the_kept_form_spares_its_choice_queries(world, login):
@@ -170,11 +176,7 @@ RESIDENT_URLS = [
 
 @pytest.mark.parametrize("url", RESIDENT_URLS)
 def test_the_residents_kept_form_is_the_form_drawn_afresh(world, login, monkeypatch, url):
-    for user in (world.admin, world.township1_user, world.grid1_user):
-        client = login(user)
-        first = _form(client, url)
-        assert _form(client, url) == first
-        assert first == _drawn_afresh(client, monkeypatch, url)
+    _kept_as_drawn(login, monkeypatch, (world.admin, world.township1_user, world.grid1_user), url)
 
 
 def test_a_new_care_tag_shows_at_once(world, login):
@@ -195,11 +197,7 @@ LOG_URLS = [
 
 @pytest.mark.parametrize("url", LOG_URLS)
 def test_the_logs_kept_form_is_the_form_drawn_afresh(world, login, monkeypatch, url):
-    for user in (world.admin, world.district1, world.village1_user, world.police1):
-        client = login(user)
-        first = _form(client, url)
-        assert _form(client, url) == first
-        assert first == _drawn_afresh(client, monkeypatch, url)
+    _kept_as_drawn(login, monkeypatch, (world.admin, world.district1, world.village1_user, world.police1), url)
 
 
 def test_a_grid_worker_renamed_shows_at_once(world, login):
@@ -231,16 +229,12 @@ def test_the_publicity_kept_forms_are_the_forms_drawn_afresh(world, login, monke
     from tests.publicity.helpers import handed_out
 
     handed_out(world)
-    for user in (world.admin, world.district1, world.township1_user, world.village1_user):
-        client = login(user)
-        first = _form(client, url)
-        assert _form(client, url) == first
-        assert first == _drawn_afresh(client, monkeypatch, url)
+    _kept_as_drawn(login, monkeypatch, (world.admin, world.district1, world.township1_user, world.village1_user), url)
 
 
 def test_a_campaign_handed_out_shows_at_once(world, login):
     """A hand-out writes its assignments in bulk (no save signal): it forgets the kept forms
-    itself, so the village's campaign filter offers the campaign at once."""
+    itself, so the grid worker's campaign filter offers the campaign at once."""
     from publicity import services
     from tests.publicity.helpers import at, distributed
 

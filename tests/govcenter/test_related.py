@@ -38,34 +38,27 @@ def rows(world):
     return Dispute.objects.filter(pk__in=[d.pk for d in made]).order_by("pk")
 
 
+def _names(d: Dispute) -> tuple:
+    """What NAMES reads of a case: each relation's columns, None where it has none."""
+    return (
+        d.village and d.village.name,
+        d.township and d.township.name,
+        d.grid and d.grid.name,
+        d.department and d.department.name,
+        d.handler and (d.handler.full_name, d.handler.username),
+    )
+
+
 def test_one_query_gives_every_relation_the_values_the_foreign_keys_give(rows):
     lean = list(rows.only("number", "village", "township", "grid", "department", "handler"))
     with CaptureQueriesContext(connection) as queries:
         attach(lean, NAMES)
     assert len(queries) == 1 and "UNION ALL" in queries.captured_queries[0]["sql"]
     with CaptureQueriesContext(connection) as reads:
-        shown = [
-            (
-                d.village and d.village.name,
-                d.township and d.township.name,
-                d.grid and d.grid.name,
-                d.department and d.department.name,
-                d.handler and (d.handler.full_name, d.handler.username),
-            )
-            for d in lean
-        ]
+        shown = [_names(d) for d in lean]
     assert not reads.captured_queries
     # Recomputed by following each foreign key on fresh rows.
-    expected = [
-        (
-            d.village and d.village.name,
-            d.township and d.township.name,
-            d.grid and d.grid.name,
-            d.department and d.department.name,
-            d.handler and (d.handler.full_name, d.handler.username),
-        )
-        for d in Dispute.objects.filter(pk__in=[d.pk for d in lean]).order_by("pk")
-    ]
+    expected = [_names(d) for d in Dispute.objects.filter(pk__in=[d.pk for d in lean]).order_by("pk")]
     assert shown == expected
     assert any(s[3] for s in shown) and any(s[3] is None for s in shown) and any(s[2] is None for s in shown)
 
