@@ -179,7 +179,8 @@ LOGOUT_REDIRECT_URL = "login"
 # --- Login throttling (django-axes) -------------------------------------------------
 # The Axes backend goes first: it refuses a locked login before the password is checked,
 # at /accounts/login/ and /admin/login/ alike (both call authenticate() with the request).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# PortalBackend: Django's ModelBackend, the user read with its home (govcenter/backends.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "govcenter.backends.PortalBackend"]
 # Failures counted per username *and* client address: locking the username alone would let
 # anyone lock a clerk out from anywhere; the address alone would lock a whole township office
 # behind one NAT address after a few typos. A second, higher limit per address alone
