@@ -10,7 +10,8 @@ The limit page (``bench/urls.py``: one indexed query, 50 rows, a bare template) 
 first and last, and once before each timed request of every page: each page's "× limit" is
 its median over the median of the limit requests made alongside it (the speed of a shared
 machine drifts from one minute to the next), the ratio the speed issue sets at 1.5 for the
-ledger's list.
+ledger's list. The layout page, timed second, is the portal's frame with nothing in it: the
+part of every page's ratio that is not the page's own work.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def pages() -> list[tuple[str, str, str]]:
     pk, number = some[0]
     return [
         (LIMIT, "benchdistrict", "/bench/limit/"),
+        (LAYOUT, "benchdistrict", "/bench/layout/"),
         ("ledger, district, newest first", "benchdistrict", "/disputes/"),
         ("ledger, whole province (admin)", "admin", "/disputes/"),
         ("ledger, province, page 40", "admin", "/disputes/?page=40"),
@@ -91,6 +93,8 @@ def pages() -> list[tuple[str, str, str]]:
 
 LIMIT = "limit: bare Django, 50 rows"
 LIMIT_URL = "/bench/limit/"
+# The portal's frame with nothing in it: what every page pays before its own work.
+LAYOUT = "layout: the portal's empty page"
 
 
 def _timed(client: Client, url: str) -> tuple[float, object]:
@@ -109,7 +113,11 @@ def main() -> None:
     # connection has prepared the page's queries (DB_PREPARED_STATEMENTS) and PostgreSQL has
     # settled on their plans (it plans the first five executions of a prepared query anew).
     parser.add_argument("--warmup", type=int, default=8)
-    parser.add_argument("--only", default="", help="time only the pages whose label contains this (and the limit page)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="time only the pages whose label contains this (and the limit and layout pages)",
+    )
     args = parser.parse_args()
     print(
         f"database: {connection.vendor}; disputes: about {Dispute.objects.order_by().count():,}; "
@@ -121,7 +129,7 @@ def main() -> None:
     limit_client.force_login(User.objects.get(username="benchdistrict"))
     rows = []
     for label, username, url in pages():
-        if args.only and args.only not in label and not label.startswith(LIMIT):
+        if args.only and args.only not in label and not label.startswith((LIMIT, LAYOUT)):
             continue
         client = clients.get(username)
         if client is None:

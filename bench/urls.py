@@ -1,10 +1,14 @@
 """The portal's URLs plus the limit page ``make bench`` compares every page with: a bare
 Django view that runs one indexed query and renders 50 rows of the ledger in a compiled
-template, with none of the portal's layout (the floor a page of 50 rows can reach here)."""
+template, with none of the portal's layout (the floor a page of 50 rows can reach here); and
+the layout page: the portal's frame with nothing in it (the floor of every portal page: its
+middleware, the signed-in user, the navbar and its counts)."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template import engines
 from django.urls import include, path
 
@@ -24,4 +28,9 @@ def limit(request):
     return HttpResponse(_LIMIT.render({"rows": rows}))
 
 
-urlpatterns = [path("bench/limit/", limit), path("", include("govcenter.urls"))]
+@login_required
+def layout(request):
+    return render(request, "base.html", {})
+
+
+urlpatterns = [path("bench/limit/", limit), path("bench/layout/", layout), path("", include("govcenter.urls"))]
