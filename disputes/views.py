@@ -79,6 +79,7 @@ from .selectors import (
     villages_for,
     with_closing_records,
     with_list_names,
+    with_party_names,
 )
 from .services import DisputeError, PartyData
 
@@ -199,6 +200,7 @@ def ledger(request):
     rows = urgent_pinned(list_rows(ledger_filter.qs))
     page = WindowPage.from_request(request, rows, settings.PAGE_SIZE)
     with_list_names(page.object_list)
+    with_party_names(page.object_list)
     with_closing_records(page.object_list)
     now = timezone.now()
     for dispute in page:

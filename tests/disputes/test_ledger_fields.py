@@ -15,7 +15,14 @@ from django.utils import timezone, translation
 
 from disputes.models import CourtReferral, Dispute, PoliceTransfer
 from disputes.rows_html import ledger_rows_html
-from disputes.selectors import disputes_visible_to, ledger_rows, list_rows, with_closing_records, with_list_names
+from disputes.selectors import (
+    disputes_visible_to,
+    ledger_rows,
+    list_rows,
+    with_closing_records,
+    with_list_names,
+    with_party_names,
+)
 from govcenter.urgent import UrgentReason
 
 from .ledger_helpers import register, url
@@ -80,6 +87,7 @@ def _rows_html(rows, *, lean: bool) -> str:
     rows = list(rows)
     if lean:
         with_list_names(rows)
+    with_party_names(rows)
     with_closing_records(rows)
     now = timezone.now()
     for dispute in rows:
