@@ -6,13 +6,13 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet
 
 from govcenter import levels
 from govcenter.jurisdiction import is_admin, scope_of
 from govcenter.models import Area, Department, PoliceStation, User
 from govcenter.police import this_week_start
-from govcenter.related import attach
+from govcenter.related import Gather, attach
 from grids.models import Grid
 from grids.selectors import areas_visible_to, grids_visible_to, villages_visible_to
 
@@ -36,8 +36,7 @@ def ledger_rows(qs: QuerySet[Dispute], *, closing_records: bool = True) -> Query
     one-to-ones (transfer to police, court referral) are prefetched, one query by primary
     key each (none when no row of the page has one): with nine LEFT JOINs PostgreSQL spent
     75 ms planning the ledger's page query (executing it took 1 ms), with six still 10 ms.
-    Without ``closing_records`` the transfer and referral are left for ``with_closing_records``
-    to fetch for the rows that name them."""
+    Without ``closing_records`` the transfer and referral are not read."""
     rows = qs.select_related("village", "township", "grid", "handler").prefetch_related(
         "department",
         "police_station",
@@ -54,7 +53,7 @@ def ledger_rows(qs: QuerySet[Dispute], *, closing_records: bool = True) -> Query
 # deadline check), and no more. A dispute row has about seventy columns, the long texts and
 # the search text among them; reading them all made PostgreSQL send, and psycopg and Django
 # parse, about 6 KB per row. The places, handler and department are foreign keys here; their
-# names come from ``with_list_names``. A field read on the page but missing here costs one
+# names come from ``with_list_records``. A field read on the page but missing here costs one
 # query per row: tests/disputes/test_ledger_fields.py draws rows of every kind and fails on
 # such a read.
 LIST_ROW_FIELDS = (
@@ -95,36 +94,9 @@ LIST_ROW_NAMES = {
 
 def list_rows(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
     """The ledger's list: only the columns its rows show (``LIST_ROW_FIELDS``), nothing
-    joined. The page's rows then take ``with_list_names``, ``with_party_names`` (and
-    ``with_closing_records``). The police station is not read (the row shows only whether
-    there is one)."""
+    joined. The page's rows then take ``with_list_records``. The police station is not read
+    (the row shows only whether there is one)."""
     return qs.only(*LIST_ROW_FIELDS)
-
-
-def with_list_names(disputes: list[Dispute]) -> list[Dispute]:
-    """The names of the rows' places, handlers and departments, in one query
-    (``govcenter.related.attach``): joined to the rows' query, they cost PostgreSQL 2 ms of
-    planning for every page (the dispute table's 28 indexes weighed for each join order)."""
-    return attach(disputes, LIST_ROW_NAMES)
-
-
-def with_party_names(disputes: list[Dispute]) -> list[Dispute]:
-    """``party_names`` on each row: its parties' names in the ledger's order (by role, then
-    as entered); one query of two columns. Prefetched as Party objects, the same names
-    took Django's prefetch machinery (a related manager and a queryset per row) about as
-    long as the rows' own query."""
-    names: dict[int, list[str]] = {}
-    if disputes:
-        pairs = (
-            Party.objects.filter(dispute_id__in=[d.pk for d in disputes])
-            .order_by("role", "pk")
-            .values_list("dispute_id", "name")
-        )
-        for dispute_id, name in pairs:
-            names.setdefault(dispute_id, []).append(name)
-    for dispute in disputes:
-        dispute.party_names = names.get(dispute.pk, [])
-    return disputes
 
 
 def names_police_transfer(dispute: Dispute) -> bool:
@@ -137,14 +109,44 @@ def names_court_referral(dispute: Dispute) -> bool:
     return dispute.status == Dispute.Status.NOT_RESOLVED and dispute.referral == Dispute.Referral.LITIGATION
 
 
-def with_closing_records(disputes: list[Dispute]) -> list[Dispute]:
-    """The transfers and referrals of the rows whose closing note names them, one query each
-    and none when no row does (most pages: the ledger asked for both on every page)."""
-    prefetch_related_objects(
-        [d for d in disputes if names_police_transfer(d)],
-        Prefetch("police_transfer", queryset=PoliceTransfer.objects.select_related("station")),
-    )
-    prefetch_related_objects([d for d in disputes if names_court_referral(d)], "court_referral")
+# What a list row shows of the rows that point to its case: its parties' names, and the
+# transfer or referral its closing note names (only for the rows whose note names one).
+LIST_ROW_GATHER = {
+    "_party_rows": Gather(Party, "dispute", ("role", "name")),
+    "_transfer_rows": Gather(PoliceTransfer, "dispute", ("case_number", "station__name"), of=names_police_transfer),
+    "_referral_rows": Gather(CourtReferral, "dispute", ("court", "outcome"), of=names_court_referral),
+}
+
+
+def with_list_records(disputes: list[Dispute]) -> list[Dispute]:
+    """What a page of the ledger's rows shows beyond their own columns, in one query
+    (``govcenter.related.attach``): the names of their places, handlers and departments;
+    ``party_names``, the parties' names in the ledger's order (by role, then as entered);
+    the transfer to the police or court referral of the rows whose closing note names one.
+
+    Joined to the rows' query, the names cost PostgreSQL 2 ms of planning on every page (the
+    dispute table's 28 indexes weighed for each join order); read as four queries (names,
+    parties, transfers, referrals), each cost more in its round trip and Django's prefetch
+    machinery than in the database."""
+    attach(disputes, LIST_ROW_NAMES, LIST_ROW_GATHER)
+    transfer_of = Dispute._meta.get_field("police_transfer")
+    referral_of = Dispute._meta.get_field("court_referral")
+    station_of = PoliceTransfer._meta.get_field("station")
+    for dispute in disputes:
+        db = dispute._state.db
+        parties = sorted(dispute.__dict__.pop("_party_rows", ()), key=lambda row: (row[1], row[0]))
+        dispute.party_names = [name for _pk, _role, name in parties]
+        if names_police_transfer(dispute):
+            transfer = None
+            for pk, case_number, station_name in dispute.__dict__.pop("_transfer_rows", ())[:1]:
+                transfer = PoliceTransfer.from_db(db, ["id", "case_number"], [pk, case_number])
+                station_of.set_cached_value(transfer, PoliceStation.from_db(db, ["name"], [station_name]))
+            transfer_of.set_cached_value(dispute, transfer)
+        if names_court_referral(dispute):
+            referral = None
+            for pk, court, outcome in dispute.__dict__.pop("_referral_rows", ())[:1]:
+                referral = CourtReferral.from_db(db, ["id", "court", "outcome"], [pk, court, outcome])
+            referral_of.set_cached_value(dispute, referral)
     return disputes
 
 

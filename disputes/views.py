@@ -77,9 +77,7 @@ from .selectors import (
     list_rows,
     townships_for,
     villages_for,
-    with_closing_records,
-    with_list_names,
-    with_party_names,
+    with_list_records,
 )
 from .services import DisputeError, PartyData
 
@@ -199,9 +197,7 @@ def ledger(request):
     ledger_filter = _ledger_filter(request)
     rows = urgent_pinned(list_rows(ledger_filter.qs))
     page = WindowPage.from_request(request, rows, settings.PAGE_SIZE)
-    with_list_names(page.object_list)
-    with_party_names(page.object_list)
-    with_closing_records(page.object_list)
+    with_list_records(page.object_list)
     now = timezone.now()
     for dispute in page:
         dispute.overdue = dispute.is_overdue(now)

@@ -1,6 +1,7 @@
-"""``govcenter.related.attach``: the names a list shows of what its rows point to, read in one
-query (the ledger's places, handler and department), each related row once, with only the
-columns asked for, and the same values as following the foreign keys."""
+"""``govcenter.related.attach``: the names a list shows of what its rows point to (the
+ledger's places, handler and department) and, with ``Gather``, of the rows that point to them
+(its parties, its transfer), read in one query, each related row once, with only the columns
+asked for, and the same values as following the foreign keys."""
 
 from __future__ import annotations
 
@@ -84,3 +85,61 @@ def test_nothing_to_read_is_no_query(world):
 def test_only_text_columns_can_be_read(rows):
     with pytest.raises(ValueError, match="text columns only"):
         attach(list(rows), {"village": ("name", "depth")})
+
+
+# --- Gather: the rows that point to them, in the same query ----------------------------------
+
+
+def test_gathered_rows_come_in_the_same_query_as_tuples_in_key_order(rows, world):
+    from disputes.models import Party, PoliceTransfer
+    from govcenter.related import Gather
+
+    lean = list(rows.only("number", "status", "village", "township", "grid", "department", "handler"))
+    transferred = lean[1]
+    PoliceTransfer.objects.create(
+        dispute=transferred,
+        station=world.station,
+        reason="涉嫌违法",
+        from_level="village",
+        transferred_by=world.village1_user,
+        transferred_at=transferred.registered_at,
+        case_number="A-1",
+    )
+    gather = {
+        "party_rows": Gather(Party, "dispute", ("role", "name")),
+        "transfer_rows": Gather(
+            PoliceTransfer, "dispute", ("case_number", "station__name"), of=lambda d: d is transferred
+        ),
+    }
+    with CaptureQueriesContext(connection) as queries:
+        attach(lean, NAMES, gather)
+    assert len(queries) == 1
+    for dispute in lean:
+        expected = [(p.pk, p.role, p.name) for p in Party.objects.filter(dispute=dispute).order_by("pk")]
+        assert dispute.party_rows == expected and len(expected) == 2
+    transfer = PoliceTransfer.objects.get(dispute=transferred)
+    assert transferred.transfer_rows == [(transfer.pk, "A-1", world.station.name)]
+    # Only the rows ``of`` picks get theirs; the others get nothing set.
+    assert not any(hasattr(d, "transfer_rows") for d in lean if d is not transferred)
+    # The names were read in that same query too.
+    assert [_names(d) for d in lean] == [_names(d) for d in rows]
+
+
+def test_gathering_alone_or_nothing_to_gather(rows):
+    from disputes.models import Party
+    from govcenter.related import Gather
+
+    lean = list(rows.only("number"))
+    with CaptureQueriesContext(connection) as queries:
+        attach(lean, {}, {"party_rows": Gather(Party, "dispute", ("name",), of=lambda d: False)})
+    assert not queries.captured_queries and not hasattr(lean[0], "party_rows")
+    attach(lean, {}, {"party_rows": Gather(Party, "dispute", ("name",))})
+    assert all(len(d.party_rows) == 2 for d in lean)
+
+
+def test_a_related_column_must_be_text_too(rows):
+    from disputes.models import PoliceTransfer
+    from govcenter.related import Gather
+
+    with pytest.raises(ValueError, match="text columns only"):
+        attach(list(rows), {}, {"t": Gather(PoliceTransfer, "dispute", ("station__id",))})
