@@ -245,7 +245,7 @@ def register() -> None:
     register_home_panel(
         HomePanel(key="warnings", template="analysis/_warnings_panel.html", context=warnings_panel, order=5)
     )
-    register_nav_badge("warnings", open_warnings_count)
+    register_nav_badge("warnings", open_warnings)
 
 
 # --- warnings (预警) ------------------------------------------------------------------------------
@@ -289,14 +289,15 @@ def warnings_panel(user, now: datetime.datetime) -> dict | None:
     }
 
 
-def open_warnings_count(user) -> int:
-    """The navbar's badge: open warnings the user sees, counted up to 100 (one small query)."""
+def open_warnings(user):
+    """The navbar's badge: the open warnings the user sees (None if the user sees none);
+    the navbar counts them up to 100."""
     from .rules import sees_warnings
     from .selectors import warnings_visible_to
 
     if not sees_warnings(user):
-        return 0
-    return len(warnings_visible_to(user).open().order_by().values_list("pk", flat=True)[:100])
+        return None
+    return warnings_visible_to(user).open()
 
 
 def warning_period_rows(user, area, period: figures.Period) -> tuple[list[dict], dict] | None:

@@ -6,8 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from .jurisdiction import can_manage_grids, is_admin, sees_residents
 from .models import Notification, User
-from .panels import nav_badge
+from .pagination import capped_counts
+from .panels import nav_badge_rows
 from .police import works_the_queue
+
+# The navbar's counts stop here: the badges then say "99+".
+NAV_BADGE_CAP = 100
 
 
 def with_badge(label, n: int | None):
@@ -23,6 +27,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [("home", reverse("home"), _("Home"))]
+    counted = {}  # key: the rows its badge counts
     # The police review queue (待公安研判) comes first for the police who work it.
     if works_the_queue(user):
         items.append(("police_queue", reverse("police_queue"), _("Police review queue")))
@@ -66,21 +71,28 @@ def navigation(request):
     if is_admin(user) or user.role in (User.Role.DISTRICT_STAFF, User.Role.TOWNSHIP_STAFF):
         items.append(("reports", reverse("analysis:reports"), _("Monthly reports")))
     # Early warning (预警): the centres and the police stations; the badge counts the open
-    # warnings the user sees (``panels.register_nav_badge``: analysis counts them).
+    # warnings the user sees (``panels.register_nav_badge``: analysis names them).
     if is_admin(user) or user.role in (
         User.Role.DISTRICT_STAFF,
         User.Role.TOWNSHIP_STAFF,
         User.Role.VILLAGE_CLERK,
         User.Role.STATION_STAFF,
     ):
-        items.append(("warnings", reverse("analysis:warnings"), with_badge(_("Warnings"), nav_badge("warnings", user))))
+        items.append(("warnings", reverse("analysis:warnings"), _("Warnings")))
+        warnings = nav_badge_rows("warnings", user)
+        if warnings is not None:
+            counted["warnings"] = warnings
     # Onboarding from spreadsheets: administrators, district staff, village clerks (their village).
     from .importers import kinds_for
 
     if kinds_for(user):
         items.append(("imports", reverse("import_list"), _("Import")))
-    # Capped so that the badge costs one small indexed query, however full the inbox.
-    unread = len(Notification.objects.filter(recipient=user, read_at__isnull=True).values_list("pk", flat=True)[:100])
+    # The badges' counts in one query, each capped so that it stays a small indexed read
+    # however full the inbox ("99+" beyond).
+    counted["unread"] = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    counts = dict(zip(counted, capped_counts(list(counted.values()), cap=NAV_BADGE_CAP), strict=True))
+    items = [(key, url, with_badge(label, counts.get(key))) for key, url, label in items]
+    unread = counts["unread"]
     return {
         "nav_items": items,
         "nav_unread": unread,

@@ -12,6 +12,8 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 
 @dataclass(frozen=True)
 class HomePanel:
@@ -41,17 +43,19 @@ def home_panels(user, now: datetime.datetime) -> list[dict]:
 
 # --- counts beside navbar entries -------------------------------------------------------------
 
-_BADGES: dict[str, Callable[[object], int]] = {}
+_BADGES: dict[str, Callable[[object], QuerySet | None]] = {}
 
 
-def register_nav_badge(key: str, count: Callable[[object], int]) -> None:
-    """``count(user)`` is shown beside the navbar entry ``key`` (e.g. the open warnings)."""
-    _BADGES[key] = count
+def register_nav_badge(key: str, rows: Callable[[object], QuerySet | None]) -> None:
+    """Beside the navbar entry ``key``, the number of ``rows(user)`` (e.g. the open warnings
+    the user sees), counted up to 100 with the navbar's other counts in one query; None: no
+    badge for that user."""
+    _BADGES[key] = rows
 
 
-def nav_badge(key: str, user) -> int | None:
-    count = _BADGES.get(key)
-    return count(user) if count is not None else None
+def nav_badge_rows(key: str, user) -> QuerySet | None:
+    rows = _BADGES.get(key)
+    return rows(user) if rows is not None else None
 
 
 # --- figures on the home page's quick-action buttons ------------------------------------------

@@ -34,8 +34,8 @@ FILTERS = {
     "registered_from": days_ago(30).isoformat(),
     "sort": "-risk_level",
 }
-MAX_LIST_QUERIES = 16  # measured: 16 for station staff (the navbar counts open warnings too), 15 for a district user;
-# the transfers to police and court referrals are two prefetches (joined, they cost 55 ms of planning)
+MAX_LIST_QUERIES = 12  # measured: 12 for station staff (their villages, the navbar's counts), 8 for a district user;
+# the rows' names, parties, transfers and court referrals are one query (selectors.with_list_records)
 
 
 def _many(world, n: int) -> None:

@@ -39,8 +39,8 @@ def test_the_layout_page_is_the_portals_frame_with_nothing_in_it(world, login):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="mainnav"' in html and "<main" in html
-    # The session, the user with its home, the open warnings and the unread notifications.
-    assert n == 4
+    # The session, the user with its home, the navbar's counts (open warnings, unread notifications).
+    assert n == 3
 
 
 def test_the_layout_page_asks_a_stranger_to_sign_in(client):

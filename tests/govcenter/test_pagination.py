@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from govcenter import pagination
 from govcenter.models import Area
-from govcenter.pagination import CappedCount, WindowPage, capped_count, page_number
+from govcenter.pagination import CappedCount, WindowPage, capped_count, capped_counts, page_number
 
 
 def _areas(n: int):
@@ -101,6 +101,20 @@ def test_the_count_query_stops_at_the_cap(monkeypatch):
     assert capped_count(qs, cap=2) == CappedCount(value=2, capped=True)
     monkeypatch.setattr(pagination, "COUNT_CAP", 3)
     assert capped_count(qs) == CappedCount(value=3, capped=False)
+
+
+@pytest.mark.django_db
+def test_several_capped_counts_are_one_query_and_each_what_counting_gives():
+    areas = _areas(5)
+    querysets = [areas, areas.filter(name__in=["区1", "区3"]), areas.none(), areas.filter(name="区4"), areas]
+    querysets.append(areas.filter(pk__in=[]))  # can match nothing: counted without SQL
+    with CaptureQueriesContext(connection) as ctx:
+        counts = capped_counts(querysets, cap=3)
+    assert len(ctx.captured_queries) == 1 and ctx.captured_queries[0]["sql"].upper().count("LIMIT 3") == 4
+    # Recomputed: each queryset counted whole, then capped.
+    assert counts == [min(len(list(qs)), 3) for qs in querysets] == [3, 2, 0, 1, 3, 0]
+    assert capped_counts(querysets[:1], cap=100) == [5]
+    assert capped_counts([], cap=3) == []
 
 
 @pytest.mark.django_db
