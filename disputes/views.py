@@ -196,6 +196,7 @@ def _sort_links(request) -> dict[str, dict]:
 def ledger(request):
     ledger_filter = _ledger_filter(request)
     rows = urgent_pinned(list_rows(ledger_filter.qs))
+    count = rows.capped_count()  # first: with it, the urgent items' number (see UrgentFirst)
     page = WindowPage.from_request(request, rows, settings.PAGE_SIZE)
     with_list_records(page.object_list)
     now = timezone.now()
@@ -210,7 +211,7 @@ def ledger(request):
             "page": page,
             # Drawn here, not by a tag in the template: see disputes/rows_html.py.
             "rows_html": ledger_rows_html(page.object_list),
-            "count": capped_count(ledger_filter.qs),
+            "count": count,
             "sort_links": _sort_links(request),
             "may_register": rules.can_register(request.user),
             "quick_filters": quick_filters(request),

@@ -44,9 +44,10 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When, prefe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import limits
+from . import limits, pagination
 from .jurisdiction import is_admin
 from .levels import Level, is_level_staff, level_staff, serves_grid
+from .pagination import CappedCount, capped_counts
 from .police import police_of
 from .signals import send_rows_updated
 from .steps import Step, check
@@ -200,6 +201,16 @@ class UrgentFirst:
         self._prefetch = qs._prefetch_related_lookups
         self._urgent = qs.filter(pressing).prefetch_related(None)
         self._rest = qs.exclude(pressing).prefetch_related(None)
+        self._urgent_count: int | None = None  # known once ``capped_count`` has read it
+
+    def capped_count(self, cap: int | None = None) -> CappedCount:
+        """The list's ``pagination.capped_count``, read in one query with the number of its
+        open urgent items: when there are none (most lists), its pages then read no urgent
+        ids. Asked before a page is read."""
+        cap = pagination.COUNT_CAP if cap is None else cap
+        total, urgent = capped_counts([self._qs, self._urgent], cap + 1)
+        self._urgent_count = urgent  # exact up to the cap; a page never reaches past it
+        return CappedCount(value=min(total, cap), capped=total > cap)
 
     def __getitem__(self, index):
         if not isinstance(index, slice) or index.step is not None:
@@ -211,7 +222,10 @@ class UrgentFirst:
         # rows (no columns to compile, send and parse, no joins to plan); the rows of the
         # ones this slice shows are read by id.
         ids = self._urgent.values_list("pk", flat=True)
-        urgent = list(ids if stop is None else ids[:stop])
+        if self._urgent_count == 0:
+            urgent = []  # counted with the list (``capped_count``): none to read
+        else:
+            urgent = list(ids if stop is None else ids[:stop])
         shown = urgent[start:stop]
         rows = []
         if shown:

@@ -562,6 +562,36 @@ def test_the_mark_urgent_form_needs_a_reason_from_the_list(value, note):
         assert form.errors["urgent_reason"] == ["Choose why this is urgent."]
 
 
+def test_counted_first_a_list_without_urgent_items_reads_no_urgent_ids(world):
+    """``UrgentFirst.capped_count`` counts the list and its urgent items in one query; when
+    there are none, its pages skip the urgent ids, and when there are some, they read them
+    as before: the same rows either way, and the count ``capped_count`` gives."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from govcenter.pagination import capped_count
+
+    made = [a_dispute(world, summary=f"纠纷{i}") for i in range(4)]
+    qs = Dispute.objects.filter(pk__in=[d.pk for d in made]).order_by("-pk")
+    uncounted = [d.pk for d in urgent.urgent_pinned(qs)[0:3]]
+    expected = capped_count(qs), capped_count(qs, cap=3)
+    rows = urgent.urgent_pinned(qs)
+    with CaptureQueriesContext(connection) as queries:
+        counted = rows.capped_count(), rows.capped_count(cap=3)
+        page = rows[0:3]
+    assert counted == expected and expected[1].capped
+    assert len(queries) == 3  # two counts, then the page's rows: no urgent ids
+    assert [d.pk for d in page] == uncounted == [made[3].pk, made[2].pk, made[1].pk]
+    # With an urgent item, it comes first, as without the count.
+    ds.dispute_mark_urgent(dispute=made[1], actor=world.grid1_user, at=now(), urgent_reason=REASON)
+    rows = urgent.urgent_pinned(qs)
+    rows.capped_count()
+    with CaptureQueriesContext(connection) as queries:
+        page = rows[0:3]
+    assert len(queries) == 3  # the urgent ids, their rows, the rest
+    assert [d.pk for d in page] == [d.pk for d in urgent.urgent_pinned(qs)[0:3]] == [made[1].pk, made[3].pk, made[2].pk]
+
+
 def test_a_pinned_page_fetches_its_related_rows_once(world):
     """The urgent part and the rest of a page are separate queries, but their parties are fetched
     in one (the ledger's prefetches ran once per part before), and every row has them."""
