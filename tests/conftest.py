@@ -190,6 +190,13 @@ def pytest_runtest_teardown(item, nextitem):
             from django.apps import apps
 
             ContentType.objects.get_for_models(*apps.get_models())
+            # Closed again here: a connection this hook opened was not the one the worker's
+            # later tests and its final teardown use (found in the connection registry of
+            # another context), so nothing closed it, and PostgreSQL refused to drop the
+            # worker's test database while it stayed open ("being accessed by other users").
+            for connection in connections.all(initialized_only=True):
+                if not connection.in_atomic_block:
+                    connection.close()
     return result
 
 
