@@ -5,6 +5,7 @@ import copy
 import os
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -190,14 +191,43 @@ def pytest_runtest_teardown(item, nextitem):
             from django.apps import apps
 
             ContentType.objects.get_for_models(*apps.get_models())
-            # Closed again here: a connection this hook opened was not the one the worker's
-            # later tests and its final teardown use (found in the connection registry of
-            # another context), so nothing closed it, and PostgreSQL refused to drop the
-            # worker's test database while it stayed open ("being accessed by other users").
+            # Closed again here: a connection this hook opened was often not the one the
+            # worker's later tests use (it sat in another context's registry of connections),
+            # so it stayed open, idle, until the end (see _no_connection_outlives_the_databases).
             for connection in connections.all(initialized_only=True):
                 if not connection.in_atomic_block:
                     connection.close()
     return result
+
+
+# Every database connection the worker opens, whichever context's registry holds it.
+_OPENED_CONNECTIONS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _remember_connection(sender, connection, **kwargs):
+    _OPENED_CONNECTIONS.add(connection)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_connection_outlives_the_databases(django_db_setup, django_db_blocker):
+    """Close every connection this process opened before pytest-django drops the test
+    databases. Django keeps connections per context, and the tests run in more than one, so
+    at the end the connection that pytest-django closes (the one of the context that made
+    the databases) was not always the one last used. PostgreSQL then refused to drop a
+    worker's database that another of them still held ("is being accessed by other users",
+    a warning at the end of every PostgreSQL pass). A connection of another thread (the live
+    server's request threads) is closed by that thread."""
+    import threading
+
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_remember_connection)
+    yield
+    connection_created.disconnect(_remember_connection)
+    with django_db_blocker.unblock():
+        for connection in list(_OPENED_CONNECTIONS):
+            if connection.connection is not None and connection._thread_ident == threading.get_ident():
+                connection.close()
 
 
 @contextlib.contextmanager
