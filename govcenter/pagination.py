@@ -82,13 +82,17 @@ class CappedCount:
     value: int
     capped: bool
 
+    @classmethod
+    def of(cls, counted: int, cap: int) -> CappedCount:
+        """From rows counted up to ``cap + 1``: more than ``cap`` is "about cap+"."""
+        return cls(value=min(counted, cap), capped=counted > cap)
+
 
 def capped_count(queryset: QuerySet, cap: int | None = None) -> CappedCount:
     """Count the rows of ``queryset`` but stop at ``cap`` (COUNT_CAP):
     ``SELECT COUNT(*) FROM (SELECT id ... LIMIT cap+1)``, so the cost is bounded by the cap."""
     cap = COUNT_CAP if cap is None else cap
-    n = queryset.order_by().values("pk")[: cap + 1].count()
-    return CappedCount(value=min(n, cap), capped=n > cap)
+    return CappedCount.of(queryset.order_by().values("pk")[: cap + 1].count(), cap)
 
 
 def capped_counts(querysets: Sequence[QuerySet], cap: int) -> list[int]:

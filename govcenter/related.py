@@ -73,7 +73,8 @@ def attach(
                 columns.append(column)
         ids.update(pk for row in rows if (pk := getattr(row, field.attname)) is not None)
     parts = [_Part(model, model._meta.pk.column, columns, ids) for model, (columns, ids) in wanted.items() if ids]
-    named = {model: index for index, model in enumerate(part.model for part in parts)}
+    # The related rows found, per model (the parts so far); the gathered ones, per part.
+    found: dict[type[models.Model], dict[int, models.Model]] = {part.model: {} for part in parts}
     gathering: dict[int, tuple[str, list[models.Model]]] = {}
     for name, spec in (gather or {}).items():
         wanting = [row for row in rows if spec.of is None or spec.of(row)]
@@ -81,7 +82,6 @@ def attach(
             gathering[len(parts)] = (name, wanting)
             key = spec.model._meta.get_field(spec.key).column
             parts.append(_Part(spec.model, key, spec.columns, {row.pk for row in wanting}))
-    found: dict[type[models.Model], dict[int, models.Model]] = {model: {} for model in named}
     collected: dict[int, dict[int, list[tuple]]] = {index: {} for index in gathering}
     if parts:
         db = rows[0]._state.db

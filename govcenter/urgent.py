@@ -210,7 +210,7 @@ class UrgentFirst:
         cap = pagination.COUNT_CAP if cap is None else cap
         total, urgent = capped_counts([self._qs, self._urgent], cap + 1)
         self._urgent_count = urgent  # exact up to the cap; a page never reaches past it
-        return CappedCount(value=min(total, cap), capped=total > cap)
+        return CappedCount.of(total, cap)
 
     def __getitem__(self, index):
         if not isinstance(index, slice) or index.step is not None:

@@ -1,8 +1,8 @@
 """The WSGI entry point (govcenter/wsgi.py) serves the portal and freezes what it loaded, so
 that the garbage collector's full collections leave the process's long-lived objects alone.
 
-Imported in a process of its own: freezing the test process's objects (and a database
-connection a test had left for the collector) is not this test's to do."""
+Imported in a process of its own: freezing the test process's objects is not this test's
+to do."""
 
 from __future__ import annotations
 
